@@ -18,7 +18,7 @@ from ansible_collections.vmpod.core.plugins.module_utils import fields as f
 from ansible_collections.vmpod.core.plugins.module_utils.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt_config import read_config
 from ansible_collections.vmpod.core.plugins.module_utils.quantity import parse_quantity
-from ansible_collections.vmpod.core.plugins.module_utils.vmi import ARCHITECTURES, spec_of
+from ansible_collections.vmpod.core.plugins.module_utils.vmi import ARCHITECTURES, read_vmi, spec_of
 
 DEFAULT_CPU_MODEL = "host-model"
 ARM64_CPU_MODEL = "host-passthrough"
@@ -29,18 +29,19 @@ _DEFAULT_CPU_REQUEST = parse_quantity("100m")
 def apply_vmi_defaults(vmi, config=None, arch="amd64"):
     """A defaulted deep copy of ``vmi`` (a VMI, or a VirtualMachine whose template is defaulted)."""
     cfg = read_config(config)
+    read_vmi(vmi, arch)  # the same checks, and errors, as without defaults
     result = copy.deepcopy(vmi)
     spec, path, _kind = spec_of(result)
     domain = f.mapping(spec, "domain", path, required=True)
     dp = f.join(path, "domain")
 
-    architecture = spec.get("architecture") or arch
+    architecture = f.string(spec, "architecture", path) or arch
     if architecture not in ARCHITECTURES:
         raise VmpodInputError(f.join(path, "architecture") if spec.get("architecture") else "arch",
                               architecture, "is not a supported architecture")
     spec["architecture"] = architecture
-    machine = domain.get("machine")
-    if machine is None:
+    machine = f.mapping(domain, "machine", dp)
+    if not machine:
         machine = domain["machine"] = {}
     if not machine.get("type"):
         machine["type"] = cfg.machine_types[architecture]
@@ -51,12 +52,14 @@ def apply_vmi_defaults(vmi, config=None, arch="amd64"):
     _default_network_interface(spec, domain, path, cfg)
     _default_disk_buses(domain, architecture)
     if architecture == "arm64":
-        _default_arm64_firmware(domain)
+        _default_arm64_firmware(domain, dp)
     if architecture == "s390x":
-        features = domain.get("features")
-        if features is None:
+        features = f.mapping(domain, "features", dp)
+        if not features:
             domain["features"] = features = {}
-        acpi = features.setdefault("acpi", {})
+        acpi = f.mapping(features, "acpi", f.join(dp, "features"))
+        if not acpi:
+            features["acpi"] = acpi = {}
         if acpi.get("enabled") is None:
             acpi["enabled"] = False
     cpu = domain["cpu"]
@@ -177,19 +180,17 @@ def _default_network_interface(spec, domain, path, cfg):
 def _default_disk_buses(domain, architecture):
     bus = "sata" if architecture == "amd64" else "virtio"
     for disk in (domain.get("devices") or {}).get("disks") or ():
-        if not isinstance(disk, dict):
-            continue
         for kind in ("disk", "cdrom", "lun"):
             target = disk.get(kind)
             if isinstance(target, dict) and not target.get("bus"):
                 target["bus"] = bus
 
 
-def _default_arm64_firmware(domain):
-    firmware = domain.get("firmware")
-    if firmware is None:
+def _default_arm64_firmware(domain, dp):
+    firmware = f.mapping(domain, "firmware", dp)
+    if not firmware:
         firmware = domain["firmware"] = {}
-    if firmware.get("bootloader") is None:
+    if f.optional_mapping(firmware, "bootloader", f.join(dp, "firmware")) is None:
         firmware["bootloader"] = {"efi": {}}
     efi = firmware["bootloader"].get("efi")
     if isinstance(efi, dict) and efi.get("secureBoot") is None:

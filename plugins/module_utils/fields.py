@@ -54,7 +54,9 @@ def sequence(data, key, path):
 
 
 def mappings(data, key, path):
-    """A list of dicts, each checked; yields (item path, item)."""
+    """A list of dicts, each checked, as (item path, item) pairs."""
+    if not data.get(key):
+        return ()
     items = sequence(data, key, path)
     where = join(path, key)
     result = []

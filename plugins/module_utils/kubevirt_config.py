@@ -31,7 +31,10 @@ class KubevirtConfig:
                  "disabled_feature_gates", "overhead_ratio", "binding_memory", "cpu_model",
                  "cpu_request", "default_network_interface", "permit_bridge_on_pod_network",
                  "auto_cpu_limit_selector", "machine_types", "max_hotplug_ratio",
-                 "max_cpu_sockets", "max_guest", "vm_rollout_live_update")
+                 "max_cpu_sockets", "max_guest", "vm_rollout_live_update",
+                 # feature gates the launcher's rules ask about, decided once
+                 "external_net_resource_injection", "gpus_with_dra", "host_devices_with_dra",
+                 "network_devices_with_dra", "iommufd")
 
     def gate_enabled(self, gate):
         """featuregate.IsEnabled: explicit enable > explicit disable > Beta on by default."""
@@ -43,9 +46,16 @@ class KubevirtConfig:
 
 
 def read_config(config):
-    path = "config"
+    """Read ``spec.configuration``; a KubevirtConfig passes through, None gives the defaults."""
     if config is None:
-        config = {}
+        return _DEFAULTS
+    if isinstance(config, KubevirtConfig):
+        return config
+    return _read(config)
+
+
+def _read(config):
+    path = "config"
     if not isinstance(config, dict):
         raise VmpodInputError(path, config, "must be a mapping (the KubeVirt CR's spec.configuration)")
     cfg = KubevirtConfig()
@@ -101,4 +111,12 @@ def read_config(config):
     cfg.max_guest = f.quantity(live, "maxGuest", live_path)
     strategy = f.string(config, "vmRolloutStrategy", path, "LiveUpdate")
     cfg.vm_rollout_live_update = strategy == "LiveUpdate"
+    cfg.external_net_resource_injection = cfg.gate_enabled("ExternalNetResourceInjection")
+    cfg.gpus_with_dra = cfg.gate_enabled("GPUsWithDRA")
+    cfg.host_devices_with_dra = cfg.gate_enabled("HostDevicesWithDRA")
+    cfg.network_devices_with_dra = cfg.gate_enabled("NetworkDevicesWithDRA")
+    cfg.iommufd = cfg.gate_enabled("IOMMUFD")
     return cfg
+
+
+_DEFAULTS = _read({})

@@ -61,13 +61,36 @@ class Resources:
         merged.update(self.vm_limits)
         return merged
 
+    def add(self, table, name, amount):
+        """Go's ``q := table[name]; q.Add(amount); table[name] = q``.
+
+        A quantity Go holds as an *inf.Dec shares that Dec with every struct copy of it, and Add
+        changes the Dec in place: a memory request copied from the limit (or the limit from the
+        request) gets the overhead twice. KubeVirt renders that; so do we.
+        """
+        current = table.get(name, ZERO_UNSET)
+        result = current + amount
+        if current.dec:
+            for other in self._tables(table):
+                for key, value in other.items():
+                    if value is current:
+                        other[key] = result
+        table[name] = result
+
+    def _tables(self, *extra):
+        return (self.vm_requests, self.vm_limits, self.calc_requests, self.calc_limits) + extra
+
     def request_devices(self, names):
         """Ask for one more of each named device in requests and limits (device plugins)."""
+        if not names:
+            return
         requests, limits = self.requests(), self.limits()
         for name in names:
             for resources in (limits, requests):
-                found = resources.get(name)
-                resources[name] = _UNIT if found is None else found + _UNIT
+                if name in resources:
+                    self.add(resources, name, _UNIT)
+                else:
+                    resources[name] = _UNIT
         self.calc_limits.update(limits)
         self.calc_requests.update(requests)
 
@@ -76,11 +99,9 @@ class Resources:
 
 def ephemeral_storage(res):
     """50M more ephemeral storage requested, and on the limit when there is one."""
-    res.vm_requests["ephemeral-storage"] = (
-        res.vm_requests.get("ephemeral-storage", ZERO_UNSET) + EPHEMERAL_STORAGE_OVERHEAD)
+    res.add(res.vm_requests, "ephemeral-storage", EPHEMERAL_STORAGE_OVERHEAD)
     if "ephemeral-storage" in res.vm_limits:
-        res.vm_limits["ephemeral-storage"] = (
-            res.vm_limits["ephemeral-storage"] + EPHEMERAL_STORAGE_OVERHEAD)
+        res.add(res.vm_limits, "ephemeral-storage", EPHEMERAL_STORAGE_OVERHEAD)
 
 
 def virtualization_devices(res, vmi, config):
@@ -136,15 +157,15 @@ def dedicated_cpu(res, vmi):
     else:
         extra = Quantity(io_threads, 0, BINARY_SI)
         if "cpu" in res.vm_limits:
-            res.vm_limits["cpu"] = res.vm_limits["cpu"] + extra
+            res.add(res.vm_limits, "cpu", extra)
         if "cpu" in res.vm_requests:
-            res.vm_requests["cpu"] = res.vm_requests["cpu"] + extra
+            res.add(res.vm_requests, "cpu", extra)
     if vmi.cpu.isolate_emulator_thread:
         limit = res.vm_limits.get("cpu", ZERO_UNSET)
         emulator = Quantity(emulator_threads(vmi, limit), 0, BINARY_SI)
-        res.vm_limits["cpu"] = limit + emulator
+        res.add(res.vm_limits, "cpu", emulator)
         if "cpu" in res.vm_requests:
-            res.vm_requests["cpu"] = res.vm_requests["cpu"] + emulator
+            res.add(res.vm_requests, "cpu", emulator)
     if "memory" in res.vm_requests:
         res.vm_limits["memory"] = res.vm_requests["memory"]
 
@@ -200,12 +221,12 @@ _ZERO_BINARY = Quantity(0, 0, BINARY_SI)  # Go's ResourceList.Memory() of an abs
 
 def memory_overhead_resources(res, vmi, overhead):
     """Without hugepages: the overhead on the request (unless overcommitted) and on any limit."""
-    request = res.vm_requests.get("memory", ZERO_UNSET)
     if not vmi.overcommit_guest_overhead:
-        request = request + overhead
-    res.vm_requests["memory"] = request
+        res.add(res.vm_requests, "memory", overhead)
+    else:
+        res.vm_requests.setdefault("memory", ZERO_UNSET)
     if "memory" in res.vm_limits:
-        res.vm_limits["memory"] = res.vm_limits["memory"] + overhead
+        res.add(res.vm_limits, "memory", overhead)
 
 
 def auto_memory_limit(res, ratio):
@@ -238,10 +259,15 @@ def launcher_resources(vmi, config=None, arch="amd64", namespace=None, resource_
     """Requests, limits, claims and memory overhead of the launcher Pod's compute container."""
     cfg = read_config(config)
     if apply_defaults:
-        vmi = apply_vmi_defaults(vmi, config, arch)
+        vmi = apply_vmi_defaults(vmi, cfg, arch)
     spec = read_vmi(vmi, arch)
     context = read_namespace_context(spec, namespace, resource_quotas,
                                      network_attachment_definitions)
+    return compute_resources(spec, cfg, context)
+
+
+def compute_resources(spec, cfg, context):
+    """The rules, in KubeVirt's order, over a read VMI, cluster config and namespace context."""
     overhead = total_overhead(spec, cfg)
     res = Resources(spec)
 
@@ -259,15 +285,17 @@ def launcher_resources(vmi, config=None, arch="amd64", namespace=None, resource_
         memory_overhead_resources(res, spec, overhead)
     if context.auto_memory_limits(spec):
         auto_memory_limit(res, context.memory_limit_ratio())
-    if not cfg.gate_enabled("ExternalNetResourceInjection"):
+    if spec.networks and not cfg.external_net_resource_injection:
         network_attachment_resources(res, context.network_resource_names(spec))
-    device_plugin_resources(res, spec.gpus)
-    if cfg.gate_enabled("GPUsWithDRA"):
-        dra_claims(res, [g.claim for g in spec.gpus if not g.device_name and g.claim])
-    device_plugin_resources(res, spec.host_devices)
-    if cfg.gate_enabled("HostDevicesWithDRA"):
-        dra_claims(res, [d.claim for d in spec.host_devices if not d.device_name and d.claim])
-    if cfg.gate_enabled("NetworkDevicesWithDRA"):
+    if spec.gpus:
+        device_plugin_resources(res, spec.gpus)
+        if cfg.gpus_with_dra:
+            dra_claims(res, [g.claim for g in spec.gpus if not g.device_name and g.claim])
+    if spec.host_devices:
+        device_plugin_resources(res, spec.host_devices)
+        if cfg.host_devices_with_dra:
+            dra_claims(res, [d.claim for d in spec.host_devices if not d.device_name and d.claim])
+    if spec.networks and cfg.network_devices_with_dra:
         dra_claims(res, [n.claim for n in spec.networks if n.claim])
     if spec.sev or spec.snp:
         res.request_devices([SEV_DEVICE])
@@ -275,7 +303,7 @@ def launcher_resources(vmi, config=None, arch="amd64", namespace=None, resource_
         res.request_devices([TDX_DEVICE])
     if spec.lun_reservation:
         res.request_devices([PR_HELPER_DEVICE])
-    if cfg.gate_enabled("IOMMUFD"):
+    if cfg.iommufd:
         res.request_devices([IOMMUFD_DEVICE])
 
     return {

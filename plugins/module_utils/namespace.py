@@ -73,6 +73,11 @@ class NamespaceContext:
 
 
 def read_namespace_context(vmi, namespace, resource_quotas, network_attachment_definitions):
+    if namespace is None and not resource_quotas and not network_attachment_definitions:
+        found = _EMPTY_CONTEXTS.get(vmi.namespace)
+        if found is None:
+            found = _EMPTY_CONTEXTS[vmi.namespace] = _empty_context(vmi.namespace)
+        return found
     ctx = NamespaceContext()
     ctx.labels = None
     ns_name = ""
@@ -151,3 +156,15 @@ def selector_matches(selector, labels):
         else:
             return False
     return True
+
+
+def _empty_context(name):
+    ctx = NamespaceContext()
+    ctx.name = name or None
+    ctx.labels = None
+    ctx.quota_limits = frozenset()
+    ctx.nads = {}
+    return ctx
+
+
+_EMPTY_CONTEXTS = {}  # the context of a namespace with nothing given about it (read-only)

@@ -48,20 +48,30 @@ _SUFFIX_LETTERS = frozenset("eEinumkKMGTP")
 _DIGITS = frozenset("0123456789")
 _NANO = -9
 _MAX_INT64_FACTORS = 18  # apimachinery math.go maxInt64Factors
-_MAX_BINARY = (1 << 63) - 1  # ParseQuantity caps BinarySI at max int64
+_INT64_MAX = (1 << 63) - 1
+_INT64_MIN = -(1 << 63)
+_MAX_BINARY = _INT64_MAX  # ParseQuantity caps BinarySI at max int64
+# Exponents beyond this are refused: Go wraps them to int32 and then computes for minutes too.
+_MAX_EXPONENT = 1000
+# strings.TrimSpace trims unicode.IsSpace: not Python's str.isspace (which adds U+001C..U+001F).
+_GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007" \
+    "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 _MAX_CACHED_PARSES = 4096
 
 
 class Quantity:
     """An immutable Kubernetes quantity: exact value ``unscaled * 10**scale`` and a format."""
 
-    __slots__ = ("unscaled", "scale", "format", "_text")
+    __slots__ = ("unscaled", "scale", "format", "_text", "dec")
 
-    def __init__(self, unscaled, scale=0, fmt=DECIMAL_SI, text=None):
+    def __init__(self, unscaled, scale=0, fmt=DECIMAL_SI, text=None, dec=False):
         self.unscaled = unscaled
         self.scale = scale
         self.format = fmt
         self._text = text  # the string Go would print (cached original or computed canonical)
+        # Go holds this value as an *inf.Dec, which struct copies share and Add changes in place
+        # (see launcher.Resources.add); an int64 amount is copied by value.
+        self.dec = dec
 
     # -- constructors, as resource.NewQuantity / NewMilliQuantity / NewScaledQuantity
     @classmethod
@@ -95,19 +105,26 @@ class Quantity:
         fmt = self.format if self.unscaled else other.format
         a, b = self.scale, other.scale
         if a == b:
-            return Quantity(self.unscaled + other.unscaled, a, fmt)
-        if a > b:
-            return Quantity(self.unscaled * 10 ** (a - b) + other.unscaled, b, fmt)
-        return Quantity(self.unscaled + other.unscaled * 10 ** (b - a), a, fmt)
+            left, right, scale = self.unscaled, other.unscaled, a
+        elif a > b:
+            left, right, scale = self.unscaled * 10 ** (a - b), other.unscaled, b
+        else:
+            left, right, scale = self.unscaled, other.unscaled * 10 ** (b - a), a
+        total = left + right
+        dec = self.dec or other.dec or not (
+            _INT64_MIN <= left <= _INT64_MAX and _INT64_MIN <= total <= _INT64_MAX)
+        return Quantity(total, scale, fmt, None, dec)
 
     def __sub__(self, other):
         return self + Quantity(-other.unscaled, other.scale, other.format)
 
     def __neg__(self):
-        return Quantity(-self.unscaled, self.scale, self.format)
+        return Quantity(-self.unscaled, self.scale, self.format, None, self.dec)
 
     def mul(self, factor):
-        return Quantity(self.unscaled * factor, self.scale, self.format)
+        product = self.unscaled * factor
+        return Quantity(product, self.scale, self.format, None,
+                        self.dec or not _INT64_MIN <= product <= _INT64_MAX)
 
     # -- comparison by value
     def cmp(self, other):
@@ -277,6 +294,7 @@ def _interpret(suffix):
         if body and body.isdigit() and body.isascii():
             exponent = int(digits)
             if -(1 << 63) <= exponent < (1 << 63):
+                exponent = (exponent + (1 << 31)) % (1 << 32) - (1 << 31)  # Go's int32(parsed)
                 return 10, exponent, DECIMAL_EXPONENT
     return None
 
@@ -308,6 +326,8 @@ def _parse_text(text):
     if interpreted is None:
         return None
     base, exponent, fmt = interpreted
+    if abs(exponent) > _MAX_EXPONENT:
+        return None
 
     # The int64 fast path of ParseQuantity: it decides whether the input string is kept as the
     # printed form (Go keeps it when it is already canonical).
@@ -357,7 +377,7 @@ def _parse_text(text):
             magnitude, scale, size, one = _MAX_BINARY, 0, _MAX_BINARY, 1
         if 0 < size < one:
             fmt = DECIMAL_SI  # a BinarySI fraction of one prints in DecimalSI
-    return Quantity(magnitude if unscaled >= 0 else -magnitude, scale, fmt)
+    return Quantity(magnitude if unscaled >= 0 else -magnitude, scale, fmt, None, True)
 
 
 _PARSED = {}
@@ -378,9 +398,11 @@ def parse_quantity(value, path=""):
         text = repr(value) if isinstance(value, float) else str(value)
     found = _PARSED.get(text)
     if found is None:
-        found = _parse_text(text.strip())
+        found = _parse_text(text.strip(_GO_SPACE))
         if found is None:
             raise VmpodInputError(path, value, "is not a quantity")
         if len(_PARSED) < _MAX_CACHED_PARSES:
             _PARSED[text] = found
+    if found.dec:  # each parse is its own *inf.Dec in Go: never share one between two fields
+        return Quantity(found.unscaled, found.scale, found.format, None, True)
     return found

@@ -38,9 +38,8 @@ class Cpu:
         self.numa_passthrough = f.optional_mapping(numa, "guestMappingPassthrough",
                                                    f.join(path, "numa")) is not None
         self.realtime = f.optional_mapping(data, "realtime", path) is not None
-        self.features = tuple(
-            (f.string(item, "name", p), f.string(item, "policy", p, "require"))
-            for p, item in f.mappings(data, "features", path))
+        self.features = [(f.string(item, "name", p), f.string(item, "policy", p, "require"))
+                         for p, item in f.mappings(data, "features", path)]
 
     def vcpus(self):
         """hardware.GetNumberOfVCPUs: sockets * cores * threads, a zero factor skipped (0 if all 0)."""
@@ -64,19 +63,21 @@ class Interface:
 
 
 class Device:
-    """A GPU or host device: a device-plugin resource name, or a DRA claim."""
+    """A GPU or host device: a device-plugin resource name, or a DRA claim.
+
+    The claim's fields sit inline on the device (``claimName``, ``requestName``), as Go's
+    embedded ``*ClaimRequest`` does: naming either of them makes a claim.
+    """
 
     __slots__ = ("name", "device_name", "claim")
 
     def __init__(self, data, path):
         self.name = f.string(data, "name", path)
         self.device_name = f.string(data, "deviceName", path)
-        claim = f.optional_mapping(data, "claimRequest", path)
-        if claim is None:
-            self.claim = None
+        if "claimName" in data or "requestName" in data:
+            self.claim = (f.string(data, "claimName", path), f.string(data, "requestName", path))
         else:
-            where = f.join(path, "claimRequest")
-            self.claim = (f.string(claim, "claimName", where), f.string(claim, "requestName", where))
+            self.claim = None
 
 
 class Network:
@@ -125,6 +126,27 @@ def spec_of(obj):
     return f.mapping(obj, "spec", "", required=True), "spec", kind
 
 
+class _Paths:
+    """Field paths under one spec path, built once per spec path rather than per VMI."""
+
+    def __init__(self, sp):
+        self.domain = f.join(sp, "domain")
+        self.resources = f.join(self.domain, "resources")
+        self.memory = f.join(self.domain, "memory")
+        self.hugepages = f.join(self.memory, "hugepages")
+        self.reserved = f.join(self.memory, "reservedOverhead")
+        self.cpu = f.join(self.domain, "cpu")
+        self.io_threads = f.join(self.domain, "ioThreads")
+        self.devices = f.join(self.domain, "devices")
+        self.tpm = f.join(self.devices, "tpm")
+        self.security = f.join(self.domain, "launchSecurity")
+        self.sev = f.join(self.security, "sev")
+        self.sev_policy = f.join(self.sev, "policy")
+
+
+_PATHS = {"spec": _Paths("spec"), "spec.template.spec": _Paths("spec.template.spec")}
+
+
 def read_vmi(obj, arch="amd64"):
     """Read a VMI (or VirtualMachine) dict. ``arch`` is the cluster's; ``spec.architecture`` wins."""
     spec, sp, kind = spec_of(obj)
@@ -150,70 +172,69 @@ def read_vmi(obj, arch="amd64"):
                               % ", ".join(ARCHITECTURES))
     vmi.architecture = architecture
 
-    dp = f.join(sp, "domain")
+    p = _PATHS[sp]
     domain = f.mapping(spec, "domain", sp, required=True)
 
-    rp = f.join(dp, "resources")
-    resources = f.mapping(domain, "resources", dp)
-    vmi.requests = f.resource_list(resources, "requests", rp)
-    vmi.limits = f.resource_list(resources, "limits", rp)
-    vmi.overcommit_guest_overhead = f.boolean(resources, "overcommitGuestOverhead", rp, False)
+    resources = f.mapping(domain, "resources", p.domain)
+    vmi.requests = f.resource_list(resources, "requests", p.resources)
+    vmi.limits = f.resource_list(resources, "limits", p.resources)
+    vmi.overcommit_guest_overhead = f.boolean(resources, "overcommitGuestOverhead", p.resources,
+                                              False)
 
-    mp = f.join(dp, "memory")
-    memory = f.optional_mapping(domain, "memory", dp)
+    memory = f.optional_mapping(domain, "memory", p.domain)
     vmi.memory_present = memory is not None
     memory = memory or {}
-    vmi.guest = f.quantity(memory, "guest", mp)
-    vmi.max_guest = f.quantity(memory, "maxGuest", mp)
-    hugepages = f.optional_mapping(memory, "hugepages", mp)
+    vmi.guest = f.quantity(memory, "guest", p.memory)
+    vmi.max_guest = f.quantity(memory, "maxGuest", p.memory)
+    hugepages = f.optional_mapping(memory, "hugepages", p.memory)
     vmi.hugepage_size = None
     if hugepages is not None:
-        vmi.hugepage_size = f.string(hugepages, "pageSize", f.join(mp, "hugepages"))
-    reserved = f.mapping(memory, "reservedOverhead", mp)
-    vmi.reserved_overhead = f.quantity(reserved, "addedOverhead", f.join(mp, "reservedOverhead"))
+        vmi.hugepage_size = f.string(hugepages, "pageSize", p.hugepages)
+    reserved = f.mapping(memory, "reservedOverhead", p.memory)
+    vmi.reserved_overhead = f.quantity(reserved, "addedOverhead", p.reserved)
 
-    vmi.cpu = Cpu(f.optional_mapping(domain, "cpu", dp), f.join(dp, "cpu"))
-    vmi.io_threads_policy = f.string(domain, "ioThreadsPolicy", dp) or None
-    io_threads = f.mapping(domain, "ioThreads", dp)
+    vmi.cpu = Cpu(f.optional_mapping(domain, "cpu", p.domain), p.cpu)
+    vmi.io_threads_policy = f.string(domain, "ioThreadsPolicy", p.domain) or None
+    io_threads = f.mapping(domain, "ioThreads", p.domain)
     vmi.supplemental_pool_thread_count = f.uint32(
-        io_threads, "supplementalPoolThreadCount", f.join(dp, "ioThreads"), None)
+        io_threads, "supplementalPoolThreadCount", p.io_threads, None)
 
-    devp = f.join(dp, "devices")
-    devices = f.mapping(domain, "devices", dp)
+    devp = p.devices
+    devices = f.mapping(domain, "devices", p.domain)
     vmi.autoattach_graphics = f.boolean(devices, "autoattachGraphicsDevice", devp)
     vmi.autoattach_pod_interface = f.boolean(devices, "autoattachPodInterface", devp)
     vmi.autoattach_vsock = f.boolean(devices, "autoattachVSOCK", devp)
     vmi.autoattach_serial = f.boolean(devices, "autoattachSerialConsole", devp)
     vmi.autoattach_memballoon = f.boolean(devices, "autoattachMemBalloon", devp)
-    vmi.interfaces = tuple(Interface(item, p) for p, item in f.mappings(devices, "interfaces", devp))
-    vmi.gpus = tuple(Device(item, p) for p, item in f.mappings(devices, "gpus", devp))
-    vmi.host_devices = tuple(Device(item, p) for p, item in f.mappings(devices, "hostDevices", devp))
+    vmi.interfaces = [Interface(item, ip) for ip, item in f.mappings(devices, "interfaces", devp)]
+    vmi.gpus = [Device(item, ip) for ip, item in f.mappings(devices, "gpus", devp)]
+    vmi.host_devices = [Device(item, ip) for ip, item in f.mappings(devices, "hostDevices", devp)]
     tpm = f.optional_mapping(devices, "tpm", devp)
-    vmi.tpm = tpm is not None and f.boolean(tpm, "enabled", f.join(devp, "tpm"), True)
+    vmi.tpm = tpm is not None and f.boolean(tpm, "enabled", p.tpm, True)
     vmi.disks = f.mappings(devices, "disks", devp)
     vmi.lun_reservation = False
-    for p, disk in vmi.disks:
-        lun = f.optional_mapping(disk, "lun", p)
-        if lun is not None and f.boolean(lun, "reservation", f.join(p, "lun"), False):
+    for dpath, disk in vmi.disks:
+        lun = f.optional_mapping(disk, "lun", dpath)
+        if lun is not None and f.boolean(lun, "reservation", f.join(dpath, "lun"), False):
             vmi.lun_reservation = True
 
-    vmi.networks = tuple(Network(item, p) for p, item in f.mappings(spec, "networks", sp))
-    vmi.downward_metrics_volume = any(
-        f.optional_mapping(item, "downwardMetrics", p) is not None
-        for p, item in f.mappings(spec, "volumes", sp))
+    vmi.networks = [Network(item, np) for np, item in f.mappings(spec, "networks", sp)]
+    vmi.downward_metrics_volume = False
+    for vp, volume in f.mappings(spec, "volumes", sp):
+        if f.optional_mapping(volume, "downwardMetrics", vp) is not None:
+            vmi.downward_metrics_volume = True
     vmi.exec_liveness = _has_exec_probe(spec, "livenessProbe", sp)
     vmi.exec_readiness = _has_exec_probe(spec, "readinessProbe", sp)
 
-    lsp = f.join(dp, "launchSecurity")
-    security = f.mapping(domain, "launchSecurity", dp)
-    sev = f.optional_mapping(security, "sev", lsp)
+    security = f.mapping(domain, "launchSecurity", p.domain)
+    sev = f.optional_mapping(security, "sev", p.security)
     vmi.sev = sev is not None
     vmi.sev_es = False
     if sev is not None:
-        policy = f.mapping(sev, "policy", f.join(lsp, "sev"))
-        vmi.sev_es = bool(f.boolean(policy, "encryptedState", f.join(lsp, "sev.policy"), False))
-    vmi.snp = f.optional_mapping(security, "snp", lsp) is not None
-    vmi.tdx = f.optional_mapping(security, "tdx", lsp) is not None
+        policy = f.mapping(sev, "policy", p.sev)
+        vmi.sev_es = bool(f.boolean(policy, "encryptedState", p.sev_policy, False))
+    vmi.snp = f.optional_mapping(security, "snp", p.security) is not None
+    vmi.tdx = f.optional_mapping(security, "tdx", p.security) is not None
     return vmi
 
 
@@ -224,6 +245,8 @@ def _has_exec_probe(spec, key, path):
 
 def _string_map(data, key, path):
     raw = f.mapping(data, key, path)
+    if not raw:
+        return raw
     for name, value in raw.items():
         if not isinstance(value, str):
             raise VmpodInputError("%s.%s" % (f.join(path, key), name), value, "must be a string")

@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Benchmarks of launcher sizing; prints figures, asserts nothing (targets are in the README).
+
+1. ``launcher_resources`` per VMI over examples/vmis, on one core (best of several rounds).
+2. One ``ansible-playbook playbooks/launcher_resources.yml`` run over 1,000 generated VMIs,
+   sized through the filter in one pass, wall time.
+"""
+
+import copy
+import glob
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import timeit
+
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+import conftest  # noqa: E402,F401  (puts ansible_collections.vmpod.core on sys.path)
+
+from ansible_collections.vmpod.core.plugins.module_utils.launcher import (  # noqa: E402
+    launcher_resources)
+
+TARGET_US = 30.0
+PLAYBOOK_TARGET_S = 5.0
+PLAYBOOK_VMIS = 1000
+
+
+def example_vmis():
+    vmis = []
+    for path in sorted(glob.glob(os.path.join(ROOT, "examples", "vmis", "*.yaml"))):
+        with open(path) as handle:
+            vmis.extend(doc for doc in yaml.safe_load_all(handle) if doc)
+    return vmis
+
+
+def per_vmi_microseconds(vmis, rounds=7, number=500):
+    def one_pass():
+        for vmi in vmis:
+            launcher_resources(vmi)
+
+    best = min(timeit.repeat(one_pass, number=number, repeat=rounds))
+    return best / number / len(vmis) * 1e6
+
+
+def write_generated_vmis(directory, count, templates):
+    for index in range(count):
+        vmi = copy.deepcopy(templates[index % len(templates)])
+        vmi["metadata"]["name"] = "%s-%04d" % (vmi["metadata"]["name"], index)
+        with open(os.path.join(directory, "vmi-%04d.yaml" % index), "w") as handle:
+            yaml.safe_dump(vmi, handle)
+
+
+def playbook_seconds(vmi_dir, out_dir):
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"))
+    playbook = os.path.join(ROOT, "playbooks", "launcher_resources.yml")
+    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), playbook,
+               "-e", "vmpod_vmi_dir=%s" % vmi_dir, "-e", "vmpod_output_dir=%s" % out_dir]
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, universal_newlines=True, check=False)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.stdout.write(done.stdout[-3000:])
+        raise SystemExit("ansible-playbook failed (exit %d)" % done.returncode)
+    return elapsed
+
+
+def main():
+    vmis = example_vmis()
+    micro = per_vmi_microseconds(vmis)
+    print("launcher_resources: %.1f us per VMI over %d example VMIs, one core (target <= %.0f us)"
+          % (micro, len(vmis), TARGET_US))
+    with tempfile.TemporaryDirectory(prefix="vmpod-bench-") as scratch:
+        vmi_dir = os.path.join(scratch, "vmis")
+        os.mkdir(vmi_dir)
+        write_generated_vmis(vmi_dir, PLAYBOOK_VMIS, vmis)
+        wall = playbook_seconds(vmi_dir, os.path.join(scratch, "out"))
+        with open(os.path.join(scratch, "out", "launcher-resources.json")) as handle:
+            sized = yaml.safe_load(handle)
+    print("ansible-playbook playbooks/launcher_resources.yml over %d VMIs: %.2f s wall "
+          "(target < %.0f s; %d sized)" % (PLAYBOOK_VMIS, wall, PLAYBOOK_TARGET_S, len(sized)))
+
+
+if __name__ == "__main__":
+    main()

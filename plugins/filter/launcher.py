@@ -1,0 +1,55 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""Filters over the launcher sizing engine; documentation in the YAML files beside this one."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.vmpod.core.plugins.module_utils.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.launcher import (
+    launcher_resources as _launcher_resources, memory_overhead as _memory_overhead)
+from ansible_collections.vmpod.core.plugins.module_utils.report import (
+    resources_table as _resources_table, size_vmis)
+
+
+def launcher_resources(vmi, **options):
+    """One VMI -> its launcher resources; a list of VMIs -> a list of sized entries."""
+    try:
+        if isinstance(vmi, (list, tuple)):
+            return size_vmis(vmi, **options)
+        return _launcher_resources(vmi, **options)
+    except VmpodInputError as err:
+        raise AnsibleFilterError(str(err))
+    except TypeError as err:  # an unknown keyword argument
+        raise AnsibleFilterError("vmpod.core.launcher_resources: %s" % err)
+
+
+def memory_overhead(vmi, config=None, arch="amd64"):
+    try:
+        if isinstance(vmi, (list, tuple)):
+            return [_memory_overhead(item, config, arch) for item in vmi]
+        return _memory_overhead(vmi, config, arch)
+    except VmpodInputError as err:
+        raise AnsibleFilterError(str(err))
+
+
+def resources_table(sized):
+    if not isinstance(sized, (list, tuple)) or not all(
+            isinstance(entry, dict) and "requests" in entry and "name" in entry for entry in sized):
+        raise AnsibleFilterError(
+            "vmpod.core.resources_table: expects the list that vmpod.core.launcher_resources "
+            "returns for a list of VMIs")
+    return _resources_table(sized)
+
+
+class FilterModule(object):
+    def filters(self):
+        return {
+            "launcher_resources": launcher_resources,
+            "memory_overhead": memory_overhead,
+            "resources_table": resources_table,
+        }

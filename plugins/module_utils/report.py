@@ -1,0 +1,111 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""Launcher sizing for many VMIs at once, and the table operators read it in."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.vmpod.core.plugins.module_utils.defaults import apply_vmi_defaults
+from ansible_collections.vmpod.core.plugins.module_utils.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt_config import read_config
+from ansible_collections.vmpod.core.plugins.module_utils.launcher import compute_resources
+from ansible_collections.vmpod.core.plugins.module_utils.namespace import read_namespace_context
+from ansible_collections.vmpod.core.plugins.module_utils.overhead import overhead_vcpus
+from ansible_collections.vmpod.core.plugins.module_utils.vmi import read_vmi
+
+_BASE_RESOURCES = ("cpu", "memory", "ephemeral-storage")
+COLUMNS = (
+    ("name", "VMI"), ("vcpus", "vCPUs"), ("guest_memory", "guest mem"),
+    ("memory_overhead", "overhead"), ("cpu", "Pod CPU req/lim"), ("memory", "Pod memory req/lim"),
+    ("hugepages", "hugepages req/lim"), ("devices", "devices (limits)"),
+)
+
+
+def size_vmis(vmis, config=None, arch="amd64", namespace=None, resource_quotas=(),
+              network_attachment_definitions=(), apply_defaults=False):
+    """``launcher_resources`` for each VMI, with a summary; errors name the VMI's index and name.
+
+    The cluster configuration is read once for the whole list.
+    """
+    if isinstance(vmis, dict):
+        vmis = [vmis]
+    if not isinstance(vmis, (list, tuple)):
+        raise VmpodInputError("vmis", vmis, "must be a list of VMIs")
+    cfg = read_config(config)
+    sized = []
+    for index, vmi in enumerate(vmis):
+        try:
+            if apply_defaults:
+                vmi = apply_vmi_defaults(vmi, cfg, arch)
+            spec = read_vmi(vmi, arch)
+            context = read_namespace_context(spec, namespace, resource_quotas,
+                                             network_attachment_definitions)
+            resources = compute_resources(spec, cfg, context)
+        except VmpodInputError as err:
+            where = "vmis[%d]%s" % (index, _named(vmi))
+            raise VmpodInputError("%s.%s" % (where, err.path) if err.path else where,
+                                  err.value, err.problem)
+        entry = {
+            "name": spec.name,
+            "namespace": spec.namespace,
+            "kind": spec.kind,
+            "architecture": spec.architecture,
+            "vcpus": overhead_vcpus(spec),
+            "guest_memory": _guest_memory(spec),
+        }
+        entry.update(resources)
+        sized.append(entry)
+    return sized
+
+
+def _named(vmi):
+    name = vmi.get("metadata", {}).get("name") if isinstance(vmi, dict) and isinstance(
+        vmi.get("metadata"), dict) else None
+    return "(%s)" % name if isinstance(name, str) and name else ""
+
+
+def _guest_memory(spec):
+    for value in (spec.guest, spec.requests.get("memory"), spec.limits.get("memory")):
+        if value is not None and not value.is_zero():
+            return str(value)
+    return None
+
+
+def summary_row(entry):
+    """One row of the table: the resources that matter to a scheduler, as printed quantities."""
+    requests, limits = entry["requests"], entry["limits"]
+
+    def pair(name):
+        return "%s / %s" % (requests.get(name, "-"), limits.get(name, "-"))
+
+    pages = sorted(n for n in set(requests) | set(limits) if n.startswith("hugepages-"))
+    devices = sorted(n for n in limits if n not in _BASE_RESOURCES and not n.startswith("hugepages-"))
+    return {
+        "name": entry["name"],
+        "vcpus": str(entry["vcpus"]),
+        "guest_memory": entry["guest_memory"] or "-",
+        "memory_overhead": entry["memory_overhead"],
+        "cpu": pair("cpu"),
+        "memory": pair("memory"),
+        "hugepages": ", ".join("%s %s" % (n[len("hugepages-"):], pair(n)) for n in pages) or "-",
+        "devices": ", ".join("%s=%s" % (_short(n), limits[n]) for n in devices) or "-",
+    }
+
+
+def _short(resource):
+    return resource[len("devices.kubevirt.io/"):] if resource.startswith("devices.kubevirt.io/") \
+        else resource
+
+
+def resources_table(sized):
+    """A plain-text table of sized VMIs, one line each, columns padded to fit."""
+    rows = [summary_row(entry) for entry in sized]
+    header = dict(COLUMNS)
+    widths = {key: max([len(header[key])] + [len(row[key]) for row in rows]) for key, _ in COLUMNS}
+    lines = ["  ".join(header[key].ljust(widths[key]) for key, _ in COLUMNS).rstrip()]
+    lines.append("  ".join("-" * widths[key] for key, _ in COLUMNS))
+    for row in rows:
+        lines.append("  ".join(row[key].ljust(widths[key]) for key, _ in COLUMNS).rstrip())
+    return "\n".join(lines)

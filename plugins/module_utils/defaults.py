@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: vmpod.core contributors
-# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """KubeVirt's VMI webhook defaulting, for VMIs written without the API server's help.
 
 Facts from KubeVirt ``pkg/defaults`` (defaults.go, amd64.go, arm64.go, s390x.go) and

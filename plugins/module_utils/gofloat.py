@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: vmpod.core contributors
-# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Go's float64 text rules where KubeVirt's results depend on them.
 
 KubeVirt prints a CPU request with ``fmt.Sprintf("%g")`` and reads ratios with
@@ -52,8 +52,8 @@ def format_g(value):
     if value == 0:
         return "-0" if math.copysign(1.0, value) < 0 else "0"
     text = repr(abs(value))  # Python's repr holds the same shortest round-trip digits as Go
-    mantissa, _, exp_text = text.partition("e")
-    whole, _, frac = mantissa.partition(".")
+    mantissa, _e, exp_text = text.partition("e")
+    whole, _point, frac = mantissa.partition(".")
     digits = (whole + frac).lstrip("0")
     point = len(whole) + (int(exp_text) if exp_text else 0)  # decimal point after this many digits
     point -= len(whole + frac) - len((whole + frac).lstrip("0"))

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: vmpod.core contributors
-# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The KubeVirt CR's ``spec.configuration``: the cluster settings that size a launcher Pod.
 
 Defaults and validity follow KubeVirt's ``pkg/virt-config`` (``virt-config.go``,

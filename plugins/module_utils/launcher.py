@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: vmpod.core contributors
-# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The launcher Pod's ``compute`` container resources, exactly as KubeVirt's virt-controller renders them.
 
 Facts from KubeVirt ``pkg/virt-controller/services/renderresources.go`` and ``template.go``

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: vmpod.core contributors
-# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """What the VMI's namespace adds to its launcher: quotas that turn on automatic limits, the
 memory-limit ratio label, and the device resources of its NetworkAttachmentDefinitions.
 

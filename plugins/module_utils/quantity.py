@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: vmpod.core contributors
-# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Kubernetes resource quantities with the semantics of k8s.io/apimachinery ``pkg/api/resource``.
 
 A quantity is an exact decimal ``unscaled * 10**scale`` and a format (``BinarySI``, ``DecimalSI``
@@ -305,7 +305,7 @@ def _decimal_digits(value):
     if value[:1] in ("+", "-"):
         sign = -1 if value[0] == "-" else 1
         value = value[1:]
-    whole, _, frac = value.partition(".")
+    whole, _point, frac = value.partition(".")
     digits = whole + frac
     if not digits or not digits.isdigit():
         return None

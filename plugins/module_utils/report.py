@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: vmpod.core contributors
-# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Launcher sizing for many VMIs at once, and the table operators read it in."""
 
 from __future__ import absolute_import, division, print_function
@@ -103,9 +103,10 @@ def resources_table(sized):
     """A plain-text table of sized VMIs, one line each, columns padded to fit."""
     rows = [summary_row(entry) for entry in sized]
     header = dict(COLUMNS)
-    widths = {key: max([len(header[key])] + [len(row[key]) for row in rows]) for key, _ in COLUMNS}
-    lines = ["  ".join(header[key].ljust(widths[key]) for key, _ in COLUMNS).rstrip()]
-    lines.append("  ".join("-" * widths[key] for key, _ in COLUMNS))
+    keys = [key for key, _title in COLUMNS]
+    widths = {key: max([len(header[key])] + [len(row[key]) for row in rows]) for key in keys}
+    lines = ["  ".join(header[key].ljust(widths[key]) for key in keys).rstrip()]
+    lines.append("  ".join("-" * widths[key] for key in keys))
     for row in rows:
-        lines.append("  ".join(row[key].ljust(widths[key]) for key, _ in COLUMNS).rstrip())
+        lines.append("  ".join(row[key].ljust(widths[key]) for key in keys).rstrip())
     return "\n".join(lines)

@@ -224,7 +224,7 @@ def _signed_variants(rows):
             continue
         neg_canonical = "-" + canonical
         out.append(("-" + text, "-" + string if cached else neg_canonical, neg_canonical, fmt,
-                     str(neg_value)))
+                    str(neg_value)))
         out.append(("+" + text, "+" + string if cached else canonical, canonical, fmt, value))
     return out
 
@@ -1017,7 +1017,7 @@ def test_add_sub_round_trip():
     rng = random.Random(20240501)
     for k in range(-10, 11):
         q = Quantity.from_int(0, DEC)
-        order = [rng.getrandbits(63) for _ in range(100)]
+        order = [rng.getrandbits(63) for _i in range(100)]
         for j in order:
             q = q + Quantity.from_scaled(j, k)
         assert q.as_fraction() == sum(order) * F(10) ** k
@@ -1031,7 +1031,7 @@ def test_add_sub_round_trip_across_scales():
     # TestAddSubRoundTripAcrossScales (seeded)
     rng = random.Random(7)
     q = Quantity.from_int(0, DEC)
-    order = [rng.getrandbits(63) for _ in range(100)]
+    order = [rng.getrandbits(63) for _i in range(100)]
     for j in order:
         q = q + Quantity.from_scaled(j, j % 20 - 10)
     for j in order:
@@ -1156,7 +1156,7 @@ def test_negate_round_trip():
     # TestNegateRoundTrip (seeded)
     rng = random.Random(11)
     for k in range(-10, 11):
-        for _ in range(20):
+        for _i in range(20):
             q = Quantity.from_scaled(rng.getrandbits(63), k)
             assert (-(-q)).cmp(q) == 0
             assert (-q).as_fraction() == -q.as_fraction()
@@ -1334,7 +1334,7 @@ def test_quantity_ptr_equal():
     # TestQuantityPtrEqual (the non-nil rows)
     q1, q2, q3 = P("100m"), P("100m"), P("200m")
     assert q1 == q2
-    assert not q1 == q3
+    assert (q1 == q3) is False
     assert q1 != q3
 
 

@@ -1,0 +1,60 @@
+# vmpod.core: build and test entry points.  `make test` is what CI runs (.ci/run).
+#
+#   make setup    .venv with the pinned tools, collection layout under .build/ (hack/setup.sh)
+#   make test     setup, then unit, integration, lint and sanity, in that order; stops at the first failure
+#   make unit     pytest tests/unit (from the repository root, so conftest.py applies)
+#   make integration  pytest tests/integration: real ansible-playbook runs
+#   make lint     ansible-lint --offline, production profile (.ansible-lint)
+#   make sanity   ansible-test sanity, no ignore files (hack/sanity.sh)
+#   make demo     render launcher resources for examples/vmis into out/
+#   make bench    bench/bench_launcher.py
+#   make clean    remove build output (.build, out, caches); `make distclean` also removes .venv
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := test
+# Targets run one after another, in the order given, even under `make -j`.
+.NOTPARALLEL:
+
+VENV := $(CURDIR)/.venv
+BIN := $(VENV)/bin
+
+# Every Ansible command reads the project's configuration, wherever make is called from.
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+# Tools that start other tools (ansible-lint runs ansible-playbook/ansible-galaxy, ansible-test
+# runs ansible-doc, tests and benchmarks may run ansible-playbook) find the venv's on PATH.
+VENV_PATH = PATH="$(BIN):$$PATH"
+
+.PHONY: setup test unit integration lint sanity demo bench clean distclean
+
+setup:
+	bash hack/setup.sh
+
+test: setup unit integration lint sanity
+
+unit: setup
+	$(VENV_PATH) $(BIN)/python -m pytest tests/unit -q
+
+integration: setup
+	$(VENV_PATH) $(BIN)/python -m pytest tests/integration -q
+
+# (ansible-lint colours its output even when it goes to a file; not in CI logs)
+lint: setup
+	$(VENV_PATH) $(BIN)/ansible-lint --offline $$([[ -t 1 ]] || echo --nocolor)
+
+sanity: setup
+	bash hack/sanity.sh
+
+demo: setup
+	$(VENV_PATH) $(BIN)/ansible-playbook playbooks/launcher_resources.yml \
+		-e vmpod_vmi_dir=examples/vmis -e vmpod_output_dir=out
+
+bench: setup
+	$(VENV_PATH) $(BIN)/python bench/bench_launcher.py
+
+clean:
+	rm -rf .build out .pytest_cache .hypothesis tests/output
+	find . -path ./.venv -prune -o -path ./.git -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf .venv

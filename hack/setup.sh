@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Prepare a checkout of vmpod.core for development and CI.  Idempotent, and quick when done.
+#
+#   1. Debian packages that the Python packages need to build (installed only when missing).
+#   2. .venv with the pinned tools of requirements-dev.txt.  The venv is rebuilt from scratch
+#      whenever requirements-dev.txt (or the Python it was made with) changes; a stamp file in
+#      .venv records the hash of what was installed.
+#   3. .build/collections/ansible_collections/vmpod/core -> repository root, the layout in which
+#      Ansible (ansible.cfg: collections_path) and `import ansible_collections.vmpod.core` find
+#      the collection.  The repository's conftest.py makes the same link for pytest.
+#
+# Nothing is written to ~/.ansible.  Environment: PYTHON (default python3) picks the interpreter.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+VENV="$ROOT/.venv"
+REQUIREMENTS="$ROOT/requirements-dev.txt"
+STAMP="$VENV/.vmpod-requirements.sha256"
+
+log() { printf 'setup: %s\n' "$*" >&2; }
+
+# --- 1. Debian build dependencies ------------------------------------------------------------
+# Every package in requirements-dev.txt ships a wheel for CPython 3.11 on Linux, so only tools
+# are listed: git and make for the scripts, shellcheck for ansible-test's `shellcheck` sanity
+# test (which ansible-test skips, with a mere warning, when the program is missing).  Later additions (libvirt-python) need
+# pkg-config, libvirt-dev, gcc and python3-dev here.
+DEBIAN_PACKAGES=(git make shellcheck)
+
+missing=()
+if command -v dpkg-query >/dev/null 2>&1; then
+    for pkg in "${DEBIAN_PACKAGES[@]}"; do
+        if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+            missing+=("$pkg")
+        fi
+    done
+fi
+if ((${#missing[@]})); then
+    log "installing Debian packages: ${missing[*]}"
+    sudo=()
+    if [[ $(id -u) -ne 0 ]]; then sudo=(sudo); fi
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo[@]}" apt-get update -qq
+    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# --- 2. Python virtual environment -----------------------------------------------------------
+# Pick the interpreter outside .venv (a PATH that already holds .venv/bin must not make the
+# venv build itself from the venv it is about to delete).
+PYTHON="${PYTHON:-python3}"
+if [[ $PYTHON != */* ]]; then
+    clean_path="$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$VENV/bin" | paste -sd: -)"
+    PYTHON="$(PATH="$clean_path" command -v "$PYTHON")" || { log "no $PYTHON on PATH"; exit 1; }
+fi
+"$PYTHON" - <<'EOF' || { log "Python >= 3.11 is required (ansible-core 2.19 controller)"; exit 1; }
+import sys
+sys.exit(0 if sys.version_info >= (3, 11) else 1)
+EOF
+
+# The venv depends on the requirements, the interpreter and its own path (scripts in .venv/bin
+# carry absolute shebangs, so a moved or copied checkout needs a new one).
+want="$( { sha256sum "$REQUIREMENTS" | cut -d' ' -f1; "$PYTHON" -c 'import sys; print(sys.version)'; echo "$VENV"; } |
+    sha256sum | cut -d' ' -f1)"
+have="$(cat "$STAMP" 2>/dev/null || true)"
+
+if [[ $want != "$have" || ! -x $VENV/bin/python ]] || ! "$VENV/bin/python" -c '' 2>/dev/null; then
+    log "creating .venv with $("$PYTHON" -V 2>&1) and installing requirements-dev.txt"
+    rm -rf "$VENV"
+    "$PYTHON" -m venv "$VENV"
+    # The machine's pip configuration points at local wheel directories that may not exist;
+    # pip only warns about them, which drowns the output, so keep pip quiet unless it fails.
+    log_file="$(mktemp)"
+    if ! "$VENV/bin/python" -m pip install --disable-pip-version-check --no-input \
+            -r "$REQUIREMENTS" >"$log_file" 2>&1; then
+        grep -v "^WARNING: Location 'file:" "$log_file" >&2 || true
+        rm -f "$log_file"
+        log "pip install failed"
+        exit 1
+    fi
+    rm -f "$log_file"
+    "$VENV/bin/python" -m pip check --disable-pip-version-check >&2
+    printf '%s\n' "$want" >"$STAMP"
+    # (not `ansible --version`: that creates ~/.ansible/tmp)
+    log "installed: ansible-core $("$VENV/bin/python" -c 'import ansible.release as r; print(r.__version__)')"
+else
+    log ".venv is up to date"
+fi
+
+# --- 3. Collection layout --------------------------------------------------------------------
+# A relative link, so that a copied or moved checkout still points at itself.
+LINK_DIR="$ROOT/.build/collections/ansible_collections/vmpod"
+mkdir -p "$LINK_DIR"
+if [[ "$(readlink "$LINK_DIR/core" 2>/dev/null || true)" != "../../../.." ]]; then
+    rm -rf "$LINK_DIR/core"
+    ln -s ../../../.. "$LINK_DIR/core"
+fi
+[[ -f $LINK_DIR/core/galaxy.yml ]] || { log "collection link is broken: $LINK_DIR/core"; exit 1; }

@@ -47,10 +47,22 @@ def int64(value):
     return int(value)
 
 
+_FORMATTED = {}
+
+
 def format_g(value):
     """fmt.Sprintf("%g", value) for a finite float64."""
     if value == 0:
         return "-0" if math.copysign(1.0, value) < 0 else "0"
+    text = _FORMATTED.get(value)
+    if text is None:
+        text = _format_g(value)
+        if len(_FORMATTED) < 4096:
+            _FORMATTED[value] = text
+    return text
+
+
+def _format_g(value):
     text = repr(abs(value))  # Python's repr holds the same shortest round-trip digits as Go
     mantissa, _e, exp_text = text.partition("e")
     whole, _point, frac = mantissa.partition(".")

@@ -90,7 +90,13 @@ class Quantity:
     def __str__(self):
         text = self._text
         if text is None:
-            text = self._text = _canonical(self.unscaled, self.scale, self.format)
+            key = (self.unscaled, self.scale, self.format)
+            text = _PRINTED.get(key)
+            if text is None:
+                text = _canonical(self.unscaled, self.scale, self.format)
+                if len(_PRINTED) < _MAX_CACHED_PARSES:
+                    _PRINTED[key] = text
+            self._text = text
         return text
 
     def canonical(self):
@@ -381,6 +387,7 @@ def _parse_text(text):
 
 
 _PARSED = {}
+_PRINTED = {}  # canonical strings by (unscaled, scale, format): values recur across VMIs
 
 
 def parse_quantity(value, path=""):

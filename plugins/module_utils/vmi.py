@@ -21,12 +21,16 @@ ARCHITECTURES = ("amd64", "arm64", "s390x")
 class Cpu:
     """``spec.domain.cpu``; ``present`` is False when the VMI has no cpu section at all."""
 
-    __slots__ = ("present", "sockets", "cores", "threads", "max_sockets", "model", "dedicated",
-                 "isolate_emulator_thread", "numa_passthrough", "realtime", "features")
+    present = False
+    sockets = cores = threads = max_sockets = 0
+    model = ""
+    dedicated = isolate_emulator_thread = numa_passthrough = realtime = False
+    features = ()
 
     def __init__(self, data, path):
-        self.present = data is not None
-        data = data or {}
+        if data is None:
+            return
+        self.present = True
         self.sockets = f.uint32(data, "sockets", path)
         self.cores = f.uint32(data, "cores", path)
         self.threads = f.uint32(data, "threads", path)
@@ -34,12 +38,14 @@ class Cpu:
         self.model = f.string(data, "model", path)
         self.dedicated = f.boolean(data, "dedicatedCpuPlacement", path, False)
         self.isolate_emulator_thread = f.boolean(data, "isolateEmulatorThread", path, False)
-        numa = f.mapping(data, "numa", path)
-        self.numa_passthrough = f.optional_mapping(numa, "guestMappingPassthrough",
-                                                   f.join(path, "numa")) is not None
+        if "numa" in data:
+            numa = f.mapping(data, "numa", path)
+            self.numa_passthrough = f.optional_mapping(numa, "guestMappingPassthrough",
+                                                       f.join(path, "numa")) is not None
         self.realtime = f.optional_mapping(data, "realtime", path) is not None
-        self.features = [(f.string(item, "name", p), f.string(item, "policy", p, "require"))
-                         for p, item in f.mappings(data, "features", path)]
+        if "features" in data:
+            self.features = [(f.string(item, "name", p), f.string(item, "policy", p, "require"))
+                             for p, item in f.mappings(data, "features", path)]
 
     def vcpus(self):
         """hardware.GetNumberOfVCPUs: sockets * cores * threads, a zero factor skipped (0 if all 0)."""
@@ -98,18 +104,26 @@ class Network:
 
 
 class Vmi:
-    """The VMI values that sizing, placement and rendering read."""
+    """The VMI values that sizing, placement and rendering read.
 
-    __slots__ = (
-        "kind", "name", "namespace", "uid", "labels", "annotations", "architecture", "spec_path",
-        "requests", "limits", "overcommit_guest_overhead",
-        "memory_present", "guest", "max_guest", "hugepage_size", "reserved_overhead",
-        "cpu", "io_threads_policy", "supplemental_pool_thread_count",
-        "autoattach_graphics", "autoattach_pod_interface", "autoattach_vsock", "autoattach_serial",
-        "autoattach_memballoon", "interfaces", "gpus", "host_devices", "tpm", "disks",
-        "lun_reservation", "networks", "downward_metrics_volume", "exec_liveness",
-        "exec_readiness", "sev", "sev_es", "snp", "tdx",
-    )
+    Class attributes are the values of absent sections (Go's zero values); ``read_vmi`` sets only
+    what the VMI has.
+    """
+
+    kind = "VirtualMachineInstance"
+    name = namespace = uid = ""
+    labels = annotations = {}
+    requests = limits = {}
+    overcommit_guest_overhead = False
+    memory_present = False
+    guest = max_guest = hugepage_size = reserved_overhead = None
+    io_threads_policy = supplemental_pool_thread_count = None
+    autoattach_graphics = autoattach_pod_interface = autoattach_vsock = None
+    autoattach_serial = autoattach_memballoon = None
+    interfaces = gpus = host_devices = disks = networks = ()
+    tpm = lun_reservation = downward_metrics_volume = False
+    exec_liveness = exec_readiness = False
+    sev = sev_es = snp = tdx = False
 
 
 def spec_of(obj):
@@ -174,33 +188,58 @@ def read_vmi(obj, arch="amd64"):
 
     p = _PATHS[sp]
     domain = f.mapping(spec, "domain", sp, required=True)
+    resources = f.optional_mapping(domain, "resources", p.domain)
+    if resources:
+        _read_resources(vmi, resources, p)
+    memory = f.optional_mapping(domain, "memory", p.domain)
+    if memory is not None:
+        _read_memory(vmi, memory, p)
+    vmi.cpu = Cpu(f.optional_mapping(domain, "cpu", p.domain), p.cpu)
+    if "ioThreadsPolicy" in domain or "ioThreads" in domain:
+        vmi.io_threads_policy = f.string(domain, "ioThreadsPolicy", p.domain) or None
+        io_threads = f.mapping(domain, "ioThreads", p.domain)
+        vmi.supplemental_pool_thread_count = f.uint32(
+            io_threads, "supplementalPoolThreadCount", p.io_threads, None)
+    devices = f.optional_mapping(domain, "devices", p.domain)
+    if devices:
+        _read_devices(vmi, devices, p)
+    security = f.optional_mapping(domain, "launchSecurity", p.domain)
+    if security:
+        _read_launch_security(vmi, security, p)
 
-    resources = f.mapping(domain, "resources", p.domain)
+    if spec.get("networks"):
+        vmi.networks = [Network(item, np) for np, item in f.mappings(spec, "networks", sp)]
+    if spec.get("volumes"):
+        for vp, volume in f.mappings(spec, "volumes", sp):
+            if f.optional_mapping(volume, "downwardMetrics", vp) is not None:
+                vmi.downward_metrics_volume = True
+    if "livenessProbe" in spec:
+        vmi.exec_liveness = _has_exec_probe(spec, "livenessProbe", sp)
+    if "readinessProbe" in spec:
+        vmi.exec_readiness = _has_exec_probe(spec, "readinessProbe", sp)
+    return vmi
+
+
+def _read_resources(vmi, resources, p):
     vmi.requests = f.resource_list(resources, "requests", p.resources)
     vmi.limits = f.resource_list(resources, "limits", p.resources)
     vmi.overcommit_guest_overhead = f.boolean(resources, "overcommitGuestOverhead", p.resources,
                                               False)
 
-    memory = f.optional_mapping(domain, "memory", p.domain)
-    vmi.memory_present = memory is not None
-    memory = memory or {}
+
+def _read_memory(vmi, memory, p):
+    vmi.memory_present = True
     vmi.guest = f.quantity(memory, "guest", p.memory)
     vmi.max_guest = f.quantity(memory, "maxGuest", p.memory)
     hugepages = f.optional_mapping(memory, "hugepages", p.memory)
-    vmi.hugepage_size = None
     if hugepages is not None:
         vmi.hugepage_size = f.string(hugepages, "pageSize", p.hugepages)
     reserved = f.mapping(memory, "reservedOverhead", p.memory)
     vmi.reserved_overhead = f.quantity(reserved, "addedOverhead", p.reserved)
 
-    vmi.cpu = Cpu(f.optional_mapping(domain, "cpu", p.domain), p.cpu)
-    vmi.io_threads_policy = f.string(domain, "ioThreadsPolicy", p.domain) or None
-    io_threads = f.mapping(domain, "ioThreads", p.domain)
-    vmi.supplemental_pool_thread_count = f.uint32(
-        io_threads, "supplementalPoolThreadCount", p.io_threads, None)
 
+def _read_devices(vmi, devices, p):
     devp = p.devices
-    devices = f.mapping(domain, "devices", p.domain)
     vmi.autoattach_graphics = f.boolean(devices, "autoattachGraphicsDevice", devp)
     vmi.autoattach_pod_interface = f.boolean(devices, "autoattachPodInterface", devp)
     vmi.autoattach_vsock = f.boolean(devices, "autoattachVSOCK", devp)
@@ -212,30 +251,20 @@ def read_vmi(obj, arch="amd64"):
     tpm = f.optional_mapping(devices, "tpm", devp)
     vmi.tpm = tpm is not None and f.boolean(tpm, "enabled", p.tpm, True)
     vmi.disks = f.mappings(devices, "disks", devp)
-    vmi.lun_reservation = False
     for dpath, disk in vmi.disks:
         lun = f.optional_mapping(disk, "lun", dpath)
         if lun is not None and f.boolean(lun, "reservation", f.join(dpath, "lun"), False):
             vmi.lun_reservation = True
 
-    vmi.networks = [Network(item, np) for np, item in f.mappings(spec, "networks", sp)]
-    vmi.downward_metrics_volume = False
-    for vp, volume in f.mappings(spec, "volumes", sp):
-        if f.optional_mapping(volume, "downwardMetrics", vp) is not None:
-            vmi.downward_metrics_volume = True
-    vmi.exec_liveness = _has_exec_probe(spec, "livenessProbe", sp)
-    vmi.exec_readiness = _has_exec_probe(spec, "readinessProbe", sp)
 
-    security = f.mapping(domain, "launchSecurity", p.domain)
+def _read_launch_security(vmi, security, p):
     sev = f.optional_mapping(security, "sev", p.security)
     vmi.sev = sev is not None
-    vmi.sev_es = False
     if sev is not None:
         policy = f.mapping(sev, "policy", p.sev)
         vmi.sev_es = bool(f.boolean(policy, "encryptedState", p.sev_policy, False))
     vmi.snp = f.optional_mapping(security, "snp", p.security) is not None
     vmi.tdx = f.optional_mapping(security, "tdx", p.security) is not None
-    return vmi
 
 
 def _has_exec_probe(spec, key, path):

@@ -17,7 +17,7 @@ import copy
 from ansible_collections.vmpod.core.plugins.module_utils import fields as f
 from ansible_collections.vmpod.core.plugins.module_utils.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt_config import read_config
-from ansible_collections.vmpod.core.plugins.module_utils.quantity import parse_quantity
+from ansible_collections.vmpod.core.plugins.module_utils.quantity import parse_exact, parse_quantity
 from ansible_collections.vmpod.core.plugins.module_utils.vmi import ARCHITECTURES, read_vmi, spec_of
 
 DEFAULT_CPU_MODEL = "host-model"
@@ -126,10 +126,9 @@ def _default_guest_memory(domain, dp):
             return
     hugepages = memory.get("hugepages")
     if isinstance(hugepages, dict) and hugepages.get("pageSize"):
-        try:
-            memory["guest"] = str(parse_quantity(hugepages["pageSize"]))
-        except VmpodInputError:
-            pass  # KubeVirt leaves guest unset when the page size does not parse
+        page_size = parse_exact(hugepages["pageSize"])
+        if page_size is not None:  # KubeVirt leaves guest unset when the page size does not parse
+            memory["guest"] = str(page_size)
 
 
 def _default_cpu_topology(domain, dp):

@@ -34,7 +34,7 @@ class KubevirtConfig:
                  "max_cpu_sockets", "max_guest", "vm_rollout_live_update",
                  # feature gates the launcher's rules ask about, decided once
                  "external_net_resource_injection", "gpus_with_dra", "host_devices_with_dra",
-                 "network_devices_with_dra", "iommufd")
+                 "network_devices_with_dra", "iommufd", "permitted_host_devices")
 
     def gate_enabled(self, gate):
         """featuregate.IsEnabled: explicit enable > explicit disable > Beta on by default."""
@@ -93,6 +93,7 @@ def _read(config):
     cfg.permit_bridge_on_pod_network = f.boolean(
         network, "permitBridgeInterfaceOnPodNetwork", f.join(path, "network"), True)
 
+    cfg.permitted_host_devices = _permitted_host_devices(config, path)
     cfg.cpu_model = f.string(config, "cpuModel", path)
     cfg.cpu_request = f.quantity(config, "cpuRequest", path)
     cfg.auto_cpu_limit_selector = f.optional_mapping(
@@ -117,6 +118,19 @@ def _read(config):
     cfg.network_devices_with_dra = cfg.gate_enabled("NetworkDevicesWithDRA")
     cfg.iommufd = cfg.gate_enabled("IOMMUFD")
     return cfg
+
+
+def _permitted_host_devices(config, path):
+    """Resource names of ``permittedHostDevices``, or None when the cluster does not restrict them."""
+    permitted = f.optional_mapping(config, "permittedHostDevices", path)
+    if permitted is None:
+        return None
+    where = f.join(path, "permittedHostDevices")
+    names = set()
+    for kind in ("pciHostDevices", "mediatedDevices", "usb"):
+        for item_path, item in f.mappings(permitted, kind, where):
+            names.add(f.string(item, "resourceName", item_path))
+    return frozenset(names)
 
 
 _DEFAULTS = _read({})

@@ -21,7 +21,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.namespace import read_n
 from ansible_collections.vmpod.core.plugins.module_utils.overhead import (
     hypervisor_overhead, total_overhead)
 from ansible_collections.vmpod.core.plugins.module_utils.quantity import (
-    BINARY_SI, DECIMAL_SI, Quantity, ZERO_UNSET, parse_quantity)
+    BINARY_SI, DECIMAL_SI, Quantity, ZERO_UNSET, parse_exact, parse_quantity)
 from ansible_collections.vmpod.core.plugins.module_utils.vmi import read_vmi
 
 DEVICE_PREFIX = "devices.kubevirt.io/"
@@ -130,10 +130,7 @@ def memory_request(res, vmi, config):
         return
     base = vmi.guest
     if base is None and vmi.hugepage_size is not None:
-        try:
-            base = parse_quantity(vmi.hugepage_size)
-        except VmpodInputError:
-            base = None  # KubeVirt skips an unparsable page size here
+        base = parse_exact(vmi.hugepage_size)  # KubeVirt skips a page size that does not parse
     if base is None or base.value() <= 0:
         return
     if config.memory_overcommit == 100:
@@ -266,8 +263,24 @@ def launcher_resources(vmi, config=None, arch="amd64", namespace=None, resource_
     return compute_resources(spec, cfg, context)
 
 
+def check_permitted_devices(spec, cfg):
+    """With permittedHostDevices set, KubeVirt refuses to render a device it does not list."""
+    permitted = cfg.permitted_host_devices
+    if permitted is None:
+        return
+    for devices, dra in ((spec.gpus, cfg.gpus_with_dra), (spec.host_devices, cfg.host_devices_with_dra)):
+        for device in devices:
+            if dra and device.claim is not None:
+                continue
+            if device.device_name not in permitted:
+                raise VmpodInputError(device.path + ".deviceName", device.device_name,
+                                      "is not permitted by config.permittedHostDevices")
+
+
 def compute_resources(spec, cfg, context):
     """The rules, in KubeVirt's order, over a read VMI, cluster config and namespace context."""
+    if spec.gpus or spec.host_devices:
+        check_permitted_devices(spec, cfg)
     overhead = total_overhead(spec, cfg)
     res = Resources(spec)
 

@@ -386,6 +386,16 @@ def _parse_text(text):
     return Quantity(magnitude if unscaled >= 0 else -magnitude, scale, fmt, None, True)
 
 
+def parse_exact(text):
+    """resource.ParseQuantity itself (no blanks trimmed): a Quantity, or None if Go would fail."""
+    if not isinstance(text, str):
+        return None
+    try:
+        return parse_quantity(text) if text == text.strip(_GO_SPACE) else None
+    except VmpodInputError:
+        return None
+
+
 _PARSED = {}
 _PRINTED = {}  # canonical strings by (unscaled, scale, format): values recur across VMIs
 

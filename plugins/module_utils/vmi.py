@@ -52,7 +52,7 @@ class Cpu:
         count = self.cores
         for factor in (self.sockets, self.threads):
             if factor:
-                count = count * factor if count else factor
+                count = (count * factor) & 0xFFFFFFFF if count else factor  # Go uint32 arithmetic
         return count
 
 
@@ -75,9 +75,10 @@ class Device:
     embedded ``*ClaimRequest`` does: naming either of them makes a claim.
     """
 
-    __slots__ = ("name", "device_name", "claim")
+    __slots__ = ("path", "name", "device_name", "claim")
 
     def __init__(self, data, path):
+        self.path = path
         self.name = f.string(data, "name", path)
         self.device_name = f.string(data, "deviceName", path)
         if "claimName" in data or "requestName" in data:

@@ -1,0 +1,353 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: host_topology_info
+short_description: Read a host's CPU, NUMA and hugepage topology
+version_added: 0.1.0
+description:
+  - Reads the topology of a Linux host that runs virtual machines, from sysfs or from libvirt's
+    capabilities, and returns it as the host data that vmpod.core's placement functions take
+    (the C(host) argument of the C(vmpod.core.plan_placement) filter).
+  - One entry per online logical CPU with its socket, core and NUMA node; hyper-thread siblings
+    share socket and core. One entry per NUMA node with its memory, its distances to every node
+    and its hugepage pools (total and free pages of each page size).
+  - With O(source=sysfs) (the default) the module reads C(/sys/devices/system/cpu) (C(online),
+    C(isolated), and C(cpuN/topology/physical_package_id), C(core_id), C(core_cpus_list) or
+    C(thread_siblings_list), and the C(cpuN/nodeM) links), and for each node
+    C(/sys/devices/system/node/nodeN/cpulist), C(meminfo) (C(MemTotal)), C(distance) and
+    C(hugepages/hugepages-<size>kB/nr_hugepages) and C(free_hugepages).
+  - A kernel without NUMA support has no C(/sys/devices/system/node); the host is then one node
+    0 that holds every CPU, with the memory of C(/proc/meminfo) and the hugepage pools of
+    C(/sys/kernel/mm/hugepages).
+  - With O(source=libvirt) the module reads the C(<host><topology>) of libvirt's capabilities
+    XML (what C(virsh capabilities) prints) over a read-only connection to O(uri).
+  - The module changes nothing on the host.
+author: vmpod.core developers (@vmpod)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+options:
+  source:
+    description:
+      - Where the topology is read from.
+      - V(sysfs) reads the kernel's files under O(sysfs_root) and needs nothing installed.
+      - V(libvirt) asks libvirtd at O(uri) for its capabilities; it needs the libvirt Python
+        bindings on the managed host. Those carry no free hugepage counts, so each pool's
+        RV(host.nodes[].hugepages) C(free) is reported equal to its C(total), and they do not
+        give RV(host.isolated_cpus).
+    type: str
+    choices: [sysfs, libvirt]
+    default: sysfs
+  uri:
+    description:
+      - The libvirt connection URI, opened read-only. Used with O(source=libvirt) only.
+    type: str
+    default: qemu:///system
+  sysfs_root:
+    description:
+      - The directory that holds the C(sys) and C(proc) trees to read. Used with
+        O(source=sysfs) only.
+      - V(/) reads the running kernel; another directory reads a copy of another machine's
+        C(/sys/devices/system), C(/sys/kernel/mm/hugepages) and C(/proc/meminfo), such as one
+        collected by sosreport.
+    type: path
+    default: /
+  reserved_cpus:
+    description:
+      - CPUs never given to virtual machines, in the Linux list format (V(0,32) or V(0-1,32-33)),
+        typically the kubelet's C(reservedSystemCPUs) or the housekeeping CPUs of a tuned
+        profile. Returned as RV(host.reserved_cpus).
+      - The module fails, naming this option, when it lists a CPU the host does not have.
+    type: str
+  used_cpus:
+    description:
+      - CPUs already taken exclusively (by running virtual machines with dedicated CPUs), in the
+        Linux list format. Returned as RV(host.used_cpus).
+      - The module fails, naming this option, when it lists a CPU the host does not have or a
+        CPU of O(reserved_cpus).
+    type: str
+requirements:
+  - libvirt-python, only for O(source=libvirt)
+notes:
+  - Offline CPUs are left out, and so are the offline CPUs that C(isolcpus) names.
+  - When the kernel's core ids do not identify the hyper-thread siblings within a socket (core
+    ids repeated across the dies of one package, for example), each core is numbered by its
+    lowest CPU id so that siblings still share socket and core.
+  - Every hugepage size the kernel supports is listed, empty pools included.
+seealso:
+  - name: Linux sysfs CPU topology
+    description: The kernel's description of the C(topology) files.
+    link: https://docs.kernel.org/admin-guide/cputopology.html
+  - name: Linux hugepages
+    description: The per-node and global hugepage pools.
+    link: https://docs.kernel.org/admin-guide/mm/hugetlbpage.html
+  - name: libvirt capabilities XML format
+    description: The C(<host><topology>) element read with O(source=libvirt).
+    link: https://libvirt.org/formatcaps.html
+"""
+
+EXAMPLES = r"""
+- name: Read the topology of each KVM host, with the CPUs the kubelet keeps for itself
+  vmpod.core.host_topology_info:
+    reserved_cpus: "0,32"
+  register: topology
+
+- name: Name it after the inventory host for the fleet placement
+  ansible.builtin.set_fact:
+    vmpod_host: "{{ topology.host | combine({'name': inventory_hostname}) }}"
+
+- name: Save it next to the playbook, as a host file the planning playbooks read
+  ansible.builtin.copy:
+    content: "{{ vmpod_host | to_nice_yaml(indent=2, sort_keys=false) }}"
+    dest: "{{ playbook_dir }}/hosts/{{ inventory_hostname }}.yaml"
+    mode: "0644"
+  delegate_to: localhost
+
+- name: How many 1Gi pages are still free on node 1?
+  ansible.builtin.debug:
+    msg: "{{ (topology.host.nodes | selectattr('id', 'equalto', 1) | first).hugepages['1Gi'].free | default(0) }}"
+
+- name: Read the topology as libvirt reports it, with the CPUs running VMs already hold
+  vmpod.core.host_topology_info:
+    source: libvirt
+    uri: qemu:///system
+    reserved_cpus: "0-1,32-33"
+    used_cpus: "4-11,36-43"
+  register: libvirt_topology
+
+- name: Read a copy of another machine's /sys and /proc/meminfo (for example from a sosreport)
+  vmpod.core.host_topology_info:
+    sysfs_root: /srv/sosreports/kvm-07
+  delegate_to: localhost
+  register: kvm07
+"""
+
+RETURN = r"""
+host:
+  description:
+    - The host's topology, in the form the vmpod.core placement functions read.
+  returned: success
+  type: dict
+  contains:
+    cpus:
+      description:
+        - One entry per online logical CPU, ascending by id.
+        - Logical CPUs with the same RV(host.cpus[].socket) and RV(host.cpus[].core) are
+          hyper-thread siblings of one physical core.
+      returned: success
+      type: list
+      elements: dict
+      contains:
+        id:
+          description: The Linux CPU number (C(cpuN) in sysfs, the number C(taskset) and cgroups use).
+          returned: success
+          type: int
+          sample: 16
+        socket:
+          description: The physical package (C(physical_package_id)).
+          returned: success
+          type: int
+          sample: 0
+        core:
+          description:
+            - The physical core within the socket (the kernel's C(core_id)), shared by
+              hyper-thread siblings. Core numbers may be sparse.
+          returned: success
+          type: int
+          sample: 0
+        node:
+          description: The NUMA node the CPU belongs to.
+          returned: success
+          type: int
+          sample: 0
+    nodes:
+      description:
+        - One entry per NUMA node, ascending by id; nodes without CPUs (memory only) included.
+      returned: success
+      type: list
+      elements: dict
+      contains:
+        id:
+          description: The NUMA node number.
+          returned: success
+          type: int
+          sample: 0
+        memory:
+          description:
+            - The node's total memory (C(MemTotal)), hugepage pools included, as a Kubernetes
+              quantity in canonical form.
+          returned: success
+          type: str
+          sample: 131811156Ki
+        distances:
+          description:
+            - The ACPI SLIT distance from this node to each node, in the order of
+              RV(host.nodes); 10 is local.
+          returned: success
+          type: list
+          elements: int
+          sample: [10, 21]
+        hugepages:
+          description:
+            - The node's hugepage pools by page size, the size as a canonical Kubernetes binary
+              quantity (V(2Mi), V(1Gi), V(64Ki) ...), each with C(total) (C(nr_hugepages)) and
+              C(free) (C(free_hugepages)) pages.
+            - With O(source=libvirt), C(free) equals C(total).
+          returned: success
+          type: dict
+          sample: {"2Mi": {"total": 1024, "free": 1000}, "1Gi": {"total": 8, "free": 8}}
+    reserved_cpus:
+      description: O(reserved_cpus) in canonical Linux list format.
+      returned: when O(reserved_cpus) is given
+      type: str
+      sample: "0,32"
+    used_cpus:
+      description: O(used_cpus) in canonical Linux list format.
+      returned: when O(used_cpus) is given
+      type: str
+      sample: "4-11,36-43"
+    isolated_cpus:
+      description:
+        - The online CPUs the kernel isolates from the scheduler (C(isolcpus)), from
+          C(/sys/devices/system/cpu/isolated); V("") when none.
+      returned: with O(source=sysfs), when the kernel reports it
+      type: str
+      sample: "2-31,34-63"
+  sample:
+    cpus:
+      - {id: 0, socket: 0, core: 0, node: 0}
+      - {id: 1, socket: 0, core: 1, node: 0}
+      - {id: 2, socket: 1, core: 0, node: 1}
+      - {id: 3, socket: 1, core: 1, node: 1}
+      - {id: 4, socket: 0, core: 0, node: 0}
+      - {id: 5, socket: 0, core: 1, node: 0}
+      - {id: 6, socket: 1, core: 0, node: 1}
+      - {id: 7, socket: 1, core: 1, node: 1}
+    nodes:
+      - id: 0
+        memory: 64Gi
+        distances: [10, 21]
+        hugepages: {"2Mi": {total: 1024, free: 1000}, "1Gi": {total: 8, free: 8}}
+      - id: 1
+        memory: 64Gi
+        distances: [21, 10]
+        hugepages: {"2Mi": {total: 1024, free: 1024}, "1Gi": {total: 8, free: 4}}
+    reserved_cpus: "0,4"
+    isolated_cpus: "1-3,5-7"
+"""
+
+import errno
+import glob
+import os
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.vmpod.core.plugins.module_utils.cpuset import format_cpuset
+from ansible_collections.vmpod.core.plugins.module_utils.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.host import read_host
+from ansible_collections.vmpod.core.plugins.module_utils.libvirt_capabilities import (
+    host_from_capabilities,
+)
+from ansible_collections.vmpod.core.plugins.module_utils.sysfs_topology import (
+    SYSFS_FILES,
+    host_from_sysfs,
+)
+
+LIBVIRT_IMPORT_ERROR = None
+try:
+    import libvirt
+except ImportError:
+    libvirt = None
+    LIBVIRT_IMPORT_ERROR = traceback.format_exc()
+    LIBVIRT_ERRORS = ()
+else:
+    LIBVIRT_ERRORS = (libvirt.libvirtError,)
+
+
+def gather_sysfs(root):
+    """``{path relative to root: text}`` of the files ``SYSFS_FILES`` names that exist under
+    ``root``; a symbolic link gives its target, a directory ``""``."""
+    files = {}
+    for pattern in SYSFS_FILES:
+        for path in sorted(glob.glob(os.path.join(root, pattern))):
+            relative = os.path.relpath(path, root)
+            try:
+                if os.path.islink(path):
+                    files[relative] = os.readlink(path)
+                elif os.path.isdir(path):
+                    files[relative] = ""
+                else:
+                    with open(path) as handle:
+                        files[relative] = handle.read()
+            except (IOError, OSError) as exc:
+                if exc.errno != errno.ENOENT:  # gone since the glob: a CPU went offline
+                    raise
+    return files
+
+
+def read_capabilities(uri):
+    """libvirt's capabilities XML over a read-only connection."""
+    connection = libvirt.openReadOnly(uri)  # raises libvirtError when it cannot connect
+    try:
+        return connection.getCapabilities()
+    finally:
+        connection.close()
+
+
+def with_cpusets(host, reserved_cpus, used_cpus):
+    """The host data with the reserved and used CPU sets, both checked against its CPUs."""
+    for key, value in (("reserved_cpus", reserved_cpus), ("used_cpus", used_cpus)):
+        if value is not None:
+            host[key] = value
+    checked = read_host(host, path="")
+    for key, cpus in (("reserved_cpus", checked.reserved), ("used_cpus", checked.used)):
+        if key in host:
+            host[key] = format_cpuset(cpus)
+    return host
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            source=dict(type="str", choices=["sysfs", "libvirt"], default="sysfs"),
+            uri=dict(type="str", default="qemu:///system"),
+            sysfs_root=dict(type="path", default="/"),
+            reserved_cpus=dict(type="str"),
+            used_cpus=dict(type="str"),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    if params["source"] == "libvirt" and libvirt is None:
+        module.fail_json(msg=missing_required_lib("libvirt-python"), exception=LIBVIRT_IMPORT_ERROR)
+    try:
+        if params["source"] == "libvirt":
+            host = host_from_capabilities(read_capabilities(params["uri"]))
+        else:
+            host = host_from_sysfs(gather_sysfs(params["sysfs_root"]))
+        host = with_cpusets(host, params["reserved_cpus"], params["used_cpus"])
+    except VmpodInputError as exc:
+        module.fail_json(msg=str(exc))
+    except LIBVIRT_ERRORS as exc:
+        module.fail_json(msg="libvirt at %s: %s" % (params["uri"], exc))
+    except (IOError, OSError) as exc:
+        module.fail_json(msg="cannot read %s: %s" % (exc.filename, exc.strerror))
+    module.exit_json(changed=False, host=host)
+
+
+if __name__ == "__main__":
+    main()

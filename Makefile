@@ -6,8 +6,8 @@
 #   make integration  pytest tests/integration: real ansible-playbook runs
 #   make lint     ansible-lint --offline, production profile (.ansible-lint)
 #   make sanity   ansible-test sanity, no ignore files (hack/sanity.sh)
-#   make demo     render launcher resources for examples/vmis into out/
-#   make bench    bench/bench_launcher.py
+#   make demo     size examples/vmis and plan them on an example host and on this machine, into out/
+#   make bench    bench/bench_launcher.py and bench/bench_placement.py
 #   make clean    remove build output (.build, out, caches); `make distclean` also removes .venv
 
 SHELL := bash
@@ -48,9 +48,15 @@ sanity: setup
 demo: setup
 	$(VENV_PATH) $(BIN)/ansible-playbook playbooks/launcher_resources.yml \
 		-e vmpod_vmi_dir=examples/vmis -e vmpod_output_dir=out
+	$(VENV_PATH) $(BIN)/ansible-playbook playbooks/plan_placement.yml \
+		-e vmpod_vmi_dir=examples/vmis -e vmpod_output_dir=out \
+		-e vmpod_host_file=examples/hosts/dual-socket-server.yaml
+	$(VENV_PATH) $(BIN)/ansible-playbook playbooks/plan_placement.yml \
+		-e vmpod_vmi_dir=examples/vmis -e vmpod_output_dir=out
 
 bench: setup
 	$(VENV_PATH) $(BIN)/python bench/bench_launcher.py
+	$(VENV_PATH) $(BIN)/python bench/bench_placement.py
 
 clean:
 	rm -rf .build out .pytest_cache .hypothesis tests/output

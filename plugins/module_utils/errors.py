@@ -20,8 +20,8 @@ class VmpodInputError(ValueError):
         self.value = value
         self.problem = problem
         where = path if path else "input"
-        if value is None and problem == "is required":
-            message = "%s is required" % where
+        if value is None and problem.startswith("is required"):
+            message = "%s %s" % (where, problem)
         else:
             message = "%s: %s %s" % (where, _shown(value), problem)
         super(VmpodInputError, self).__init__(message)

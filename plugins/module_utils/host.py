@@ -63,7 +63,7 @@ class Host:
     """Read-only host topology."""
 
     __slots__ = ("name", "cpus", "cpu_by_id", "nodes", "node_by_id", "reserved", "used",
-                 "isolated", "_siblings")
+                 "isolated", "_siblings", "_available", "_threads_per_core", "derived")
 
     def siblings(self, cpu_id):
         """The logical CPUs of ``cpu_id``'s physical core (itself included), ascending."""
@@ -71,11 +71,10 @@ class Host:
 
     def available(self):
         """CPUs that may still be given to a VM: not reserved, not used."""
-        taken = self.reserved | self.used
-        return frozenset(cpu.id for cpu in self.cpus if cpu.id not in taken)
+        return self._available
 
     def threads_per_core(self):
-        return max(len(group) for group in self._siblings.values())
+        return self._threads_per_core
 
     def sockets(self):
         return sorted({cpu.socket for cpu in self.cpus})
@@ -108,18 +107,9 @@ def read_host(data, path="host"):
                               "must list at least one logical CPU")
     host.cpu_by_id = {}
     for item_path, item in cpu_items:
-        cpu = HostCpu(f.integer(item, "id", item_path, None, 0),
-                      f.integer(item, "socket", item_path, 0, 0),
-                      f.integer(item, "core", item_path, None, 0),
-                      f.integer(item, "node", item_path, 0, 0))
-        if cpu.id is None:
-            raise VmpodInputError(f.join(item_path, "id"), None, "is required")
-        if cpu.core is None:
-            cpu.core = cpu.id  # no core given: every CPU its own core (no SMT)
+        cpu = _fast_cpu(item, host.node_by_id) or _checked_cpu(item, item_path, host.node_by_id)
         if cpu.id in host.cpu_by_id:
             raise VmpodInputError(f.join(item_path, "id"), cpu.id, "is a duplicate CPU id")
-        if cpu.node not in host.node_by_id:
-            raise VmpodInputError(f.join(item_path, "node"), cpu.node, "names no node in nodes")
         host.cpu_by_id[cpu.id] = cpu
     host.cpus = tuple(host.cpu_by_id[i] for i in sorted(host.cpu_by_id))
 
@@ -131,8 +121,11 @@ def read_host(data, path="host"):
         group = tuple(ids)
         for cpu_id in ids:
             host._siblings[cpu_id] = group
+    by_node = {}
+    for cpu in host.cpus:
+        by_node.setdefault(cpu.node, []).append(cpu.id)
     for node in host.nodes:
-        node.cpus = tuple(cpu.id for cpu in host.cpus if cpu.node == node.id)
+        node.cpus = tuple(by_node.get(node.id, ()))
 
     host.reserved = _host_cpuset(data, "reserved_cpus", path, host)
     host.used = _host_cpuset(data, "used_cpus", path, host)
@@ -141,7 +134,36 @@ def read_host(data, path="host"):
     if overlap:
         raise VmpodInputError(f.join(path, "used_cpus"), data.get("used_cpus"),
                               "overlaps reserved_cpus on CPUs %s" % sorted(overlap))
+    host._available = frozenset(host.cpu_by_id) - host.reserved - host.used
+    host._threads_per_core = max(len(group) for group in host._siblings.values())
+    host.derived = {}  # indexes other modules build from this host once (see cpu_assignment)
     return host
+
+
+def _fast_cpu(item, nodes):
+    """The common case, read without per-field calls: all four fields plain non-negative ints."""
+    cpu_id, socket, core, node = (item.get("id"), item.get("socket", 0), item.get("core"),
+                                  item.get("node", 0))
+    if (isinstance(cpu_id, int) and isinstance(socket, int) and isinstance(core, int)
+            and isinstance(node, int) and cpu_id >= 0 and socket >= 0 and core >= 0
+            and node in nodes and not isinstance(cpu_id, bool) and not isinstance(core, bool)
+            and not isinstance(socket, bool) and not isinstance(node, bool)):
+        return HostCpu(cpu_id, socket, core, node)
+    return None
+
+
+def _checked_cpu(item, item_path, nodes):
+    cpu = HostCpu(f.integer(item, "id", item_path, None, 0),
+                  f.integer(item, "socket", item_path, 0, 0),
+                  f.integer(item, "core", item_path, None, 0),
+                  f.integer(item, "node", item_path, 0, 0))
+    if cpu.id is None:
+        raise VmpodInputError(f.join(item_path, "id"), None, "is required")
+    if cpu.core is None:
+        cpu.core = cpu.id  # no core given: every CPU its own core (no SMT)
+    if cpu.node not in nodes:
+        raise VmpodInputError(f.join(item_path, "node"), cpu.node, "names no node in nodes")
+    return cpu
 
 
 def _host_cpuset(data, key, path, host):

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: vmpod.core contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Launcher sizing for many VMIs at once, and the table operators read it in."""
+"""Launcher sizing for many VMIs at once, and the tables operators read sizing and plans in."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -101,9 +101,42 @@ def _short(resource):
 
 def resources_table(sized):
     """A plain-text table of sized VMIs, one line each, columns padded to fit."""
-    rows = [summary_row(entry) for entry in sized]
-    header = dict(COLUMNS)
-    keys = [key for key, _title in COLUMNS]
+    return _table([summary_row(entry) for entry in sized], COLUMNS)
+
+
+PLACEMENT_COLUMNS = (
+    ("name", "VMI"), ("fits", "fits"), ("pcpus", "pCPUs"), ("cpuset", "cpuset"),
+    ("vcpupin", "vCPU pins"), ("emulatorpin", "emulator"), ("numa", "guest NUMA -> host"),
+    ("hugepages", "hugepages per host node"), ("why", "why not"),
+)
+
+
+def placement_row(plan):
+    pages = plan.get("hugepages") or {}
+    per_node = ", ".join("n%s: %d" % (node, count) for node, count in
+                         sorted(pages.get("per_node", {}).items()))
+    cells = ", ".join("%d->n%d" % (cell["id"], cell["host_node"]) for cell in plan["numa_cells"])
+    return {
+        "name": plan.get("name") or "-",
+        "fits": "yes" if plan["fits"] else "no",
+        "pcpus": str(plan["pcpus"]) if plan["pcpus"] else "-",
+        "cpuset": plan["cpuset"] or "-",
+        "vcpupin": ",".join(str(p) for p in plan["vcpupin"]) if plan["vcpupin"] else "-",
+        "emulatorpin": plan["emulatorpin"] or "-",
+        "numa": cells or "-",
+        "hugepages": ("%s %s" % (pages["page_size"], per_node)) if per_node else "-",
+        "why": "; ".join(plan["reasons"]) or "-",
+    }
+
+
+def placement_table(plans):
+    """A plain-text table of placement plans (as plan_placement returns for a list of VMIs)."""
+    return _table([placement_row(plan) for plan in plans], PLACEMENT_COLUMNS)
+
+
+def _table(rows, columns):
+    header = dict(columns)
+    keys = [key for key, _title in columns]
     widths = {key: max([len(header[key])] + [len(row[key]) for row in rows]) for key in keys}
     lines = ["  ".join(header[key].ljust(widths[key]) for key in keys).rstrip()]
     lines.append("  ".join("-" * widths[key] for key in keys))

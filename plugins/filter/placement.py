@@ -1,0 +1,39 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Placement filters; documentation in the YAML files beside this one."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.vmpod.core.plugins.module_utils.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.placement import (
+    plan_placement as _plan_placement, plan_placements)
+from ansible_collections.vmpod.core.plugins.module_utils.report import (
+    placement_table as _placement_table)
+
+
+def plan_placement(vmi, host, config=None, arch="amd64", options=None):
+    """One VMI -> its plan on ``host``; a list of VMIs -> a list of plans (each on the bare host)."""
+    try:
+        if isinstance(vmi, (list, tuple)):
+            return plan_placements(vmi, host, config, arch, options)
+        return _plan_placement(vmi, host, config, arch, options)
+    except VmpodInputError as err:
+        raise AnsibleFilterError(str(err))
+
+
+def placement_table(plans):
+    if not isinstance(plans, (list, tuple)) or not all(
+            isinstance(plan, dict) and "fits" in plan and "numa_cells" in plan for plan in plans):
+        raise AnsibleFilterError("vmpod.core.placement_table: expects the list that "
+                                 "vmpod.core.plan_placement returns for a list of VMIs")
+    return _placement_table(plans)
+
+
+class FilterModule(object):
+    def filters(self):
+        return {"plan_placement": plan_placement, "placement_table": placement_table}

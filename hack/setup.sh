@@ -24,9 +24,9 @@ log() { printf 'setup: %s\n' "$*" >&2; }
 # --- 1. Debian build dependencies ------------------------------------------------------------
 # Every package in requirements-dev.txt ships a wheel for CPython 3.11 on Linux, so only tools
 # are listed: git and make for the scripts, shellcheck for ansible-test's `shellcheck` sanity
-# test (which ansible-test skips, with a mere warning, when the program is missing).  Later additions (libvirt-python) need
-# pkg-config, libvirt-dev, gcc and python3-dev here.
-DEBIAN_PACKAGES=(git make shellcheck)
+# test (which ansible-test skips, with a mere warning, when the program is missing); gcc,
+# pkg-config and libvirt-dev to build libvirt-python (it ships no wheel).
+DEBIAN_PACKAGES=(git make shellcheck gcc pkg-config libvirt-dev)
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then

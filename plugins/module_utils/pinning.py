@@ -29,13 +29,14 @@ __metaclass__ = type
 import copy
 
 from ansible_collections.vmpod.core.plugins.module_utils import fields as f
+from ansible_collections.vmpod.core.plugins.module_utils import launcher
 from ansible_collections.vmpod.core.plugins.module_utils.cpuset import parse_cpuset
 from ansible_collections.vmpod.core.plugins.module_utils.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.host import read_host
 from ansible_collections.vmpod.core.plugins.module_utils.vmi import Vmi, read_vmi
 
-# staging/src/kubevirt.io/api/core/v1/types.go: its presence (any value) turns the rule on
-EVEN_PARITY_ANNOTATION = "alpha.kubevirt.io/EmulatorThreadCompleteToEvenParity"
+# its presence (any value) turns the even-parity rule on; the same one that sizes the Pod
+EVEN_PARITY_ANNOTATION = launcher.EVEN_PARITY_ANNOTATION
 
 SHARED = "shared"
 AUTO = "auto"

@@ -7,7 +7,7 @@
 #   make lint     ansible-lint --offline, production profile (.ansible-lint)
 #   make sanity   ansible-test sanity, no ignore files (hack/sanity.sh)
 #   make demo     size examples/vmis and plan them on an example host and on this machine, into out/
-#   make bench    bench/bench_launcher.py and bench/bench_placement.py
+#   make bench    bench/bench_launcher.py, bench_placement.py and bench_fleet.py
 #   make clean    remove build output (.build, out, caches); `make distclean` also removes .venv
 
 SHELL := bash
@@ -57,6 +57,7 @@ demo: setup
 bench: setup
 	$(VENV_PATH) $(BIN)/python bench/bench_launcher.py
 	$(VENV_PATH) $(BIN)/python bench/bench_placement.py
+	$(VENV_PATH) $(BIN)/python bench/bench_fleet.py
 
 clean:
 	rm -rf .build out .pytest_cache .hypothesis tests/output

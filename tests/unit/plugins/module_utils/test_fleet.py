@@ -1,0 +1,337 @@
+"""place_fleet: VMs onto hosts as the scheduler admits the launcher Pods and the kubelet and
+virt-launcher place them; per-host usage; bad input; properties over random fleets."""
+
+import copy
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ansible_collections.vmpod.core.plugins.module_utils.cpuset import format_cpuset, parse_cpuset
+from ansible_collections.vmpod.core.plugins.module_utils.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.fleet import fleet_markdown, place_fleet
+from ansible_collections.vmpod.core.plugins.module_utils.host import read_host
+from ansible_collections.vmpod.core.plugins.module_utils.hugepages import ordinary_memory
+from ansible_collections.vmpod.core.plugins.module_utils.launcher import launcher_resources
+from ansible_collections.vmpod.core.plugins.module_utils.placement import plan_placement
+from ansible_collections.vmpod.core.plugins.module_utils.quantity import parse_quantity
+from test_placement import HOSTS, VMIS, check_invariants, dedicated_vmi, host_data
+
+GI = 2 ** 30
+
+
+def shared_vmi(name, cores=2, memory="4Gi", guest=None, cpu_request=None):
+    domain = {"cpu": {"cores": cores}}
+    if memory:
+        domain["resources"] = {"requests": {"memory": memory}}
+    if cpu_request:
+        domain.setdefault("resources", {}).setdefault("requests", {})["cpu"] = cpu_request
+    if guest:
+        domain["memory"] = {"guest": guest}
+    return {"kind": "VirtualMachineInstance", "metadata": {"name": name},
+            "spec": {"domain": domain}}
+
+
+def small_host(cpus=2, reserved="", memory="64Gi", pages_1g=0):
+    """One socket, one node, ``cpus`` cores without SMT."""
+    return {"cpus": [{"id": i, "socket": 0, "core": i, "node": 0} for i in range(cpus)],
+            "nodes": [{"id": 0, "memory": memory,
+                       "hugepages": {"1Gi": {"total": pages_1g, "free": pages_1g}}}],
+            "reserved_cpus": reserved}
+
+
+# -- facts --------------------------------------------------------------------------------------
+
+def test_shared_vms_fill_a_host_by_their_cpu_requests():
+    # KubeVirt renderresources.go: a shared-CPU VM requests vCPUs / cpuAllocationRatio of CPU
+    # (default ratio 10: 2 vCPUs -> 200m); the scheduler admits Pods while the requests fit the
+    # allocatable CPU (here 2 CPUs less 1 reserved = 1 CPU = 5 x 200m).
+    vmis = [shared_vmi("web-%d" % i) for i in range(6)]
+    result = place_fleet(vmis, {"h": small_host(cpus=2, reserved="0")})
+    assert [result["placements"]["web-%d" % i] for i in range(6)] == ["h"] * 5 + [None]
+    assert result["unplaced"]["web-5"][1] == (
+        "h: the Pod requests 200m CPU, 0 of the host's 1 allocatable CPU are left")
+    usage = result["hosts"]["h"]
+    assert usage["cpu"]["requested"] == "1" and usage["cpu"]["shared_vcpus"] == 10
+    assert usage["cpu"]["vcpus_per_pcpu"] == 10.0
+    assert usage["warnings"] == []  # 10 vCPUs per pCPU is the rule of thumb's edge, not above
+
+
+@pytest.mark.parametrize("ratio, placed", [
+    (1, 0),    # 2 vCPUs request 2 CPUs: more than the host's one
+    (4, 2),    # 500m each
+    (20, 10),  # 100m each: 20 vCPUs on one pCPU
+])
+def test_cpu_allocation_ratio_decides_how_many_share_a_pcpu(ratio, placed):
+    config = {"developerConfiguration": {"cpuAllocationRatio": ratio}}
+    vmis = [shared_vmi("vm-%02d" % i) for i in range(12)]
+    result = place_fleet(vmis, {"h": small_host(cpus=1)}, config=config)
+    assert sum(1 for host in result["placements"].values() if host) == placed
+    assert result["hosts"]["h"]["cpu"]["shared_vcpus"] == 2 * placed
+
+
+def test_more_than_ten_vcpus_per_pcpu_warns():
+    config = {"developerConfiguration": {"cpuAllocationRatio": 20}}
+    vmis = [shared_vmi("vm-%d" % i) for i in range(10)]
+    result = place_fleet(vmis, {"h": small_host(cpus=1)}, config=config)
+    assert result["hosts"]["h"]["cpu"]["vcpus_per_pcpu"] == 20.0
+    assert result["warnings"] == [
+        "h: 20.0 vCPUs per pCPU on the shared CPUs (20 vCPUs on 1 pCPUs), above 10"]
+
+
+def test_memory_overcommit_scales_the_request_and_warns_above_150_percent():
+    # KubeVirt: with memory.guest and no request, request = guest * 100 / memoryOvercommit
+    # (+ overhead). At 200%, two 16Gi guests request 8Gi + overhead each: both fit in 20Gi, and
+    # the VMs may then use more than 150% of the host's memory.
+    config = {"developerConfiguration": {"memoryOvercommit": 200, "cpuAllocationRatio": 10}}
+    vmis = [shared_vmi("vm-%d" % i, memory=None, guest="16Gi") for i in range(3)]
+    result = place_fleet(vmis, {"h": small_host(cpus=8, memory="20Gi")}, config=config)
+    assert result["placements"] == {"vm-0": "h", "vm-1": "h", "vm-2": None}
+    memory = result["hosts"]["h"]["memory"]
+    request = parse_quantity(launcher_resources(vmis[0], config)["requests"]["memory"]).value()
+    assert memory["requested"] == 2 * request
+    assert 150 < memory["overcommit_percent"] <= 200
+    assert "above 150%" in result["warnings"][0]
+
+
+def test_dedicated_vms_take_disjoint_pcpus_and_pack_fills_the_first_host():
+    hosts = {"a": host_data(sockets=1, cores=4, threads=2), "b": host_data(1, 4, 2)}
+    vmis = [dedicated_vmi(cores=2, threads=2, name="vm-%d" % i) for i in range(3)]
+    result = place_fleet(vmis, hosts)
+    assert result["placements"] == {"vm-0": "a", "vm-1": "a", "vm-2": "b"}
+    pins = [parse_cpuset(result["plans"]["vm-%d" % i]["cpuset"]) for i in range(2)]
+    assert not pins[0] & pins[1] and len(pins[0] | pins[1]) == 8
+    assert result["hosts"]["a"]["nodes"][0]["cpus"]["free"] == 0
+    assert result["hosts"]["a"]["pinned"] == {"vm-0": format_cpuset(pins[0]),
+                                              "vm-1": format_cpuset(pins[1])}
+
+
+def test_isolated_vcpus_hold_their_idle_siblings():
+    # Nova's isolate thread policy: each vCPU alone on a physical core, the sibling thread held
+    # idle for the VM; the fleet counts those siblings as taken (and as requested CPU).
+    vmis = [dedicated_vmi(cores=2, name=name) for name in ("a", "b", "c")]
+    result = place_fleet(vmis, {"h": host_data(sockets=1, cores=4, threads=2)},
+                         options={"thread_policy": "isolate"})
+    assert result["placements"] == {"a": "h", "b": "h", "c": None}
+    assert result["hosts"]["h"]["cpu"]["exclusive"] == 8
+    assert result["hosts"]["h"]["cpu"]["requested"] == "8"
+
+
+def test_spread_gives_each_vm_to_the_least_loaded_host():
+    hosts = {"a": small_host(cpus=4), "b": small_host(cpus=4), "c": small_host(cpus=4)}
+    vmis = [shared_vmi("vm-%d" % i) for i in range(5)]
+    assert list(place_fleet(vmis, hosts, policy="spread")["placements"].values()) == [
+        "a", "b", "c", "a", "b"]
+    assert set(place_fleet(vmis, hosts, policy="pack")["placements"].values()) == {"a"}
+
+
+def test_hugepages_are_taken_from_the_pools_as_vms_land():
+    host = host_data(sockets=1, cores=8, threads=1, pages_1g=8)
+    vmis = [dedicated_vmi(cores=1, memory="4Gi", page="1Gi", name="vm-%d" % i) for i in range(3)]
+    result = place_fleet(vmis, {"h": host})
+    assert result["placements"]["vm-2"] is None
+    assert result["unplaced"]["vm-2"] == [
+        "no host has room left for it (h could take it before this placement's VMs)",
+        "h: the host has 0 free 1Gi hugepages (node 0: 0), the VM needs 4"]
+    assert result["hosts"]["h"]["nodes"][0]["hugepages"]["1Gi"] == {
+        "total": 8, "used_before": 0, "used": 8, "free": 0}
+
+
+def test_cpus_and_pages_held_before_count_as_taken():
+    # dual-socket-server: CPUs 1-4,17-20 used and 16 of node 0's 1Gi pages taken before
+    result = place_fleet([], {"s": HOSTS["dual-socket-server"]})
+    usage = result["hosts"]["s"]
+    assert usage["cpu"]["used_before"] == 8 and usage["cpu"]["requested"] == "8"
+    assert usage["nodes"][0]["cpus"]["used_before"] == "1-4,17-20"
+    assert usage["nodes"][0]["hugepages"]["1Gi"]["used_before"] == 16
+    assert usage["cpu"]["allocatable"] == "28"  # 32 CPUs less the 4 reserved
+
+
+def test_a_vm_too_big_for_any_host_says_so():
+    hosts = {"a": small_host(cpus=4), "b": small_host(cpus=2)}
+    result = place_fleet([dedicated_vmi(cores=8, name="huge")], hosts)
+    assert result["placements"] == {"huge": None}
+    assert result["unplaced"]["huge"][0] == (
+        "fits none of the 2 hosts even with no VM of this placement on them")
+    assert result["unplaced"]["huge"][1].startswith("a: the Pod requests 8 CPU, 4 of the host's")
+
+
+def test_architecture_keeps_vms_off_other_hosts():
+    arm = copy.deepcopy(VMIS["arm-builder"])
+    hosts = [dict(small_host(cpus=8), name="x86", architecture="x86_64"),
+             dict(small_host(cpus=8), name="arm", architecture="aarch64")]
+    result = place_fleet([arm, shared_vmi("web")], hosts)
+    assert result["placements"] == {"arm-builder": "arm", "web": "x86"}
+
+
+def test_every_example_vmi_on_the_example_hosts():
+    result = place_fleet(list(VMIS.values()), HOSTS)
+    assert set(result["placements"]) == set(VMIS)
+    for name, host in result["placements"].items():
+        if host is not None:
+            assert result["plans"][name]["fits"] and result["plans"][name]["host"] == host
+    markdown = fleet_markdown(result)
+    assert markdown.startswith("# Capacity: %d VMIs on %d hosts (policy pack)" % (
+        len(VMIS), len(HOSTS)))
+    for host in HOSTS:
+        assert "\n| %s | " % host in markdown
+
+
+# -- bad input ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("vmis, hosts, kwargs, message", [
+    ([], {"h": dict(small_host(), nodes=[])}, {},
+     "hosts.h.nodes: [] must list at least one NUMA node"),
+    ([shared_vmi("a"), shared_vmi("a")], {"h": small_host()}, {},
+     "vmis[1].metadata.name: 'a' is a duplicate of vmis[0]: VMI names must be unique"),
+    ([shared_vmi("")], {"h": small_host()}, {},
+     "vmis[0].metadata.name is required: placements are keyed by VMI name"),
+    ([shared_vmi("a", memory="12Qi")], {"h": small_host()}, {},
+     "vmis[0].spec.domain.resources.requests.memory: '12Qi' is not a quantity"),
+    ([], {}, {}, "hosts: {} must name at least one host"),
+    ([], "h", {}, "hosts: 'h' must map host names to host data"),
+    ([], [small_host()], {}, "hosts[0].name is required: a host list names each host"),
+    ([], [dict(small_host(), name="h"), dict(small_host(), name="h")], {},
+     "hosts[1].name: 'h' is a duplicate of hosts[0]"),
+    ([], {"h": dict(small_host(), architecture="sparc")}, {},
+     "hosts.h.architecture: 'sparc' is not amd64, arm64 or s390x"),
+    ([], {"h": small_host()}, {"policy": "fill"}, "policy: 'fill' must be one of pack, spread"),
+    ({"a": 1}, {"h": small_host()}, {}, "vmis[0]"),
+    ([dedicated_vmi(passthrough=True)], {"h": small_host()}, {},
+     "vmis[0].spec.domain.cpu.numa.guestMappingPassthrough"),
+    ([shared_vmi("a")], {"h": small_host()}, {"options": {"topology": 1}},
+     "options.topology: 1 is not an option"),
+])
+def test_bad_input_names_the_field(vmis, hosts, kwargs, message):
+    with pytest.raises(VmpodInputError) as err:
+        place_fleet(vmis, hosts, **kwargs)
+    assert message in str(err.value)
+
+
+# -- properties over random fleets --------------------------------------------------------------
+
+@st.composite
+def fleets(draw):
+    hosts = {}
+    for index in range(draw(st.integers(1, 3))):
+        sockets, cores = draw(st.integers(1, 2)), draw(st.integers(1, 6))
+        data = host_data(sockets, cores, draw(st.integers(1, 2)),
+                         draw(st.sampled_from([1, 2])) if cores % 2 == 0 else 1,
+                         pages_1g=draw(st.integers(0, 8)), pages_2m=draw(st.integers(0, 3072)))
+        for node in data["nodes"]:
+            node["memory"] = "%dGi" % draw(st.integers(16, 48))
+        ids = [cpu["id"] for cpu in data["cpus"]]
+        taken = draw(st.lists(st.sampled_from(ids), unique=True, max_size=len(ids) // 3))
+        split = draw(st.integers(0, len(taken)))
+        data["reserved_cpus"] = format_cpuset(taken[:split])
+        data["used_cpus"] = format_cpuset(taken[split:])
+        hosts["h%d" % index] = data
+    vmis = []
+    for index in range(draw(st.integers(1, 10))):
+        name = "vm-%d" % index
+        if draw(st.booleans()):
+            page = draw(st.sampled_from([None, "2Mi", "1Gi", "1Gi"]))
+            vmis.append(dedicated_vmi(
+                cores=draw(st.integers(1, 2)), threads=draw(st.integers(1, 2)),
+                memory="%dGi" % draw(st.integers(1, 3)), page=page,
+                passthrough=page is not None and draw(st.booleans()),
+                emulator=draw(st.booleans()), name=name))
+        elif draw(st.booleans()):
+            vmis.append(shared_vmi(name, cores=draw(st.integers(1, 8)),
+                                   memory="%dGi" % draw(st.integers(1, 8))))
+        else:
+            vmis.append(shared_vmi(name, cores=draw(st.integers(1, 8)), memory=None,
+                                   guest="%dGi" % draw(st.integers(1, 8))))
+    config = {"developerConfiguration": {
+        "cpuAllocationRatio": draw(st.sampled_from([1, 2, 10])),
+        "memoryOvercommit": draw(st.sampled_from([100, 150]))}}
+    return vmis, hosts, config
+
+
+def reference_pack(vmis, hosts, config):
+    """``pack`` without the engine's mutable host state or memo: every VM tries every host in
+    order, planned with plan_placement on host data rewritten after each placement."""
+    state = dict((name, {"data": copy.deepcopy(data), "cpu": 0, "memory": 0})
+                 for name, data in hosts.items())
+    for entry in state.values():
+        entry["cpu"] = 1000 * len(read_host(entry["data"]).used)
+    placements = {}
+    for vmi in vmis:
+        requests = launcher_resources(vmi, config)["requests"]
+        cpu = parse_quantity(requests["cpu"]).milli_value()
+        memory = parse_quantity(requests["memory"]).value()
+        placements[vmi["metadata"]["name"]] = None
+        for name, entry in state.items():
+            topo = read_host(entry["data"])
+            if entry["cpu"] + cpu > 1000 * (len(topo.cpus) - len(topo.reserved)):
+                continue
+            if entry["memory"] + memory > sum(ordinary_memory(node) for node in topo.nodes):
+                continue
+            plan = plan_placement(vmi, entry["data"], config)
+            if not plan["fits"]:
+                continue
+            if plan["cpuset"]:
+                taken = parse_cpuset(plan["cpuset"])
+                entry["data"]["used_cpus"] = format_cpuset(topo.used | taken)
+                cpu = max(cpu, 1000 * len(taken))
+            if plan["hugepages"]:
+                for node_id, count in plan["hugepages"]["per_node"].items():
+                    pools = entry["data"]["nodes"][int(node_id)]["hugepages"]
+                    pools[plan["hugepages"]["page_size"]]["free"] -= count
+            entry["cpu"] += cpu
+            entry["memory"] += memory
+            placements[vmi["metadata"]["name"]] = name
+            break
+    return placements
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(fleet=fleets())
+def test_pack_places_as_trying_every_host_in_turn_would(fleet):
+    vmis, hosts, config = fleet
+    assert place_fleet(vmis, hosts, config)["placements"] == reference_pack(vmis, hosts, config)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+@given(fleet=fleets(), policy=st.sampled_from(["pack", "spread"]))
+def test_no_host_is_overcommitted_and_every_plan_is_valid(fleet, policy):
+    vmis, hosts, config = fleet
+    result = place_fleet(vmis, hosts, config, policy=policy)
+    by_name = dict((vmi["metadata"]["name"], vmi) for vmi in vmis)
+    ratio = config["developerConfiguration"]["cpuAllocationRatio"]
+    overcommit = config["developerConfiguration"]["memoryOvercommit"]
+    assert set(result["placements"]) == set(by_name)
+    assert set(result["unplaced"]) == set(n for n, h in result["placements"].items() if h is None)
+    for name, host_name in result["placements"].items():
+        if host_name is not None:
+            check_invariants(by_name[name], hosts[host_name], result["plans"][name])
+    for host_name, usage in result["hosts"].items():
+        topo = read_host(hosts[host_name])
+        plans = [result["plans"][name] for name in usage["vmis"]]
+        pinned = [parse_cpuset(plan["cpuset"]) for plan in plans if plan["cpuset"]]
+        assert sum(map(len, pinned)) == len(frozenset().union(*pinned)), "a pCPU given twice"
+        for node in topo.nodes:
+            for size, pool in node.hugepages.items():
+                taken = sum(plan["hugepages"]["per_node"].get(str(node.id), 0) for plan in plans
+                            if plan["hugepages"] and parse_quantity(
+                                plan["hugepages"]["page_size"]).value() == size)
+                assert taken <= pool.free, "node %d's pool over-committed" % node.id
+        # the scheduler's rule: requests within what is allocatable
+        cpu_requests = 1000 * len(topo.used) + sum(
+            max(parse_quantity(launcher_resources(by_name[name], config)["requests"]["cpu"])
+                .milli_value(), 1000 * len(parse_cpuset(plan["cpuset"])))
+            for name, plan in zip(usage["vmis"], plans))
+        assert cpu_requests <= 1000 * (len(topo.cpus) - len(topo.reserved))
+        memory = sum(parse_quantity(launcher_resources(by_name[name], config)["requests"][
+            "memory"]).value() for name in usage["vmis"])
+        allocatable = sum(ordinary_memory(node) for node in topo.nodes)
+        assert memory == usage["memory"]["requested"] <= allocatable
+        # and so the configured ratios hold
+        if usage["cpu"]["vcpus_per_pcpu"] is not None:
+            assert usage["cpu"]["vcpus_per_pcpu"] <= ratio
+        if usage["memory"]["overcommit_percent"] is not None:
+            assert usage["memory"]["overcommit_percent"] <= overcommit + 0.1
+        for node in usage["nodes"]:
+            cpus = node["cpus"]
+            assert cpus["free"] + cpus["used"] + cpus["reserved"] == cpus["total"]
+        assert sum(node["memory"]["used"] for node in usage["nodes"]) == memory

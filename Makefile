@@ -6,8 +6,10 @@
 #   make integration  pytest tests/integration: real ansible-playbook runs
 #   make lint     ansible-lint --offline, production profile (.ansible-lint)
 #   make sanity   ansible-test sanity, no ignore files (hack/sanity.sh)
-#   make demo     size examples/vmis and plan them on an example host and on this machine, into out/
-#   make bench    bench/bench_launcher.py, bench_placement.py and bench_fleet.py
+#   make demo     size examples/vmis, plan them on an example host and on this machine, render Pods
+#                 and domains, and where libvirtd can run start the pinned VM (all into out/)
+#   make bench    bench/bench_launcher.py, bench_placement.py, bench_fleet.py and bench_render.py
+#   make libvirtd libvirtd with QEMU/KVM and 64 free 2Mi hugepages here; `make libvirtd-stop` undoes it
 #   make clean    remove build output (.build, out, caches); `make distclean` also removes .venv
 
 SHELL := bash
@@ -25,7 +27,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 # runs ansible-doc, tests and benchmarks may run ansible-playbook) find the venv's on PATH.
 VENV_PATH = PATH="$(BIN):$$PATH"
 
-.PHONY: setup test unit integration lint sanity demo bench clean distclean
+.PHONY: libvirtd libvirtd-stop setup test unit integration lint sanity demo bench clean distclean
 
 setup:
 	bash hack/setup.sh
@@ -53,13 +55,34 @@ demo: setup
 		-e vmpod_host_file=examples/hosts/dual-socket-server.yaml
 	$(VENV_PATH) $(BIN)/ansible-playbook playbooks/plan_placement.yml \
 		-e vmpod_vmi_dir=examples/vmis -e vmpod_output_dir=out
+	$(VENV_PATH) $(BIN)/ansible-playbook playbooks/render.yml \
+		-e vmpod_vmi_dir=examples/vmis -e vmpod_output_dir=out/render-server \
+		-e vmpod_host_file=examples/hosts/dual-socket-server.yaml
+	# where libvirtd can run here: render for this machine, define and start the pinned VM,
+	# print its pinning read back from libvirt, then remove it again
+	if [[ $$(id -u) -eq 0 && -c /dev/kvm ]]; then bash hack/libvirtd.sh start 64; fi
+	$(VENV_PATH) $(BIN)/ansible-playbook playbooks/render.yml \
+		-e vmpod_vmi_dir=examples/vmis -e vmpod_output_dir=out/render
+	if bash hack/libvirtd.sh status >/dev/null 2>&1; then \
+	  $(VENV_PATH) $(BIN)/ansible-playbook playbooks/deploy.yml -e vmpod_output_dir=out/render \
+	    -e '{"vmpod_vmi_names": ["pinned-small"]}' && \
+	  $(VENV_PATH) $(BIN)/ansible-playbook playbooks/deploy.yml -e vmpod_output_dir=out/render \
+	    -e '{"vmpod_vmi_names": ["pinned-small"]}' -e vmpod_state=absent -e vmpod_stop_mode=destroy; fi
 
 bench: setup
 	$(VENV_PATH) $(BIN)/python bench/bench_launcher.py
 	$(VENV_PATH) $(BIN)/python bench/bench_placement.py
 	$(VENV_PATH) $(BIN)/python bench/bench_fleet.py
+	$(VENV_PATH) $(BIN)/python bench/bench_render.py
+
+libvirtd:
+	bash hack/libvirtd.sh start 64
+
+libvirtd-stop:
+	bash hack/libvirtd.sh stop
 
 clean:
+	-bash hack/libvirtd.sh stop
 	rm -rf .build out .pytest_cache .hypothesis tests/output
 	find . -path ./.venv -prune -o -path ./.git -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 

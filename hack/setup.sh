@@ -25,8 +25,9 @@ log() { printf 'setup: %s\n' "$*" >&2; }
 # Every package in requirements-dev.txt ships a wheel for CPython 3.11 on Linux, so only tools
 # are listed: git and make for the scripts, shellcheck for ansible-test's `shellcheck` sanity
 # test (which ansible-test skips, with a mere warning, when the program is missing); gcc,
-# pkg-config and libvirt-dev to build libvirt-python (it ships no wheel).
-DEBIAN_PACKAGES=(git make shellcheck gcc pkg-config libvirt-dev)
+# pkg-config and libvirt-dev to build libvirt-python (it ships no wheel); libvirt-clients and
+# libxml2-utils for virt-xml-validate (which calls xmllint) in the rendering tests.
+DEBIAN_PACKAGES=(git make shellcheck gcc pkg-config libvirt-dev libvirt-clients libxml2-utils)
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
@@ -44,6 +45,9 @@ if ((${#missing[@]})); then
     "${sudo[@]}" apt-get update -qq
     "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+# --- 1b. libvirt and QEMU/KVM for tests/integration/test_libvirt_deploy.py (skipped without KVM)
+if [[ -c /dev/kvm && $(id -u) -eq 0 ]]; then bash "$ROOT/hack/libvirtd.sh" install; fi
 
 # --- 2. Python virtual environment -----------------------------------------------------------
 # Pick the interpreter outside .venv (a PATH that already holds .venv/bin must not make the

@@ -1,0 +1,211 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin vmpod.core.render_vmis: render and write the files of many VMs in one task.
+
+Why an action plugin, not a filter plus ``template`` / ``copy`` tasks: a task per VM and file
+costs Ansible a module run each (3,000 for 1,000 VMs: minutes); a filter could render the text
+but not write it, and a filter that wrote files would hide changes from check and diff mode.
+This plugin runs on the controller, computes every model with the engine first (bad input fails
+before anything is written), renders each template once over the whole list through Ansible's
+templar (``{% include %}`` in a loop: the template is compiled once, where ``Templar.template``
+per VM would compile it per call), then compares each file with what is on disk and writes only
+what differs, atomically. Check mode writes nothing and reports what would change; diff mode
+returns a before/after per changed file.
+
+The files are written on the controller (the playbooks run it on localhost).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import tempfile
+
+from ansible.errors import AnsibleActionFail
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.common.text.converters import to_bytes, to_text
+from ansible.plugins.action import ActionBase
+
+try:
+    from ansible.template import trust_as_template
+except ImportError:  # ansible-core < 2.19: every template string is trusted
+    def trust_as_template(value):
+        return value
+
+from ansible_collections.vmpod.core.plugins.module_utils.domain import render_models
+from ansible_collections.vmpod.core.plugins.module_utils.errors import VmpodInputError
+
+COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DEFAULT_POD_TEMPLATE = os.path.join(COLLECTION_ROOT, "templates", "launcher_pod.yaml.j2")
+DEFAULT_DOMAIN_TEMPLATE = os.path.join(COLLECTION_ROOT, "templates", "domain.xml.j2")
+POD_FILE = "launcher-pod.yaml"
+DOMAIN_FILE = "domain.xml"
+PLAN_FILE = "plan.json"
+# Ends each rendered document in the one-pass output. Neither template can emit it: the domain
+# engine refuses control characters in XML text and yaml_flow escapes them.
+SEPARATOR = "\x1e"
+_TEMPLATE_OVERRIDES = {"trim_blocks": True, "lstrip_blocks": True}
+
+# ``vmis`` is checked apart: Ansible's validator walks every value of every VMI (no_log and
+# type checks), two seconds for 1,000 VMIs; the engine checks each field it reads anyway.
+ARGUMENT_SPEC = {
+    "dest": {"type": "path", "required": True},
+    "host": {"type": "dict"},
+    "config": {"type": "dict"},
+    "arch": {"type": "str", "default": "amd64"},
+    "placement_options": {"type": "dict"},
+    "domain_options": {"type": "dict"},
+    "pod_options": {"type": "dict"},
+    "pod_template": {"type": "path"},
+    "domain_template": {"type": "path"},
+}
+
+
+class ActionModule(ActionBase):
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        del tmp  # not used: everything happens on the controller
+        args = dict(self._task.args)
+        vmis = args.pop("vmis", None)
+        validated = ArgumentSpecValidator(ARGUMENT_SPEC).validate(args)
+        if validated.error_messages:
+            raise AnsibleActionFail("; ".join(validated.error_messages).replace(
+                "Supported parameters include: ", "Supported parameters include: vmis, "))
+        args = validated.validated_parameters
+        if not isinstance(vmis, list):
+            raise AnsibleActionFail("vmis: a list of VMIs, VirtualMachines or Virtlet VM pods is "
+                                    "required, got %r" % (vmis,))
+        dest = args["dest"]
+        if not os.path.isabs(dest):
+            raise AnsibleActionFail("dest: %r must be an absolute path on the controller" % dest)
+        try:
+            models = render_models(vmis, args["host"], args["config"], args["arch"],
+                                   args["placement_options"], args["domain_options"],
+                                   args["pod_options"])
+        except VmpodInputError as err:
+            raise AnsibleActionFail(to_text(err))
+        pod_template = self._template_path(args["pod_template"], DEFAULT_POD_TEMPLATE)
+        domain_template = self._template_path(args["domain_template"], DEFAULT_DOMAIN_TEMPLATE)
+        files = planned_files(models, dest, args["host"],
+                              self._render_all(pod_template, "pod",
+                                               [m["pod"] for m in models if m["pod"]]),
+                              self._render_all(domain_template, "domain",
+                                               [m["domain"] for m in models]))
+        changes = write_files(dest, files, self._task.check_mode)
+        result.update(changed=bool(changes["written"] or changes["directories"]),
+                      dest=dest, rendered=len(models),
+                      written=changes["written"], unchanged=changes["unchanged"],
+                      vms=[summary(model, dest) for model in models],
+                      unfit=[model["name"] for model in models
+                             if model["plan"] is not None and not model["plan"]["fits"]])
+        if self._task.diff and changes["diffs"]:
+            result["diff"] = changes["diffs"]
+        return result
+
+    def _template_path(self, given, default):
+        if not given:
+            return default
+        return self._find_needle("templates", given)
+
+    def _render_all(self, path, variable, items):
+        """Each item laid out by the template at ``path``, in one templar pass over the list."""
+        if not items:
+            return []
+        templar = self._templar.copy_with_new_env(
+            searchpath=[os.path.dirname(path)], available_variables={"vmpod_items": items})
+        wrapper = "{%% for %s in vmpod_items %%}{%% include %s %%}%s{%% endfor %%}" % (
+            variable, json.dumps(os.path.basename(path)), SEPARATOR)
+        text = templar.template(trust_as_template(wrapper), escape_backslashes=False,
+                                overrides=_TEMPLATE_OVERRIDES)
+        documents = to_text(text).split(SEPARATOR)
+        if len(documents) != len(items) + 1:
+            raise AnsibleActionFail("%s: rendered %d documents for %d VMs; the template must not "
+                                    "write the character U+001E" % (path, len(documents) - 1,
+                                                                    len(items)))
+        # Jinja drops an included template's final newline; the template module keeps it
+        return [document if document.endswith("\n") else document + "\n"
+                for document in documents[:-1]]
+
+
+def planned_files(models, dest, host, pods, domains):
+    """[(relative path, text)] of every VM: launcher-pod.yaml (not for a Virtlet pod),
+    domain.xml, and plan.json when there is a host."""
+    host_name = host.get("name") if isinstance(host, dict) else None
+    pods = iter(pods)
+    files = []
+    for model, domain in zip(models, domains):
+        if model["pod"]:
+            files.append((os.path.join(model["name"], POD_FILE), next(pods)))
+        files.append((os.path.join(model["name"], DOMAIN_FILE), domain))
+        if model["plan"] is not None:
+            plan = dict(model["plan"], namespace=model["namespace"], kind=model["kind"],
+                        host=host_name or "localhost", launcher_resources=model["resources"])
+            files.append((os.path.join(model["name"], PLAN_FILE),
+                          json.dumps(plan, indent=2, sort_keys=True) + "\n"))
+    return files
+
+
+def write_files(dest, files, check_mode):
+    """Write what differs from the disk (nothing in check mode); report what did."""
+    changes = {"written": [], "unchanged": 0, "directories": [], "diffs": []}
+    for relative, text in files:
+        path = os.path.join(dest, relative)
+        data = to_bytes(text, errors="surrogate_or_strict")
+        before = _read(path)
+        if before == data and _mode(path) == 0o644:
+            changes["unchanged"] += 1
+            continue
+        changes["written"].append(relative)
+        changes["diffs"].append({"before_header": path, "after_header": path,
+                                 "before": to_text(before or b""), "after": text})
+        if check_mode:
+            continue
+        directory = os.path.dirname(path)
+        if not os.path.isdir(directory):
+            os.makedirs(directory, 0o755)
+            changes["directories"].append(directory)
+        _atomic_write(path, data)
+    return changes
+
+
+def _read(path):
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except (IOError, OSError):
+        return None
+
+
+def _mode(path):
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        return None
+
+
+def _atomic_write(path, data):
+    """Never a half-written file: a temporary file in the same directory, then a rename."""
+    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".vmpod-")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def summary(model, dest):
+    plan = model["plan"] or {}
+    return {"name": model["name"], "namespace": model["namespace"], "kind": model["kind"],
+            "dir": os.path.join(dest, model["name"]), "fits": plan.get("fits"),
+            "reasons": plan.get("reasons", []), "omitted": model["domain"]["omitted"]}

@@ -1,0 +1,150 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# The work is done by the action plugin of the same name (plugins/action/render_vmis.py), on
+# the controller; this file holds its documentation.
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: render_vmis
+short_description: Write the launcher Pod, libvirt domain and placement plan of many VMs
+version_added: 0.1.0
+description:
+  - For every KubeVirt VirtualMachineInstance, VirtualMachine or Virtlet VM pod in O(vmis),
+    writes C(<dest>/<name>/launcher-pod.yaml) (the virt-launcher Pod, as KubeVirt's
+    virt-controller renders it; not for a Virtlet pod, which is its own Pod),
+    C(<dest>/<name>/domain.xml) (the libvirt domain, KubeVirt's converter rules placed by the
+    plan) and, given O(host), C(<dest>/<name>/plan.json) (the placement plan with the launcher
+    resources).
+  - One task for the whole list. Every model is computed first, so bad input fails - naming the
+    VM and the field - before any file is written. Each template is rendered once over the
+    whole list through Ansible's templar; only files whose content differs are written, each
+    atomically (a temporary file renamed into place, mode C(0644)).
+  - Runs on the controller and writes there, whatever the play's hosts are.
+  - The directory of each VM is named after it, so names must be Kubernetes object names
+    (lower-case RFC 1123 subdomains), and unique in the list.
+author: vmpod.core developers (@vmpod)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  platform:
+    platforms: posix
+options:
+  vmis:
+    description:
+      - The VMIs, VirtualMachines and Virtlet VM pods (C(kind=Pod),
+        C(kubernetes.io/target-runtime=virtlet.cloud)), as YAML or the Kubernetes API gives
+        them.
+    type: list
+    elements: raw
+    required: true
+  dest:
+    description:
+      - The output directory on the controller, an absolute path; created when missing.
+    type: path
+    required: true
+  host:
+    description:
+      - The host to place the VMs on, as M(vmpod.core.host_topology_info) returns it (or
+        written by hand). Without it no plan is written and no domain is pinned.
+    type: dict
+  config:
+    description: The KubeVirt CR's C(spec.configuration).
+    type: dict
+  arch:
+    description: The cluster's CPU architecture; a VMI's C(spec.architecture) wins.
+    type: str
+    default: amd64
+  placement_options:
+    description: The options of the C(vmpod.core.plan_placement) filter.
+    type: dict
+  domain_options:
+    description:
+      - C(domain_type) (C(kvm) or C(qemu)); C(cpu_features) (a list of C(name) and C(policy)
+        added to every domain's CPU, for a host's quirks such as C(arch-capabilities) disabled
+        for host-passthrough; a VMI's own feature of that name wins); C(cfs_period)
+        (microseconds, for shared-CPU bandwidth); C(memory_hard_limit) (bool);
+        C(free_page_reporting) (bool); C(mem_balloon_stats_period) (seconds); C(private_dir);
+        C(ovmf_path).
+    type: dict
+  pod_options:
+    description:
+      - C(image) (the virt-launcher image), C(image_pull_policy), C(qemu_timeout) (seconds),
+        C(ovmf_path), C(hypervisor), C(memory_overhead_annotation) (bool).
+    type: dict
+  pod_template:
+    description:
+      - A Jinja template of the launcher Pod instead of the collection's
+        C(templates/launcher_pod.yaml.j2); it sees the Pod object as C(pod). Found like
+        M(ansible.builtin.template) finds its source.
+    type: path
+  domain_template:
+    description:
+      - A Jinja template of the domain instead of the collection's C(templates/domain.xml.j2);
+        it sees the domain model as C(domain).
+    type: path
+notes:
+  - The domain model and the Pod are documented by the C(vmpod.core.render_models) filter, which
+    returns them without writing anything.
+"""
+
+EXAMPLES = r"""
+- name: Read this machine's topology
+  vmpod.core.host_topology_info:
+  register: topology
+
+- name: Render every VM in one task
+  vmpod.core.render_vmis:
+    vmis: >-
+      {{ query('ansible.builtin.file', *vmi_files) | join('\n---\n')
+         | ansible.builtin.from_yaml_all | select | list }}
+    host: "{{ topology.host }}"
+    dest: /srv/vmpod/out
+    domain_options:
+      cpu_features:
+        - name: arch-capabilities
+          policy: disable
+"""
+
+RETURN = r"""
+dest:
+  description: The output directory.
+  returned: always
+  type: str
+rendered:
+  description: How many VMs were rendered.
+  returned: always
+  type: int
+written:
+  description: The files written (in check mode, that would be written), relative to O(dest).
+  returned: always
+  type: list
+  elements: str
+  sample: [plain-fedora/launcher-pod.yaml, plain-fedora/domain.xml, plain-fedora/plan.json]
+unchanged:
+  description: How many files already held what was rendered.
+  returned: always
+  type: int
+unfit:
+  description: The VMs that do not fit the host (their domains are not pinned).
+  returned: always
+  type: list
+  elements: str
+vms:
+  description:
+    - Per VM, C(name), C(namespace), C(kind), C(dir) (its output directory), C(fits) (null
+      without a host), C(reasons) (why it does not fit) and C(omitted) (devices the domain
+      leaves to the node, such as SR-IOV VFs, with the reason).
+  returned: always
+  type: list
+  elements: dict
+"""

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Run the Molecule scenarios of extensions/molecule/ (the host roles on a real QEMU guest).
+#
+#   hack/molecule.sh                 every scenario, one after the other (one guest at a time)
+#   hack/molecule.sh default         the named scenarios
+#
+# Each scenario runs as `molecule test -s NAME` with its working files in .build/molecule/NAME
+# (not in ~/.ansible).
+# Each scenario builds its guest with hack/test-guest.sh (the image is cached outside the work
+# tree, see there) and boots it under QEMU TCG; it needs root for the first image build.
+# Prints the wall time of the whole run at the end.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+cd "$ROOT"
+
+[[ -x $VENV/bin/molecule ]] || { echo "molecule: no $VENV/bin/molecule: run make setup" >&2; exit 1; }
+[[ -e $ROOT/.build/collections/ansible_collections/vmpod/core ]] ||
+    { echo "molecule: no collection link under .build/: run make setup" >&2; exit 1; }
+
+export PATH="$VENV/bin:$PATH"
+# The collection from this checkout (hack/setup.sh links it), nothing from ~/.ansible.
+export ANSIBLE_COLLECTIONS_PATH="$ROOT/.build/collections"
+export ANSIBLE_LOCAL_TEMP="$ROOT/.build/ansible-tmp"
+export ANSIBLE_FORCE_COLOR=0
+export PY_COLORS=0
+export NO_COLOR=1
+
+scenarios=("$@")
+if ((${#scenarios[@]} == 0)); then
+    for file in extensions/molecule/*/molecule.yml; do
+        scenarios+=("$(basename "$(dirname "$file")")")
+    done
+fi
+
+started=$SECONDS
+status=0
+for scenario in "${scenarios[@]}"; do
+    scenario_started=$SECONDS
+    rc=0
+    MOLECULE_EPHEMERAL_DIRECTORY="$ROOT/.build/molecule/$scenario" molecule test -s "$scenario" || rc=$?
+    echo "molecule: scenario $scenario: exit $rc after $((SECONDS - scenario_started)) s" >&2
+    ((rc == 0)) || status=$rc
+done
+echo "molecule: ${#scenarios[@]} scenario(s) in $((SECONDS - started)) s (exit $status)" >&2
+exit "$status"

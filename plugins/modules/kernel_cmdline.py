@@ -1,0 +1,439 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: kernel_cmdline
+short_description: Manage kernel command line arguments in the boot loader, key by key
+version_added: 0.1.0
+description:
+  - Sets the boot loader's kernel command line so that the parameters this task owns (the
+    names of O(arguments) and O(keys)) appear exactly as O(arguments) say, once each, and leaves
+    every other argument as it is.
+  - Tokens are compared exactly, so C(isolcpus=1,3,5) is not C(isolcpus=1,3,5,7). A parameter
+    given twice in O(arguments) (C(hugepagesz=1G hugepages=4 hugepagesz=2M hugepages=512)) is
+    kept in that order; any other token of an owned parameter is removed. The kernel reads
+    C(-) and C(_) in parameter names alike, and so does this module.
+  - With GRUB (O(bootloader=grub)) the module edits O(grub_variable) in O(grub_defaults), removes
+    the owned parameters from C(GRUB_CMDLINE_LINUX_DEFAULT), and runs the distribution's
+    generator (C(update-grub), C(grub2-mkconfig) or C(grub-mkconfig)) when the file changed or
+    when the generated configuration is older than it (a previous run that stopped midway).
+  - With C(grubby) (O(bootloader=grubby), the RHEL family) the module updates the arguments of
+    every installed kernel through C(grubby --update-kernel), checks the result with
+    C(grubby --info=ALL), and keeps O(grub_defaults) in step when it exists.
+  - The module also compares the owned parameters of the running kernel (O(proc_cmdline)) with
+    O(arguments), and returns RV(reboot_required). It never reboots.
+author: vmpod.core developers (@vmpod)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  platform:
+    platforms: posix
+options:
+  arguments:
+    description:
+      - The wanted tokens of the owned parameters, in order, such as C(isolcpus=managed_irq,2-3)
+        or C(nosoftlockup).
+      - A token has a parameter name (letters, digits, C(_), C(-), C(.)), no blank outside double
+        quotes, and none of C($), C(`), C(\\), C(') (GRUB's shell would expand them).
+    type: list
+    elements: str
+    default: []
+  keys:
+    description:
+      - Further parameter names this task owns, besides those of O(arguments). Their tokens are
+        removed unless O(arguments) lists them.
+    type: list
+    elements: str
+    default: []
+  state:
+    description:
+      - V(present) sets the owned parameters to O(arguments).
+      - V(absent) removes every token of the owned parameters.
+    type: str
+    choices: [present, absent]
+    default: present
+  bootloader:
+    description:
+      - V(auto) uses C(grubby) when it is installed, GRUB's O(grub_defaults) otherwise.
+    type: str
+    choices: [auto, grub, grubby]
+    default: auto
+  grub_defaults:
+    description: The GRUB defaults file.
+    type: path
+    default: /etc/default/grub
+  grub_variable:
+    description: The variable of O(grub_defaults) that receives the arguments.
+    type: str
+    choices: [GRUB_CMDLINE_LINUX, GRUB_CMDLINE_LINUX_DEFAULT]
+    default: GRUB_CMDLINE_LINUX
+  grub_config_command:
+    description:
+      - The command that generates GRUB's configuration from O(grub_defaults), as a list.
+      - By default the first found of C(update-grub), C(grub2-mkconfig -o /boot/grub2/grub.cfg),
+        C(grub-mkconfig -o /boot/grub/grub.cfg).
+    type: list
+    elements: str
+  grub_config:
+    description:
+      - The configuration file that O(grub_config_command) writes; when it is older than
+        O(grub_defaults) the command runs even though the arguments were already in place.
+      - By default the C(-o) argument of the command, or C(/boot/grub/grub.cfg) for
+        C(update-grub).
+    type: path
+  proc_cmdline:
+    description: Where the running kernel's command line is read.
+    type: path
+    default: /proc/cmdline
+notes:
+  - Arguments set in C(/etc/default/grub.d/*.cfg) override O(grub_defaults); the module warns
+    when such a file sets an owned parameter.
+seealso:
+  - name: The kernel's command-line parameters
+    description: What each parameter means and how the kernel splits the command line.
+    link: https://docs.kernel.org/admin-guide/kernel-parameters.html
+"""
+
+EXAMPLES = r"""
+- name: Isolate CPUs 2-7 from the scheduler, timer ticks and RCU callbacks
+  vmpod.core.kernel_cmdline:
+    arguments:
+      - isolcpus=managed_irq,domain,2-7
+      - nohz_full=2-7
+      - rcu_nocbs=2-7
+      - irqaffinity=0-1
+  register: isolation
+
+- name: Boot-time hugepages; any other hugepage argument goes
+  vmpod.core.kernel_cmdline:
+    arguments: [default_hugepagesz=1G, hugepagesz=1G, hugepages=16, hugepagesz=2M, hugepages=1024]
+    keys: [default_hugepagesz, hugepagesz, hugepages]
+
+- name: No more CPU isolation
+  vmpod.core.kernel_cmdline:
+    keys: [isolcpus, nohz_full, rcu_nocbs, irqaffinity]
+    state: absent
+
+- name: Tell when the running kernel lacks them
+  ansible.builtin.debug:
+    msg: "reboot needed for {{ isolation.missing | join(' ') }}"
+  when: isolation.reboot_required
+"""
+
+RETURN = r"""
+arguments:
+  description: The tokens of the owned parameters the boot loader now holds (O(arguments), or
+    V([]) with O(state=absent)).
+  returned: always
+  type: list
+  elements: str
+  sample: [isolcpus=managed_irq,domain,2-7, nohz_full=2-7]
+keys:
+  description: The owned parameter names, C(-) written as C(_).
+  returned: always
+  type: list
+  elements: str
+  sample: [isolcpus, nohz_full]
+bootloader:
+  description: How the arguments were written, V(grub) or V(grubby).
+  returned: always
+  type: str
+  sample: grub
+cmdline:
+  description: The tokens of O(grub_variable) after the change (with V(grubby), of the default
+    kernel).
+  returned: always
+  type: list
+  elements: str
+  sample: [console=ttyS0, isolcpus=managed_irq,domain,2-7, nohz_full=2-7]
+added:
+  description: Tokens of owned parameters that were not there before.
+  returned: always
+  type: list
+  elements: str
+  sample: [nohz_full=2-7]
+removed:
+  description: Tokens of owned parameters that are gone.
+  returned: always
+  type: list
+  elements: str
+  sample: [nohz_full=2-5]
+running:
+  description: The tokens of the owned parameters in the running kernel's command line.
+  returned: always
+  type: list
+  elements: str
+  sample: [isolcpus=managed_irq,domain,2-5]
+missing:
+  description: Wanted tokens that the running kernel lacks.
+  returned: always
+  type: list
+  elements: str
+  sample: [nohz_full=2-7]
+unexpected:
+  description: Tokens of owned parameters that the running kernel has but should not.
+  returned: always
+  type: list
+  elements: str
+  sample: [nohz_full=2-5]
+reboot_required:
+  description: Whether the running kernel's owned parameters differ from O(arguments), so that
+    only a reboot makes the change take effect.
+  returned: always
+  type: bool
+  sample: true
+overrides:
+  description: Files of C(/etc/default/grub.d) that set an owned parameter, and which (each is
+    also a warning).
+  returned: with GRUB
+  type: list
+  elements: str
+  sample: ["/etc/default/grub.d/50-cloudimg-settings.cfg sets isolcpus=4, which overrides /etc/default/grub"]
+config_regenerated:
+  description: Whether the GRUB configuration was generated again.
+  returned: always
+  type: bool
+  sample: true
+"""
+
+import glob
+import os
+import shutil
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.vmpod.core.plugins.module_utils.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.kernel_args import (
+    GrubDefaults,
+    argument_key,
+    check_arguments,
+    check_keys,
+    grub_with_arguments,
+    owned_tokens,
+    parse_grubby_info,
+    pending_arguments,
+    split_cmdline,
+    with_arguments,
+)
+
+GENERATORS = (
+    (["update-grub"], "/boot/grub/grub.cfg"),
+    (["grub2-mkconfig", "-o", "/boot/grub2/grub.cfg"], "/boot/grub2/grub.cfg"),
+    (["grub-mkconfig", "-o", "/boot/grub/grub.cfg"], "/boot/grub/grub.cfg"),
+)
+
+
+def read_text(path):
+    with open(path) as handle:
+        return handle.read()
+
+
+def write_atomically(path, text):
+    """Replace ``path`` with ``text`` in one rename, keeping its mode."""
+    directory = os.path.dirname(path) or "."
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".vmpod-")
+    try:
+        with os.fdopen(handle, "w") as out:
+            out.write(text)
+        if os.path.exists(path):
+            shutil.copymode(path, temporary)
+        else:
+            os.chmod(temporary, 0o644)
+        os.rename(temporary, path)
+    except Exception:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def generator(module):
+    """The GRUB configuration command and the file it writes."""
+    command = module.params["grub_config_command"]
+    if command:
+        target = module.params["grub_config"]
+        if target is None and "-o" in command[:-1]:
+            target = command[command.index("-o") + 1]
+        return command, target
+    for command, target in GENERATORS:
+        program = module.get_bin_path(command[0])
+        if program:
+            return [program] + command[1:], module.params["grub_config"] or target
+    module.fail_json(msg="no GRUB configuration generator found (update-grub, grub2-mkconfig, "
+                         "grub-mkconfig): install GRUB or set grub_config_command")
+
+
+def stale(defaults_path, config_path):
+    """Whether the generated configuration predates the defaults file."""
+    if not config_path or not os.path.exists(config_path):
+        return True
+    return os.path.getmtime(config_path) < os.path.getmtime(defaults_path)
+
+
+def override_warnings(defaults_path, keys):
+    """Warnings for grub.d snippets that set an owned parameter (they win over the file)."""
+    warnings = []
+    owned = set(keys)
+    for path in sorted(glob.glob(defaults_path + ".d/*.cfg")):
+        try:
+            grub = GrubDefaults(read_text(path))
+            tokens = grub.tokens("GRUB_CMDLINE_LINUX") + grub.tokens("GRUB_CMDLINE_LINUX_DEFAULT")
+        except (IOError, OSError, VmpodInputError):
+            continue
+        found = [token for token in tokens if argument_key(token) in owned]
+        if found:
+            warnings.append("%s sets %s, which overrides %s"
+                            % (path, " ".join(found), defaults_path))
+    return warnings
+
+
+def apply_grub(module, wanted, keys, result):
+    path = module.params["grub_defaults"]
+    variable = module.params["grub_variable"]
+    if not os.path.exists(path):
+        module.fail_json(msg="grub_defaults: %s does not exist (is GRUB the boot loader?)" % path)
+    before = read_text(path)
+    after = grub_with_arguments(before, wanted, keys, variable=variable)
+    old_tokens = GrubDefaults(before).tokens(variable) + \
+        GrubDefaults(before).tokens("GRUB_CMDLINE_LINUX_DEFAULT")
+    result["cmdline"] = GrubDefaults(after).tokens(variable)
+    result["added"] = [t for t in wanted if t not in owned_tokens(old_tokens, keys)]
+    result["removed"] = [t for t in owned_tokens(old_tokens, keys) if t not in wanted]
+    result["overrides"] = override_warnings(path, keys)
+    for warning in result["overrides"]:
+        module.warn(warning)
+    changed = after != before
+    if changed:
+        result["diff"] = {"before": before, "after": after, "before_header": path,
+                          "after_header": path}
+    command, target = generator(module)
+    regenerate = changed or stale(path, target)
+    if module.check_mode:
+        return changed, regenerate
+    if changed:
+        write_atomically(path, after)
+    if regenerate:
+        rc, out, err = module.run_command(command)
+        if rc != 0:
+            module.fail_json(msg="%s failed (rc %d): %s"
+                             % (" ".join(command), rc, (err or out).strip()), **result)
+    return changed, regenerate
+
+
+def grubby_kernels(module, grubby):
+    rc, out, err = module.run_command([grubby, "--info=ALL"])
+    if rc != 0:
+        module.fail_json(msg="grubby --info=ALL failed (rc %d): %s" % (rc, err.strip()))
+    kernels = parse_grubby_info(out)
+    if not kernels:
+        module.fail_json(msg="grubby --info=ALL lists no kernel")
+    return kernels
+
+
+def apply_grubby(module, grubby, wanted, keys, result):
+    kernels = grubby_kernels(module, grubby)
+    changed_kernels = []
+    added, removed = set(), set()
+    for kernel, tokens in sorted(kernels.items()):
+        have = owned_tokens(tokens, keys)
+        if have != list(wanted):
+            changed_kernels.append((kernel, have))
+            added.update(t for t in wanted if t not in have)
+            removed.update(t for t in have if t not in wanted)
+    default_tokens = kernels[sorted(kernels)[0]]
+    result["cmdline"] = with_arguments(default_tokens, wanted, keys)
+    result["added"] = sorted(added)
+    result["removed"] = sorted(removed)
+    grub_changed = False
+    if os.path.exists(module.params["grub_defaults"]):
+        path = module.params["grub_defaults"]
+        before = read_text(path)
+        after = grub_with_arguments(before, wanted, keys, variable=module.params["grub_variable"])
+        grub_changed = after != before
+        if grub_changed and not module.check_mode:
+            write_atomically(path, after)
+    if module.check_mode or not changed_kernels:
+        return bool(changed_kernels) or grub_changed, False
+    for kernel, have in changed_kernels:
+        if have:
+            run_grubby(module, [grubby, "--update-kernel=" + kernel,
+                                "--remove-args=" + " ".join(have)])
+        if wanted:
+            run_grubby(module, [grubby, "--update-kernel=" + kernel, "--args=" + " ".join(wanted)])
+    for kernel, tokens in sorted(grubby_kernels(module, grubby).items()):
+        if owned_tokens(tokens, keys) != list(wanted):
+            module.fail_json(msg="grubby left kernel %s with %s instead of %s" % (
+                kernel, " ".join(owned_tokens(tokens, keys)) or "nothing", " ".join(wanted)),
+                **result)
+    return True, False
+
+
+def run_grubby(module, command):
+    rc, out, err = module.run_command(command)
+    if rc != 0:
+        module.fail_json(msg="%s failed (rc %d): %s"
+                         % (" ".join(command), rc, (err or out).strip()))
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            arguments=dict(type="list", elements="str", default=[]),
+            keys=dict(type="list", elements="str", default=[], no_log=False),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+            bootloader=dict(type="str", choices=["auto", "grub", "grubby"], default="auto"),
+            grub_defaults=dict(type="path", default="/etc/default/grub"),
+            grub_variable=dict(type="str", default="GRUB_CMDLINE_LINUX",
+                               choices=["GRUB_CMDLINE_LINUX", "GRUB_CMDLINE_LINUX_DEFAULT"]),
+            grub_config_command=dict(type="list", elements="str"),
+            grub_config=dict(type="path"),
+            proc_cmdline=dict(type="path", default="/proc/cmdline"),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    try:
+        wanted = check_arguments(params["arguments"], "arguments")
+        keys = check_keys([t.split("=", 1)[0] for t in wanted], "arguments") + \
+            check_keys(params["keys"], "keys")
+    except VmpodInputError as exc:
+        module.fail_json(msg=str(exc))
+    keys = list(dict.fromkeys(keys))
+    if params["state"] == "absent":
+        wanted = []
+    result = dict(changed=False, arguments=wanted, keys=keys, added=[], removed=[],
+                  config_regenerated=False)
+
+    grubby = module.get_bin_path("grubby") if params["bootloader"] in ("auto", "grubby") else None
+    if params["bootloader"] == "grubby" and not grubby:
+        module.fail_json(msg="bootloader: 'grubby' is not installed on this host")
+    result["bootloader"] = "grubby" if grubby else "grub"
+    try:
+        if grubby:
+            changed, regenerated = apply_grubby(module, grubby, wanted, keys, result)
+        else:
+            changed, regenerated = apply_grub(module, wanted, keys, result)
+        running = split_cmdline(read_text(params["proc_cmdline"]))
+    except VmpodInputError as exc:
+        module.fail_json(msg=str(exc))
+    except (IOError, OSError) as exc:
+        module.fail_json(msg="cannot read or write %s: %s" % (exc.filename, exc.strerror))
+    missing, unexpected = pending_arguments(running, wanted, keys)
+    result.update(changed=changed or regenerated, config_regenerated=regenerated,
+                  running=owned_tokens(running, keys), missing=missing, unexpected=unexpected,
+                  reboot_required=bool(missing or unexpected))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

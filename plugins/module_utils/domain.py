@@ -106,12 +106,7 @@ def read_domain_options(options, path="domain_options"):
     opts = DomainOptions()
     if options is None:
         return opts
-    if not isinstance(options, dict):
-        raise VmpodInputError(path, options, "must be a mapping")
-    unknown = sorted(set(options) - set(_OPTION_KEYS))
-    if unknown:
-        raise VmpodInputError(f.join(path, str(unknown[0])), options[unknown[0]],
-                              "is not an option (%s)" % ", ".join(_OPTION_KEYS))
+    f.option_map(options, path, _OPTION_KEYS)
     opts.domain_type = f.string(options, "domain_type", path, "kvm")
     if opts.domain_type not in ("kvm", "qemu"):
         raise VmpodInputError(f.join(path, "domain_type"), opts.domain_type,

@@ -44,6 +44,20 @@ def optional_mapping(data, key, path):
     return value
 
 
+def option_map(options, path, allowed):
+    """An options mapping whose keys are all in ``allowed`` (a tuple, listed in the error);
+    ``{}`` for None."""
+    if options is None:
+        return {}
+    if not isinstance(options, dict):
+        raise VmpodInputError(path, options, "must be a mapping")
+    unknown = sorted((key for key in options if key not in allowed), key=str)
+    if unknown:
+        raise VmpodInputError(join(path, str(unknown[0])), options[unknown[0]],
+                              "is not an option (%s)" % ", ".join(allowed))
+    return options
+
+
 def sequence(data, key, path):
     value = data.get(key)
     if value is None:

@@ -71,12 +71,7 @@ def read_pod_options(options, path="pod_options"):
     opts = PodOptions()
     if options is None:
         return opts
-    if not isinstance(options, dict):
-        raise VmpodInputError(path, options, "must be a mapping")
-    unknown = sorted(set(options) - set(_OPTION_KEYS))
-    if unknown:
-        raise VmpodInputError(f.join(path, str(unknown[0])), options[unknown[0]],
-                              "is not an option (%s)" % ", ".join(_OPTION_KEYS))
+    f.option_map(options, path, _OPTION_KEYS)
     opts.image = f.string(options, "image", path) or DEFAULT_IMAGE
     opts.image_pull_policy = f.string(options, "image_pull_policy", path) or "IfNotPresent"
     if opts.image_pull_policy not in _PULL_POLICIES:

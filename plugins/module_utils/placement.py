@@ -17,6 +17,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.vmpod.core.plugins.module_utils import cpu_assignment, pinning
+from ansible_collections.vmpod.core.plugins.module_utils import fields as f
 from ansible_collections.vmpod.core.plugins.module_utils.cpuset import format_cpuset
 from ansible_collections.vmpod.core.plugins.module_utils.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.host import read_host
@@ -31,8 +32,8 @@ from ansible_collections.vmpod.core.plugins.module_utils.vmi import read_vmi
 
 TOPOLOGY_POLICIES = ("none", "best-effort", "restricted", "single-numa-node")
 THREAD_POLICIES = ("prefer", "isolate", "require")
-_OPTION_KEYS = frozenset(("topology_policy", "full_pcpus_only", "thread_policy", "numa_nodes",
-                          "numa_cpus", "numa_mem"))
+_OPTION_KEYS = ("full_pcpus_only", "numa_cpus", "numa_mem", "numa_nodes", "thread_policy",
+                "topology_policy")
 
 
 class Options:
@@ -40,14 +41,7 @@ class Options:
 
 
 def read_options(options):
-    if options is None:
-        options = {}
-    if not isinstance(options, dict):
-        raise VmpodInputError("options", options, "must be a mapping")
-    unknown = sorted(set(options) - _OPTION_KEYS)
-    if unknown:
-        raise VmpodInputError("options." + str(unknown[0]), options[unknown[0]],
-                              "is not an option (%s)" % ", ".join(sorted(_OPTION_KEYS)))
+    options = f.option_map(options, "options", _OPTION_KEYS)
     opts = Options()
     opts.raw = options
     opts.topology_policy = options.get("topology_policy") or "none"

@@ -8,7 +8,7 @@
 # (not in ~/.ansible).
 # Each scenario builds its guest with hack/test-guest.sh (the image is cached outside the work
 # tree, see there) and boots it under QEMU TCG; it needs root for the first image build.
-# Prints the wall time of the whole run at the end.
+# Prints the time of each step and of the whole run.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -39,7 +39,15 @@ status=0
 for scenario in "${scenarios[@]}"; do
     scenario_started=$SECONDS
     rc=0
-    MOLECULE_EPHEMERAL_DIRECTORY="$ROOT/.build/molecule/$scenario" molecule test -s "$scenario" || rc=$?
+    # Each step's start and end with the seconds since the scenario started.
+    MOLECULE_EPHEMERAL_DIRECTORY="$ROOT/.build/molecule/$scenario" molecule test -s "$scenario" 2>&1 |
+        while IFS= read -r line; do
+            if [[ $line == *"] Executing"* || $line == *"] Executed"* ]]; then
+                printf '[%5d s] %s\n' "$((SECONDS - scenario_started))" "$line"
+            else
+                printf '%s\n' "$line"
+            fi
+        done || rc=$?
     echo "molecule: scenario $scenario: exit $rc after $((SECONDS - scenario_started)) s" >&2
     ((rc == 0)) || status=$rc
 done

@@ -1,11 +1,14 @@
 # vmpod.core: build and test entry points.  `make test` is what CI runs (.ci/run).
 #
 #   make setup    .venv with the pinned tools, collection layout under .build/ (hack/setup.sh)
-#   make test     setup, then unit, integration, lint and sanity, in that order; stops at the first failure
+#   make test     setup, then unit, integration, lint, sanity and molecule, in that order; stops at
+#                 the first failure
 #   make unit     pytest tests/unit (from the repository root, so conftest.py applies)
 #   make integration  pytest tests/integration: real ansible-playbook runs
 #   make lint     ansible-lint --offline, production profile (.ansible-lint)
 #   make sanity   ansible-test sanity, no ignore files (hack/sanity.sh)
+#   make molecule the host roles on a real QEMU guest, every scenario of extensions/molecule/
+#                 (hack/molecule.sh; ~12 min with no cached guest image, ~10 min with one)
 #   make demo     size examples/vmis, plan them on an example host and on this machine, render Pods
 #                 and domains, and where libvirtd can run start the pinned VM (all into out/)
 #   make bench    bench/bench_launcher.py, bench_placement.py, bench_fleet.py and bench_render.py
@@ -27,12 +30,13 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 # runs ansible-doc, tests and benchmarks may run ansible-playbook) find the venv's on PATH.
 VENV_PATH = PATH="$(BIN):$$PATH"
 
-.PHONY: libvirtd libvirtd-stop setup test unit integration lint sanity demo bench clean distclean
+.PHONY: libvirtd libvirtd-stop setup test unit integration lint sanity molecule demo bench clean \
+	distclean
 
 setup:
 	bash hack/setup.sh
 
-test: setup unit integration lint sanity
+test: setup unit integration lint sanity molecule
 
 unit: setup
 	$(VENV_PATH) $(BIN)/python -m pytest tests/unit -q
@@ -46,6 +50,9 @@ lint: setup
 
 sanity: setup
 	bash hack/sanity.sh
+
+molecule: setup
+	bash hack/molecule.sh
 
 demo: setup
 	$(VENV_PATH) $(BIN)/ansible-playbook playbooks/launcher_resources.yml \

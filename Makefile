@@ -8,7 +8,7 @@
 #   make lint     ansible-lint --offline, production profile (.ansible-lint)
 #   make sanity   ansible-test sanity, no ignore files (hack/sanity.sh)
 #   make molecule the host roles on a real QEMU guest, every scenario of extensions/molecule/
-#                 (hack/molecule.sh; ~12 min with no cached guest image, ~10 min with one)
+#                 (hack/molecule.sh; ~20 min with no cached guest image, ~17 min with one)
 #   make demo     size examples/vmis, plan them on an example host and on this machine, render Pods
 #                 and domains, and where libvirtd can run start the pinned VM (all into out/)
 #   make bench    bench/bench_launcher.py, bench_placement.py, bench_fleet.py and bench_render.py

@@ -30,6 +30,8 @@ PAGES_2M=/sys/kernel/mm/hugepages/hugepages-2048kB
 PACKAGES=(libvirt-daemon-system qemu-system-x86 libvirt-clients)
 
 log() { printf 'libvirtd.sh: %s\n' "$*" >&2; }
+# shellcheck source=hack/debian-packages.sh
+. "$(dirname "${BASH_SOURCE[0]}")/debian-packages.sh"
 die() { log "$*"; exit 1; }
 
 # The pid in a daemon's pid file, when that process is alive and is that daemon.
@@ -44,20 +46,7 @@ daemon_pid() {
 answers() { virsh -q -c "$URI" version >/dev/null 2>&1; }
 
 install_packages() {
-    local missing=() pkg
-    for pkg in "${PACKAGES[@]}"; do
-        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' ||
-            missing+=("$pkg")
-    done
-    ((${#missing[@]})) || return 0
-    log "installing Debian packages: ${missing[*]}"
-    local sudo=()
-    if [[ $(id -u) -ne 0 ]]; then sudo=(sudo); fi
-    export DEBIAN_FRONTEND=noninteractive
-    "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=300 update -qq
-    # No recommends: they add a desktop's worth of QEMU UI and network helpers we do not use.
-    "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends \
-        "${PACKAGES[@]}" >/dev/null
+    install_debian_packages "${PACKAGES[@]}"
 }
 
 prepare_kvm() {

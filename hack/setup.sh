@@ -20,6 +20,8 @@ REQUIREMENTS="$ROOT/requirements-dev.txt"
 STAMP="$VENV/.vmpod-requirements.sha256"
 
 log() { printf 'setup: %s\n' "$*" >&2; }
+# shellcheck source=hack/debian-packages.sh
+. "$ROOT/hack/debian-packages.sh"
 
 # --- 1. Debian build dependencies ------------------------------------------------------------
 # Every package in requirements-dev.txt ships a wheel for CPython 3.11 on Linux, so only tools
@@ -29,22 +31,7 @@ log() { printf 'setup: %s\n' "$*" >&2; }
 # libxml2-utils for virt-xml-validate (which calls xmllint) in the rendering tests.
 DEBIAN_PACKAGES=(git make shellcheck gcc pkg-config libvirt-dev libvirt-clients libxml2-utils)
 
-missing=()
-if command -v dpkg-query >/dev/null 2>&1; then
-    for pkg in "${DEBIAN_PACKAGES[@]}"; do
-        if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
-            missing+=("$pkg")
-        fi
-    done
-fi
-if ((${#missing[@]})); then
-    log "installing Debian packages: ${missing[*]}"
-    sudo=()
-    if [[ $(id -u) -ne 0 ]]; then sudo=(sudo); fi
-    export DEBIAN_FRONTEND=noninteractive
-    "${sudo[@]}" apt-get update -qq
-    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+install_debian_packages "${DEBIAN_PACKAGES[@]}"
 
 # --- 1b. libvirt and QEMU/KVM for tests/integration/test_libvirt_deploy.py (skipped without KVM)
 if [[ -c /dev/kvm && $(id -u) -eq 0 ]]; then bash "$ROOT/hack/libvirtd.sh" install; fi

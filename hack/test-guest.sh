@@ -56,6 +56,8 @@ DISK_SIZE_MIB=6144
 ESP_SIZE_MIB=32
 
 log() { printf 'test-guest: %s\n' "$*" >&2; }
+# shellcheck source=hack/debian-packages.sh
+. "$(dirname "${BASH_SOURCE[0]}")/debian-packages.sh"
 die() { log "$*"; exit 1; }
 
 # The image depends on the recipe only: the functions that build it and the package lists.
@@ -65,19 +67,7 @@ recipe_hash() {
 }
 
 install_host_packages() {
-    local missing=() pkg
-    for pkg in "${HOST_PACKAGES[@]}"; do
-        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' ||
-            missing+=("$pkg")
-    done
-    ((${#missing[@]})) || return 0
-    log "installing Debian packages: ${missing[*]}"
-    local sudo=()
-    [[ $(id -u) -eq 0 ]] || sudo=(sudo)
-    export DEBIAN_FRONTEND=noninteractive
-    "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=600 update -qq
-    "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
-        "${missing[@]}" >/dev/null
+    install_debian_packages "${HOST_PACKAGES[@]}"
 }
 
 # Files of the guest's root tree (written before mkfs.ext4 -d copies the tree).

@@ -8,7 +8,8 @@
 # (not in ~/.ansible).
 # Each scenario builds its guest with hack/test-guest.sh (the image is cached outside the work
 # tree, see there) and boots it under QEMU TCG; it needs root for the first image build.
-# Prints the time of each step and of the whole run.
+# Prints the time of each step and of the whole run, keeps each scenario's output in
+# .build/molecule/NAME.log, and repeats the failed tasks of a failed scenario at the end.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -34,12 +35,25 @@ if ((${#scenarios[@]} == 0)); then
     done
 fi
 
+# What went wrong in a failed scenario, repeated at the very end of the output: CI logs are
+# often read from the tail, and the failed task may be thousands of lines up.
+report_failure() {
+    local scenario=$1 log=$2
+    echo "molecule: scenario $scenario failed; its failed tasks and errors ($log):" >&2
+    grep -n -B3 -A30 -E '^(fatal|failed): |^ERROR|CRITICAL|UNREACHABLE!' "$log" | tail -n 150 >&2 ||
+        tail -n 60 "$log" >&2
+}
+
+mkdir -p "$ROOT/.build/molecule"
 started=$SECONDS
 status=0
+failed=()
 for scenario in "${scenarios[@]}"; do
     scenario_started=$SECONDS
+    log="$ROOT/.build/molecule/$scenario.log"
     rc=0
-    # Each step's start and end with the seconds since the scenario started.
+    # Each step's start and end with the seconds since the scenario started; all of it also
+    # kept in the scenario's log.
     MOLECULE_EPHEMERAL_DIRECTORY="$ROOT/.build/molecule/$scenario" molecule test -s "$scenario" 2>&1 |
         while IFS= read -r line; do
             if [[ $line == *"] Executing"* || $line == *"] Executed"* ]]; then
@@ -47,9 +61,15 @@ for scenario in "${scenarios[@]}"; do
             else
                 printf '%s\n' "$line"
             fi
-        done || rc=$?
+        done | tee "$log" || rc=$?
     echo "molecule: scenario $scenario: exit $rc after $((SECONDS - scenario_started)) s" >&2
-    ((rc == 0)) || status=$rc
+    if ((rc != 0)); then
+        status=$rc
+        failed+=("$scenario")
+    fi
+done
+for scenario in "${failed[@]}"; do
+    report_failure "$scenario" "$ROOT/.build/molecule/$scenario.log"
 done
 echo "molecule: ${#scenarios[@]} scenario(s) in $((SECONDS - started)) s (exit $status)" >&2
 exit "$status"

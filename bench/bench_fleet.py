@@ -32,16 +32,16 @@ sys.path.insert(0, os.path.join(ROOT, ".build", "collections"))
 
 from ansible_collections.vmpod.core.plugins.module_utils import placement  # noqa: E402
 from ansible_collections.vmpod.core.plugins.module_utils.fleet import place_fleet  # noqa: E402
-from ansible_collections.vmpod.core.plugins.module_utils.host import read_host  # noqa: E402
-from ansible_collections.vmpod.core.plugins.module_utils.hugepages import (  # noqa: E402
+from ansible_collections.vmpod.core.plugins.module_utils.planning.host import read_host  # noqa: E402
+from ansible_collections.vmpod.core.plugins.module_utils.planning.hugepages import (  # noqa: E402
     ordinary_memory)
-from ansible_collections.vmpod.core.plugins.module_utils.kubevirt_config import (  # noqa: E402
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import (  # noqa: E402
     read_config)
 from ansible_collections.vmpod.core.plugins.module_utils.launcher import (  # noqa: E402
     compute_resources)
-from ansible_collections.vmpod.core.plugins.module_utils.namespace import (  # noqa: E402
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.namespace import (  # noqa: E402
     read_namespace_context)
-from ansible_collections.vmpod.core.plugins.module_utils.vmi import read_vmi  # noqa: E402
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi import read_vmi  # noqa: E402
 
 TARGET_S = 10.0
 VMIS, HOSTS = 10000, 1000

@@ -12,7 +12,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # hack/setup.sh links the checkout as .build/collections/ansible_collections/vmpod/core
 sys.path.insert(0, os.path.join(ROOT, ".build", "collections"))
 
-from ansible_collections.vmpod.core.plugins.module_utils.host import read_host  # noqa: E402
+from ansible_collections.vmpod.core.plugins.module_utils.planning.host import read_host  # noqa: E402
 from ansible_collections.vmpod.core.plugins.module_utils.placement import (  # noqa: E402
     plan_placement)
 

@@ -35,8 +35,8 @@ except ImportError:  # ansible-core < 2.19: every template string is trusted
     def trust_as_template(value):
         return value
 
-from ansible_collections.vmpod.core.plugins.module_utils.domain import render_models
-from ansible_collections.vmpod.core.plugins.module_utils.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.domain.model import render_models
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEFAULT_POD_TEMPLATE = os.path.join(COLLECTION_ROOT, "templates", "launcher_pod.yaml.j2")

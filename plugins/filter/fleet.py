@@ -9,8 +9,8 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.vmpod.core.plugins.module_utils.capacity_picture import host_picture
-from ansible_collections.vmpod.core.plugins.module_utils.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.output.picture import host_picture
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.fleet import (
     fleet_markdown, place_fleet as _place_fleet)
 from ansible_collections.vmpod.core.plugins.module_utils.placement import (

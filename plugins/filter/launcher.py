@@ -9,10 +9,10 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.vmpod.core.plugins.module_utils.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.launcher import (
     launcher_resources as _launcher_resources, memory_overhead as _memory_overhead)
-from ansible_collections.vmpod.core.plugins.module_utils.report import (
+from ansible_collections.vmpod.core.plugins.module_utils.output.tables import (
     resources_table as _resources_table, size_vmis)
 
 

@@ -9,10 +9,10 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.vmpod.core.plugins.module_utils.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.placement import (
     plan_placement as _plan_placement, plan_placements)
-from ansible_collections.vmpod.core.plugins.module_utils.report import (
+from ansible_collections.vmpod.core.plugins.module_utils.output.tables import (
     placement_table as _placement_table)
 
 

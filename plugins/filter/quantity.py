@@ -9,8 +9,8 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.vmpod.core.plugins.module_utils.errors import VmpodInputError
-from ansible_collections.vmpod.core.plugins.module_utils.quantity import parse_quantity
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import parse_quantity
 
 
 def _parsed(value):

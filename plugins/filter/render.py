@@ -14,10 +14,10 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.vmpod.core.plugins.module_utils.domain import (
+from ansible_collections.vmpod.core.plugins.module_utils.domain.model import (
     render_models as _render_models)
-from ansible_collections.vmpod.core.plugins.module_utils.errors import VmpodInputError
-from ansible_collections.vmpod.core.plugins.module_utils.launcher_pod import (
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod import (
     yaml_flow as _yaml_flow)
 
 

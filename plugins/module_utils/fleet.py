@@ -28,19 +28,19 @@ __metaclass__ = type
 import heapq
 
 from ansible_collections.vmpod.core.plugins.module_utils import placement
-from ansible_collections.vmpod.core.plugins.module_utils.cpuset import format_cpuset
-from ansible_collections.vmpod.core.plugins.module_utils.errors import VmpodInputError
-from ansible_collections.vmpod.core.plugins.module_utils.host import (
+from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import format_cpuset
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.planning.host import (
     Host, HostNode, HugepagePool, read_host)
-from ansible_collections.vmpod.core.plugins.module_utils.hugepages import ordinary_memory
-from ansible_collections.vmpod.core.plugins.module_utils.kubevirt_config import read_config
+from ansible_collections.vmpod.core.plugins.module_utils.planning.hugepages import ordinary_memory
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import read_config
 from ansible_collections.vmpod.core.plugins.module_utils.launcher import compute_resources
-from ansible_collections.vmpod.core.plugins.module_utils.namespace import read_namespace_context
-from ansible_collections.vmpod.core.plugins.module_utils.pinning import (
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.namespace import read_namespace_context
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pinning import (
     EVEN_PARITY_ANNOTATION, iothread_count)
-from ansible_collections.vmpod.core.plugins.module_utils.quantity import (
+from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import (
     BINARY_SI, Quantity, parse_quantity)
-from ansible_collections.vmpod.core.plugins.module_utils.vmi import read_vmi
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi import read_vmi
 
 POLICIES = ("pack", "spread")
 # The seeds' rules of thumb: above these a host is worth a second look.

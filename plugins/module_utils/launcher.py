@@ -13,16 +13,16 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.vmpod.core.plugins.module_utils import gofloat
-from ansible_collections.vmpod.core.plugins.module_utils.defaults import apply_vmi_defaults
-from ansible_collections.vmpod.core.plugins.module_utils.errors import VmpodInputError
-from ansible_collections.vmpod.core.plugins.module_utils.kubevirt_config import read_config
-from ansible_collections.vmpod.core.plugins.module_utils.namespace import read_namespace_context
-from ansible_collections.vmpod.core.plugins.module_utils.overhead import (
+from ansible_collections.vmpod.core.plugins.module_utils.values import gofloat
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.defaults import apply_vmi_defaults
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import read_config
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.namespace import read_namespace_context
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.overhead import (
     hypervisor_overhead, total_overhead)
-from ansible_collections.vmpod.core.plugins.module_utils.quantity import (
+from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import (
     BINARY_SI, DECIMAL_SI, Quantity, ZERO_UNSET, parse_exact, parse_quantity)
-from ansible_collections.vmpod.core.plugins.module_utils.vmi import read_vmi
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi import read_vmi
 
 DEVICE_PREFIX = "devices.kubevirt.io/"
 KVM_DEVICE = DEVICE_PREFIX + "kvm"

@@ -16,19 +16,20 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.vmpod.core.plugins.module_utils import cpu_assignment, pinning
-from ansible_collections.vmpod.core.plugins.module_utils import fields as f
-from ansible_collections.vmpod.core.plugins.module_utils.cpuset import format_cpuset
-from ansible_collections.vmpod.core.plugins.module_utils.errors import VmpodInputError
-from ansible_collections.vmpod.core.plugins.module_utils.host import read_host
-from ansible_collections.vmpod.core.plugins.module_utils.hugepages import (
+from ansible_collections.vmpod.core.plugins.module_utils.kubelet import cpu_manager as cpu_assignment
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt import pinning
+from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
+from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import format_cpuset
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.planning.host import read_host
+from ansible_collections.vmpod.core.plugins.module_utils.planning.hugepages import (
     free_pages, hugepage_hints, ordinary_memory, page_need, shortfall_reasons, spread_pages)
-from ansible_collections.vmpod.core.plugins.module_utils.kubevirt_config import read_config
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import read_config
 from ansible_collections.vmpod.core.plugins.module_utils.launcher import compute_resources
-from ansible_collections.vmpod.core.plugins.module_utils.namespace import read_namespace_context
-from ansible_collections.vmpod.core.plugins.module_utils.numa_layout import fit_cells, guest_cells
-from ansible_collections.vmpod.core.plugins.module_utils.quantity import parse_quantity
-from ansible_collections.vmpod.core.plugins.module_utils.vmi import read_vmi
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.namespace import read_namespace_context
+from ansible_collections.vmpod.core.plugins.module_utils.planning.numa_layout import fit_cells, guest_cells
+from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import parse_quantity
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi import read_vmi
 
 TOPOLOGY_POLICIES = ("none", "best-effort", "restricted", "single-numa-node")
 THREAD_POLICIES = ("prefer", "isolate", "require")

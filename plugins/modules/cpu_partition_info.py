@@ -113,15 +113,15 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.vmpod.core.plugins.module_utils.cpu_partition import (
+from ansible_collections.vmpod.core.plugins.module_utils.hostfacts.cpu_partition import (
     ISOLATION_ARGUMENT_KEYS,
     affinity_list,
     isolation_arguments,
     partition,
     siblings_from_lists,
 )
-from ansible_collections.vmpod.core.plugins.module_utils.cpuset import format_cpuset, parse_cpuset
-from ansible_collections.vmpod.core.plugins.module_utils.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import format_cpuset, parse_cpuset
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 
 CPU_DIR = "sys/devices/system/cpu"
 

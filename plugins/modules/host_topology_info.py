@@ -256,13 +256,13 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.vmpod.core.plugins.module_utils.cpuset import format_cpuset
-from ansible_collections.vmpod.core.plugins.module_utils.errors import VmpodInputError
-from ansible_collections.vmpod.core.plugins.module_utils.host import read_host
-from ansible_collections.vmpod.core.plugins.module_utils.libvirt_capabilities import (
+from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import format_cpuset
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.planning.host import read_host
+from ansible_collections.vmpod.core.plugins.module_utils.libvirt.capabilities import (
     host_from_capabilities,
 )
-from ansible_collections.vmpod.core.plugins.module_utils.sysfs_topology import (
+from ansible_collections.vmpod.core.plugins.module_utils.hostfacts.sysfs import (
     SYSFS_FILES,
     host_from_sysfs,
 )

@@ -106,7 +106,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.vmpod.core.plugins.module_utils.kvm_caps import (
+from ansible_collections.vmpod.core.plugins.module_utils.hostfacts.kvm import (
     cpu_info,
     kvm_facts,
     kvm_module,

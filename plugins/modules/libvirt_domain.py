@@ -229,8 +229,8 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.vmpod.core.plugins.module_utils import libvirt_xml
-from ansible_collections.vmpod.core.plugins.module_utils.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.libvirt import domain_xml as libvirt_xml
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 
 LIBVIRT_IMPORT_ERROR = None
 try:

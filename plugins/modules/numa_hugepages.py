@@ -148,8 +148,8 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.vmpod.core.plugins.module_utils.errors import VmpodInputError
-from ansible_collections.vmpod.core.plugins.module_utils.hugepage_pools import (
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.hostfacts.hugepage_pools import (
     allocation_order,
     boot_arguments,
     check_host,

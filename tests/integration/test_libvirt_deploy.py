@@ -24,8 +24,8 @@ import sys
 import pytest
 import yaml
 
-from ansible_collections.vmpod.core.plugins.module_utils import libvirt_xml
-from ansible_collections.vmpod.core.plugins.module_utils.cpuset import parse_cpuset
+from ansible_collections.vmpod.core.plugins.module_utils.libvirt import domain_xml as libvirt_xml
+from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import parse_cpuset
 
 libvirt = pytest.importorskip("libvirt")
 

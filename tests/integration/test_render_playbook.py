@@ -16,8 +16,8 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from ansible_collections.vmpod.core.plugins.module_utils.domain import domain_model
-from ansible_collections.vmpod.core.plugins.module_utils.launcher_pod import (
+from ansible_collections.vmpod.core.plugins.module_utils.domain.model import domain_model
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod import (
     launcher_pod, resource_rule_errors)
 from ansible_collections.vmpod.core.plugins.module_utils.placement import plan_placement
 

@@ -14,8 +14,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.placement import (
     check_migration, plan_placement)
 
 FILTERS = FilterModule().filters()
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))))
+from vmpod_examples import ROOT  # noqa: E402
 HOSTS = {os.path.basename(p)[:-5]: yaml.safe_load(open(p))
          for p in sorted(glob.glob(os.path.join(ROOT, "examples", "hosts", "*.yaml")))}
 with open(os.path.join(ROOT, "examples", "fleet", "vmis.yaml")) as handle:

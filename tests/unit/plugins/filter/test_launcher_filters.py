@@ -15,8 +15,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.launcher import launche
 
 FILTERS = FilterModule().filters()
 QUANTITY = QuantityFilters().filters()
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))))
+from vmpod_examples import ROOT  # noqa: E402
 
 
 def example_vmis():

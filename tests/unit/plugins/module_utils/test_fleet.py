@@ -7,15 +7,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.vmpod.core.plugins.module_utils.cpuset import format_cpuset, parse_cpuset
-from ansible_collections.vmpod.core.plugins.module_utils.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import format_cpuset, parse_cpuset
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.fleet import fleet_markdown, place_fleet
-from ansible_collections.vmpod.core.plugins.module_utils.host import read_host
-from ansible_collections.vmpod.core.plugins.module_utils.hugepages import ordinary_memory
+from ansible_collections.vmpod.core.plugins.module_utils.planning.host import read_host
+from ansible_collections.vmpod.core.plugins.module_utils.planning.hugepages import ordinary_memory
 from ansible_collections.vmpod.core.plugins.module_utils.launcher import launcher_resources
 from ansible_collections.vmpod.core.plugins.module_utils.placement import plan_placement
-from ansible_collections.vmpod.core.plugins.module_utils.quantity import parse_quantity
-from test_placement import HOSTS, VMIS, check_invariants, dedicated_vmi, host_data
+from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import parse_quantity
+from vmpod_placement_data import HOSTS, VMIS, check_invariants, dedicated_vmi, host_data
 
 GI = 2 ** 30
 

@@ -27,7 +27,7 @@ from fractions import Fraction
 import pytest
 
 from ansible_collections.vmpod.core.plugins.module_utils.launcher import launcher_resources
-from ansible_collections.vmpod.core.plugins.module_utils.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 
 KVM = "devices.kubevirt.io/kvm"
 TUN = "devices.kubevirt.io/tun"

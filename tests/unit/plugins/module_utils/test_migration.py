@@ -13,11 +13,11 @@ import copy
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from ansible_collections.vmpod.core.plugins.module_utils.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.launcher import launcher_resources
 from ansible_collections.vmpod.core.plugins.module_utils.placement import (
     check_migration, plan_placement)
-from test_placement import HOSTS, VMIS, dedicated_vmi, host_data, hosts, vms
+from vmpod_placement_data import HOSTS, VMIS, dedicated_vmi, host_data, hosts, vms
 
 DUAL = HOSTS["dual-socket-server"]
 

@@ -6,11 +6,12 @@ import types
 from unittest import mock
 
 import pytest
+from vmpod_examples import ROOT
 import yaml
 from ansible.module_utils import basic
 from ansible.module_utils.common.text.converters import to_bytes
 
-from ansible_collections.vmpod.core.plugins.module_utils.host import read_host
+from ansible_collections.vmpod.core.plugins.module_utils.planning.host import read_host
 from ansible_collections.vmpod.core.plugins.modules import host_topology_info
 
 # A two-socket host, 2 cores x 2 threads per socket, one node per socket; Linux numbers the
@@ -228,8 +229,7 @@ def test_this_machine(capsys):
 
 # -- examples/hosts: the shapes their headers describe ---------------------------------------
 
-EXAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..",
-                        "examples", "hosts")
+EXAMPLES = os.path.join(ROOT, "examples", "hosts")
 
 
 def example_host(name):

@@ -12,7 +12,7 @@ import pytest
 from ansible.module_utils import basic
 from ansible.module_utils.common.text.converters import to_bytes
 
-from ansible_collections.vmpod.core.plugins.module_utils import libvirt_xml
+from ansible_collections.vmpod.core.plugins.module_utils.libvirt import domain_xml as libvirt_xml
 from ansible_collections.vmpod.core.plugins.modules import libvirt_domain
 
 XML = """<domain type='kvm'>

@@ -1,0 +1,136 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The KubeVirt CR's ``spec.configuration``: the cluster settings that size a launcher Pod.
+
+Defaults and validity follow KubeVirt's ``pkg/virt-config`` (``virt-config.go``,
+``configuration.go`` validateConfig) and feature-gate states from ``featuregate/active.go``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+
+# Beta gates are on unless disabled; others named here are Alpha (off unless enabled).
+_BETA_GATES = frozenset((
+    "ExternalNetResourceInjection", "GPUsWithDRA", "HostDevicesWithDRA", "PasstBinding",
+    "WorkloadEncryptionSEV", "Snapshot", "ImageVolume", "KubevirtSeccompProfile", "NodeRestriction",
+    "DecentralizedLiveMigration", "DeclarativeHotplugVolumes", "PodSecondaryInterfaceNamingUpgrade",
+    "RebootPolicy", "Template", "OptOutRoleAggregation",
+))
+_NETWORK_INTERFACES = ("", "bridge", "slirp", "masquerade")
+
+
+class KubevirtConfig:
+    """Cluster settings, read once; ``read_config(None)`` gives KubeVirt's defaults."""
+
+    __slots__ = ("cpu_allocation_ratio", "memory_overcommit", "use_emulation", "feature_gates",
+                 "disabled_feature_gates", "overhead_ratio", "binding_memory", "cpu_model",
+                 "cpu_request", "default_network_interface", "permit_bridge_on_pod_network",
+                 "auto_cpu_limit_selector", "machine_types", "max_hotplug_ratio",
+                 "max_cpu_sockets", "max_guest", "vm_rollout_live_update",
+                 # feature gates the launcher's rules ask about, decided once
+                 "external_net_resource_injection", "gpus_with_dra", "host_devices_with_dra",
+                 "network_devices_with_dra", "iommufd", "permitted_host_devices")
+
+    def gate_enabled(self, gate):
+        """featuregate.IsEnabled: explicit enable > explicit disable > Beta on by default."""
+        if gate in self.feature_gates:
+            return True
+        if gate in self.disabled_feature_gates:
+            return False
+        return gate in _BETA_GATES
+
+
+def read_config(config):
+    """Read ``spec.configuration``; a KubevirtConfig passes through, None gives the defaults."""
+    if config is None:
+        return _DEFAULTS
+    if isinstance(config, KubevirtConfig):
+        return config
+    return _read(config)
+
+
+def _read(config):
+    path = "config"
+    if not isinstance(config, dict):
+        raise VmpodInputError(path, config, "must be a mapping (the KubeVirt CR's spec.configuration)")
+    cfg = KubevirtConfig()
+    dev_path = f.join(path, "developerConfiguration")
+    dev = f.mapping(config, "developerConfiguration", path)
+    # validateConfig rejects both at or below zero, so KubeVirt never computes with them
+    cfg.cpu_allocation_ratio = f.integer(dev, "cpuAllocationRatio", dev_path, 10, minimum=1)
+    cfg.memory_overcommit = f.integer(dev, "memoryOvercommit", dev_path, 100, minimum=1)
+    cfg.use_emulation = f.boolean(dev, "useEmulation", dev_path, False)
+    cfg.feature_gates = frozenset(f.strings(dev, "featureGates", dev_path))
+    cfg.disabled_feature_gates = frozenset(f.strings(dev, "disabledFeatureGates", dev_path))
+
+    ratio = config.get("additionalGuestMemoryOverheadRatio")
+    if ratio is not None and not isinstance(ratio, str):
+        raise VmpodInputError(f.join(path, "additionalGuestMemoryOverheadRatio"), ratio,
+                              "must be a string such as '1.5'")
+    cfg.overhead_ratio = ratio
+
+    bindings_path = f.join(path, "network.binding")
+    network = f.mapping(config, "network", path)
+    bindings = f.mapping(network, "binding", f.join(path, "network"))
+    cfg.binding_memory = {}
+    for name, plugin in bindings.items():
+        where = f.join(bindings_path, name)
+        if not isinstance(plugin, dict):
+            raise VmpodInputError(where, plugin, "must be a mapping")
+        overhead = f.mapping(plugin, "computeResourceOverhead", where)
+        requests = f.resource_list(overhead, "requests", f.join(where, "computeResourceOverhead"))
+        cfg.binding_memory[name] = requests.get("memory")
+    interface = f.string(network, "defaultNetworkInterface", f.join(path, "network"))
+    if interface not in _NETWORK_INTERFACES:
+        raise VmpodInputError(f.join(path, "network.defaultNetworkInterface"), interface,
+                              "must be bridge, masquerade or slirp")
+    cfg.default_network_interface = interface or "bridge"
+    cfg.permit_bridge_on_pod_network = f.boolean(
+        network, "permitBridgeInterfaceOnPodNetwork", f.join(path, "network"), True)
+
+    cfg.permitted_host_devices = _permitted_host_devices(config, path)
+    cfg.cpu_model = f.string(config, "cpuModel", path)
+    cfg.cpu_request = f.quantity(config, "cpuRequest", path)
+    cfg.auto_cpu_limit_selector = f.optional_mapping(
+        config, "autoCPULimitNamespaceLabelSelector", path)
+
+    arch_path = f.join(path, "architectureConfiguration")
+    arch_config = f.mapping(config, "architectureConfiguration", path)
+    cfg.machine_types = {}
+    for arch, default in (("amd64", "q35"), ("arm64", "virt"), ("s390x", "s390-ccw-virtio")):
+        section = f.mapping(arch_config, arch, arch_path)
+        cfg.machine_types[arch] = f.string(section, "machineType", f.join(arch_path, arch)) or default
+    live = f.mapping(config, "liveUpdateConfiguration", path)
+    live_path = f.join(path, "liveUpdateConfiguration")
+    cfg.max_hotplug_ratio = f.uint32(live, "maxHotplugRatio", live_path, 4)
+    cfg.max_cpu_sockets = f.uint32(live, "maxCpuSockets", live_path, 0)
+    cfg.max_guest = f.quantity(live, "maxGuest", live_path)
+    strategy = f.string(config, "vmRolloutStrategy", path, "LiveUpdate")
+    cfg.vm_rollout_live_update = strategy == "LiveUpdate"
+    cfg.external_net_resource_injection = cfg.gate_enabled("ExternalNetResourceInjection")
+    cfg.gpus_with_dra = cfg.gate_enabled("GPUsWithDRA")
+    cfg.host_devices_with_dra = cfg.gate_enabled("HostDevicesWithDRA")
+    cfg.network_devices_with_dra = cfg.gate_enabled("NetworkDevicesWithDRA")
+    cfg.iommufd = cfg.gate_enabled("IOMMUFD")
+    return cfg
+
+
+def _permitted_host_devices(config, path):
+    """Resource names of ``permittedHostDevices``, or None when the cluster does not restrict them."""
+    permitted = f.optional_mapping(config, "permittedHostDevices", path)
+    if permitted is None:
+        return None
+    where = f.join(path, "permittedHostDevices")
+    names = set()
+    for kind in ("pciHostDevices", "mediatedDevices", "usb"):
+        for item_path, item in f.mappings(permitted, kind, where):
+            names.add(f.string(item, "resourceName", item_path))
+    return frozenset(names)
+
+
+_DEFAULTS = _read({})

@@ -1,0 +1,205 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A host's CPU and memory topology, read once from the plain ``host`` data.
+
+The data is what ``vmpod.core.host_topology_info`` returns, or what a user writes by hand::
+
+    cpus:  [{id: 0, socket: 0, core: 0, node: 0}, ...]   # one per online logical CPU
+    nodes: [{id: 0, memory: 64Gi, distances: [10, 21],
+             hugepages: {2Mi: {total: 1024, free: 1000}, 1Gi: {total: 8, free: 8}}}]
+    reserved_cpus: "0-1"     # optional: never given to VMs (kubelet reservedSystemCPUs)
+    used_cpus: "4-7"         # optional: already taken exclusively
+    isolated_cpus: "2-15"    # optional: the kernel's isolcpus (reported, not a constraint)
+
+Logical CPUs with the same ``socket`` and ``core`` are hyper-thread siblings.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
+from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import parse_cpuset
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import parse_quantity
+
+
+class HostCpu:
+    __slots__ = ("id", "socket", "core", "node")
+
+    def __init__(self, cpu_id, socket, core, node):
+        self.id = cpu_id
+        self.socket = socket
+        self.core = core
+        self.node = node
+
+    def __repr__(self):
+        return "HostCpu(id=%d, socket=%d, core=%d, node=%d)" % (
+            self.id, self.socket, self.core, self.node)
+
+
+class HugepagePool:
+    __slots__ = ("size", "total", "free")
+
+    def __init__(self, size, total, free):
+        self.size = size  # bytes per page
+        self.total = total
+        self.free = free
+
+
+class HostNode:
+    __slots__ = ("id", "memory", "distances", "hugepages", "cpus")
+
+    def __init__(self, node_id, memory, distances, hugepages):
+        self.id = node_id
+        self.memory = memory  # bytes
+        self.distances = distances  # tuple, by node index in Host.nodes
+        self.hugepages = hugepages  # page size in bytes -> HugepagePool
+        self.cpus = ()  # ids of this node's logical CPUs, ascending
+
+
+class Host:
+    """Read-only host topology."""
+
+    __slots__ = ("name", "cpus", "cpu_by_id", "nodes", "node_by_id", "reserved", "used",
+                 "isolated", "_siblings", "_available", "_threads_per_core", "derived")
+
+    def siblings(self, cpu_id):
+        """The logical CPUs of ``cpu_id``'s physical core (itself included), ascending."""
+        return self._siblings[cpu_id]
+
+    def available(self):
+        """CPUs that may still be given to a VM: not reserved, not used."""
+        return self._available
+
+    def threads_per_core(self):
+        return self._threads_per_core
+
+    def sockets(self):
+        return sorted({cpu.socket for cpu in self.cpus})
+
+
+def read_host(data, path="host"):
+    """Check and read host topology data; every error names its field."""
+    if isinstance(data, Host):
+        return data
+    if not isinstance(data, dict):
+        raise VmpodInputError(path, data, "must be a host topology mapping (cpus, nodes)")
+    host = Host()
+    host.name = f.string(data, "name", path)
+
+    node_items = f.mappings(data, "nodes", path)
+    if not node_items:
+        raise VmpodInputError(f.join(path, "nodes"), data.get("nodes"),
+                              "must list at least one NUMA node")
+    host.nodes = tuple(sorted((_read_node(item, p, len(node_items)) for p, item in node_items),
+                              key=lambda node: node.id))
+    host.node_by_id = {}
+    for node, (item_path, _item) in zip(host.nodes, node_items):
+        if node.id in host.node_by_id:
+            raise VmpodInputError(f.join(item_path, "id"), node.id, "is a duplicate node id")
+        host.node_by_id[node.id] = node
+
+    cpu_items = f.mappings(data, "cpus", path)
+    if not cpu_items:
+        raise VmpodInputError(f.join(path, "cpus"), data.get("cpus"),
+                              "must list at least one logical CPU")
+    host.cpu_by_id = {}
+    for item_path, item in cpu_items:
+        cpu = _fast_cpu(item, host.node_by_id) or _checked_cpu(item, item_path, host.node_by_id)
+        if cpu.id in host.cpu_by_id:
+            raise VmpodInputError(f.join(item_path, "id"), cpu.id, "is a duplicate CPU id")
+        host.cpu_by_id[cpu.id] = cpu
+    host.cpus = tuple(host.cpu_by_id[i] for i in sorted(host.cpu_by_id))
+
+    cores = {}
+    for cpu in host.cpus:
+        cores.setdefault((cpu.socket, cpu.core), []).append(cpu.id)
+    host._siblings = {}
+    for ids in cores.values():
+        group = tuple(ids)
+        for cpu_id in ids:
+            host._siblings[cpu_id] = group
+    by_node = {}
+    for cpu in host.cpus:
+        by_node.setdefault(cpu.node, []).append(cpu.id)
+    for node in host.nodes:
+        node.cpus = tuple(by_node.get(node.id, ()))
+
+    host.reserved = _host_cpuset(data, "reserved_cpus", path, host)
+    host.used = _host_cpuset(data, "used_cpus", path, host)
+    host.isolated = _host_cpuset(data, "isolated_cpus", path, host)
+    overlap = host.reserved & host.used
+    if overlap:
+        raise VmpodInputError(f.join(path, "used_cpus"), data.get("used_cpus"),
+                              "overlaps reserved_cpus on CPUs %s" % sorted(overlap))
+    host._available = frozenset(host.cpu_by_id) - host.reserved - host.used
+    host._threads_per_core = max(len(group) for group in host._siblings.values())
+    host.derived = {}  # indexes other modules build from this host once (see cpu_assignment)
+    return host
+
+
+def _fast_cpu(item, nodes):
+    """The common case, read without per-field calls: all four fields plain non-negative ints."""
+    cpu_id, socket, core, node = (item.get("id"), item.get("socket", 0), item.get("core"),
+                                  item.get("node", 0))
+    if (isinstance(cpu_id, int) and isinstance(socket, int) and isinstance(core, int)
+            and isinstance(node, int) and cpu_id >= 0 and socket >= 0 and core >= 0
+            and node in nodes and not isinstance(cpu_id, bool) and not isinstance(core, bool)
+            and not isinstance(socket, bool) and not isinstance(node, bool)):
+        return HostCpu(cpu_id, socket, core, node)
+    return None
+
+
+def _checked_cpu(item, item_path, nodes):
+    cpu = HostCpu(f.integer(item, "id", item_path, None, 0),
+                  f.integer(item, "socket", item_path, 0, 0),
+                  f.integer(item, "core", item_path, None, 0),
+                  f.integer(item, "node", item_path, 0, 0))
+    if cpu.id is None:
+        raise VmpodInputError(f.join(item_path, "id"), None, "is required")
+    if cpu.core is None:
+        cpu.core = cpu.id  # no core given: every CPU its own core (no SMT)
+    if cpu.node not in nodes:
+        raise VmpodInputError(f.join(item_path, "node"), cpu.node, "names no node in nodes")
+    return cpu
+
+
+def _host_cpuset(data, key, path, host):
+    cpus = parse_cpuset(data.get(key), f.join(path, key))
+    unknown = cpus - set(host.cpu_by_id)
+    if unknown:
+        raise VmpodInputError(f.join(path, key), data.get(key),
+                              "names CPUs the host does not have: %s" % sorted(unknown))
+    return cpus
+
+
+def _read_node(item, path, node_count):
+    node_id = f.integer(item, "id", path, None, 0)
+    if node_id is None:
+        raise VmpodInputError(f.join(path, "id"), None, "is required")
+    memory = f.quantity(item, "memory", path)
+    distances = tuple(f.sequence(item, "distances", path))
+    for index, distance in enumerate(distances):
+        if isinstance(distance, bool) or not isinstance(distance, int) or distance < 0:
+            raise VmpodInputError("%s.distances[%d]" % (path, index), distance,
+                                  "must be a non-negative integer")
+    if distances and len(distances) != node_count:
+        raise VmpodInputError(f.join(path, "distances"), list(distances),
+                              "must have one distance per node (%d)" % node_count)
+    pools = {}
+    pages_path = f.join(path, "hugepages")
+    for size_text, pool in f.mapping(item, "hugepages", path).items():
+        where = f.join(pages_path, str(size_text))
+        size = parse_quantity(size_text, where)
+        if size.value() <= 0:
+            raise VmpodInputError(where, size_text, "is not a page size")
+        if not isinstance(pool, dict):
+            raise VmpodInputError(where, pool, "must be a mapping with total and free")
+        total = f.integer(pool, "total", where, 0, 0)
+        free = f.integer(pool, "free", where, total, 0)
+        if free > total:
+            raise VmpodInputError(f.join(where, "free"), free, "exceeds total (%d)" % total)
+        pools[size.value()] = HugepagePool(size.value(), total, free)
+    return HostNode(node_id, memory.value() if memory is not None else 0, distances, pools)

@@ -1,0 +1,62 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""CPU sets in the Linux list format (``0-3,8,10-11``), as sysfs, cgroups and libvirt write them."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+
+
+def parse_cpuset(value, path=""):
+    """A frozenset of CPU ids from ``"0-3,8"`` (blanks allowed around items), a list of ids, or
+    an int. ``""`` and None are the empty set."""
+    if value is None:
+        return frozenset()
+    if isinstance(value, bool):
+        raise VmpodInputError(path, value, "is not a CPU set such as '0-3,8'")
+    if isinstance(value, int):
+        if value < 0:
+            raise VmpodInputError(path, value, "is not a CPU id")
+        return frozenset((value,))
+    if isinstance(value, (list, tuple, set, frozenset)):
+        ids = set()
+        for item in value:
+            if isinstance(item, bool) or not isinstance(item, int) or item < 0:
+                raise VmpodInputError(path, value, "is not a list of CPU ids")
+            ids.add(item)
+        return frozenset(ids)
+    if not isinstance(value, str):
+        raise VmpodInputError(path, value, "is not a CPU set such as '0-3,8'")
+    ids = set()
+    text = value.strip()
+    if not text:
+        return frozenset()
+    for part in text.split(","):
+        part = part.strip()
+        first, dash, last = part.partition("-")
+        if not first.isdigit() or (dash and not last.isdigit()):
+            raise VmpodInputError(path, value, "is not a CPU set such as '0-3,8'")
+        low = int(first)
+        high = int(last) if dash else low
+        if high < low:
+            raise VmpodInputError(path, value, "has a descending range %r" % part)
+        ids.update(range(low, high + 1))
+    return frozenset(ids)
+
+
+def format_cpuset(cpus):
+    """The Linux list format of CPU ids: sorted, consecutive ids as ranges; ``""`` when empty."""
+    ordered = sorted(set(cpus))
+    parts = []
+    index = 0
+    while index < len(ordered):
+        start = end = ordered[index]
+        while index + 1 < len(ordered) and ordered[index + 1] == end + 1:
+            index += 1
+            end = ordered[index]
+        parts.append(str(start) if start == end else "%d-%d" % (start, end))
+        index += 1
+    return ",".join(parts)

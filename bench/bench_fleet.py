@@ -7,7 +7,7 @@ asserts nothing (the targets are in the README and issue 7).
    with ``spread``; target: at most 10 s each, reading the VMIs and hosts included.
 2. Random NUMA fits (one host of the same shape with some pCPUs and hugepages taken, one
    dedicated-CPU instance of 1 or 2 guest NUMA cells, with or without hugepages) decided by this
-   collection (``placement.place`` with Nova's ``hw:numa_*`` layout) and by Nova's
+   collection (``planning.plan.place`` with Nova's ``hw:numa_*`` layout) and by Nova's
    ``nova.virt.hardware.numa_fit_instance_to_host`` on the same host cells and instance
    topologies: the time of each and how often they agree on fit / no fit.
 
@@ -30,17 +30,15 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # hack/setup.sh links the checkout as .build/collections/ansible_collections/vmpod/core
 sys.path.insert(0, os.path.join(ROOT, ".build", "collections"))
 
-from ansible_collections.vmpod.core.plugins.module_utils import placement  # noqa: E402
 from ansible_collections.vmpod.core.plugins.module_utils.fleet import place_fleet  # noqa: E402
 from ansible_collections.vmpod.core.plugins.module_utils.planning.host import read_host  # noqa: E402
 from ansible_collections.vmpod.core.plugins.module_utils.planning.hugepages import (  # noqa: E402
     ordinary_memory)
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import (  # noqa: E402
     read_config)
-from ansible_collections.vmpod.core.plugins.module_utils.launcher import (  # noqa: E402
-    compute_resources)
-from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.namespace import (  # noqa: E402
-    read_namespace_context)
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.resources import size_vmi  # noqa: E402
+from ansible_collections.vmpod.core.plugins.module_utils.planning.options import read_options  # noqa: E402
+from ansible_collections.vmpod.core.plugins.module_utils.planning.plan import place  # noqa: E402
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi import read_vmi  # noqa: E402
 
 TARGET_S = 10.0
@@ -152,7 +150,7 @@ def problems(count, rng):
 
 
 def our_fits(cases):
-    """(fit flags, best seconds over all cases): place() on a read host, VMI and resources."""
+    """(fit flags, best seconds over all cases): place() of a sized VMI on a read host."""
     cfg = read_config(None)
     prepared = []
     for case in cases:
@@ -161,18 +159,16 @@ def our_fits(cases):
         memory = sum(cell["memory_mib"] for cell in cells)
         spec = read_vmi(vmi("x", vcpus, memory="%dMi" % memory, page=case["page"],
                             dedicated=True))
-        opts = placement.read_options({
+        opts = read_options({
             "numa_nodes": len(cells),
             "numa_cpus": dict((i, "%d-%d" % (c["vcpus"][0], c["vcpus"][-1]))
                               for i, c in enumerate(cells)),
             "numa_mem": dict((i, "%dMi" % c["memory_mib"]) for i, c in enumerate(cells))})
-        resources = compute_resources(spec, cfg, read_namespace_context(spec, None, (), ()))
-        prepared.append((spec, read_host(case["host"]), opts, resources))
+        prepared.append((size_vmi(spec, cfg), read_host(case["host"]), opts))
     best, fits = None, None
     for attempt in range(3):
         started = time.perf_counter()
-        fits = [not placement.place(spec, topo, cfg, opts, res).reasons
-                for spec, topo, opts, res in prepared]
+        fits = [not place(sized, topo, opts).reasons for sized, topo, opts in prepared]
         elapsed = time.perf_counter() - started
         best = elapsed if best is None else min(best, elapsed)
     return fits, best
@@ -264,7 +260,7 @@ def nova_python():
 def bench_nova():
     cases = problems(PROBLEMS, random.Random(11))
     ours, our_seconds = our_fits(cases)
-    print("NUMA fits by this collection (placement.place, Nova's hw:numa_* layout): %d cases, "
+    print("NUMA fits by this collection (planning.plan.place, Nova's hw:numa_* layout): %d cases, "
           "%.1f us each, %d fit" % (len(cases), our_seconds / len(cases) * 1e6, sum(ours)))
     python, why = nova_python()
     if python is None:

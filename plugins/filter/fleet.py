@@ -11,8 +11,9 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.vmpod.core.plugins.module_utils.output.picture import host_picture
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
-from ansible_collections.vmpod.core.plugins.module_utils.fleet import (
-    fleet_markdown, place_fleet as _place_fleet)
+from ansible_collections.vmpod.core.plugins.module_utils.fleet import place_fleet as _place_fleet
+from ansible_collections.vmpod.core.plugins.module_utils.output.fleet_markdown import (
+    fleet_markdown as _fleet_markdown)
 from ansible_collections.vmpod.core.plugins.module_utils.placement import (
     check_migration as _check_migration)
 
@@ -35,7 +36,7 @@ def place_fleet(vmis, hosts, config=None, policy="pack", options=None, arch="amd
 
 def capacity_markdown(fleet):
     try:
-        return fleet_markdown(fleet)
+        return _fleet_markdown(fleet)
     except VmpodInputError as err:
         raise AnsibleFilterError("vmpod.core.capacity_markdown: %s" % err)
 

@@ -12,8 +12,8 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.launcher import (
     launcher_resources as _launcher_resources, memory_overhead as _memory_overhead)
-from ansible_collections.vmpod.core.plugins.module_utils.output.tables import (
-    resources_table as _resources_table, size_vmis)
+from ansible_collections.vmpod.core.plugins.module_utils.output.tables import resources_table as _resources_table
+from ansible_collections.vmpod.core.plugins.module_utils.pipeline.sizing import size_vmis
 
 
 def launcher_resources(vmi, **options):

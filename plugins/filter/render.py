@@ -14,11 +14,9 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.vmpod.core.plugins.module_utils.domain.model import (
-    render_models as _render_models)
+from ansible_collections.vmpod.core.plugins.module_utils.pipeline.render import render_models as _render_models
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
-from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod import (
-    yaml_flow as _yaml_flow)
+from ansible_collections.vmpod.core.plugins.module_utils.output.yaml_flow import yaml_flow as _yaml_flow
 
 
 def render_models(vmis, host=None, config=None, arch="amd64", placement_options=None,

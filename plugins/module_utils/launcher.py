@@ -1,336 +1,45 @@
 # -*- coding: utf-8 -*-
 # Copyright: vmpod.core contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The launcher Pod's ``compute`` container resources, exactly as KubeVirt's virt-controller renders them.
+"""Public entry point: the launcher Pod's resources and memory overhead of a VMI.
 
-Facts from KubeVirt ``pkg/virt-controller/services/renderresources.go`` and ``template.go``
-(VMIResourcePredicates): the user's requests and limits are the base; each rule below either
-changes them or adds a calculated value, and the user's own value wins over a calculated one.
-``launcher_resources`` reads as that list of rules, in KubeVirt's order.
+One way through: the VMI dict is read once (``kubevirt.vmi``), sized once (``kubevirt.resources``,
+KubeVirt's rules in its order), and printed here, at the boundary, as canonical quantity strings.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.vmpod.core.plugins.module_utils.values import gofloat
-from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.defaults import apply_vmi_defaults
-from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import read_config
-from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.namespace import read_namespace_context
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.defaults import apply_vmi_defaults
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.namespace import (
+    read_namespace_context)
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.overhead import (
-    hypervisor_overhead, total_overhead)
-from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import (
-    BINARY_SI, DECIMAL_SI, Quantity, ZERO_UNSET, parse_exact, parse_quantity)
+    hypervisor_overhead)
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.resources import size_vmi
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi import read_vmi
 
-DEVICE_PREFIX = "devices.kubevirt.io/"
-KVM_DEVICE = DEVICE_PREFIX + "kvm"
-TUN_DEVICE = DEVICE_PREFIX + "tun"
-VHOST_NET_DEVICE = DEVICE_PREFIX + "vhost-net"
-VHOST_VSOCK_DEVICE = DEVICE_PREFIX + "vhost-vsock"
-SEV_DEVICE = DEVICE_PREFIX + "sev"
-TDX_DEVICE = DEVICE_PREFIX + "tdx"
-PR_HELPER_DEVICE = DEVICE_PREFIX + "pr-helper"
-IOMMUFD_DEVICE = DEVICE_PREFIX + "iommufd"
-EVEN_PARITY_ANNOTATION = "alpha.kubevirt.io/EmulatorThreadCompleteToEvenParity"
-EPHEMERAL_STORAGE_OVERHEAD = parse_quantity("50M")
-_ONE = parse_quantity("1")
-_UNIT = Quantity(1, 0, DECIMAL_SI)
+__all__ = ("launcher_resources", "memory_overhead")
 
-
-class Resources:
-    """KubeVirt's ResourceRenderer: the VMI's own lists and the calculated ones beneath them."""
-
-    __slots__ = ("vm_requests", "vm_limits", "calc_requests", "calc_limits", "claims")
-
-    def __init__(self, vmi):
-        self.vm_requests = dict(vmi.requests)
-        self.vm_limits = dict(vmi.limits)
-        self.calc_requests = {}
-        self.calc_limits = {}
-        self.claims = []
-
-    def requests(self):
-        merged = dict(self.calc_requests)
-        merged.update(self.vm_requests)
-        return merged
-
-    def limits(self):
-        merged = dict(self.calc_limits)
-        merged.update(self.vm_limits)
-        return merged
-
-    def add(self, table, name, amount):
-        """Go's ``q := table[name]; q.Add(amount); table[name] = q``.
-
-        A quantity Go holds as an *inf.Dec shares that Dec with every struct copy of it, and Add
-        changes the Dec in place: a memory request copied from the limit (or the limit from the
-        request) gets the overhead twice. KubeVirt renders that; so do we.
-        """
-        current = table.get(name, ZERO_UNSET)
-        result = current + amount
-        if current.dec:
-            for other in self._tables(table):
-                for key, value in other.items():
-                    if value is current:
-                        other[key] = result
-        table[name] = result
-
-    def _tables(self, *extra):
-        return (self.vm_requests, self.vm_limits, self.calc_requests, self.calc_limits) + extra
-
-    def request_devices(self, names):
-        """Ask for one more of each named device in requests and limits (device plugins)."""
-        if not names:
-            return
-        requests, limits = self.requests(), self.limits()
-        for name in names:
-            for resources in (limits, requests):
-                if name in resources:
-                    self.add(resources, name, _UNIT)
-                else:
-                    resources[name] = _UNIT
-        self.calc_limits.update(limits)
-        self.calc_requests.update(requests)
-
-
-# -- the rules, in KubeVirt's order ------------------------------------------------------------
-
-def ephemeral_storage(res):
-    """50M more ephemeral storage requested, and on the limit when there is one."""
-    res.add(res.vm_requests, "ephemeral-storage", EPHEMERAL_STORAGE_OVERHEAD)
-    if "ephemeral-storage" in res.vm_limits:
-        res.add(res.vm_limits, "ephemeral-storage", EPHEMERAL_STORAGE_OVERHEAD)
-
-
-def virtualization_devices(res, vmi, config):
-    """Device-plugin limits for KVM, TUN, vhost-net and vhost-vsock (they replace the user's)."""
-    if vmi.interfaces or vmi.autoattach_pod_interface is not False:
-        res.vm_limits[TUN_DEVICE] = _ONE
-    if not config.use_emulation and any(i.model in ("", "virtio") for i in vmi.interfaces):
-        res.vm_limits[VHOST_NET_DEVICE] = _ONE
-    if not config.use_emulation:
-        res.vm_limits[KVM_DEVICE] = _ONE
-    if vmi.autoattach_vsock:
-        res.vm_limits[VHOST_VSOCK_DEVICE] = _ONE
-
-
-def memory_request_is_empty(vmi):
-    return vmi.requests.get("memory", ZERO_UNSET).is_zero()
-
-
-def memory_request(res, vmi, config):
-    """With no memory request: the limit, else memory.guest or the page size, at the overcommit."""
-    limit = res.vm_limits.get("memory")
-    request = res.vm_requests.get("memory")
-    if limit is not None and not limit.is_zero() and (request is None or request.is_zero()):
-        res.vm_requests["memory"] = limit
-    if "memory" in res.vm_requests:
-        return
-    base = vmi.guest
-    if base is None and vmi.hugepage_size is not None:
-        base = parse_exact(vmi.hugepage_size)  # KubeVirt skips a page size that does not parse
-    if base is None or base.value() <= 0:
-        return
-    if config.memory_overcommit == 100:
-        res.vm_requests["memory"] = base
-    else:
-        scaled = base.value() * 100 // config.memory_overcommit
-        res.vm_requests["memory"] = Quantity(scaled, 0, base.format)
-
-
-def supplemental_pool_threads(vmi):
-    return vmi.supplemental_pool_thread_count or 0
-
-
-def dedicated_cpu(res, vmi):
-    """Dedicated CPUs: request = limit = vCPUs + IOThreads (+ emulator thread); memory limit = request."""
-    vcpus = vmi.cpu.vcpus()
-    io_threads = supplemental_pool_threads(vmi)
-    if vcpus:
-        res.vm_limits["cpu"] = Quantity(vcpus + io_threads, 0, BINARY_SI)
-        res.vm_requests["cpu"] = Quantity(vcpus + io_threads, 0, BINARY_SI)
-    else:
-        extra = Quantity(io_threads, 0, BINARY_SI)
-        if "cpu" in res.vm_limits:
-            res.add(res.vm_limits, "cpu", extra)
-        if "cpu" in res.vm_requests:
-            res.add(res.vm_requests, "cpu", extra)
-    if vmi.cpu.isolate_emulator_thread:
-        limit = res.vm_limits.get("cpu", ZERO_UNSET)
-        emulator = Quantity(emulator_threads(vmi, limit), 0, BINARY_SI)
-        res.add(res.vm_limits, "cpu", emulator)
-        if "cpu" in res.vm_requests:
-            res.add(res.vm_requests, "cpu", emulator)
-    if "memory" in res.vm_requests:
-        res.vm_limits["memory"] = res.vm_requests["memory"]
-
-
-def emulator_threads(vmi, cpu_limit):
-    """1, or 2 with the even-parity annotation when the CPUs would otherwise be an even count."""
-    if EVEN_PARITY_ANNOTATION not in vmi.annotations:
-        return 1
-    pool = 0
-    if vmi.io_threads_policy == "supplementalPool":
-        pool = supplemental_pool_threads(vmi)
-    return 2 if (cpu_limit.value() + pool) % 2 == 0 else 1
-
-
-def shared_cpu(res, vmi, config, with_cpu_limit):
-    """Shared CPUs: request (vCPUs + IOThreads) / cpuAllocationRatio, as Go prints it with %g."""
-    vcpus = vmi.cpu.vcpus() if vmi.cpu.present else 1
-    total = vcpus + supplemental_pool_threads(vmi)
-    if total == 0:
-        return
-    share = float(total) / float(config.cpu_allocation_ratio)
-    text = gofloat.format_g(share) if share >= 1 else gofloat.format_g(share * 1000) + "m"
-    res.calc_requests["cpu"] = parse_quantity(text)
-    if with_cpu_limit:
-        res.calc_limits["cpu"] = parse_quantity(str(total))
-
-
-def hugepage_resources(res, vmi, overhead):
-    """Hugepages: their own resource for the guest; memory keeps only what is not in hugepages."""
-    page_resource = "hugepages-" + vmi.hugepage_size
-    requested = res.vm_requests.get("memory", _ZERO_BINARY)
-    guest = vmi.guest
-    pages = requested
-    if guest is not None and requested.value() > guest.value():
-        pages = guest
-    res.calc_requests[page_resource] = pages
-    res.calc_limits[page_resource] = pages
-
-    request_rest = limit_rest = Quantity(0, 3, DECIMAL_SI)
-    if guest is not None:
-        limit = res.vm_limits.get("memory", _ZERO_BINARY)
-        if requested.value() > guest.value():
-            request_rest = request_rest + requested - guest
-        if limit.value() > guest.value():
-            limit_rest = limit_rest + limit - guest
-    res.vm_requests["memory"] = request_rest + overhead
-    if "memory" in res.vm_limits:
-        res.vm_limits["memory"] = limit_rest + overhead
-
-
-_ZERO_BINARY = Quantity(0, 0, BINARY_SI)  # Go's ResourceList.Memory() of an absent entry
-
-
-def memory_overhead_resources(res, vmi, overhead):
-    """Without hugepages: the overhead on the request (unless overcommitted) and on any limit."""
-    if not vmi.overcommit_guest_overhead:
-        res.add(res.vm_requests, "memory", overhead)
-    else:
-        res.vm_requests.setdefault("memory", ZERO_UNSET)
-    if "memory" in res.vm_limits:
-        res.add(res.vm_limits, "memory", overhead)
-
-
-def auto_memory_limit(res, ratio):
-    """ResourceQuota with limits.memory and no user limit: limit = int64(request * ratio)."""
-    request = res.vm_requests.get("memory", ZERO_UNSET)
-    value = gofloat.int64(float(request.value()) * ratio)
-    res.calc_limits["memory"] = Quantity(value, 0, request.format)
-
-
-def network_attachment_resources(res, resource_names):
-    res.request_devices([name for name in resource_names if name])
-
-
-def device_plugin_resources(res, devices):
-    res.request_devices([d.device_name for d in devices if d.device_name and d.claim is None])
-
-
-def dra_claims(res, claims):
-    for claim_name, request_name in claims:
-        claim = {"name": claim_name}
-        if request_name:
-            claim["request"] = request_name
-        res.claims.append(claim)
-
-
-# -- the public functions ----------------------------------------------------------------------
 
 def launcher_resources(vmi, config=None, arch="amd64", namespace=None, resource_quotas=(),
                        network_attachment_definitions=(), apply_defaults=False):
-    """Requests, limits, claims and memory overhead of the launcher Pod's compute container."""
+    """Requests, limits, claims and memory overhead of the launcher Pod's compute container.
+
+    ``vmi``: a VirtualMachineInstance or VirtualMachine dict; ``config``: the KubeVirt CR's
+    ``spec.configuration``; ``namespace``, ``resource_quotas``, ``network_attachment_definitions``:
+    objects as ``kubernetes.core.k8s_info`` returns them. Quantities print in canonical form.
+    """
     cfg = read_config(config)
     if apply_defaults:
         vmi = apply_vmi_defaults(vmi, cfg, arch)
-    spec = read_vmi(vmi, arch)
-    context = read_namespace_context(spec, namespace, resource_quotas,
+    read = read_vmi(vmi, arch)
+    context = read_namespace_context(read, namespace, resource_quotas,
                                      network_attachment_definitions)
-    return compute_resources(spec, cfg, context)
-
-
-def check_permitted_devices(spec, cfg):
-    """With permittedHostDevices set, KubeVirt refuses to render a device it does not list."""
-    permitted = cfg.permitted_host_devices
-    if permitted is None:
-        return
-    for devices, dra in ((spec.gpus, cfg.gpus_with_dra), (spec.host_devices, cfg.host_devices_with_dra)):
-        for device in devices:
-            if dra and device.claim is not None:
-                continue
-            if device.device_name not in permitted:
-                raise VmpodInputError(device.path + ".deviceName", device.device_name,
-                                      "is not permitted by config.permittedHostDevices")
-
-
-def compute_resources(spec, cfg, context):
-    """The rules, in KubeVirt's order, over a read VMI, cluster config and namespace context."""
-    if spec.gpus or spec.host_devices:
-        check_permitted_devices(spec, cfg)
-    overhead = total_overhead(spec, cfg)
-    res = Resources(spec)
-
-    ephemeral_storage(res)
-    virtualization_devices(res, spec, cfg)
-    if memory_request_is_empty(spec):
-        memory_request(res, spec, cfg)
-    if spec.cpu.dedicated:
-        dedicated_cpu(res, spec)
-    else:
-        shared_cpu(res, spec, cfg, context.auto_cpu_limits(spec, cfg))
-    if spec.hugepage_size is not None:
-        hugepage_resources(res, spec, overhead)
-    else:
-        memory_overhead_resources(res, spec, overhead)
-    if context.auto_memory_limits(spec):
-        auto_memory_limit(res, context.memory_limit_ratio())
-    if spec.networks and not cfg.external_net_resource_injection:
-        network_attachment_resources(res, context.network_resource_names(spec))
-    if spec.gpus:
-        device_plugin_resources(res, spec.gpus)
-        if cfg.gpus_with_dra:
-            dra_claims(res, [g.claim for g in spec.gpus if not g.device_name and g.claim])
-    if spec.host_devices:
-        device_plugin_resources(res, spec.host_devices)
-        if cfg.host_devices_with_dra:
-            dra_claims(res, [d.claim for d in spec.host_devices if not d.device_name and d.claim])
-    if spec.networks and cfg.network_devices_with_dra:
-        dra_claims(res, [n.claim for n in spec.networks if n.claim])
-    if spec.sev or spec.snp:
-        res.request_devices([SEV_DEVICE])
-    if spec.tdx:
-        res.request_devices([TDX_DEVICE])
-    if spec.lun_reservation:
-        res.request_devices([PR_HELPER_DEVICE])
-    if cfg.iommufd:
-        res.request_devices([IOMMUFD_DEVICE])
-
-    return {
-        "requests": _printed(res.requests()),
-        "limits": _printed(res.limits()),
-        "claims": res.claims,
-        "memory_overhead": str(overhead),
-    }
+    return size_vmi(read, cfg, context).as_dict()
 
 
 def memory_overhead(vmi, config=None, arch="amd64"):
     """The hypervisor's memory overhead alone (after the ratio), as a canonical quantity."""
     return str(hypervisor_overhead(read_vmi(vmi, arch), read_config(config)))
-
-
-def _printed(resources):
-    return {name: str(resources[name]) for name in sorted(resources)}

@@ -31,7 +31,7 @@ import collections
 import itertools
 
 from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import format_cpuset
-from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import NoFit, VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.planning.host import Host, read_host
 
 POLICIES = ("none", "best-effort", "restricted", "single-numa-node")
@@ -43,14 +43,6 @@ TopologyHint = collections.namedtuple("TopologyHint", ["nodes", "preferred"])
 # generateCPUTopologyHints enumerates every subset of NUMA nodes: refuse hosts where that explodes
 # (the Topology Manager itself refuses more than 8 nodes unless max-allowable-numa-nodes is set).
 MAX_HINT_NODES = 16
-
-
-class NoFit(Exception):
-    """The exclusive CPUs cannot be had; ``reason`` is a sentence naming the numbers."""
-
-    def __init__(self, reason):
-        super(NoFit, self).__init__(reason)
-        self.reason = reason
 
 
 class SMTAlignmentError(NoFit):

@@ -74,10 +74,7 @@ class NamespaceContext:
 
 def read_namespace_context(vmi, namespace, resource_quotas, network_attachment_definitions):
     if namespace is None and not resource_quotas and not network_attachment_definitions:
-        found = _EMPTY_CONTEXTS.get(vmi.namespace)
-        if found is None:
-            found = _EMPTY_CONTEXTS[vmi.namespace] = _empty_context(vmi.namespace)
-        return found
+        return EMPTY_CONTEXT
     ctx = NamespaceContext()
     ctx.labels = None
     ns_name = ""
@@ -167,4 +164,6 @@ def _empty_context(name):
     return ctx
 
 
-_EMPTY_CONTEXTS = {}  # the context of a namespace with nothing given about it (read-only)
+# a namespace with nothing given about it: no labels, quotas or NetworkAttachmentDefinitions (with
+# none, the namespace's name changes nothing); read-only
+EMPTY_CONTEXT = _empty_context(None)

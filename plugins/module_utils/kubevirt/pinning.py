@@ -28,27 +28,13 @@ __metaclass__ = type
 
 import copy
 
-from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
-from ansible_collections.vmpod.core.plugins.module_utils import launcher
 from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import parse_cpuset
-from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.iothreads import SUPPLEMENTAL_POOL
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import NoFit, VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.planning.host import read_host
-from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi import Vmi, read_vmi
 
 # its presence (any value) turns the even-parity rule on; the same one that sizes the Pod
-EVEN_PARITY_ANNOTATION = launcher.EVEN_PARITY_ANNOTATION
 
-SHARED = "shared"
-AUTO = "auto"
-SUPPLEMENTAL_POOL = "supplementalPool"
-
-
-class NoFit(Exception):
-    """virt-launcher would refuse to start the domain; ``reason`` says why, with the numbers."""
-
-    def __init__(self, reason):
-        self.reason = reason
-        super(NoFit, self).__init__(reason)
 
 
 class VcpuPins(list):
@@ -479,92 +465,3 @@ def _shared_pins(pod, vcpus, iothreads, policy, emulator):
         pins[iothread] = tuple(pod[start:start + size])
         start += size
     return pins
-
-
-def iothread_count(vmi):
-    """The domain's IOThreads (iothreads.go GetIOThreadsCountType), 0 when it has none.
-
-    ``vmi``: a VMI / VirtualMachine dict or a ``Vmi`` from ``read_vmi``. supplementalPool: its
-    supplementalPoolThreadCount. Otherwise one per dedicatedIOThread disk plus one per other
-    disk, the shared ones cut to the policy's pool limit (at least one when cut): shared or no
-    policy 1; auto twice the CPU request (else limit, else 1), or 1 when dedicated CPUs isolate
-    the emulator thread (the IOThread shares its pCPU); any other policy 0.
-    """
-    if not isinstance(vmi, Vmi):
-        vmi = read_vmi(vmi)
-    policy = vmi.io_threads_policy
-    dedicated = sum(1 for path, disk in vmi.disks
-                    if f.boolean(disk, "dedicatedIOThread", path, False))
-    if policy is None and not dedicated:
-        return 0  # iothreads.HasIOThreads is false
-    if policy == SUPPLEMENTAL_POOL and vmi.supplemental_pool_thread_count is not None:
-        return vmi.supplemental_pool_thread_count
-    shared = len(vmi.disks) - dedicated
-    limit = _thread_pool_limit(vmi)
-    if shared + dedicated > limit:
-        shared = max(limit - dedicated, 1)
-    return shared + dedicated
-
-
-def _thread_pool_limit(vmi):
-    """iothreads.go getThreadPoolLimit."""
-    policy = vmi.io_threads_policy
-    if policy is None or policy == SHARED:
-        return 1
-    if policy != AUTO:
-        return 0
-    if vmi.cpu.dedicated and vmi.cpu.isolate_emulator_thread:
-        return 1
-    cpus = vmi.requests.get("cpu", vmi.limits.get("cpu"))
-    return 2 * (cpus.value() if cpus is not None else 1)
-
-
-# ---------------------------------------------------------------------------------------------
-# Guest NUMA cells under guestMappingPassthrough (vcpu.go numaMapping)
-
-def passthrough_cells(host, vcpu_pins, memory_bytes, page_size_bytes):
-    """The guest NUMA cells KubeVirt builds from the vCPU pins, one per host node they touch.
-
-    ``vcpu_pins``: pCPU per vCPU (a list, or a mapping vCPU -> pCPU); ``memory_bytes``: the
-    guest memory; ``page_size_bytes``: the hugepage size (passthrough requires hugepages).
-    Guest cell ids follow host node order; the memory splits in whole pages, the pages left over
-    going one each to the first cells; each cell's memory is bound strictly to its host node.
-    Returns ``[{"id", "vcpus", "memory_bytes", "host_node", "distances": {guest cell: value}}]``.
-    """
-    host = read_host(host)
-    items = sorted(vcpu_pins.items()) if isinstance(vcpu_pins, dict) else enumerate(vcpu_pins)
-    vcpus_by_node = {}
-    for vcpu, pcpu in items:
-        cpu = host.cpu_by_id.get(pcpu)
-        if cpu is None:
-            raise NoFit("vcpu %d is mapped to a not existing host cpu set %s" % (vcpu, pcpu))
-        vcpus_by_node.setdefault(cpu.node, []).append(vcpu)
-    nodes = [node for node in host.nodes if node.id in vcpus_by_node]
-    if not page_size_bytes:
-        raise NoFit("passing through a numa topology is restricted to VMIs with hugepages "
-                    "enabled")
-    sizes = _cell_memory(memory_bytes, page_size_bytes, len(nodes))
-    guest_id = dict((node.id, index) for index, node in enumerate(nodes))
-    index_of = dict((node.id, index) for index, node in enumerate(host.nodes))
-    cells = []
-    for node, size in zip(nodes, sizes):
-        distances = {}
-        if node.distances:  # libvirt lists a cell's distances by node id, as host.nodes is
-            for other in nodes:
-                distances[guest_id[other.id]] = node.distances[index_of[other.id]]
-        cells.append({"id": guest_id[node.id], "vcpus": vcpus_by_node[node.id],
-                      "memory_bytes": size, "host_node": node.id, "distances": distances})
-    return cells
-
-
-def _cell_memory(memory, page, cells):
-    """Bytes per guest cell: whole pages, equal shares, the remainder pages on the first cells."""
-    if memory < cells * page:
-        raise NoFit("not enough memory requested to allocate at least one hugepage per numa "
-                    "node: %d bytes < %d cells * %d-byte pages" % (memory, cells, page))
-    if memory % page:
-        raise NoFit("requested memory can't be divided through the numa page size: %d bytes "
-                    "mod %d != 0" % (memory, page))
-    pages = memory // page
-    share, extra = divmod(pages, cells)
-    return [(share + (1 if index < extra else 0)) * page for index in range(cells)]

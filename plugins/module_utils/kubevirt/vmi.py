@@ -12,10 +12,26 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+from dataclasses import dataclass
+
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi_domain import (
+    read_domain_section)
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi_pod import (
+    read_pod_section, string_map)
 from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import parse_exact
+from ansible_collections.vmpod.core.plugins.module_utils.values.xml import cpu_feature, xml_string
 
 ARCHITECTURES = ("amd64", "arm64", "s390x")
+DEFAULT_GRACE_PERIOD = 30  # staging/src/kubevirt.io/api/core/v1/types.go
+# pkg/storage/admitters/disks.go: a disk name is a DNS-1123 label (it names a container too);
+# pkg/network/admitter/netiface.go: an interface name is [A-Za-z0-9-_]+. Both become aliases.
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_INTERFACE_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+_DISK_SERIAL = re.compile(r"^[A-Za-z0-9_.+-]{1,256}$")  # disks.go: isValidExpression, maxStrLen
+_MAC = re.compile(r"^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){5}$")
 
 
 class Cpu:
@@ -24,7 +40,7 @@ class Cpu:
     present = False
     sockets = cores = threads = max_sockets = 0
     model = ""
-    dedicated = isolate_emulator_thread = numa_passthrough = realtime = False
+    dedicated = isolate_emulator_thread = numa_passthrough = realtime = has_numa = False
     features = ()
 
     def __init__(self, data, path):
@@ -35,17 +51,18 @@ class Cpu:
         self.cores = f.uint32(data, "cores", path)
         self.threads = f.uint32(data, "threads", path)
         self.max_sockets = f.uint32(data, "maxSockets", path)
-        self.model = f.string(data, "model", path)
+        self.model = xml_string(data, "model", path)
         self.dedicated = f.boolean(data, "dedicatedCpuPlacement", path, False)
         self.isolate_emulator_thread = f.boolean(data, "isolateEmulatorThread", path, False)
         if "numa" in data:
             numa = f.mapping(data, "numa", path)
+            self.has_numa = data["numa"] is not None
             self.numa_passthrough = f.optional_mapping(numa, "guestMappingPassthrough",
                                                        f.join(path, "numa")) is not None
         self.realtime = f.optional_mapping(data, "realtime", path) is not None
         if "features" in data:
-            self.features = [(f.string(item, "name", p), f.string(item, "policy", p, "require"))
-                             for p, item in f.mappings(data, "features", path)]
+            self.features = tuple(cpu_feature(item, p)
+                                  for p, item in f.mappings(data, "features", path))
 
     def vcpus(self):
         """hardware.GetNumberOfVCPUs: sockets * cores * threads, a zero factor skipped (0 if all 0)."""
@@ -56,16 +73,99 @@ class Cpu:
         return count
 
 
+@dataclass(frozen=True)
 class Interface:
-    __slots__ = ("name", "model", "sriov", "passt", "binding")
+    """An interface of ``spec.domain.devices.interfaces``, all that sizing and the domain use.
 
-    def __init__(self, data, path):
-        self.name = f.string(data, "name", path)
-        self.model = f.string(data, "model", path)
-        self.sriov = f.optional_mapping(data, "sriov", path) is not None
-        self.passt = f.optional_mapping(data, "passtBinding", path) is not None
-        binding = f.optional_mapping(data, "binding", path)
-        self.binding = f.string(binding, "name", f.join(path, "binding")) if binding else None
+    ``passt``: the core ``passtBinding`` (its memory is KubeVirt's overhead); ``binding``: the
+    name of a network binding plugin; ``uses_passt``: either way, the domain's passt backend.
+    """
+
+    name: str
+    model: str
+    sriov: bool
+    passt: bool
+    binding: object  # str or None
+    mac: object  # str or None
+    boot_order: object  # int or None
+    ports: tuple  # ({"port", "protocol"}, ...)
+
+    @property
+    def uses_passt(self):
+        return self.passt or self.binding == "passt"
+
+
+def read_interface(item, path):
+    name = f.string(item, "name", path)
+    if not _INTERFACE_NAME.match(name):
+        raise VmpodInputError(f.join(path, "name"), item.get("name"),
+                              "is not an interface name ([A-Za-z0-9-_]+, as KubeVirt requires)")
+    mac = xml_string(item, "macAddress", path) or None
+    if mac is not None and not _MAC.match(mac):
+        raise VmpodInputError(f.join(path, "macAddress"), mac, "is not a MAC address")
+    binding = f.optional_mapping(item, "binding", path)
+    ports = []
+    for ppath, port in f.mappings(item, "ports", path):
+        number = f.integer(port, "port", ppath, None, minimum=1, maximum=65535)
+        protocol = (f.string(port, "protocol", ppath) or "TCP").lower()
+        if number is None or protocol not in ("tcp", "udp"):
+            raise VmpodInputError(ppath, port, "needs a port number and protocol TCP or UDP")
+        ports.append({"port": number, "protocol": protocol})
+    return Interface(
+        name=name, model=xml_string(item, "model", path),
+        sriov=f.optional_mapping(item, "sriov", path) is not None,
+        passt=f.optional_mapping(item, "passtBinding", path) is not None,
+        binding=f.string(binding, "name", f.join(path, "binding")) if binding else None,
+        mac=mac, boot_order=f.integer(item, "bootOrder", path, None, minimum=1),
+        ports=tuple(ports))
+
+
+@dataclass(frozen=True)
+class Disk:
+    """A disk of ``spec.domain.devices.disks``: its kind (disk, cdrom, lun), bus and options."""
+
+    name: str
+    device: str
+    bus: str
+    serial: object  # str or None
+    boot_order: object  # int or None
+    dedicated_io_thread: bool
+    readonly: bool
+    reservation: bool  # a LUN with SCSI persistent reservation
+    path: str
+
+
+DISK_BUSES = ("sata", "scsi", "usb", "virtio")
+
+
+def read_disk(item, path):
+    name = f.string(item, "name", path)
+    if not _DNS_LABEL.match(name):
+        raise VmpodInputError(f.join(path, "name"), item.get("name"),
+                              "is not a disk name (a DNS-1123 label, as KubeVirt requires)")
+    serial = f.string(item, "serial", path) or None
+    if serial is not None and not _DISK_SERIAL.match(serial):
+        raise VmpodInputError(f.join(path, "serial"), serial,
+                              "is not a disk serial ([A-Za-z0-9_.+-], at most 256, as KubeVirt "
+                              "requires)")
+    device, bus, readonly, reservation = "disk", "virtio", False, False
+    for kind, default_bus in (("disk", "virtio"), ("cdrom", "sata"), ("lun", "scsi")):
+        section = f.optional_mapping(item, kind, path)
+        if section is not None:
+            where = f.join(path, kind)
+            device = kind
+            bus = f.string(section, "bus", where) or default_bus
+            readonly = kind == "cdrom" or bool(f.boolean(section, "readonly", where, False))
+            if bus not in DISK_BUSES:
+                raise VmpodInputError(f.join(where, "bus"), bus,
+                                      "must be one of %s" % ", ".join(DISK_BUSES))
+            if kind == "lun":
+                reservation = bool(f.boolean(section, "reservation", where, False))
+            break
+    return Disk(name=name, device=device, bus=bus, serial=serial,
+                boot_order=f.integer(item, "bootOrder", path, None, minimum=1),
+                dedicated_io_thread=bool(f.boolean(item, "dedicatedIOThread", path, False)),
+                readonly=readonly, reservation=reservation, path=path)
 
 
 class Device:
@@ -117,12 +217,14 @@ class Vmi:
     requests = limits = {}
     overcommit_guest_overhead = False
     memory_present = False
-    guest = max_guest = hugepage_size = reserved_overhead = None
+    guest = max_guest = hugepage_size = page_size = reserved_overhead = None
     io_threads_policy = supplemental_pool_thread_count = None
     autoattach_graphics = autoattach_pod_interface = autoattach_vsock = None
     autoattach_serial = autoattach_memballoon = None
     interfaces = gpus = host_devices = disks = networks = ()
     tpm = lun_reservation = downward_metrics_volume = False
+    grace_period = DEFAULT_GRACE_PERIOD
+    domain = pod = None  # the sections only the domain / the Pod read, when asked for
     exec_liveness = exec_readiness = False
     sev = sev_es = snp = tdx = False
 
@@ -162,8 +264,13 @@ class _Paths:
 _PATHS = {"spec": _Paths("spec"), "spec.template.spec": _Paths("spec.template.spec")}
 
 
-def read_vmi(obj, arch="amd64"):
-    """Read a VMI (or VirtualMachine) dict. ``arch`` is the cluster's; ``spec.architecture`` wins."""
+def read_vmi(obj, arch="amd64", domain=False, pod=False):
+    """Read a VMI (or VirtualMachine) dict. ``arch`` is the cluster's; ``spec.architecture`` wins.
+
+    ``domain`` / ``pod``: also read the fields only the libvirt domain (``vmi.domain``, a
+    ``vmi_domain.DomainSection``) or only the launcher Pod (``vmi.pod``, a ``vmi_pod.PodSection``)
+    use; sizing and placement need neither.
+    """
     spec, sp, kind = spec_of(obj)
     meta = f.mapping(obj, "metadata", "")
     vmi = Vmi()
@@ -172,13 +279,13 @@ def read_vmi(obj, arch="amd64"):
     vmi.name = f.string(meta, "name", "metadata")
     vmi.namespace = f.string(meta, "namespace", "metadata")
     vmi.uid = f.string(meta, "uid", "metadata")
-    vmi.labels = _string_map(meta, "labels", "metadata")
-    vmi.annotations = _string_map(meta, "annotations", "metadata")
+    vmi.labels = string_map(meta, "labels", "metadata")
+    vmi.annotations = string_map(meta, "annotations", "metadata")
     if kind == "VirtualMachine":
         # the VMI takes its labels and annotations from the template, its name from the VM
         template_meta = f.mapping(obj["spec"]["template"], "metadata", "spec.template")
-        vmi.labels = _string_map(template_meta, "labels", "spec.template.metadata")
-        vmi.annotations = _string_map(template_meta, "annotations", "spec.template.metadata")
+        vmi.labels = string_map(template_meta, "labels", "spec.template.metadata")
+        vmi.annotations = string_map(template_meta, "annotations", "spec.template.metadata")
 
     architecture = f.string(spec, "architecture", sp) or arch
     if architecture not in ARCHITECTURES:
@@ -214,10 +321,16 @@ def read_vmi(obj, arch="amd64"):
         for vp, volume in f.mappings(spec, "volumes", sp):
             if f.optional_mapping(volume, "downwardMetrics", vp) is not None:
                 vmi.downward_metrics_volume = True
+    vmi.grace_period = f.integer(spec, "terminationGracePeriodSeconds", sp, DEFAULT_GRACE_PERIOD,
+                                 minimum=0)
     if "livenessProbe" in spec:
         vmi.exec_liveness = _has_exec_probe(spec, "livenessProbe", sp)
     if "readinessProbe" in spec:
         vmi.exec_readiness = _has_exec_probe(spec, "readinessProbe", sp)
+    if domain:
+        vmi.domain = read_domain_section(spec, sp, architecture)
+    if pod:
+        vmi.pod = read_pod_section(spec, sp)
     return vmi
 
 
@@ -235,6 +348,7 @@ def _read_memory(vmi, memory, p):
     hugepages = f.optional_mapping(memory, "hugepages", p.memory)
     if hugepages is not None:
         vmi.hugepage_size = f.string(hugepages, "pageSize", p.hugepages)
+        vmi.page_size = parse_exact(vmi.hugepage_size)  # None when it does not parse exactly
     reserved = f.mapping(memory, "reservedOverhead", p.memory)
     vmi.reserved_overhead = f.quantity(reserved, "addedOverhead", p.reserved)
 
@@ -246,16 +360,14 @@ def _read_devices(vmi, devices, p):
     vmi.autoattach_vsock = f.boolean(devices, "autoattachVSOCK", devp)
     vmi.autoattach_serial = f.boolean(devices, "autoattachSerialConsole", devp)
     vmi.autoattach_memballoon = f.boolean(devices, "autoattachMemBalloon", devp)
-    vmi.interfaces = [Interface(item, ip) for ip, item in f.mappings(devices, "interfaces", devp)]
+    vmi.interfaces = tuple(read_interface(item, ip)
+                           for ip, item in f.mappings(devices, "interfaces", devp))
     vmi.gpus = [Device(item, ip) for ip, item in f.mappings(devices, "gpus", devp)]
     vmi.host_devices = [Device(item, ip) for ip, item in f.mappings(devices, "hostDevices", devp)]
     tpm = f.optional_mapping(devices, "tpm", devp)
     vmi.tpm = tpm is not None and f.boolean(tpm, "enabled", p.tpm, True)
-    vmi.disks = f.mappings(devices, "disks", devp)
-    for dpath, disk in vmi.disks:
-        lun = f.optional_mapping(disk, "lun", dpath)
-        if lun is not None and f.boolean(lun, "reservation", f.join(dpath, "lun"), False):
-            vmi.lun_reservation = True
+    vmi.disks = tuple(read_disk(item, dp) for dp, item in f.mappings(devices, "disks", devp))
+    vmi.lun_reservation = any(disk.reservation for disk in vmi.disks)
 
 
 def _read_launch_security(vmi, security, p):
@@ -271,13 +383,3 @@ def _read_launch_security(vmi, security, p):
 def _has_exec_probe(spec, key, path):
     probe = f.optional_mapping(spec, key, path)
     return probe is not None and f.optional_mapping(probe, "exec", f.join(path, key)) is not None
-
-
-def _string_map(data, key, path):
-    raw = f.mapping(data, key, path)
-    if not raw:
-        return raw
-    for name, value in raw.items():
-        if not isinstance(value, str):
-            raise VmpodInputError("%s.%s" % (f.join(path, key), name), value, "must be a string")
-    return raw

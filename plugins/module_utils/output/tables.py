@@ -1,19 +1,12 @@
 # -*- coding: utf-8 -*-
 # Copyright: vmpod.core contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Launcher sizing for many VMIs at once, and the tables operators read sizing and plans in."""
+"""The tables operators read sizing (``pipeline.sizing.size_vmis``) and plans in."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.defaults import apply_vmi_defaults
-from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
-from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import read_config
-from ansible_collections.vmpod.core.plugins.module_utils.launcher import compute_resources
-from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.namespace import read_namespace_context
-from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.overhead import overhead_vcpus
-from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi import read_vmi
 
 _BASE_RESOURCES = ("cpu", "memory", "ephemeral-storage")
 COLUMNS = (
@@ -21,56 +14,6 @@ COLUMNS = (
     ("memory_overhead", "overhead"), ("cpu", "Pod CPU req/lim"), ("memory", "Pod memory req/lim"),
     ("hugepages", "hugepages req/lim"), ("devices", "devices (limits)"),
 )
-
-
-def size_vmis(vmis, config=None, arch="amd64", namespace=None, resource_quotas=(),
-              network_attachment_definitions=(), apply_defaults=False):
-    """``launcher_resources`` for each VMI, with a summary; errors name the VMI's index and name.
-
-    The cluster configuration is read once for the whole list.
-    """
-    if isinstance(vmis, dict):
-        vmis = [vmis]
-    if not isinstance(vmis, (list, tuple)):
-        raise VmpodInputError("vmis", vmis, "must be a list of VMIs")
-    cfg = read_config(config)
-    sized = []
-    for index, vmi in enumerate(vmis):
-        try:
-            if apply_defaults:
-                vmi = apply_vmi_defaults(vmi, cfg, arch)
-            spec = read_vmi(vmi, arch)
-            context = read_namespace_context(spec, namespace, resource_quotas,
-                                             network_attachment_definitions)
-            resources = compute_resources(spec, cfg, context)
-        except VmpodInputError as err:
-            where = "vmis[%d]%s" % (index, _named(vmi))
-            raise VmpodInputError("%s.%s" % (where, err.path) if err.path else where,
-                                  err.value, err.problem)
-        entry = {
-            "name": spec.name,
-            "namespace": spec.namespace,
-            "kind": spec.kind,
-            "architecture": spec.architecture,
-            "vcpus": overhead_vcpus(spec),
-            "guest_memory": _guest_memory(spec),
-        }
-        entry.update(resources)
-        sized.append(entry)
-    return sized
-
-
-def _named(vmi):
-    name = vmi.get("metadata", {}).get("name") if isinstance(vmi, dict) and isinstance(
-        vmi.get("metadata"), dict) else None
-    return "(%s)" % name if isinstance(name, str) and name else ""
-
-
-def _guest_memory(spec):
-    for value in (spec.guest, spec.requests.get("memory"), spec.limits.get("memory")):
-        if value is not None and not value.is_zero():
-            return str(value)
-    return None
 
 
 def summary_row(entry):

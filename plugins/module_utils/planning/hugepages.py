@@ -101,3 +101,10 @@ def shortfall_reasons(host, need, per_node):
             reasons.append("NUMA node %d has %d free %s hugepages, the VM needs %d there"
                            % (node_id, free, need.size_text, wanted))
     return reasons
+
+
+def pages_short_reason(host, need):
+    free = ["node %d: %d" % (node.id, free_pages(host, node.id, need.size)) for node in host.nodes]
+    total = sum(free_pages(host, node.id, need.size) for node in host.nodes)
+    return "the host has %d free %s hugepages (%s), the VM needs %d" % (
+        total, need.size_text, ", ".join(free), need.pages)

@@ -32,3 +32,39 @@ def _shown(value):
     if len(text) > 120:
         text = text[:117] + "..."
     return text
+
+
+def within(err, where):
+    """``err`` with ``where`` (``vmis[3](name)``) put before its path."""
+    return VmpodInputError("%s.%s" % (where, err.path) if err.path else where, err.value,
+                           err.problem)
+
+
+def item_name(obj):
+    """``(name)`` of an object with ``metadata.name``, else ``""``: errors name list items so."""
+    meta = obj.get("metadata") if isinstance(obj, dict) else None
+    name = meta.get("name") if isinstance(meta, dict) else None
+    return "(%s)" % name if isinstance(name, str) and name else ""
+
+
+def each_item(items, build, path="vmis", named=True):
+    """``build(item)`` for each item of a list, in order; a bad item's error names its place
+    (``vmis[3](name).spec...``, without the name when ``named`` is false)."""
+    if not isinstance(items, (list, tuple)):
+        raise VmpodInputError(path, items, "must be a list of VMIs")
+    results = []
+    for index, item in enumerate(items):
+        try:
+            results.append(build(item))
+        except VmpodInputError as err:
+            where = "%s[%d]%s" % (path, index, item_name(item) if named else "")
+            raise within(err, where)
+    return results
+
+
+class NoFit(Exception):
+    """Not bad input: what was asked does not fit (the reason says why, with numbers)."""
+
+    def __init__(self, reason):
+        super(NoFit, self).__init__(reason)
+        self.reason = reason

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import format_cpuset, parse_cpuset
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
-from ansible_collections.vmpod.core.plugins.module_utils.fleet import fleet_markdown, place_fleet
+from ansible_collections.vmpod.core.plugins.module_utils.fleet import place_fleet
+from ansible_collections.vmpod.core.plugins.module_utils.output.fleet_markdown import fleet_markdown
 from ansible_collections.vmpod.core.plugins.module_utils.planning.host import read_host
 from ansible_collections.vmpod.core.plugins.module_utils.planning.hugepages import ordinary_memory
 from ansible_collections.vmpod.core.plugins.module_utils.launcher import launcher_resources

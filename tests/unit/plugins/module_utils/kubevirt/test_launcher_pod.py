@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.launcher import launcher_resources
-from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod import (
-    launcher_pod, resource_rule_errors, vmi_id, yaml_flow)
+from ansible_collections.vmpod.core.plugins.module_utils.kubernetes.validation import resource_rule_errors
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod import launcher_pod, vmi_id
+from ansible_collections.vmpod.core.plugins.module_utils.output.yaml_flow import yaml_flow
 
 from vmpod_examples import ROOT  # noqa: E402
 VMI_FILES = sorted(glob.glob(os.path.join(ROOT, "examples", "vmis", "*.yaml")))

@@ -25,16 +25,23 @@ import random
 import pytest
 
 from ansible_collections.vmpod.core.plugins.module_utils.planning.host import read_host
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.resources import EVEN_PARITY_ANNOTATION
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.guest_numa import passthrough_cells
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.iothreads import iothread_count as _iothread_count
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pinning import (
-    EVEN_PARITY_ANNOTATION, CpuPool, NoFit, VcpuPins, _cores_per_cell, _cores_per_cell_walked,
-    cputune, emulator_cpu_count, emulator_cpus, iothread_count, iothread_pins,
-    passthrough_cells, pin_vcpus)
+    CpuPool, NoFit, VcpuPins, _cores_per_cell, _cores_per_cell_walked, cputune, emulator_cpu_count, emulator_cpus, iothread_pins, pin_vcpus)
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi import read_vmi
 
 MI = 1048576
 THREADS = (1, 7, 0, 6, 2, 8, 3, 9, 4, 10, 5, 11)  # vcpu_test.go defaultArgs().threads
 VCPU_TEST = "vcpu/vcpu_test.go"
 CONVERTER_TEST = "converter/converter_test.go"
 NUMA_TEST = "vcpu/numa_placement_test.go"
+
+
+def iothread_count(obj):
+    """The domain's IOThreads of a VMI given as data."""
+    return _iothread_count(read_vmi(obj))
 
 
 def kubevirt_host(cell_count, threads_per_core, threads=THREADS):

@@ -16,7 +16,8 @@ import pytest
 import yaml
 
 from ansible_collections.vmpod.core.plugins.module_utils.virtlet import pod as virtlet
-from ansible_collections.vmpod.core.plugins.module_utils.domain.model import domain_model, render_models
+from ansible_collections.vmpod.core.plugins.module_utils.domain.model import domain_model
+from ansible_collections.vmpod.core.plugins.module_utils.pipeline.render import render_models
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 
 from vmpod_examples import ROOT  # noqa: E402

@@ -1,0 +1,85 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The domain's identity and platform: name and UUIDs, ``<os>`` (machine, firmware), SMBIOS
+entries and ``<features>``.
+
+KubeVirt ``compute/os.go``, ``compute/sysinfo.go``, ``compute/hypervisor_features.go`` and
+``vcpu/vcpu.go`` (``hint-dedicated``, PMU off for realtime); the firmware UUID from
+``pkg/virt-controller/watch/vm/firmware.go`` ``CalculateLegacyUUID``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import uuid
+
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod import vmi_uid
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.values.uuids import uuid5_text
+from ansible_collections.vmpod.core.plugins.module_utils.values.xml import check_xml_text
+
+# pkg/virt-controller/watch/vm/firmware.go: magicUUID, the namespace of CalculateLegacyUUID
+FIRMWARE_UUID_NAMESPACE = uuid.UUID("6a1a24a1-4061-4607-8bf4-a3963d0c5895")
+LIBVIRT_ARCH = {"amd64": "x86_64", "arm64": "aarch64", "s390x": "s390x"}
+OVMF_PATH = {"amd64": "/usr/share/edk2/ovmf", "arm64": "/usr/share/AAVMF",
+             "s390x": "/usr/share/edk2/ovmf"}  # pkg/virt-config: DefaultARCHOVMFPath
+
+
+def object_name(vmi):
+    if not vmi.name:
+        raise VmpodInputError("metadata.name", None, "is required")
+    check_xml_text("metadata.name", vmi.name)
+    check_xml_text("metadata.namespace", vmi.namespace)
+    return vmi.name, vmi.namespace or "default"
+
+
+def object_uid(vmi):
+    """The VMI's uid (``kubevirt.pod.vmi_uid``: metadata.uid or a stable stand-in)."""
+    check_xml_text("metadata.uid", vmi.uid)
+    return vmi_uid(vmi)
+
+
+def legacy_firmware_uuid(name):
+    """CalculateLegacyUUID: uuid5 of the VM's name (its name alone, not its namespace) in
+    KubeVirt's namespace - what KubeVirt writes into firmware.uuid of every VM it starts."""
+    return uuid5_text(FIRMWARE_UUID_NAMESPACE, name)
+
+
+def os_section(vmi, cfg, name, opts):
+    arch = vmi.architecture
+    section = vmi.domain
+    loader = nvram = None
+    if section.efi:
+        base = opts.ovmf_path or OVMF_PATH[arch]
+        if arch == "arm64":
+            code, template = "AAVMF_CODE.fd", "AAVMF_VARS.fd"
+        elif section.secure_boot:
+            code, template = "OVMF_CODE.secboot.fd", "OVMF_VARS.secboot.fd"
+        else:
+            code, template = "OVMF_CODE.fd", "OVMF_VARS.fd"
+        loader = {"path": "%s/%s" % (base, code),
+                  "secure": "yes" if section.secure_boot else "no"}
+        nvram = {"path": "%s/libvirt/qemu/nvram/%s_VARS.fd" % (opts.private_dir, name),
+                 "template": "%s/%s" % (base, template)}
+    return {"arch": LIBVIRT_ARCH[arch], "machine": section.machine or cfg.machine_types[arch],
+            "smbios": "sysinfo" if arch == "amd64" else None, "loader": loader, "nvram": nvram}
+
+
+def sysinfo_entries(firmware_uuid, serial):
+    entries = [{"name": "uuid", "value": firmware_uuid}]
+    if serial:
+        entries.append({"name": "serial", "value": serial})
+    return entries
+
+
+def features(vmi, pinned):
+    amd64 = vmi.architecture == "amd64"
+    section = vmi.domain
+    return {"acpi": section.acpi, "apic": section.apic and amd64, "smm": section.smm,
+            "kvm_hidden": section.kvm_hidden,
+            "kvm_hint_dedicated": pinned and amd64,
+            "pmu": "off" if vmi.cpu.realtime else None,
+            "vmport": "off" if amd64 and section.has_features else None,
+            "pvspinlock": section.pvspinlock}

@@ -1,0 +1,155 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The fields of a VMI that only its libvirt domain uses (firmware, machine, features, volumes,
+filesystems, TPM, RNG, clock), read once into a ``DomainSection``.
+
+``kubevirt.vmi.read_vmi(obj, domain=True)`` calls this; disks, interfaces, the CPU and memory
+are in the ``Vmi`` itself, since sizing reads them too.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import uuid
+from dataclasses import dataclass
+
+from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.values.xml import xml_string
+
+# Where virt-launcher finds each kind of volume (pkg/virt-launcher/virtwrap/converter/storage,
+# converter_test.go testdata/domain_x86_64.xml): (kind, path under the private dir or absolute,
+# format).
+_VOLUME_SOURCES = (
+    ("persistentVolumeClaim", "{private}/vmi-disks/{name}/disk.img", "raw"),
+    ("dataVolume", "{private}/vmi-disks/{name}/disk.img", "raw"),
+    ("containerDisk", "/var/run/kubevirt-ephemeral-disks/disk-data/{name}/disk.qcow2", "qcow2"),
+    ("ephemeral", "/var/run/kubevirt-ephemeral-disks/disk-data/{name}/disk.qcow2", "qcow2"),
+    ("emptyDisk", "/var/run/kubevirt-ephemeral-disks/empty-disks/{name}.qcow2", "qcow2"),
+    ("cloudInitNoCloud", "/var/run/libvirt/cloud-init-dir/{namespace}/{vmi}/noCloud.iso", "raw"),
+    ("cloudInitConfigDrive", "/var/run/libvirt/cloud-init-dir/{namespace}/{vmi}/configdrive.iso",
+     "raw"),
+    ("secret", "{private}/secret-disks/{name}.iso", "raw"),
+    ("configMap", "{private}/config-map-disks/{name}.iso", "raw"),
+    ("serviceAccount", "{private}/service-account-disk/service-account.iso", "raw"),
+    ("sysprep", "{private}/sysprep-disks/{name}.iso", "raw"),
+)
+
+
+@dataclass(frozen=True)
+class DomainSection:
+    firmware_uuid: object  # str or None
+    firmware_serial: object  # str or None
+    efi: bool
+    secure_boot: bool
+    machine: object  # str or None
+    acpi: bool
+    apic: bool
+    smm: bool
+    kvm_hidden: object  # "on", "off" or None
+    pvspinlock: object  # "on", "off" or None
+    has_features: bool
+    volumes: dict  # volume name -> (kind, path template, format)
+    filesystems: tuple  # virtiofs filesystem names
+    tpm_persistent: bool
+    rng: bool
+    clock: object  # dict or None
+    transitional: bool
+
+
+def read_domain_section(spec, sp, architecture):
+    """The domain's own fields of a VMI spec (``sp``: its path, for errors)."""
+    dp = f.join(sp, "domain")
+    domain = f.mapping(spec, "domain", sp, required=True)
+
+    firmware = f.mapping(domain, "firmware", dp)
+    fp = f.join(dp, "firmware")
+    bootloader = f.mapping(firmware, "bootloader", fp)
+    efi_section = f.optional_mapping(bootloader, "efi", f.join(fp, "bootloader"))
+    # pkg/defaults/arm64.go: arm64 boots UEFI without secure boot unless told otherwise
+    efi = efi_section is not None or (architecture == "arm64" and not bootloader)
+    secure_boot = efi and f.boolean(efi_section or {}, "secureBoot", f.join(fp, "bootloader.efi"),
+                                    architecture != "arm64")
+
+    features = f.optional_mapping(domain, "features", dp)
+    has_features = features is not None
+    features = features or {}
+    fe = f.join(dp, "features")
+    kvm = f.optional_mapping(features, "kvm", fe)
+    kvm_hidden = None
+    if kvm is not None:
+        kvm_hidden = "on" if f.boolean(kvm, "hidden", f.join(fe, "kvm"), False) else "off"
+    spin = f.optional_mapping(features, "pvspinlock", fe)
+    pvspinlock = None
+    if spin is not None:
+        pvspinlock = "on" if f.boolean(spin, "enabled", f.join(fe, "pvspinlock"), True) else "off"
+
+    devices = f.mapping(domain, "devices", dp)
+    vp = f.join(dp, "devices")
+    tpm = f.optional_mapping(devices, "tpm", vp)
+    persistent = f.boolean(tpm or {}, "persistent", f.join(vp, "tpm"), False)
+    return DomainSection(
+        firmware_uuid=_uuid_text(firmware, "uuid", fp),
+        firmware_serial=xml_string(firmware, "serial", fp) or None,
+        efi=efi,
+        secure_boot=bool(secure_boot),
+        machine=xml_string(f.mapping(domain, "machine", dp), "type", f.join(dp, "machine")) or None,
+        acpi=_feature_enabled(features, "acpi", fe, True),
+        apic=_feature_enabled(features, "apic", fe, True),
+        smm=_feature_enabled(features, "smm", fe, False) or bool(secure_boot),
+        kvm_hidden=kvm_hidden,
+        pvspinlock=pvspinlock,
+        has_features=has_features,
+        volumes=dict(_volume(item, p) for p, item in f.mappings(spec, "volumes", sp)),
+        filesystems=tuple(xml_string(item, "name", p)
+                          for p, item in f.mappings(devices, "filesystems", vp)
+                          if f.optional_mapping(item, "virtiofs", p) is not None),
+        tpm_persistent=bool(tpm) and bool(persistent),
+        rng=f.optional_mapping(devices, "rng", vp) is not None,
+        clock=_clock(f.optional_mapping(domain, "clock", dp), f.join(dp, "clock")),
+        transitional=bool(f.boolean(devices, "useVirtioTransitional", vp, False)),
+    )
+
+
+def _feature_enabled(features, key, path, default):
+    section = f.optional_mapping(features, key, path)
+    if section is None:
+        return default
+    return bool(f.boolean(section, "enabled", f.join(path, key), True))
+
+
+def _volume(item, path):
+    name = xml_string(item, "name", path)
+    host_disk = f.optional_mapping(item, "hostDisk", path)
+    if host_disk is not None:
+        return name, ("hostDisk", xml_string(host_disk, "path", f.join(path, "hostDisk")), "raw")
+    for kind, template, fmt in _VOLUME_SOURCES:
+        if item.get(kind) is not None:
+            return name, (kind, template, fmt)
+    return name, ("other", "{private}/vmi-disks/{name}/disk.img", "raw")
+
+
+def _clock(clock, path):
+    if clock is None:
+        return None
+    utc = f.optional_mapping(clock, "utc", path)
+    if utc is not None:
+        offset = f.integer(utc, "offsetSeconds", f.join(path, "utc"), None)
+        return {"offset": "utc", "adjustment": "reset" if offset is None else str(offset),
+                "timezone": None}
+    zone = xml_string(clock, "timezone", path)
+    if zone:
+        return {"offset": "timezone", "adjustment": None, "timezone": zone}
+    return None
+
+
+def _uuid_text(data, key, path):
+    value = f.string(data, key, path)
+    if not value:
+        return None
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise VmpodInputError(f.join(path, key), value, "is not a UUID")

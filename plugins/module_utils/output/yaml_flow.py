@@ -1,0 +1,22 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""YAML that any string survives, for templates that write YAML."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import re
+
+# YAML's printable set (and its line breaks, which a quoted scalar would fold) minus what JSON
+# already escapes: everything else becomes a \u escape, which JSON and YAML read alike.
+_YAML_UNSAFE = re.compile("[\x7f-\x84\x86-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff\x85]")
+
+
+def yaml_flow(value):
+    """``value`` as a YAML flow scalar / collection (JSON syntax): strings double-quoted with every
+    character YAML could misread escaped, non-ASCII text kept readable. Safe for any input."""
+    text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    return _YAML_UNSAFE.sub(lambda match: "\\u%04x" % ord(match.group(0)), text)

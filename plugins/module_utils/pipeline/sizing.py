@@ -1,0 +1,47 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Launcher sizing for many VMIs at once, with what a summary table shows of each."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import read_config
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.defaults import apply_vmi_defaults
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.guest import guest_memory, guest_vcpus
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.namespace import read_namespace_context
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.resources import size_vmi
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi import read_vmi
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import each_item
+
+
+def size_vmis(vmis, config=None, arch="amd64", namespace=None, resource_quotas=(),
+              network_attachment_definitions=(), apply_defaults=False):
+    """``launcher_resources`` for each VMI, with a summary; errors name the VMI's index and name.
+
+    The cluster configuration is read once for the whole list.
+    """
+    if isinstance(vmis, dict):
+        vmis = [vmis]
+    cfg = read_config(config)
+
+    def size_one(obj):
+        if apply_defaults:
+            obj = apply_vmi_defaults(obj, cfg, arch)
+        vmi = read_vmi(obj, arch)
+        context = read_namespace_context(vmi, namespace, resource_quotas,
+                                         network_attachment_definitions)
+        sized = size_vmi(vmi, cfg, context)
+        memory = guest_memory(vmi)
+        entry = {
+            "name": vmi.name,
+            "namespace": vmi.namespace,
+            "kind": vmi.kind,
+            "architecture": vmi.architecture,
+            "vcpus": guest_vcpus(vmi),
+            "guest_memory": str(memory) if memory is not None else None,
+        }
+        entry.update(sized.as_dict())
+        return entry
+    return each_item(vmis, size_one)

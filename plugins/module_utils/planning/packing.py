@@ -1,0 +1,352 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Many VMs onto many hosts: where each VM goes, what every host has left, and why a VM goes
+nowhere.
+
+A VM goes to a host when the scheduler would admit its launcher Pod there and the kubelet and
+virt-launcher could then place it (``planning.plan.place``):
+
+* the Pod's CPU and memory requests fit what the host can still allocate: its CPUs less the
+  reserved ones, its memory outside hugepage pools. A shared-CPU VM requests vCPUs /
+  ``cpuAllocationRatio`` of CPU and, without its own memory request, guest memory scaled by
+  ``memoryOvercommit`` (KubeVirt's ``launcher_resources``); a dedicated one requests its
+  exclusive pCPUs;
+* dedicated pCPUs come from the CPUs no VM holds yet, hugepages from the pools' free pages.
+
+Each host is read once into a mutable state (``_HostState``): the pCPUs given out and the pages
+taken are subtracted as VMs land, so ``place`` sees the host as it stands. ``pack`` fills the
+hosts in their given order; ``spread`` gives each VM to the least loaded host that takes it.
+A host only ever fills up, so a VM shape (what decides the fit: resources, CPU topology, page
+size) refused by a host is not tried there again.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import heapq
+
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.guest import guest_vcpus
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.iothreads import iothread_count
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.resources import EVEN_PARITY_ANNOTATION
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.resources import size_vmi
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi import read_vmi
+from ansible_collections.vmpod.core.plugins.module_utils.planning.host import Host, HostNode, HugepagePool, read_host
+from ansible_collections.vmpod.core.plugins.module_utils.planning.hugepages import ordinary_memory
+from ansible_collections.vmpod.core.plugins.module_utils.planning.migration import host_architecture
+from ansible_collections.vmpod.core.plugins.module_utils.planning.plan import place, placed_memory
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError, each_item, within
+from ansible_collections.vmpod.core.plugins.module_utils.planning.usage import readable_bytes, cores_text
+from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import parse_quantity
+
+_LISTED_HOSTS = 5  # hosts named in an unplaced VM's reasons
+
+
+class FleetVm:
+    """One VMI, read and sized once."""
+
+    __slots__ = ("index", "name", "spec", "sized", "dedicated", "vcpus", "cpu_request",
+                 "memory_request", "memory_use", "shape")
+
+
+class _FleetHost(Host):
+    """A Host whose available CPUs shrink as VMs land (``place`` asks ``available()``)."""
+
+    __slots__ = ("free",)
+
+    def available(self):
+        return self.free
+
+
+def _mutable_copy(host):
+    """A ``_FleetHost`` sharing ``host``'s static topology, with its own CPUs and page pools."""
+    twin = _FleetHost()
+    for slot in Host.__slots__:
+        setattr(twin, slot, getattr(host, slot))
+    nodes = []
+    for node in host.nodes:
+        pools = dict((size, HugepagePool(pool.size, pool.total, pool.free))
+                     for size, pool in node.hugepages.items())
+        copy = HostNode(node.id, node.memory, node.distances, pools)
+        copy.cpus = node.cpus
+        nodes.append(copy)
+    twin.nodes = tuple(nodes)
+    twin.node_by_id = dict((node.id, node) for node in nodes)
+    twin.free = host.available()
+    return twin
+
+
+class _HostState:
+    """One host as the placement goes: what is taken, by whom, and what it refused."""
+
+    __slots__ = ("index", "name", "pristine", "host", "architecture", "cpu_allocatable",
+                 "cpu_requested", "memory_allocatable", "memory_requested", "vm_memory",
+                 "shared_vcpus", "node_memory", "vms", "pinned", "refused")
+
+    def __init__(self, index, name, pristine, architecture):
+        self.index = index
+        self.name = name
+        self.pristine = pristine
+        self.host = _mutable_copy(pristine)
+        self.architecture = architecture
+        # The scheduler's view: allocatable CPU (millicores) and memory (bytes).
+        self.cpu_allocatable = 1000 * (len(pristine.cpus) - len(pristine.reserved))
+        self.cpu_requested = 1000 * len(pristine.used)  # held by VMs the data does not name
+        self.memory_allocatable = sum(ordinary_memory(node) for node in pristine.nodes)
+        self.memory_requested = 0
+        self.vm_memory = 0  # what the VMs may use: guest memory outside hugepages and overhead
+        self.shared_vcpus = 0
+        self.node_memory = dict((node.id, 0) for node in pristine.nodes)
+        self.vms = []
+        self.pinned = {}  # VM name -> its exclusive pCPUs
+        self.refused = {}  # VM shape -> the reason, for shapes this host cannot take
+
+    def load(self):
+        """The fuller of CPU and memory, as a share of what is allocatable (for spread)."""
+        cpu = self.cpu_requested / self.cpu_allocatable if self.cpu_allocatable else 1.0
+        memory = (self.memory_requested / self.memory_allocatable
+                  if self.memory_allocatable else 1.0)
+        return max(cpu, memory)
+
+
+def read_fleet_hosts(hosts):
+    if isinstance(hosts, dict):
+        items = [(name, data, "hosts.%s" % name) for name, data in hosts.items()]
+    elif isinstance(hosts, (list, tuple)):
+        items = []
+        for index, data in enumerate(hosts):
+            where = "hosts[%d]" % index
+            name = data.get("name") if isinstance(data, dict) else None
+            if not isinstance(name, str) or not name:
+                raise VmpodInputError(where + ".name", name,
+                                      "is required: a host list names each host")
+            items.append((name, data, where))
+    else:
+        raise VmpodInputError("hosts", hosts, "must map host names to host data, or list host "
+                              "data with names")
+    if not items:
+        raise VmpodInputError("hosts", hosts, "must name at least one host")
+    states, seen = [], {}
+    for index, (name, data, where) in enumerate(items):
+        if not isinstance(name, str) or not name:
+            raise VmpodInputError(where, name, "is not a host name")
+        if name in seen:
+            raise VmpodInputError(where + ".name", name, "is a duplicate of %s" % seen[name])
+        seen[name] = where
+        states.append(_HostState(index, name, read_host(data, where),
+                                 host_architecture(data, where)))
+    return states
+
+
+def read_fleet_vmis(vmis, cfg, arch):
+    """Each VMI read and sized once, as a ``FleetVm``; names must be given and unique."""
+    if isinstance(vmis, dict):
+        vmis = [vmis]
+    sized = each_item(vmis, lambda obj: size_vmi(read_vmi(obj, arch), cfg), named=False)
+    names = {}
+    read = []
+    for index, one in enumerate(sized):
+        where = "vmis[%d]" % index
+        spec = one.vmi
+        if not spec.name:
+            raise VmpodInputError(where + ".metadata.name", None,
+                                  "is required: placements are keyed by VMI name")
+        if spec.name in names:
+            raise VmpodInputError(where + ".metadata.name", spec.name,
+                                  "is a duplicate of vmis[%d]: VMI names must be unique"
+                                  % names[spec.name])
+        names[spec.name] = index
+        read.append(fleet_vm(index, one))
+    return read
+
+
+def fleet_vm(index, sized):
+    spec = sized.vmi
+    vm = FleetVm()
+    vm.index = index
+    vm.name = spec.name
+    vm.spec = spec
+    vm.sized = sized
+    requests = sized.requests
+    vm.dedicated = spec.cpu.dedicated
+    vm.vcpus = guest_vcpus(spec)
+    vm.cpu_request = requests["cpu"].milli_value() if "cpu" in requests else 0
+    vm.memory_request = requests["memory"].value() if "memory" in requests else 0
+    overhead = sized.overhead.value()
+    vm.memory_use = overhead if spec.hugepage_size else overhead + placed_memory(sized)
+    cpu = spec.cpu
+    vm.shape = (
+        tuple(sorted((name, str(value)) for name, value in requests.items())),
+        str(sized.overhead), spec.architecture,
+        cpu.sockets, cpu.cores, cpu.threads, cpu.dedicated, cpu.isolate_emulator_thread,
+        cpu.numa_passthrough, EVEN_PARITY_ANNOTATION in spec.annotations,
+        spec.io_threads_policy, spec.supplemental_pool_thread_count,
+        iothread_count(spec) if cpu.dedicated else 0, spec.hugepage_size, vm.memory_use, vm.vcpus)
+    return vm
+
+
+# -- one VM on one host --------------------------------------------------------------------------
+
+def try_place(state, vm, opts):
+    """The plan of ``vm`` on ``state``'s host as it stands, or None with the refusal noted."""
+    reason = state.refused.get(vm.shape)
+    if reason is not None:
+        return None
+    reason = _no_room(state, vm, state.cpu_requested, state.memory_requested)
+    if reason is None:
+        plan = _place(state.host, vm, opts)
+        if not plan.reasons:
+            return plan
+        reason = "; ".join(plan.reasons)
+    state.refused[vm.shape] = reason
+    return None
+
+
+def _place(host, vm, opts):
+    try:
+        return place(vm.sized, host, opts)
+    except VmpodInputError as err:  # the VMI and the options disagree, whatever the host
+        raise within(err, "vmis[%d]" % vm.index)
+
+
+def _no_room(state, vm, cpu_requested, memory_requested):
+    """Why the scheduler would not admit the launcher Pod, or None."""
+    if state.architecture is not None and state.architecture != vm.spec.architecture:
+        return "the host is %s, the VM %s" % (state.architecture, vm.spec.architecture)
+    reasons = []
+    if cpu_requested + vm.cpu_request > state.cpu_allocatable:
+        reasons.append("the Pod requests %s CPU, %s of the host's %s allocatable CPU are left"
+                       % (cores_text(vm.cpu_request), cores_text(state.cpu_allocatable - cpu_requested),
+                          cores_text(state.cpu_allocatable)))
+    if memory_requested + vm.memory_request > state.memory_allocatable:
+        reasons.append("the Pod requests %s of memory, %s of the host's %s outside hugepage "
+                       "pools are left" % (readable_bytes(vm.memory_request),
+                                           readable_bytes(state.memory_allocatable - memory_requested),
+                                           readable_bytes(state.memory_allocatable)))
+    return "; ".join(reasons) or None
+
+
+def take(state, vm, plan):
+    host = state.host
+    cpu_charge = vm.cpu_request
+    if plan.cpuset:
+        host.free = host.free - plan.cpuset
+        host.used = host.used | plan.cpuset
+        state.pinned[vm.name] = plan.cpuset
+        cpu_charge = max(cpu_charge, 1000 * len(plan.cpuset))  # siblings held idle count too
+    else:
+        state.shared_vcpus += vm.vcpus
+    if plan.hugepages:
+        size = parse_quantity(plan.hugepages["page_size"]).value()  # the plan's own canonical text
+        for node, count in plan.hugepages["per_node"].items():
+            host.node_by_id[int(node)].hugepages[size].free -= count
+    state.cpu_requested += cpu_charge
+    state.memory_requested += vm.memory_request
+    state.vm_memory += vm.memory_use
+    _bind_memory(state, vm, plan)
+    state.vms.append(vm.name)
+
+
+def _bind_memory(state, vm, plan):
+    """Count the Pod's memory request against NUMA nodes: a pinned VM's on the nodes of its
+    pCPUs (the kernel allocates locally), by pCPU; any other VM's over all nodes, by size."""
+    host = state.host
+    if plan.cpuset:
+        weights = {}
+        for cpu in plan.cpuset:
+            node = host.cpu_by_id[cpu].node
+            weights[node] = weights.get(node, 0) + 1
+    else:
+        weights = dict((node.id, ordinary_memory(node)) for node in host.nodes)
+    total = sum(weights.values())
+    if not total:
+        weights, total = {host.nodes[0].id: 1}, 1
+    left = vm.memory_request
+    nodes = sorted(weights)
+    for node in nodes[:-1]:
+        share = vm.memory_request * weights[node] // total
+        state.node_memory[node] += share
+        left -= share
+    state.node_memory[nodes[-1]] += left
+
+
+# -- the order hosts are tried in ----------------------------------------------------------------
+
+class Packer:
+    """``pack``: hosts in their given order; each VM shape resumes at the host that took it
+    last, since the hosts before it refused that shape already."""
+
+    def __init__(self, states):
+        self.states = states
+        self.start = {}
+
+    def place(self, vm, attempt):
+        states = self.states
+        for index in range(self.start.get(vm.shape, 0), len(states)):
+            plan = attempt(states[index])
+            if plan is not None:
+                self.start[vm.shape] = index
+                return states[index], plan
+        self.start[vm.shape] = len(states)
+        return None, None
+
+    def taken(self, state):
+        """Nothing to do: the given order does not change."""
+
+
+class Spreader:
+    """``spread``: the least loaded host first (ties in the given order), from a heap whose
+    entries go stale when their host takes a VM."""
+
+    def __init__(self, states):
+        self.states = states
+        self.version = [0] * len(states)
+        self.heap = [(state.load(), state.index, 0) for state in states]
+        heapq.heapify(self.heap)
+
+    def place(self, vm, attempt):
+        refused, found = [], (None, None)
+        while self.heap:
+            entry = heapq.heappop(self.heap)
+            index = entry[1]
+            if entry[2] != self.version[index]:
+                continue  # stale: a newer entry for this host is in the heap
+            plan = attempt(self.states[index])
+            if plan is not None:
+                self.version[index] += 1  # taken() enters the host again with its new load
+                found = self.states[index], plan
+                break
+            refused.append(entry)
+        for entry in refused:
+            heapq.heappush(self.heap, entry)
+        return found
+
+    def taken(self, state):
+        heapq.heappush(self.heap, (state.load(), state.index, self.version[state.index]))
+
+
+# -- an unplaced VM's reasons --------------------------------------------------------------------
+
+def unplaced_reasons(vm, states, opts):
+    """Whether the VM would fit any host if it were empty, then each host's refusal."""
+    first_fit = None
+    for state in states:
+        if _no_room(state, vm, 1000 * len(state.pristine.used), 0) is None and not _place(
+                state.pristine, vm, opts).reasons:
+            first_fit = state.name
+            break
+    if first_fit is None:
+        summary = ("fits none of the %d hosts even with no VM of this placement on them"
+                   % len(states))
+    else:
+        summary = ("no host has room left for it (%s could take it before this placement's "
+                   "VMs)" % first_fit)
+    reasons = [summary]
+    for state in states[:_LISTED_HOSTS]:  # as each host stands now
+        why = _no_room(state, vm, state.cpu_requested, state.memory_requested)
+        reasons.append("%s: %s" % (state.name, why or "; ".join(
+            _place(state.host, vm, opts).reasons)))
+    if len(states) > _LISTED_HOSTS:
+        reasons.append("and %d more hosts" % (len(states) - _LISTED_HOSTS))
+    return reasons

@@ -1,0 +1,129 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One VM's plan on one host: the ``Plan`` value and ``place``, which makes it from a sized VMI.
+
+The order follows what happens to a KubeVirt VM: the launcher Pod asks for its resources
+(``kubevirt.resources``), the kubelet's Topology Manager admits it and its static CPU manager
+picks the exclusive CPUs (``kubelet``), then virt-launcher pins vCPUs, the emulator thread and
+IOThreads inside that cpuset and lays out guest NUMA (``kubevirt.pinning``); shared-CPU VMs only
+need memory and hugepages (here), dedicated ones are pinned in ``planning.dedicated``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.guest import guest_memory, guest_vcpus
+from ansible_collections.vmpod.core.plugins.module_utils.planning.dedicated import cell_dict, place_dedicated, place_explicit_layout
+from ansible_collections.vmpod.core.plugins.module_utils.planning.hugepages import (
+    free_pages, ordinary_memory, page_need, pages_short_reason, spread_pages)
+from ansible_collections.vmpod.core.plugins.module_utils.planning.numa_layout import fit_cells, guest_cells
+from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import format_cpuset
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+
+class Plan:
+    """The result under construction; ``as_dict`` is what callers get."""
+
+    def __init__(self):
+        self.reasons = []
+        self.cpuset = None
+        self.vcpupin = None
+        self.emulatorpin = None
+        self.iothreadpin = {}
+        self.numa_cells = []
+        self.hugepages = None
+        self.pcpus = 0
+        self.nodes_with_room = None
+
+    def as_dict(self):
+        result = {
+            "fits": not self.reasons,
+            "reasons": list(self.reasons),
+            "cpuset": format_cpuset(self.cpuset) if self.cpuset is not None else None,
+            "vcpupin": self.vcpupin,
+            "emulatorpin": format_cpuset(self.emulatorpin) if self.emulatorpin else None,
+            "iothreadpin": {str(k): format_cpuset(v) for k, v in sorted(self.iothreadpin.items())},
+            "numa_cells": self.numa_cells,
+            "hugepages": self.hugepages,
+            "pcpus": self.pcpus,
+        }
+        if self.nodes_with_room is not None:
+            result["nodes_with_room"] = self.nodes_with_room
+        return result
+
+
+def place(sized, host, opts):
+    """The plan of a sized VMI (``kubevirt.resources.size_vmi``) on a read host, with read
+    options: every engine path that plans calls this (the fleet placer for every host)."""
+    spec = sized.vmi
+    plan = Plan()
+    need = None
+    if spec.hugepage_size is not None:
+        need = page_need(spec, sized.requests["hugepages-" + spec.hugepage_size],
+                         spec.spec_path + ".domain")
+        plan.hugepages = {"page_size": need.size_text, "per_node": {}}
+    if spec.cpu.numa_passthrough and not (spec.cpu.dedicated and need is not None):
+        raise VmpodInputError(spec.spec_path + ".domain.cpu.numa.guestMappingPassthrough", {},
+                              "needs dedicatedCpuPlacement and hugepages (KubeVirt refuses it)")
+    memory = need.memory if need is not None else placed_memory(sized)
+    vcpus = guest_vcpus(spec)
+    cells = guest_cells(opts.layout, vcpus, memory, need.size if need else None)
+    if spec.cpu.numa_passthrough and cells is not None:
+        raise VmpodInputError("options.numa_nodes", opts.layout.get("numa_nodes"),
+                              "cannot be combined with guestMappingPassthrough")
+    if opts.thread_policy != "prefer" and not spec.cpu.dedicated:
+        raise VmpodInputError("options.thread_policy", opts.thread_policy,
+                              "applies to dedicated CPUs only (dedicatedCpuPlacement)")
+    # memory outside hugepages: the guest's (unless in hugepages) and the launcher's overhead
+    ordinary = sized.overhead.value()
+    if need is None:
+        ordinary += memory
+    if not spec.cpu.dedicated:
+        _place_shared(plan, spec, host, need, ordinary, cells)
+    elif cells is not None:
+        place_explicit_layout(plan, sized, host, opts, need, cells)
+    else:
+        place_dedicated(plan, sized, host, opts, need, memory)
+    host_memory = sum(ordinary_memory(node) for node in host.nodes)
+    if host_memory < ordinary:
+        plan.reasons.append("the host has %d bytes of memory outside hugepage pools, the VM "
+                            "needs %d (guest and launcher overhead)" % (host_memory, ordinary))
+    return plan
+
+def placed_memory(sized):
+    """The guest memory ``place`` counts in bytes: ``guest.guest_memory``, else the launcher's
+    memory request."""
+    memory = guest_memory(sized.vmi)
+    if memory is not None:
+        return memory.value()
+    return sized.requests["memory"].value() if "memory" in sized.requests else 0
+
+
+# -- shared CPUs: no pinning, only memory and hugepages ------------------------------------------
+
+def _place_shared(plan, spec, host, need, ordinary, cells):
+    room = []
+    for node in host.nodes:
+        if need is not None and free_pages(host, node.id, need.size) < need.pages:
+            continue
+        if ordinary_memory(node) >= ordinary:
+            room.append(node.id)
+    plan.nodes_with_room = room
+    if cells is not None:
+        assignment, reasons = fit_cells(host, cells, host.available(), False,
+                                        need.size if need else None)
+        if reasons:
+            plan.reasons.extend(reasons)
+            return
+        plan.numa_cells = [cell_dict(cell, node) for cell, node in zip(cells, assignment)]
+        if need is not None:
+            for cell, node in zip(cells, assignment):
+                plan.hugepages["per_node"][str(node)] = cell.memory // need.size
+        return
+    if need is not None:
+        per_node, left = spread_pages(host, need, [node.id for node in host.nodes])
+        if left:
+            plan.reasons.append(pages_short_reason(host, need))
+            return
+        plan.hugepages["per_node"] = {str(k): v for k, v in sorted(per_node.items())}

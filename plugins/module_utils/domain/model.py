@@ -46,7 +46,7 @@ def domain_model(vmi, plan=None, host=None, config=None, arch="amd64", options=N
     if virtlet.is_virtlet_pod(vmi):
         return virtlet_domain_model(virtlet.read_virtlet_pod(vmi), opts)
     cfg = read_config(config)
-    sized = size_vmi(read_vmi(vmi, arch, domain=True), cfg)
+    sized = size_vmi(read_vmi(vmi, arch, with_domain=True), cfg)
     topo = read_host(host) if host is not None else None
     return build_domain(sized, read_plan(plan), topo, cfg, opts)
 

@@ -88,12 +88,12 @@ def read_pod_options(options, path="pod_options"):
 def launcher_pod(vmi, config=None, arch="amd64", options=None):
     """The launcher Pod (a Kubernetes Pod object) of a VMI or VirtualMachine."""
     cfg = read_config(config)
-    sized = size_vmi(read_vmi(vmi, arch, pod=True), cfg)
+    sized = size_vmi(read_vmi(vmi, arch, with_pod=True), cfg)
     return build_pod(sized, read_pod_options(options))
 
 
 def build_pod(sized, opts):
-    """The Pod of a sized VMI read with its Pod section (``read_vmi(obj, pod=True)``)."""
+    """The Pod of a sized VMI read with its Pod section (``read_vmi(obj, with_pod=True)``)."""
     spec = sized.vmi
     section = spec.pod
     if not spec.name:

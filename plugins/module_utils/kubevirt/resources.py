@@ -14,7 +14,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ansible_collections.vmpod.core.plugins.module_utils.values import gofloat
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
@@ -250,18 +250,17 @@ def dra_claims(res, claims):
 
 # -- sizing: the rules in KubeVirt's order ----------------------------------------------------
 
-@dataclass(frozen=True)
-class SizedVmi:
+class SizedVmi(NamedTuple):
     """A VMI with its launcher's resources (``Quantity`` values) and memory overhead.
 
     ``overhead`` is the total (hypervisor and network binding), as the renderer uses it.
     Strings appear only in ``as_dict`` - the shape of ``launcher_resources``.
     """
 
-    vmi: object
-    requests: dict
+    vmi: object  # kubevirt.vmi.Vmi
+    requests: dict  # resource name -> Quantity
     limits: dict
-    claims: tuple
+    claims: tuple  # ({"name", "request"}, ...)
     overhead: Quantity
 
     def as_dict(self):

@@ -4,7 +4,7 @@
 """The fields of a VMI that only its libvirt domain uses (firmware, machine, features, volumes,
 filesystems, TPM, RNG, clock), read once into a ``DomainSection``.
 
-``kubevirt.vmi.read_vmi(obj, domain=True)`` calls this; disks, interfaces, the CPU and memory
+``kubevirt.vmi.read_vmi(obj, with_domain=True)`` calls this; disks, interfaces, the CPU and memory
 are in the ``Vmi`` itself, since sizing reads them too.
 """
 

@@ -2,7 +2,7 @@
 # Copyright: vmpod.core contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The fields of a VMI that only its launcher Pod uses (scheduling and naming), read once into a
-``PodSection`` (``kubevirt.vmi.read_vmi(obj, pod=True)``)."""
+``PodSection`` (``kubevirt.vmi.read_vmi(obj, with_pod=True)``)."""
 
 from __future__ import absolute_import, division, print_function
 

@@ -79,7 +79,7 @@ def _render_one(obj, cfg, topo, arch, placement_opts, domain_opts, pod_opts):
         plan = place(sized, topo, placement_opts) if topo else None
         domain = virtlet_domain_model(pod_spec, domain_opts)
     else:
-        vmi = read_vmi(obj, arch, domain=True, pod=True)
+        vmi = read_vmi(obj, arch, with_domain=True, with_pod=True)
         name = output_name(vmi.name, "metadata.name")
         kind, namespace = vmi.kind, vmi.namespace
         sized = size_vmi(vmi, cfg)

@@ -65,16 +65,19 @@ demo: setup
 	$(VENV_PATH) $(BIN)/ansible-playbook playbooks/render.yml \
 		-e vmpod_vmi_dir=examples/vmis -e vmpod_output_dir=out/render-server \
 		-e vmpod_host_file=examples/hosts/dual-socket-server.yaml
-	# where libvirtd can run here: render for this machine, define and start the pinned VM,
-	# print its pinning read back from libvirt, then remove it again
+	# where libvirtd can run here: render for this machine (its KVM asked through /dev/kvm, the
+	# host-model features its KVM cannot set probed and disabled; TCG without KVM, as the output
+	# says), define and start the pinned VM, print its pinning read back from libvirt, then
+	# remove it again, also when a step before failed (a failed start is rolled back by itself)
 	if [[ $$(id -u) -eq 0 && -c /dev/kvm ]]; then bash hack/libvirtd.sh start 64; fi
 	$(VENV_PATH) $(BIN)/ansible-playbook playbooks/render.yml \
 		-e vmpod_vmi_dir=examples/vmis -e vmpod_output_dir=out/render
-	if bash hack/libvirtd.sh status >/dev/null 2>&1; then \
+	if bash hack/libvirtd.sh status >/dev/null 2>&1; then rc=0; \
 	  $(VENV_PATH) $(BIN)/ansible-playbook playbooks/deploy.yml -e vmpod_output_dir=out/render \
-	    -e '{"vmpod_vmi_names": ["pinned-small"]}' && \
+	    -e '{"vmpod_vmi_names": ["pinned-small"]}' || rc=$$?; \
 	  $(VENV_PATH) $(BIN)/ansible-playbook playbooks/deploy.yml -e vmpod_output_dir=out/render \
-	    -e '{"vmpod_vmi_names": ["pinned-small"]}' -e vmpod_state=absent -e vmpod_stop_mode=destroy; fi
+	    -e '{"vmpod_vmi_names": ["pinned-small"]}' -e vmpod_state=absent -e vmpod_stop_mode=destroy \
+	    || rc=$$?; exit $$rc; fi
 
 bench: setup
 	$(VENV_PATH) $(BIN)/python bench/bench_launcher.py

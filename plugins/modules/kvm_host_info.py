@@ -12,10 +12,16 @@ module: kvm_host_info
 short_description: Tell what a host can do for KVM
 version_added: 0.1.0
 description:
-  - Reads the CPU's virtualisation extension from C(/proc/cpuinfo) (C(vmx) for Intel VT-x,
-    C(svm) for AMD-V), whether the matching KVM module is loaded and C(/dev/kvm) exists, the
-    module's C(nested) parameter, and the versions of libvirt and QEMU when they are installed.
-  - The module changes nothing on the host.
+  - Tells whether KVM works by asking C(/dev/kvm) itself; it opens the device, reads its API
+    version (C(KVM_GET_API_VERSION)) and creates a VM (C(KVM_CREATE_VM)), which it closes at
+    once. The CPU flags do not decide it, since a guest of a hypervisor may run KVM without
+    C(vmx) or C(svm) in its C(/proc/cpuinfo) (for example with the C(kvm_pvm) module), and
+    firmware may disable an extension the CPU has.
+  - Also reads the CPU's virtualisation extension from C(/proc/cpuinfo) (C(vmx) for Intel VT-x,
+    C(svm) for AMD-V), the KVM module that drives KVM (named by the extension, else the KVM
+    backend module loaded or built into the kernel) and whether it is loaded, the module's
+    C(nested) parameter, and the versions of libvirt and QEMU when they are installed.
+  - The module changes nothing on the host (the VM it creates holds no memory and no vCPU).
 author: vmpod.core developers (@vmpod)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
@@ -40,8 +46,8 @@ EXAMPLES = r"""
 
 - name: Stop early on a host without hardware virtualisation
   ansible.builtin.fail:
-    msg: "{{ inventory_hostname }} has no VT-x / AMD-V"
-  when: kvm.kvm_host.virtualization is none
+    msg: "{{ inventory_hostname }} cannot run KVM guests: {{ kvm.kvm_host.kvm_problem }}"
+  when: not kvm.kvm_host.kvm_usable
 """
 
 RETURN = r"""
@@ -66,7 +72,9 @@ kvm_host:
       type: str
       sample: vmx
     kvm_module:
-      description: The KVM module for the extension (V(kvm_intel), V(kvm_amd)), or null.
+      description:
+        - The KVM module for the extension (V(kvm_intel), V(kvm_amd)); without an extension the
+          KVM backend module that is loaded or built in (for example V(kvm_pvm)); else null.
       returned: always
       type: str
       sample: kvm_intel
@@ -81,10 +89,23 @@ kvm_host:
       type: bool
       sample: true
     kvm_usable:
-      description: Whether the CPU has the extension and C(/dev/kvm) exists.
+      description:
+        - Whether C(/dev/kvm) speaks KVM API 12 and created a VM for this module, whatever the
+          CPU flags say.
       returned: always
       type: bool
       sample: true
+    kvm_problem:
+      description: Why KVM is not usable (the step that failed and the kernel's reason); null
+        when it is.
+      returned: always
+      type: str
+      sample: "KVM_CREATE_VM on /dev/kvm: [Errno 13] Permission denied"
+    kvm_api_version:
+      description: The API version C(/dev/kvm) reported, null when it could not be read.
+      returned: always
+      type: int
+      sample: 12
     nested:
       description: The module's C(nested) parameter, null when the module is not loaded.
       returned: always
@@ -102,11 +123,15 @@ kvm_host:
       sample: 7.2.15
 """
 
+import fcntl
 import os
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.vmpod.core.plugins.module_utils.hostfacts.kvm import (
+    KVM_CREATE_VM,
+    KVM_GET_API_VERSION,
+    KvmCheck,
     cpu_info,
     kvm_facts,
     kvm_module,
@@ -124,6 +149,33 @@ def read_text(path, default=None):
             return handle.read()
     except (IOError, OSError):
         return default
+
+
+def list_dir(path):
+    try:
+        return os.listdir(path)
+    except (IOError, OSError):
+        return []
+
+
+def check_kvm(path):
+    """Open ``path`` (``/dev/kvm``), read its API version and create a VM, closed at once."""
+    if not os.path.exists(path):
+        return KvmCheck(False)
+    try:
+        device = os.open(path, os.O_RDWR | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        return KvmCheck(True, error="open %s: %s" % (path, exc))
+    api_version = None
+    try:
+        api_version = fcntl.ioctl(device, KVM_GET_API_VERSION, 0)
+        os.close(fcntl.ioctl(device, KVM_CREATE_VM, 0))
+    except (IOError, OSError) as exc:
+        step = "KVM_GET_API_VERSION" if api_version is None else "KVM_CREATE_VM"
+        return KvmCheck(True, api_version, error="%s on %s: %s" % (step, path, exc))
+    finally:
+        os.close(device)
+    return KvmCheck(True, api_version, vm_created=True)
 
 
 def version_of(module, programs):
@@ -147,15 +199,17 @@ def main():
     if cpuinfo is None:
         module.fail_json(msg="cannot read %s" % os.path.join(root, "proc/cpuinfo"))
     cpu = cpu_info(cpuinfo)
-    module_name = kvm_module(virtualization(cpu["flags"]))
+    loaded = loaded_module_names(read_text(os.path.join(root, "proc/modules"), ""),
+                                 list_dir(os.path.join(root, "sys/module")))
+    module_name = kvm_module(virtualization(cpu["flags"]), loaded)
     nested = None
     if module_name:
         nested = read_text(os.path.join(root, "sys/module", module_name, "parameters/nested"))
     facts = kvm_facts(
         cpu,
-        loaded_module_names(read_text(os.path.join(root, "proc/modules"), "")),
+        loaded,
         nested,
-        os.path.exists(os.path.join(root, "dev/kvm")),
+        check_kvm(os.path.join(root, "dev/kvm")),
         version_of(module, ["virtqemud", "libvirtd"]),
         version_of(module, ["qemu-system-x86_64", "qemu-kvm", "qemu-system-aarch64"]),
     )

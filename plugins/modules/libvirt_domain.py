@@ -25,9 +25,17 @@ description:
     definition still has its recorded fingerprint, nothing is defined and nothing changes. Any
     other case defines the XML and compares libvirt's inactive XML before and after, so a change
     that libvirt normalises away is reported as no change.
-  - A domain defined by other means (no record) is redefined on the first run, which reports a
-    change only when libvirt's definition differs afterwards; in check mode such a domain is
-    reported as changed, because only libvirt can tell what it would make of the XML.
+  - A domain of the same name that this module did not define (its C(<metadata>) has no record)
+    is refused and left untouched, unless O(adopt=true); an adopted domain is redefined on the
+    first run, which reports a change only when libvirt's definition differs afterwards; in check
+    mode such a domain is reported as changed, because only libvirt can tell what it would make
+    of the XML.
+  - A stopped domain of the same name that this module defined with another UUID (for example
+    one left by an earlier failed run) is replaced, undefined and defined anew; a running one is
+    refused.
+  - A run that fails undoes what it did - a domain it defined and could not start is undefined
+    again, a definition it replaced or changed is restored - and its error says what libvirt
+    said and what was rolled back (RV(rolled_back)).
   - Redefining a running domain changes its persistent definition only; the running guest keeps
     its old one until it is stopped and started (RV(restart_required)).
 author: vmpod.core developers (@vmpod)
@@ -76,6 +84,12 @@ options:
       - The libvirt connection URI.
     type: str
     default: qemu:///system
+  adopt:
+    description:
+      - Redefine a domain of the same name that this module did not define (no record in its
+        C(<metadata>)). Without it such a domain is refused and left untouched.
+    type: bool
+    default: false
   autostart:
     description:
       - Whether libvirtd starts the domain when it starts itself. Left as it is when not given.
@@ -167,6 +181,14 @@ restart_required:
   returned: always
   type: bool
   sample: false
+rolled_back:
+  description:
+    - What a failed run undid, one sentence per step, last step first; empty when nothing was
+      undone.
+  returned: on failure
+  type: list
+  elements: str
+  sample: ["undefined lab_pinned-small, which this run had defined"]
 placement:
   description:
     - The pinning and NUMA memory policy that libvirt applies to the domain, read through the
@@ -247,6 +269,10 @@ DOMAIN_STATES = ("nostate", "running", "blocked", "paused", "shutdown", "shutoff
                  "pmsuspended")
 UNDEFINE_FLAG_NAMES = ("VIR_DOMAIN_UNDEFINE_MANAGED_SAVE", "VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA",
                        "VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA", "VIR_DOMAIN_UNDEFINE_NVRAM")
+# a domain replaced keeps its UEFI variables, so a rollback restores it whole
+REPLACE_UNDEFINE_FLAG_NAMES = ("VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA",
+                               "VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA",
+                               "VIR_DOMAIN_UNDEFINE_KEEP_NVRAM")
 SHUTDOWN_POLL_SECONDS = 0.5
 
 
@@ -267,6 +293,7 @@ class Request:
         if not self.name:
             raise VmpodInputError("name", self.name, "must not be empty")
         self.state = params["state"]
+        self.adopt = params["adopt"]
         self.autostart = params["autostart"]
         self.stop_mode = params["stop_mode"]
         self.shutdown_timeout = params["shutdown_timeout"]
@@ -286,6 +313,46 @@ class Outcome:
         self.after_header = "libvirt's definition"
 
 
+class Rollback:
+    """What a run did to the definitions, as steps that undo it, undone when the run fails."""
+
+    def __init__(self):
+        self.steps = []
+
+    def add(self, description, undo):
+        self.steps.append((description, undo))
+
+    def undo(self):
+        """Undo every step, last first; returns (what was undone, what could not be)."""
+        done, failed = [], []
+        for description, step in reversed(self.steps):
+            try:
+                step()
+            except LIBVIRT_ERRORS as exc:
+                failed.append("%s failed: %s" % (description, exc))
+            else:
+                done.append(description)
+        self.steps = []
+        return done, failed
+
+
+class RunFailed(Exception):
+    """A failure after changes, with what was rolled back (``rolled_back``) and whether
+    something is left changed (``changed``)."""
+
+    def __init__(self, message, rolled_back, changed):
+        super(RunFailed, self).__init__(message)
+        self.rolled_back = rolled_back
+        self.changed = changed
+
+
+def undefine_flags(names):
+    flags = 0
+    for flag_name in names:
+        flags |= getattr(libvirt, flag_name, 0)
+    return flags
+
+
 def lookup(connection, name):
     """The domain called ``name``, or None."""
     try:
@@ -303,14 +370,29 @@ def inactive_xml(domain, secure=False):
     return domain.XMLDesc(flags)
 
 
-def ensure_defined(connection, domain, request, outcome, check_mode):
+def ensure_defined(connection, domain, request, outcome, check_mode, rollback):
     """Define ``request.xml`` unless the domain already has it; returns the domain (None when
-    check mode would have defined a new one)."""
+    check mode would have defined a new one). A domain the module did not make is refused
+    (unless adopted); a stopped one it made with another UUID is replaced."""
     input_sha = libvirt_xml.fingerprint(request.xml_root)
     before = None
     if domain is not None:
-        before = libvirt_xml.read_domain(inactive_xml(domain, secure=True), "libvirt's XML")
-        check_uuid(domain, request)
+        before_text = inactive_xml(domain, secure=True)
+        before = libvirt_xml.read_domain(before_text, "libvirt's XML")
+        plan = libvirt_xml.existing_domain_plan(before, request.xml_root,
+                                                bool(domain.isActive()), request.adopt)
+        if plan == libvirt_xml.REPLACE:
+            outcome.before_xml = libvirt_xml.without_record_text(inactive_xml(domain))
+            if check_mode:
+                outcome.changed = True
+                outcome.after_xml = request.xml
+                outcome.after_header = ("the given XML (libvirt adds its defaults when it "
+                                        "defines it)")
+                return domain
+            replace(connection, domain, request.name, before_text, rollback)
+            outcome.changed = True
+            domain, before = None, None
+    if domain is not None:
         record = libvirt_xml.applied_record(before)
         if record is not None and record.matches(input_sha, libvirt_xml.fingerprint(before)):
             return domain  # the same input onto the definition libvirt made of it
@@ -321,23 +403,31 @@ def ensure_defined(connection, domain, request, outcome, check_mode):
         outcome.after_header = "the given XML (libvirt adds its defaults when it defines it)"
         outcome.restart_required = domain is not None and bool(domain.isActive())
         return domain
-    return define(connection, domain, request, input_sha, before, outcome)
+    return define(connection, domain, request, input_sha, before, outcome, rollback)
 
 
-def check_uuid(domain, request):
-    wanted = libvirt_xml.domain_uuid(request.xml_root)
-    if wanted is not None and wanted != domain.UUIDString():
-        raise VmpodInputError("xml/domain/uuid", wanted,
-                              "differs from the UUID of the defined domain %r (%s)"
-                              % (request.name, domain.UUIDString()))
+def replace(connection, domain, name, before_text, rollback):
+    """Undefine a stopped domain the module made, to define the XML anew; the rollback defines
+    it again as it was."""
+    domain.undefineFlags(undefine_flags(REPLACE_UNDEFINE_FLAG_NAMES))
+    rollback.add("restored the earlier definition of %s, which this run had replaced" % name,
+                 lambda: connection.defineXMLFlags(before_text, 0))
 
 
-def define(connection, domain, request, input_sha, before, outcome):
+def define(connection, domain, request, input_sha, before, outcome, rollback):
     """Define the XML, record what was applied, and compare libvirt's definitions before and
     after: libvirt is the judge of whether the definition changed."""
     uuid = domain.UUIDString() if domain is not None else None
     text = libvirt_xml.definition_text(request.xml, request.xml_root, uuid)
+    previous = inactive_xml(domain, secure=True) if domain is not None else None
     domain = connection.defineXMLFlags(text, libvirt.VIR_DOMAIN_DEFINE_VALIDATE)
+    if previous is None:
+        defined = domain
+        rollback.add("undefined %s, which this run had defined" % request.name,
+                     lambda: defined.undefineFlags(undefine_flags(UNDEFINE_FLAG_NAMES)))
+    else:
+        rollback.add("restored the earlier definition of %s" % request.name,
+                     lambda: connection.defineXMLFlags(previous, 0))
     after_text = inactive_xml(domain)
     defined_sha = libvirt_xml.fingerprint(
         libvirt_xml.read_domain(inactive_xml(domain, secure=True), "libvirt's XML"))
@@ -407,10 +497,7 @@ def ensure_absent(domain, request, outcome, check_mode):
     ensure_stopped(domain, request, outcome, check_mode)
     outcome.changed = True
     if not check_mode:
-        flags = 0
-        for flag_name in UNDEFINE_FLAG_NAMES:
-            flags |= getattr(libvirt, flag_name, 0)
-        domain.undefineFlags(flags)
+        domain.undefineFlags(undefine_flags(UNDEFINE_FLAG_NAMES))
         return None
     return domain
 
@@ -442,21 +529,32 @@ def read_placement(domain):
 
 
 def apply(connection, request, check_mode):
-    """Bring the domain to ``request.state``; returns the ``Outcome`` and the domain (or None)."""
+    """Bring the domain to ``request.state``; returns the ``Outcome`` and the domain (or None).
+    When a step fails after the definition changed, the change is rolled back first."""
     outcome = Outcome(request.name)
     domain = lookup(connection, request.name)
     if request.state == "absent":
         return outcome, ensure_absent(domain, request, outcome, check_mode)
-    if request.xml_root is not None:
-        domain = ensure_defined(connection, domain, request, outcome, check_mode)
-    elif domain is None:
+    if request.xml_root is None and domain is None:
         raise VmpodInputError("name", request.name,
                               "is not a defined domain; give xml to define it")
-    if request.state == "running":
-        ensure_running(domain, outcome, check_mode)
-    elif request.state == "stopped":
-        ensure_stopped(domain, request, outcome, check_mode)
-    ensure_autostart(domain, request.autostart, outcome, check_mode)
+    rollback = Rollback()
+    try:
+        if request.xml_root is not None:
+            domain = ensure_defined(connection, domain, request, outcome, check_mode, rollback)
+        if request.state == "running":
+            ensure_running(domain, outcome, check_mode)
+        elif request.state == "stopped":
+            ensure_stopped(domain, request, outcome, check_mode)
+        ensure_autostart(domain, request.autostart, outcome, check_mode)
+    except LIBVIRT_ERRORS + (TimeoutError,) as exc:
+        if not rollback.steps:
+            raise
+        done, failed = rollback.undo()
+        message = "%s; rolled back: %s" % (exc, "; ".join(done) or "nothing")
+        if failed:
+            message += "; NOT rolled back: %s" % "; ".join(failed)
+        raise RunFailed(message, done, changed=bool(failed) or isinstance(exc, TimeoutError))
     return outcome, domain
 
 
@@ -500,6 +598,7 @@ def main():
             state=dict(type="str", choices=["present", "running", "stopped", "absent"],
                        default="present"),
             uri=dict(type="str", default="qemu:///system"),
+            adopt=dict(type="bool", default=False),
             autostart=dict(type="bool"),
             stop_mode=dict(type="str", choices=["shutdown", "destroy"], default="shutdown"),
             shutdown_timeout=dict(type="int", default=120),
@@ -514,6 +613,9 @@ def main():
         result = run(module.params, module.check_mode, module._diff)
     except VmpodInputError as exc:
         module.fail_json(msg=str(exc))
+    except RunFailed as exc:
+        module.fail_json(msg="libvirt at %s: %s" % (module.params["uri"], exc),
+                         rolled_back=exc.rolled_back, changed=exc.changed)
     except LIBVIRT_ERRORS as exc:
         module.fail_json(msg="libvirt at %s: %s" % (module.params["uri"], exc))
     except TimeoutError as exc:

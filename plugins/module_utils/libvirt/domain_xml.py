@@ -96,6 +96,45 @@ def applied_record(root):
     return AppliedRecord(element.get("input-sha256"), element.get("defined-sha256"))
 
 
+# what to do with a domain of the wanted name that is already defined (``existing_domain_plan``)
+REDEFINE = "redefine"   # define the XML over it, keeping its UUID
+REPLACE = "replace"     # undefine it, then define the XML anew
+
+
+def made_by_collection(root):
+    """Whether a domain's definition carries the vmpod record: this module defined it."""
+    return applied_record(root) is not None
+
+
+def existing_domain_plan(existing, wanted, active, adopt=False):
+    """``REDEFINE`` or ``REPLACE`` for the defined domain ``existing`` (libvirt's XML, parsed)
+    given the ``wanted`` XML; raises ``VmpodInputError`` for a domain that must stay untouched.
+
+    * not made by the collection (no record): refused, unless ``adopt``;
+    * the same UUID, or none wanted: redefined;
+    * another UUID: a stopped domain the collection made (for example left by an earlier failed
+      run) is replaced; a running one, or an adopted one, is refused.
+    """
+    name = domain_name(existing)
+    ours = made_by_collection(existing)
+    if not ours and not adopt:
+        raise VmpodInputError(
+            "xml/domain/name", name,
+            "is a domain that vmpod.core did not define (its <metadata> has no <%s:%s> "
+            "element in namespace %s), so it is left untouched: undefine or rename it, or set "
+            "adopt=true to redefine it" % (RECORD_PREFIX, RECORD_NAME, RECORD_NAMESPACE))
+    wanted_uuid = domain_uuid(wanted)
+    existing_uuid = domain_uuid(existing)
+    if wanted_uuid is None or wanted_uuid == existing_uuid:
+        return REDEFINE
+    if ours and not active:
+        return REPLACE
+    raise VmpodInputError(
+        "xml/domain/uuid", wanted_uuid,
+        "differs from the UUID of the defined domain %r (%s)%s"
+        % (name, existing_uuid, "; it is running, so it is not replaced" if ours else ""))
+
+
 def record_metadata(record):
     """The ``<applied>`` element to store with ``virDomainSetMetadata`` (``RECORD_NAMESPACE``)."""
     element = ET.Element(RECORD_NAME, {"input-sha256": record.input,

@@ -77,6 +77,8 @@ class FakeDomain:
 
     def create(self):
         self.host.calls.append(("create", self.name()))
+        if self.host.start_error:
+            raise FakeLibvirtError(self.host.start_error)
         self.state_code = RUNNING
 
     def resume(self):
@@ -136,6 +138,7 @@ class FakeHost:
         self.domains = {}
         self.calls = []
         self.opened = []
+        self.start_error = None  # what QEMU says when a domain cannot start
 
     def open(self, uri):
         self.opened.append(uri)
@@ -153,7 +156,7 @@ class FakeHost:
         return self.domains[name]
 
     def defineXMLFlags(self, text, flags):
-        assert flags == VALIDATE
+        assert flags in (0, VALIDATE)
         root = ET.fromstring(text)
         if root.find("memory") is None:
             raise FakeLibvirtError("XML document failed to validate against schema")
@@ -266,16 +269,31 @@ def test_a_definition_changed_behind_the_modules_back_is_put_right(host, capsys)
     assert domain.root.find("cputune/vcpupin").get("cpuset") == "0"
 
 
-def test_a_domain_defined_elsewhere_is_redefined_once_and_reported_unchanged(host, capsys):
+def test_an_adopted_domain_defined_elsewhere_is_redefined_once_and_reported_unchanged(host, capsys):
     # defined by virsh with the same XML: no record, so the module defines once to learn
     host.defineXMLFlags(XML, VALIDATE)
     host.changes()
-    assert run_module(capsys, xml=XML, _ansible_check_mode=True)["changed"] is True
-    result = run_module(capsys, xml=XML)
+    assert run_module(capsys, xml=XML, adopt=True, _ansible_check_mode=True)["changed"] is True
+    result = run_module(capsys, xml=XML, adopt=True)
     assert result["changed"] is False
     assert host.changes() == [("define", "pinned-small"), ("metadata", "pinned-small")]
     assert run_module(capsys, xml=XML)["changed"] is False
     assert host.changes() == []
+
+
+@pytest.mark.parametrize("state", ["present", "running", "stopped"])
+def test_a_domain_defined_elsewhere_is_refused_untouched(host, capsys, state):
+    host.defineXMLFlags(XML.replace("131072", "262144"), VALIDATE)
+    host.changes()
+    before = definition(host)
+    for check_mode in (True, False):
+        result = run_module(capsys, xml=XML, state=state, _ansible_check_mode=check_mode)
+        assert result["failed"] is True and not result.get("changed")
+        assert result["msg"].startswith(
+            "xml/domain/name: 'pinned-small' is a domain that vmpod.core did not define")
+        assert "adopt=true" in result["msg"]
+    assert host.changes() == []
+    assert definition(host) == before
 
 
 def test_xml_without_uuid_keeps_the_domains_uuid(host, capsys):
@@ -370,16 +388,91 @@ def test_bad_input_fails_naming_the_field_and_changes_nothing(host, capsys, args
     assert host.domains == {} and host.changes() == []
 
 
-def test_a_uuid_other_than_the_domains_fails_before_defining(host, capsys):
-    run_module(capsys, xml=XML)
+def definition(host):
+    """The fake libvirt's definition of pinned-small, layout aside."""
+    return ET.canonicalize(ET.tostring(host.domains["pinned-small"].root, encoding="unicode"),
+                           strip_text=True)
+
+
+OTHER_UUID = "00000000-0000-0000-0000-000000000001"
+WITH_OTHER_UUID = XML.replace("<name>pinned-small</name>",
+                              "<name>pinned-small</name><uuid>%s</uuid>" % OTHER_UUID)
+
+
+def test_a_uuid_other_than_a_running_domains_fails_before_defining(host, capsys):
+    run_module(capsys, xml=XML, state="running")
     host.changes()
-    uuid = "<uuid>00000000-0000-0000-0000-000000000001</uuid>"
-    other = XML.replace("<name>pinned-small</name>", "<name>pinned-small</name>" + uuid)
-    result = run_module(capsys, xml=other)
+    result = run_module(capsys, xml=WITH_OTHER_UUID)
     assert result["msg"] == ("xml/domain/uuid: '00000000-0000-0000-0000-000000000001' differs "
                              "from the UUID of the defined domain 'pinned-small' "
-                             "(1541c6de-68aa-432a-82aa-24ff860da0b0)")
+                             "(1541c6de-68aa-432a-82aa-24ff860da0b0); it is running, so it is "
+                             "not replaced")
     assert host.changes() == []
+
+
+def test_a_stopped_domain_it_made_with_another_uuid_is_replaced(host, capsys):
+    run_module(capsys, xml=XML)  # as an earlier run left it
+    host.changes()
+    checked = run_module(capsys, xml=WITH_OTHER_UUID, _ansible_check_mode=True)
+    assert checked["changed"] is True and host.changes() == []
+    result = run_module(capsys, xml=WITH_OTHER_UUID, state="running")
+    assert result["changed"] is True and result["uuid"] == OTHER_UUID
+    assert result["domain_state"] == "running"
+    assert [call[0] for call in host.changes()] == ["undefine", "define", "metadata", "create"]
+    assert run_module(capsys, xml=WITH_OTHER_UUID, state="running")["changed"] is False
+
+
+QEMU_SAYS = ("internal error: qemu unexpectedly closed the monitor: qemu-system-x86_64: error: "
+             "failed to set MSR 0x10a to 0x69")
+
+
+def test_a_domain_it_defined_and_could_not_start_is_undefined_again(host, capsys):
+    host.start_error = QEMU_SAYS
+    result = run_module(capsys, xml=XML, state="running")
+    assert result["failed"] is True and result["changed"] is False
+    assert result["msg"] == ("libvirt at qemu:///system: %s; rolled back: undefined "
+                             "pinned-small, which this run had defined" % QEMU_SAYS)
+    assert result["rolled_back"] == ["undefined pinned-small, which this run had defined"]
+    assert host.domains == {}
+    assert [call[0] for call in host.changes()] == ["define", "metadata", "create", "undefine"]
+    host.start_error = None  # the next run starts from nothing: no "already defined"
+    assert run_module(capsys, xml=XML, state="running")["domain_state"] == "running"
+
+
+def test_a_changed_definition_that_cannot_start_is_restored(host, capsys):
+    run_module(capsys, xml=XML)
+    before = definition(host)
+    host.changes()
+    host.start_error = QEMU_SAYS
+    result = run_module(capsys, xml=XML.replace("131072", "262144"), state="running")
+    assert result["failed"] is True and result["changed"] is False
+    assert result["rolled_back"] == ["restored the earlier definition of pinned-small"]
+    assert definition(host) == before
+    host.start_error = None
+    assert run_module(capsys, xml=XML)["changed"] is False  # the record came back with it
+
+
+def test_a_replaced_domain_that_cannot_start_is_put_back(host, capsys):
+    run_module(capsys, xml=XML)
+    before = definition(host)
+    host.changes()
+    host.start_error = QEMU_SAYS
+    result = run_module(capsys, xml=WITH_OTHER_UUID, state="running")
+    assert result["failed"] is True
+    assert result["rolled_back"] == [
+        "undefined pinned-small, which this run had defined",
+        "restored the earlier definition of pinned-small, which this run had replaced"]
+    assert definition(host) == before
+
+
+def test_a_start_failure_without_changes_rolls_nothing_back(host, capsys):
+    run_module(capsys, xml=XML)
+    host.changes()
+    host.start_error = QEMU_SAYS
+    result = run_module(capsys, xml=XML, state="running")
+    assert result["msg"] == "libvirt at qemu:///system: %s" % QEMU_SAYS
+    assert "rolled_back" not in result
+    assert "pinned-small" in host.domains
 
 
 def test_name_or_xml_is_required(host, capsys):

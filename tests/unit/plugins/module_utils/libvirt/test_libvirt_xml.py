@@ -212,3 +212,54 @@ def test_diff_text_of_xml_on_one_line_is_serialised_anew():
     text = libvirt_xml.without_record_text(one_line)
     assert "applied" not in text and "<metadata" not in text
     assert libvirt_xml.read_domain(text).findtext("uuid") == "1541c6de-68aa-432a-82aa-24ff860da0b0"
+
+
+# -- a domain of the wanted name already defined: redefine, replace or refuse --------------------
+
+OURS = """<domain type='kvm'><name>lab_vm</name><uuid>%s</uuid><memory>1</memory>
+  <metadata><vmpod:applied xmlns:vmpod='urn:vmpod:core:libvirt_domain' input-sha256='a'
+    defined-sha256='b'/></metadata></domain>"""
+FOREIGN = "<domain type='kvm'><name>lab_vm</name><uuid>%s</uuid><memory>1</memory></domain>"
+UUID_A = "11111111-1111-4111-8111-111111111111"
+UUID_B = "22222222-2222-4222-8222-222222222222"
+
+
+def wanted(uuid=None):
+    uuid_element = "<uuid>%s</uuid>" % uuid if uuid else ""
+    return libvirt_xml.read_domain("<domain><name>lab_vm</name>%s</domain>" % uuid_element)
+
+
+@pytest.mark.parametrize("existing, want, active, plan", [
+    (OURS % UUID_A, None, False, libvirt_xml.REDEFINE),
+    (OURS % UUID_A, UUID_A, True, libvirt_xml.REDEFINE),
+    (OURS % UUID_A, UUID_B, False, libvirt_xml.REPLACE),  # left by an earlier run
+])
+def test_a_domain_the_collection_made_is_redefined_or_replaced(existing, want, active, plan):
+    root = libvirt_xml.read_domain(existing)
+    assert libvirt_xml.made_by_collection(root)
+    assert libvirt_xml.existing_domain_plan(root, wanted(want), active) == plan
+
+
+def test_a_running_domain_of_another_uuid_is_refused():
+    with pytest.raises(VmpodInputError) as error:
+        libvirt_xml.existing_domain_plan(libvirt_xml.read_domain(OURS % UUID_A), wanted(UUID_B),
+                                         True)
+    assert str(error.value) == (
+        "xml/domain/uuid: '%s' differs from the UUID of the defined domain 'lab_vm' (%s); it is "
+        "running, so it is not replaced" % (UUID_B, UUID_A))
+
+
+@pytest.mark.parametrize("active", [False, True])
+def test_a_domain_the_collection_did_not_make_is_refused_unless_adopted(active):
+    root = libvirt_xml.read_domain(FOREIGN % UUID_A)
+    assert not libvirt_xml.made_by_collection(root)
+    with pytest.raises(VmpodInputError) as error:
+        libvirt_xml.existing_domain_plan(root, wanted(), active)
+    assert str(error.value).startswith(
+        "xml/domain/name: 'lab_vm' is a domain that vmpod.core did not define (its <metadata> "
+        "has no <vmpod:applied> element in namespace urn:vmpod:core:libvirt_domain), so it is "
+        "left untouched")
+    assert libvirt_xml.existing_domain_plan(root, wanted(), active, adopt=True) == \
+        libvirt_xml.REDEFINE
+    with pytest.raises(VmpodInputError):  # adopted, but never replaced
+        libvirt_xml.existing_domain_plan(root, wanted(UUID_B), active, adopt=True)

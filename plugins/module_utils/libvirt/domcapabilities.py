@@ -1,0 +1,120 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The host-model CPU from libvirt's domain capabilities (``virsh domcapabilities``).
+
+No I/O here: the caller passes the text of ``virConnectGetDomainCapabilities``. The part read is
+(https://libvirt.org/formatdomaincaps.html#cpu-configuration)::
+
+    <domainCapabilities>
+      <path>/usr/bin/qemu-system-x86_64</path>
+      <domain>kvm</domain>
+      <machine>pc-i440fx-7.2</machine>
+      <arch>x86_64</arch>
+      <cpu>
+        <mode name='host-model' supported='yes'>
+          <model fallback='forbid'>EPYC-Rome</model>
+          <vendor>AMD</vendor>
+          <feature policy='require' name='x2apic'/>
+          <feature policy='disable' name='pni'/>
+
+A ``host-model`` guest CPU is that model plus those features: what libvirt expands
+``<cpu mode='host-model'/>`` to when the domain starts.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import xml.etree.ElementTree as ET
+from collections import namedtuple
+
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+
+HOST_MODEL = "cpu/mode[@name='host-model']"
+# the policies that turn a feature on (formatdomain "CPU model and topology")
+ENABLING_POLICIES = ("force", "require", "optional")
+
+CpuFeature = namedtuple("CpuFeature", ["name", "policy"])
+
+
+class HostModelCpu(namedtuple("HostModelCpu", [
+        "arch", "domain_type", "machine", "emulator", "supported", "model", "vendor",
+        "features"])):
+    """The host-model CPU of one emulator and domain type; ``features`` are ``CpuFeature``s in
+    libvirt's order. ``supported`` is false when libvirt cannot give host-model here."""
+
+    __slots__ = ()
+
+    def enabled_features(self):
+        """The names of the features host-model turns on, in libvirt's order."""
+        return tuple(f.name for f in self.features if f.policy in ENABLING_POLICIES)
+
+    def as_dict(self):
+        return {
+            "arch": self.arch,
+            "domain_type": self.domain_type,
+            "machine": self.machine,
+            "emulator": self.emulator,
+            "supported": self.supported,
+            "model": self.model,
+            "vendor": self.vendor,
+            "features": [{"name": f.name, "policy": f.policy} for f in self.features],
+        }
+
+
+def host_model_cpu(xml_text):
+    """The ``HostModelCpu`` of a ``<domainCapabilities>`` document."""
+    root = _parse(xml_text)
+    mode = root.find(HOST_MODEL)
+    supported = mode is not None and mode.get("supported", "no") == "yes"
+    model = None
+    vendor = None
+    features = []
+    if supported:
+        model = (mode.findtext("model") or "").strip() or None
+        vendor = (mode.findtext("vendor") or "").strip() or None
+        for index, element in enumerate(mode.findall("feature")):
+            features.append(_feature(element, "%s/feature[%d]" % (HOST_MODEL, index + 1)))
+    return HostModelCpu(
+        arch=_required_text(root, "arch"),
+        domain_type=_required_text(root, "domain"),
+        machine=(root.findtext("machine") or "").strip() or None,
+        emulator=(root.findtext("path") or "").strip() or None,
+        supported=supported,
+        model=model,
+        vendor=vendor,
+        features=tuple(features),
+    )
+
+
+def _feature(element, path):
+    name = element.get("name")
+    if not name:
+        raise VmpodInputError("domcapabilities/" + path + "/@name", name, "is required")
+    policy = element.get("policy", "require")
+    if policy not in ENABLING_POLICIES + ("disable", "forbid"):
+        raise VmpodInputError("domcapabilities/" + path + "/@policy", policy,
+                              "is not a libvirt feature policy")
+    return CpuFeature(name, policy)
+
+
+def _parse(xml_text):
+    if not isinstance(xml_text, str) or not xml_text.strip():
+        raise VmpodInputError("domcapabilities", xml_text,
+                              "must be the text of a libvirt <domainCapabilities> document")
+    try:
+        root = ET.fromstring(xml_text)
+    except ET.ParseError as exc:
+        raise VmpodInputError("domcapabilities", xml_text[:60], "is not XML: %s" % exc)
+    if root.tag != "domainCapabilities":
+        raise VmpodInputError("domcapabilities", "<%s>" % root.tag,
+                              "is not a libvirt <domainCapabilities> document")
+    return root
+
+
+def _required_text(root, tag):
+    text = (root.findtext(tag) or "").strip()
+    if not text:
+        raise VmpodInputError("domcapabilities/" + tag, None, "is required")
+    return text

@@ -9,7 +9,8 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.vmpod.core.plugins.module_utils.output.picture import host_picture
+from ansible_collections.vmpod.core.plugins.module_utils.output.picture import (
+    host_pictures as _host_pictures)
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.fleet import place_fleet as _place_fleet
 from ansible_collections.vmpod.core.plugins.module_utils.output.fleet_markdown import (
@@ -34,32 +35,21 @@ def place_fleet(vmis, hosts, config=None, policy="pack", options=None, arch="amd
         raise AnsibleFilterError(str(err))
 
 
-def capacity_markdown(fleet):
+def fleet_markdown(fleet):
     try:
         return _fleet_markdown(fleet)
     except VmpodInputError as err:
-        raise AnsibleFilterError("vmpod.core.capacity_markdown: %s" % err)
+        raise AnsibleFilterError("vmpod.core.fleet_markdown: %s" % err)
 
 
-def capacity_pictures(fleet, hosts):
-    """{host name: SVG text} for every host of ``fleet`` found in ``hosts`` (as place_fleet
-    took them: a mapping by name or a list of host data with names)."""
-    if not isinstance(fleet, dict) or not isinstance(fleet.get("hosts"), dict):
-        raise AnsibleFilterError("vmpod.core.capacity_pictures: expects the result of "
-                                 "vmpod.core.place_fleet")
-    if isinstance(hosts, (list, tuple)):
-        hosts = dict((data.get("name"), data) for data in hosts if isinstance(data, dict))
-    if not isinstance(hosts, dict):
-        raise AnsibleFilterError("vmpod.core.capacity_pictures: hosts must be what "
-                                 "vmpod.core.place_fleet took")
+def host_pictures(fleet, hosts):
     try:
-        return dict((name, host_picture(hosts[name], usage, fleet.get("plans"), name))
-                    for name, usage in fleet["hosts"].items() if name in hosts)
+        return _host_pictures(fleet, hosts)
     except VmpodInputError as err:
-        raise AnsibleFilterError("vmpod.core.capacity_pictures: %s" % err)
+        raise AnsibleFilterError("vmpod.core.host_pictures: %s" % err)
 
 
 class FilterModule(object):
     def filters(self):
         return {"check_migration": check_migration, "place_fleet": place_fleet,
-                "capacity_markdown": capacity_markdown, "capacity_pictures": capacity_pictures}
+                "fleet_markdown": fleet_markdown, "host_pictures": host_pictures}

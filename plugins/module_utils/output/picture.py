@@ -18,6 +18,8 @@ __metaclass__ = type
 
 import math
 
+from ansible_collections.vmpod.core.plugins.module_utils.output.svg import (
+    GAP, LINE, PAD, Box, bars, escape, flow, grid, ink, shift, text_width, wrap)
 from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import parse_cpuset
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.planning.host import read_host
@@ -35,10 +37,21 @@ SHARED_POOL = "#e4ecf5"  # free for exclusive CPUs, running the shared-CPU VMs m
 ISOLATED = "#1f5fbf"
 WARNING = "#b3261e"
 
-PU_W, PU_H, GAP, PAD = 46, 34, 4, 8
-LINE = 16  # height of a line of 11px text
-BAR_H = 14
-_CHAR = 0.6  # DejaVu Sans advance per font pixel, a little generous
+PU_W, PU_H = 46, 34
+
+
+def host_pictures(fleet, hosts):
+    """{host name: SVG text} for every host of ``fleet`` (``place_fleet``'s result) found in
+    ``hosts`` (as ``place_fleet`` took them: a mapping by name, or a list of host data with
+    names)."""
+    if not isinstance(fleet, dict) or not isinstance(fleet.get("hosts"), dict):
+        raise VmpodInputError("fleet", fleet, "expects the result of vmpod.core.place_fleet")
+    if isinstance(hosts, (list, tuple)):
+        hosts = dict((data.get("name"), data) for data in hosts if isinstance(data, dict))
+    if not isinstance(hosts, dict):
+        raise VmpodInputError("hosts", hosts, "must be what vmpod.core.place_fleet took")
+    return dict((name, host_picture(hosts[name], usage, fleet.get("plans"), name))
+                for name, usage in fleet["hosts"].items() if name in hosts)
 
 
 def host_picture(host, usage, plans=None, name=None):
@@ -52,20 +65,6 @@ def host_picture(host, usage, plans=None, name=None):
     title = name or topo.name or "host"
     picture = _Picture(topo, usage, plans, title, host)
     return picture.svg()
-
-
-class _Box:
-    """A laid-out rectangle: position relative to its parent, size, and what to draw in it."""
-
-    __slots__ = ("x", "y", "w", "h", "fill", "stroke", "label", "children", "extra", "dash")
-
-    def __init__(self, w, h, fill, label=None, stroke="#000000"):
-        self.x = self.y = 0
-        self.w, self.h = w, h
-        self.fill, self.label, self.stroke = fill, label, stroke
-        self.children = []
-        self.extra = []  # raw SVG fragments, coordinates relative to this box
-        self.dash = False
 
 
 class _Picture:
@@ -111,17 +110,17 @@ class _Picture:
         width = max(machine.w + 2 * PAD, 640)
         y = PAD
         header = self._header(width)
-        body.extend(_shift(header[0], 0, y))
+        body.extend(shift(header[0], 0, y))
         y += header[1]
         body.extend(self._draw(machine, PAD, y))
         y += machine.h + PAD
         legend, legend_h = self._legend(width - 2 * PAD)
-        body.extend(_shift(legend, PAD, y))
+        body.extend(shift(legend, PAD, y))
         y += legend_h + PAD
         parts = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
                  'viewBox="0 0 %d %d" font-family="%s" font-size="11">'
                  % (width, y, width, y, FONT),
-                 '<title>%s</title>' % _escape("%s: CPUs, NUMA nodes and hugepages after "
+                 '<title>%s</title>' % escape("%s: CPUs, NUMA nodes and hugepages after "
                                                "placement" % self.title),
                  '<defs><pattern id="before" width="6" height="6" patternUnits="userSpaceOnUse" '
                  'patternTransform="rotate(45)"><rect width="6" height="6" fill="#ececec"/>'
@@ -135,11 +134,11 @@ class _Picture:
         topo, cpu, memory = self.topo, self.usage.get("cpu", {}), self.usage.get("memory", {})
         cores = len({topo.siblings(c.id) for c in topo.cpus})
         lines = ['<text x="%d" y="%d" font-size="16" font-weight="bold">%s</text>' % (
-            PAD, 18, _escape(self.title))]
+            PAD, 18, escape(self.title))]
         facts = "%d socket%s, %d NUMA node%s, %d cores, %d threads" % (
             len(topo.sockets()), _s(len(topo.sockets())), len(topo.nodes), _s(len(topo.nodes)),
             cores, len(topo.cpus))
-        lines.append('<text x="%d" y="%d">%s</text>' % (PAD, 36, _escape(facts)))
+        lines.append('<text x="%d" y="%d">%s</text>' % (PAD, 36, escape(facts)))
         summary = []
         if cpu:
             summary.append("CPU requested %s of %s allocatable cores (%s%%)" % (
@@ -149,7 +148,7 @@ class _Picture:
             summary.append("memory requested %s of %s (%s%%)" % (
                 _gib(memory.get("requested", 0)), _gib(memory.get("allocatable", 0)),
                 memory.get("requested_percent")))
-        lines.append('<text x="%d" y="%d">%s</text>' % (PAD, 52, _escape("; ".join(summary))))
+        lines.append('<text x="%d" y="%d">%s</text>' % (PAD, 52, escape("; ".join(summary))))
         return lines, 62
 
     def _machine(self):
@@ -161,9 +160,9 @@ class _Picture:
         for socket in sorted(by_socket):
             nodes = [self._node(node, by_socket[socket][node])
                      for node in sorted(by_socket[socket])]
-            packages.append(_flow(_Box(0, 0, PACKAGE, "Package P#%d" % socket), nodes, 1300))
+            packages.append(flow(Box(0, 0, PACKAGE, "Package P#%d" % socket), nodes, 1300))
         memory_only = [self._node(node.id, []) for node in topo.nodes if not node.cpus]
-        machine = _flow(_Box(0, 0, MACHINE, "Machine"), packages + memory_only, 1400)
+        machine = flow(Box(0, 0, MACHINE, "Machine"), packages + memory_only, 1400)
         return machine
 
     def _node(self, node_id, cpu_ids):
@@ -179,15 +178,15 @@ class _Picture:
             cores.append(self._core([c for c in siblings if c in cpu_ids]))
         threads = max([len(core.children) for core in cores] or [1])
         columns = 4 if threads > 1 else 8
-        box = _Box(0, 0, NODE, "NUMANode P#%d (%s)" % (node_id, _gib(node.memory)))
-        grid = _grid(cores, columns)
+        box = Box(0, 0, NODE, "NUMANode P#%d (%s)" % (node_id, _gib(node.memory)))
+        cells = grid(cores, columns)
         rows = self._node_bars(node, entry)
-        width = int(math.ceil(max([grid.w, 300] + [_text_width(row[0], 11) for row in rows])))
-        bars, bars_h = _bars(rows, width)
-        grid.x, grid.y = PAD, LINE + 6
-        box.children.append(grid)
-        y = grid.y + grid.h + (GAP * 2 if cores else 0)
-        box.extra.extend(_shift(bars, PAD, y))
+        width = int(math.ceil(max([cells.w, 300] + [text_width(row[0], 11) for row in rows])))
+        bar_svg, bars_h = bars(rows, width)
+        cells.x, cells.y = PAD, LINE + 6
+        box.children.append(cells)
+        y = cells.y + cells.h + (GAP * 2 if cores else 0)
+        box.extra.extend(shift(bar_svg, PAD, y))
         box.w = width + 2 * PAD
         box.h = y + bars_h + PAD
         return box
@@ -199,7 +198,7 @@ class _Picture:
         return {}
 
     def _core(self, cpu_ids):
-        core = _Box(len(cpu_ids) * (PU_W + GAP) + GAP, PU_H + 2 * GAP, CORE)
+        core = Box(len(cpu_ids) * (PU_W + GAP) + GAP, PU_H + 2 * GAP, CORE)
         for index, cpu in enumerate(cpu_ids):
             pu = self._pu(cpu)
             pu.x, pu.y = GAP + index * (PU_W + GAP), GAP
@@ -211,7 +210,7 @@ class _Picture:
         text_colour = TEXT
         if vm is not None:
             fill = self.colour[vm]
-            text_colour = _ink(fill)
+            text_colour = ink(fill)
             second = self.role.get(cpu, "")
         elif cpu in self.reserved:
             fill, text_colour, second = RESERVED, "#ffffff", "rsvd"
@@ -221,13 +220,13 @@ class _Picture:
             fill, second = SHARED_POOL, "shared"
         else:
             fill, second = FREE, ""
-        pu = _Box(PU_W, PU_H, fill)
+        pu = Box(PU_W, PU_H, fill)
         pu.extra.append('<text x="%d" y="13" text-anchor="middle" fill="%s">P#%d</text>'
                         % (PU_W // 2, text_colour, cpu))
         if second:
             pu.extra.append('<text x="%d" y="27" text-anchor="middle" font-size="10" fill="%s" '
                             'font-weight="bold">%s</text>' % (PU_W // 2, text_colour,
-                                                              _escape(second)))
+                                                              escape(second)))
         if cpu in self.isolated:
             pu.extra.append(_isolated_mark(PU_W, 0))
         return pu
@@ -288,7 +287,7 @@ class _Picture:
         parts.append('<text x="0" y="12" font-weight="bold">Exclusive CPUs and hugepages '
                      '</text>')
         y = LINE + 2
-        column_w = max(_text_width(entry[1], 11) for entry in entries) + 30
+        column_w = max(text_width(entry[1], 11) for entry in entries) + 30
         columns = max(1, min(3, int(width // column_w)))
         rows = (len(entries) + columns - 1) // columns
         for index, (fill, text) in enumerate(entries):
@@ -301,7 +300,7 @@ class _Picture:
             else:
                 parts.append('<rect x="%d" y="%d" width="18" height="12" fill="%s" '
                              'stroke="#000000" stroke-width="0.5"/>' % (x, top, fill))
-            parts.append('<text x="%d" y="%d">%s</text>' % (x + 24, top + 10, _escape(text)))
+            parts.append('<text x="%d" y="%d">%s</text>' % (x + 24, top + 10, escape(text)))
         y += rows * (LINE + 2) + GAP
         y = self._shared_lines(parts, y, width)
         return parts, y
@@ -316,12 +315,12 @@ class _Picture:
                 len(self.shared), _s(len(self.shared)), cpu.get("shared_vcpus"),
                 cpu.get("shared_pcpus"), ratio if ratio is not None else "-",
                 cpu.get("cpu_allocation_ratio"))
-            for line in _wrap(text + ", ".join(self.shared), width):
-                parts.append('<text x="0" y="%d">%s</text>' % (y + 11, _escape(line)))
+            for line in wrap(text + ", ".join(self.shared), width):
+                parts.append('<text x="0" y="%d">%s</text>' % (y + 11, escape(line)))
                 y += LINE
         for warning in self.usage.get("warnings", []):
             parts.append('<text x="0" y="%d" fill="%s" font-weight="bold">%s</text>'
-                         % (y + 12, WARNING, _escape("warning: " + warning)))
+                         % (y + 12, WARNING, escape("warning: " + warning)))
             y += LINE + 2
         return y
 
@@ -336,8 +335,8 @@ class _Picture:
                          % (x, y, box.w, box.h, box.fill, stroke))
         if box.label:
             parts.append('<text x="%d" y="%d" font-weight="bold">%s</text>'
-                         % (x + PAD, y + 14, _escape(box.label)))
-        parts.extend(_shift(box.extra, x, y))
+                         % (x + PAD, y + 14, escape(box.label)))
+        parts.extend(shift(box.extra, x, y))
         for child in box.children:
             parts.extend(self._draw(child, x, y))
         return parts
@@ -348,74 +347,6 @@ def _isolated_mark(right, top):
     return '<path d="M%d %d h-9 l9 9 z" fill="%s"/>' % (right, top, ISOLATED)
 
 
-def _flow(parent, children, max_width):
-    """Lay ``children`` left to right in rows no wider than ``max_width`` under a label line."""
-    x, y, row_h, width = PAD, LINE + 6, 0, 0
-    for child in children:
-        if x > PAD and x + child.w > max_width:
-            x, y = PAD, y + row_h + PAD
-            row_h = 0
-        child.x, child.y = x, y
-        x += child.w + PAD
-        row_h = max(row_h, child.h)
-        width = max(width, x)
-    parent.children.extend(children)
-    parent.w = max(width, 200)
-    parent.h = y + row_h + PAD
-    return parent
-
-
-def _grid(cells, columns):
-    grid = _Box(0, 0, None, stroke=None)
-    if not cells:
-        return grid
-    cell_w = max(cell.w for cell in cells)
-    cell_h = max(cell.h for cell in cells)
-    for index, cell in enumerate(cells):
-        cell.x = (index % columns) * (cell_w + GAP)
-        cell.y = (index // columns) * (cell_h + GAP)
-    grid.children.extend(cells)
-    used = min(columns, len(cells))
-    grid.w = used * (cell_w + GAP) - GAP
-    grid.h = ((len(cells) + columns - 1) // columns) * (cell_h + GAP) - GAP
-    return grid
-
-
-def _bars(rows, width):
-    """Bars under each other, as SVG fragments and their height."""
-    parts, y = [], 0
-    for label, total, segments in rows:
-        parts.extend(_bar_row(y, width, label, total, segments))
-        y += LINE + BAR_H + GAP
-    if not rows:
-        parts.append('<text x="0" y="11" fill="#555555">no memory figures</text>')
-        y = LINE
-    return parts, y
-
-
-def _bar_row(y, width, label, total, segments):
-    parts = ['<text x="0" y="%d">%s</text>' % (y + 11, _escape(label))]
-    top = y + LINE - 2
-    parts.append('<rect x="0" y="%d" width="%d" height="%d" fill="#ffffff" stroke="#000000" '
-                 'stroke-width="0.5"/>' % (top, width, BAR_H))
-    x = 0.0
-    for count, fill in segments:
-        if count <= 0 or total <= 0:
-            continue
-        w = min(width - x, width * float(count) / total)
-        parts.append('<rect x="%.1f" y="%d" width="%.1f" height="%d" fill="%s" stroke="#000000" '
-                     'stroke-width="0.5"/>' % (x, top, w, BAR_H, fill))
-        x += w
-    return parts
-
-
-def _shift(fragments, dx, dy):
-    if not dx and not dy:
-        return list(fragments)
-    return ['<g transform="translate(%d,%d)">%s</g>' % (dx, dy, "".join(fragments))] \
-        if fragments else []
-
-
 def _cpus(value):
     if value is None or value == "":
         return frozenset()
@@ -424,12 +355,6 @@ def _cpus(value):
 
 def _size(text):
     return parse_quantity(text).value()
-
-
-def _ink(fill):
-    """Black or white text, whichever reads better on ``fill`` (#rrggbb)."""
-    red, green, blue = (int(fill[i:i + 2], 16) for i in (1, 3, 5))
-    return TEXT if 0.299 * red + 0.587 * green + 0.114 * blue > 140 else "#ffffff"
 
 
 def _cores(quantity):
@@ -448,24 +373,3 @@ def _s(count):
     return "" if count == 1 else "s"
 
 
-def _text_width(text, size):
-    return len(text) * size * _CHAR
-
-
-def _wrap(text, width, size=11):
-    per_line = max(20, int(width / (size * _CHAR)))
-    lines, line = [], ""
-    for word in text.split(" "):
-        if line and len(line) + 1 + len(word) > per_line:
-            lines.append(line)
-            line = word
-        else:
-            line = "%s %s" % (line, word) if line else word
-    if line:
-        lines.append(line)
-    return lines
-
-
-def _escape(text):
-    return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;"))

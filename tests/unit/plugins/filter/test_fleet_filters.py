@@ -45,7 +45,7 @@ def test_place_fleet_takes_hosts_by_name_or_as_a_list():
 
 def test_markdown_has_a_row_per_host_and_per_placed_vmi():
     fleet = FILTERS["place_fleet"](VMIS, FLEET_HOSTS)
-    text = FILTERS["capacity_markdown"](fleet)
+    text = FILTERS["fleet_markdown"](fleet)
     placed = [name for name, host in fleet["placements"].items() if host]
     for name in placed:
         assert "\n| %s | %s | " % (name, fleet["placements"][name]) in text
@@ -56,11 +56,11 @@ def test_markdown_has_a_row_per_host_and_per_placed_vmi():
 
 def test_one_picture_per_host_found():
     fleet = FILTERS["place_fleet"](VMIS, FLEET_HOSTS)
-    pictures = FILTERS["capacity_pictures"](fleet, FLEET_HOSTS)
+    pictures = FILTERS["host_pictures"](fleet, FLEET_HOSTS)
     assert sorted(pictures) == ["kvm-01", "kvm-03"]
     for svg in pictures.values():
         assert ET.fromstring(svg).tag == "{http://www.w3.org/2000/svg}svg"
-    listed = FILTERS["capacity_pictures"](fleet, [dict(HOSTS["no-smt"], name="kvm-03")])
+    listed = FILTERS["host_pictures"](fleet, [dict(HOSTS["no-smt"], name="kvm-03")])
     assert listed == {"kvm-03": pictures["kvm-03"]}
 
 
@@ -68,9 +68,9 @@ def test_one_picture_per_host_found():
     ("place_fleet", ([VMIS[0], VMIS[0]], FLEET_HOSTS), {}, "vmis[1].metadata.name"),
     ("place_fleet", (VMIS, {"h": {"cpus": [], "nodes": []}}), {}, "hosts.h.nodes"),
     ("check_migration", (VMIS[0], "plan", HOSTS["no-smt"]), {}, "source_plan: 'plan'"),
-    ("capacity_markdown", ({"hosts": {}},), {}, "must be the result of place_fleet"),
-    ("capacity_pictures", ("fleet", FLEET_HOSTS), {}, "expects the result of"),
-    ("capacity_pictures", ({"hosts": {"h": None}}, {"h": HOSTS["no-smt"]}), {},
+    ("fleet_markdown", ({"hosts": {}},), {}, "must be the result of place_fleet"),
+    ("host_pictures", ("fleet", FLEET_HOSTS), {}, "expects the result of"),
+    ("host_pictures", ({"hosts": {"h": None}}, {"h": HOSTS["no-smt"]}), {},
      "must be a host's usage"),
 ])
 def test_bad_input_is_a_filter_error(name, args, kwargs, message):

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from ansible_collections.vmpod.core.plugins.module_utils.output import picture as pic
+from ansible_collections.vmpod.core.plugins.module_utils.output.svg import text_width
 from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import parse_cpuset
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.fleet import place_fleet
@@ -190,6 +191,6 @@ def test_a_small_node_is_as_wide_as_its_longest_label():
         for text in group.findall(SVG + "text"):
             if text.text and ("hugepages: " in text.text or "memory outside" in text.text):
                 frame = _bar_after(group, text.text)[0]
-                assert float(frame.get("width")) >= pic._text_width(text.text, 11)
+                assert float(frame.get("width")) >= text_width(text.text, 11)
                 labels += 1
     assert labels == 2

@@ -1,0 +1,30 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+_PLACEMENT_OPTIONS = r"""
+    description:
+      - C(topology_policy) - C(none) (default), C(best-effort), C(restricted) or
+        C(single-numa-node), as the kubelet Topology Manager.
+      - C(full_pcpus_only) - bool, as the kubelet CPU manager policy option.
+      - C(thread_policy) - C(prefer) (default), C(isolate) or C(require), as Nova's
+        C(hw:cpu_thread_policy).
+      - C(numa_nodes), C(numa_cpus), C(numa_mem) - an explicit guest NUMA layout with Nova's
+        C(hw:numa_nodes), C(hw:numa_cpus.N) and C(hw:numa_mem.N) semantics (C(numa_cpus) and
+        C(numa_mem) map guest node numbers to a vCPU set and a memory quantity).
+    type: dict
+"""
+
+
+class ModuleDocFragment(object):
+    """How VMs are placed on a host: the placement options, under the name each plugin uses."""
+
+    # filters that plan (plan_placement, check_migration, place_fleet): ``options``
+    DOCUMENTATION = "\noptions:\n  options:" + _PLACEMENT_OPTIONS
+
+    # the renderers (render_models, render_vmis): ``placement_options``
+    RENDER = "\noptions:\n  placement_options:" + _PLACEMENT_OPTIONS

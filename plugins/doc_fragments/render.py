@@ -1,0 +1,33 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    """How launcher Pods and libvirt domains are rendered: the renderers' own options."""
+
+    DOCUMENTATION = r"""
+options:
+  domain_options:
+    description:
+      - C(domain_type) - C(kvm) (default) or C(qemu) (TCG emulation).
+      - C(cpu_features) - a list of C(name) and C(policy) added to every domain's CPU, for a
+        host's quirks such as C(arch-capabilities) disabled for host-model; a VMI's own feature
+        of that name wins.
+      - C(cfs_period) - microseconds (1000-1000000), for shared-CPU bandwidth.
+      - C(memory_hard_limit) - bool, C(<memtune><hard_limit>) at the launcher Pod's memory limit.
+      - C(free_page_reporting) - bool, false is KubeVirt's cluster-wide freePageReportingDisabled.
+      - C(mem_balloon_stats_period) - seconds, 0 for none.
+      - C(private_dir) - virt-launcher's private directory (disk images, sockets, NVRAM).
+      - C(ovmf_path) - the directory of the UEFI firmware files.
+    type: dict
+  pod_options:
+    description:
+      - C(image) (the virt-launcher image), C(image_pull_policy), C(qemu_timeout) (seconds),
+        C(ovmf_path), C(hypervisor), C(memory_overhead_annotation) (bool).
+    type: dict
+"""

@@ -13,7 +13,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.iothreads import iothread_count
 from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 
@@ -22,12 +21,13 @@ VIRTIO_MODEL = "virtio-non-transitional"
 _BUS_PREFIX = {"virtio": "vd", "sata": "sd", "scsi": "sd", "usb": "sd"}
 
 
-def devices(vmi, name, namespace, uid, opts, omitted):
+def devices(vmi, name, namespace, uid, iothreads, opts, omitted):
+    """The devices; ``iothreads``: the domain's IOThread count (``iothreads.iothread_count``)."""
     section = vmi.domain
     virtio = "virtio-transitional" if section.transitional else VIRTIO_MODEL
     private = "%s/%s" % (opts.private_dir, uid)
     result = {
-        "disks": disks(vmi, name, namespace, virtio, opts, omitted),
+        "disks": disks(vmi, name, namespace, virtio, iothreads, opts, omitted),
         "interfaces": interfaces(vmi, virtio, omitted),
         "filesystems": [{"name": fs, "socket": "/var/run/kubevirt/virtiofs-containers/%s.sock"
                          % fs} for fs in section.filesystems],
@@ -62,10 +62,9 @@ def devices(vmi, name, namespace, uid, opts, omitted):
     return result
 
 
-def disks(vmi, name, namespace, virtio, opts, omitted):
+def disks(vmi, name, namespace, virtio, threads, opts, omitted):
     """Each disk with its volume's source, target (vda, vdb, ... sda, ... by bus), and IOThread
     (assignDiskIOThread: dedicated disks after the shared pool, shared ones round-robin)."""
-    threads = iothread_count(vmi)
     dedicated = sum(1 for disk in vmi.disks if disk.dedicated_io_thread)
     supplemental = vmi.io_threads_policy == "supplementalPool" and \
         vmi.supplemental_pool_thread_count is not None

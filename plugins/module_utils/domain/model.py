@@ -63,6 +63,7 @@ def build_domain(sized, view, host, cfg, opts):
     page = page_size_bytes(vmi, memory)
     pinned = vmi.cpu.dedicated and view.pinned
     cells = guest_numa_cells(vmi, view, memory, vcpus)
+    iothreads = iothread_count(vmi)
     model = {
         "type": opts.domain_type,
         "name": "%s_%s" % (namespace, name),  # VMINamespaceKeyFunc
@@ -71,7 +72,7 @@ def build_domain(sized, view, host, cfg, opts):
         "memory_bytes": memory,
         "vcpu": vcpus,
         "vcpus": vcpu_hotplug_list(vmi, topology, vcpus, enabled),
-        "iothreads": iothread_count(vmi),
+        "iothreads": iothreads,
         "cputune": cputune(sized, view, enabled, opts) if pinned or not vmi.cpu.dedicated
         else None,
         "numatune": numatune(view, host, cells),
@@ -85,5 +86,5 @@ def build_domain(sized, view, host, cfg, opts):
         "devices": None,
         "omitted": [],
     }
-    model["devices"] = devices(vmi, name, namespace, uid, opts, model["omitted"])
+    model["devices"] = devices(vmi, name, namespace, uid, iothreads, opts, model["omitted"])
     return model

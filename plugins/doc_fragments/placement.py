@@ -6,7 +6,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-_PLACEMENT_OPTIONS = r"""
+PLACEMENT_OPTIONS = r"""
     description:
       - C(topology_policy) - C(none) (default), C(best-effort), C(restricted) or
         C(single-numa-node), as the kubelet Topology Manager.
@@ -21,10 +21,8 @@ _PLACEMENT_OPTIONS = r"""
 
 
 class ModuleDocFragment(object):
-    """How VMs are placed on a host: the placement options, under the name each plugin uses."""
+    """How VMs are placed on a host: ``options`` of the filters that plan (plan_placement,
+    check_migration, place_fleet); the renderers' ``placement_options`` (``vmpod.core.render``)
+    share the text."""
 
-    # filters that plan (plan_placement, check_migration, place_fleet): ``options``
-    DOCUMENTATION = "\noptions:\n  options:" + _PLACEMENT_OPTIONS
-
-    # the renderers (render_models, render_vmis): ``placement_options``
-    RENDER = "\noptions:\n  placement_options:" + _PLACEMENT_OPTIONS
+    DOCUMENTATION = "\noptions:\n  options:" + PLACEMENT_OPTIONS

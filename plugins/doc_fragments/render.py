@@ -6,12 +6,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.vmpod.core.plugins.doc_fragments.placement import PLACEMENT_OPTIONS
+
 
 class ModuleDocFragment(object):
     """How launcher Pods and libvirt domains are rendered: the renderers' own options."""
 
-    DOCUMENTATION = r"""
-options:
+    DOCUMENTATION = "\noptions:\n  placement_options:" + PLACEMENT_OPTIONS + r"""
   domain_options:
     description:
       - C(domain_type) - C(kvm) (default) or C(qemu) (TCG emulation).

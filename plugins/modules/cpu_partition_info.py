@@ -23,13 +23,7 @@ description:
 author: vmpod.core developers (@vmpod)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
+  - vmpod.core.attributes.info
 options:
   isolated:
     description: The CPUs to isolate, in the Linux list format (V(2-7,10-15)).

@@ -31,13 +31,7 @@ description:
 author: vmpod.core developers (@vmpod)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    platforms: posix
+  - vmpod.core.attributes.changes
 options:
   arguments:
     description:

@@ -25,13 +25,7 @@ description:
 author: vmpod.core developers (@vmpod)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
+  - vmpod.core.attributes.info
 options:
   root:
     description: The directory holding the C(proc), C(sys) and C(dev) trees (V(/) for this host).

@@ -31,13 +31,9 @@ description:
 author: vmpod.core developers (@vmpod)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    platforms: posix
+  - vmpod.core.attributes.changes
+  - vmpod.core.cluster
+  - vmpod.core.render
 options:
   vmis:
     description:
@@ -56,30 +52,6 @@ options:
     description:
       - The host to place the VMs on, as M(vmpod.core.host_topology_info) returns it (or
         written by hand). Without it no plan is written and no domain is pinned.
-    type: dict
-  config:
-    description: The KubeVirt CR's C(spec.configuration).
-    type: dict
-  arch:
-    description: The cluster's CPU architecture; a VMI's C(spec.architecture) wins.
-    type: str
-    default: amd64
-  placement_options:
-    description: The options of the C(vmpod.core.plan_placement) filter.
-    type: dict
-  domain_options:
-    description:
-      - C(domain_type) (C(kvm) or C(qemu)); C(cpu_features) (a list of C(name) and C(policy)
-        added to every domain's CPU, for a host's quirks such as C(arch-capabilities) disabled
-        for host-passthrough; a VMI's own feature of that name wins); C(cfs_period)
-        (microseconds, for shared-CPU bandwidth); C(memory_hard_limit) (bool);
-        C(free_page_reporting) (bool); C(mem_balloon_stats_period) (seconds); C(private_dir);
-        C(ovmf_path).
-    type: dict
-  pod_options:
-    description:
-      - C(image) (the virt-launcher image), C(image_pull_policy), C(qemu_timeout) (seconds),
-        C(ovmf_path), C(hypervisor), C(memory_overhead_annotation) (bool).
     type: dict
   pod_template:
     description:

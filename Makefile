@@ -1,3 +1,5 @@
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # vmpod.core: build and test entry points.  `make test` is what CI runs (.ci/run).
 #
 #   make setup    .venv with the pinned tools, collection layout under .build/ (hack/setup.sh)

@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Make ``ansible_collections.vmpod.core`` importable when pytest runs from a plain checkout.
 
 ansible-test lays the collection out as ``ansible_collections/vmpod/core`` itself; a plain

@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Benchmark of place_fleet, and the same NUMA fits done by OpenStack Nova; prints figures,
 asserts nothing (the targets are in the README and issue 7).
 

@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Benchmarks of launcher sizing; prints figures, asserts nothing (targets are in the README).
 
 1. ``launcher_resources`` per VMI over examples/vmis, on one core (best of several rounds).

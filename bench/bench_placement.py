@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Benchmark of plan_placement; prints figures, asserts nothing (the target is in the README).
 
 One dedicated 32-vCPU NUMA-passthrough VM (1Gi hugepages, isolated emulator thread) on a

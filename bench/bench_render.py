@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Benchmark of playbooks/render.yml; prints figures, asserts nothing (the target is in the README).
 
 One ``ansible-playbook playbooks/render.yml`` over N VMIs (default 1,000: copies of

@@ -1,3 +1,5 @@
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # Sourced by the hack/ scripts: install the Debian packages that are missing, and nothing else.
 #
 #   install_debian_packages PACKAGE...

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # libvirtd with QEMU/KVM and 2Mi hugepages on this machine (Debian, root, no systemd), for the
 # integration tests and the demo.  Idempotent: each step is done only when it is missing.
 #

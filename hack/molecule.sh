@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # Run the Molecule scenarios of extensions/molecule/ (the host roles on a real QEMU guest).
 #
 #   hack/molecule.sh                 every scenario, one after the other (one guest at a time)

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # Run `ansible-test sanity` on vmpod.core, offline-friendly (package registries only).
 #
 # ansible-test wants the collection at .../ansible_collections/vmpod/core and lists its files

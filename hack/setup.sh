@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # Prepare a checkout of vmpod.core for development and CI.  Idempotent, and quick when done.
 #
 #   1. Debian packages that the Python packages need to build (installed only when missing).

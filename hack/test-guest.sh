@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # A bootable Debian bookworm test guest for the host roles' Molecule scenarios.
 #
 #   hack/test-guest.sh build                 build the base disk image (or reuse the cached one)

@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """playbooks/capacity.yml run for real on the example fleet (three host files and this machine,
 read by vmpod.core.host_topology_info): the report matches the engine, a second run changes
 nothing, check mode writes nothing, and without a converter the pictures stay SVG."""

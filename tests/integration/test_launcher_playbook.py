@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """playbooks/launcher_resources.yml run for real by ansible-playbook: output, idempotence,
 check mode, and bad input that changes nothing."""
 

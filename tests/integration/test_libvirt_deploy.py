@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The domain XML proven on a real libvirtd with QEMU/KVM on this machine.
 
 hack/libvirtd.sh installs Debian's libvirt and QEMU when missing, mounts hugetlbfs, allocates 2Mi

@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """playbooks/migration_check.yml run for real between hosts of the example fleet inventory (host
 files, and this machine read by vmpod.core.host_topology_info): the verdict is the engine's, a
 second run changes nothing, vmpod_migration_must_fit fails the play, check mode writes nothing."""

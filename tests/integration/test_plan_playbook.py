@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """playbooks/plan_placement.yml run for real: on an example host file and on this machine
 (topology read by vmpod.core.host_topology_info), idempotent, check mode writes nothing."""
 

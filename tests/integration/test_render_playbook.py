@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """playbooks/render.yml run for real: every example's launcher Pod passes the Kubernetes schema
 and the API's resource rules, every domain passes libvirt's RNG schema (virt-xml-validate),
 files equal the engine's models; one task renders all VMs; check mode writes nothing, a second

@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """place_fleet: VMs onto hosts as the scheduler admits the launcher Pods and the kubelet and
 virt-launcher place them; per-host usage; bad input; properties over random fleets."""
 

@@ -1,11 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright: vmpod.core contributors
-# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Tests for ``launcher_resources``: the compute container's requests, limits and claims.
 
 Expected values are NOT produced by the engine.  They are transcribed from KubeVirt's tests
 (``pkg/virt-controller/services/renderresources_test.go`` and ``template_test.go``; each case names
-the upstream test) or computed by hand from ``shared/spec/launcher-resources.md`` and the Go
+the upstream test) or computed by hand from KubeVirt's ``renderresources.go`` rules and the Go
 ``resource.Quantity`` rules, with the arithmetic in a comment.  Every case compares the complete
 requests and limits dicts, so a key KubeVirt would not render must be absent here too.
 

@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """plan_placement: one VM on one host, end to end (kubelet CPU choice, KubeVirt pinning, guest
 NUMA, hugepages), its invariants on random hosts, and bad input."""
 

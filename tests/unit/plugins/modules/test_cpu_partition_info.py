@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """vmpod.core.cpu_partition_info on a fake sysfs tree: 4 cores x 2 threads, siblings n and n+4."""
 
 import json

@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """vmpod.core.kernel_cmdline run as Ansible runs it, on a GRUB defaults file and a fake
 /proc/cmdline in a temporary directory (and a stand-in grubby)."""
 

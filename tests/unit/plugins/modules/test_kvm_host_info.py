@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """vmpod.core.kvm_host_info on fake /proc, /sys and /dev trees (no libvirt, no QEMU installed); the
 KVM ioctls on the fake /dev/kvm answer as the kernel does (API 12, a VM file descriptor) or fail
 as it can."""

@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """vmpod.core.libvirt_domain run as Ansible runs it, against a stand-in for libvirt that keeps
 definitions the way libvirtd does: it adds a UUID and defaults to what it is given, keeps
 <metadata> elements set with virDomainSetMetadata, and refuses a second domain of a name.

@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """vmpod.core.numa_hugepages run as Ansible runs it, on a fake sysfs tree with two NUMA nodes
 whose kernel can be made to give fewer pages than asked (as it does when memory is fragmented:
 writing nr_hugepages succeeds and reading it back shows what was really allocated)."""

@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The libvirt domain model: KubeVirt's converter rules, placed by the plan, laid out by
 templates/domain.xml.j2 (escaping, libvirt's schema).
 

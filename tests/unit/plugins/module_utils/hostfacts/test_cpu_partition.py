@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Isolated and reserved CPUs: the checks and the kernel arguments (kernel-parameters.txt:
 isolcpus= flags `domain` and `managed_irq`, nohz_full=, rcu_nocbs=, irqaffinity=)."""
 

@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Hugepage pools in the shape of OpenShift's PerformanceProfile (spec.hugepages), the kernel
 arguments for boot-time pages and the per-node runtime plan.
 

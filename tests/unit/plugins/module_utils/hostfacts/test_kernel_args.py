@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Kernel arguments owned key by key: exact tokens, no duplicates, other arguments kept.
 
 The splitting rules are the kernel's (lib/cmdline.c next_arg: blanks separate, double quotes

@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """KVM capabilities from /proc/cpuinfo (x86 flags `vmx`, `svm`: arch/x86/include/asm/cpufeatures.h),
 the KVM module parameters and --version outputs; KVM usable when /dev/kvm created a VM
 (include/uapi/linux/kvm.h: KVM_GET_API_VERSION, KVM_CREATE_VM, KVM_API_VERSION 12)."""

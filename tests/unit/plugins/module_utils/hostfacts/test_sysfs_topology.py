@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Host topology from sysfs file contents: hand-built trees whose numbering follows the kernel's
 (Documentation/ABI/stable/sysfs-devices-system-cpu, sysfs-devices-node), and this machine's /sys."""
 

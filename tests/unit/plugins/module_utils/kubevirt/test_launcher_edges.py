@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Edges of KubeVirt's behaviour that the main tables do not reach: permitted host devices,
 Go's integer and float text rules, label selectors, and the inputs KubeVirt reads strictly."""
 

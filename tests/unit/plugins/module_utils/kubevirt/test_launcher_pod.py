@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The virt-launcher Pod: KubeVirt's template facts, the API server's resource rules, and the
 YAML template that lays the Pod out (any name or annotation survives it).
 

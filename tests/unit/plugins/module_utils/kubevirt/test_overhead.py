@@ -1,12 +1,13 @@
 # -*- coding: utf-8 -*-
 # Copyright: vmpod.core contributors
-# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Table-driven tests for ``memory_overhead`` (the KVM hypervisor overhead, after the ratio).
 
 Expected values are NOT produced by the engine.  Each one is either transcribed from KubeVirt's
 own tests (``pkg/hypervisor/kvm/hypervisorbackend_test.go``, ``pkg/virt-controller/services/
 template_test.go``; the upstream test is named in a comment) or computed by hand from the rules in
-``shared/spec/launcher-resources.md`` with the arithmetic written next to the case.
+KubeVirt's ``pkg/hypervisor/kvm`` overhead rules (the sums README.md lists) with the arithmetic
+written next to the case.
 
 Notation used in the comments (all in bytes unless a unit is given):
 

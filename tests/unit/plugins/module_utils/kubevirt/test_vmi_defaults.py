@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: vmpod.core contributors
-# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """``launcher_resources(..., apply_defaults=True)``: KubeVirt's VMI webhook defaulting first.
 
 Only the effect on the compute container is tested, through the public API.  The defaulting facts
@@ -8,7 +8,7 @@ come from KubeVirt's ``pkg/defaults/defaults.go`` (SetDefaultVirtualMachineInsta
 setDefaultResourceRequests, setGuestMemory, SetDefaultGuestCPUTopology, SetDefaultNetworkInterface)
 and ``pkg/network/vmispec/defaults.go``; each case names the function it exercises, and is paired
 with the same VMI rendered without defaults so the difference is visible.  Expected numbers are
-hand-computed from ``shared/spec/launcher-resources.md`` (arithmetic in the comments; ``FIXED`` =
+hand-computed from KubeVirt's overhead rules (``pkg/hypervisor/kvm``; arithmetic in the comments; ``FIXED`` =
 240Mi, IOThreads 8Mi, video 32Mi, 8Mi per vCPU, ``PT(m)`` = floor(ceil(m/1000)*1000/512)).
 """
 

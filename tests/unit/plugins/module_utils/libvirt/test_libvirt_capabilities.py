@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Host topology from libvirt's capabilities XML, in the format https://libvirt.org/formatcaps.html
 documents (``<host><topology><cells>``) and as libvirt's capabilities.c writes it."""
 

@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Domain XML for vmpod.core.libvirt_domain: reading it, its canonical form, the applied record,
 and the pinning read back in the plan's shapes. The XML is libvirt's domain format
 (https://libvirt.org/formatdomain.html) as libvirt 9.0 writes it (``virsh dumpxml --inactive``)."""

@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """host_picture: every PU drawn once, coloured by its owner, boxes nested as lstopo nests them,
 hugepage bars to scale, the legend naming every VM."""
 

@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Explicit guest NUMA layouts with Nova's hw:numa_nodes / hw:numa_cpus.N / hw:numa_mem.N rules
 (nova/virt/hardware.py _get_numa_topology_auto, _get_numa_topology_manual), and their fit onto
 distinct host nodes (numa_fit_instance_to_host: host cells in order, the first fit wins)."""

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: vmpod.core contributors
-# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
-"""Table-driven tests for plugins/module_utils/quantity.py.
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Table-driven tests for plugins/module_utils/values/quantity.py.
 
 The expected values are facts of k8s.io/apimachinery pkg/api/resource (quantity.go, amount.go,
 math.go, suffix.go, scale_int.go) and of its tests (quantity_test.go, amount_test.go). Each table

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: vmpod.core contributors
-# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
-"""Hypothesis property tests for plugins/module_utils/quantity.py.
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Hypothesis property tests for plugins/module_utils/values/quantity.py.
 
 Inputs are drawn from the quantity grammar of quantity.go (sign, digits, optional fraction,
 suffix).  The oracles below restate k8s.io/apimachinery pkg/api/resource rules:

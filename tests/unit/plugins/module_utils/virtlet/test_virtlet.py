@@ -1,3 +1,6 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Virtlet VM pods as inputs, and Virtlet's CPU rule (seed 002).
 
 Facts from Mirantis/virtlet (1659b8a4): pkg/metadata/types/annotations.go (annotation names,

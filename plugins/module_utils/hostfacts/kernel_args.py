@@ -109,12 +109,6 @@ def with_arguments(tokens, wanted, keys, key=argument_key):
     return result
 
 
-def without_keys(tokens, keys):
-    """``tokens`` less every token of ``keys``."""
-    owned = set(keys)
-    return [token for token in tokens if argument_key(token) not in owned]
-
-
 def pending_arguments(running, wanted, keys):
     """What the running kernel (``running`` tokens, from /proc/cmdline) lacks or has too much
     of for these keys: ``(missing, unexpected)``; both empty when it holds exactly ``wanted``."""

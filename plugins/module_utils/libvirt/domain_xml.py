@@ -238,23 +238,6 @@ def numatune_mode(value):
     return str(value)
 
 
-def cputune_from_xml(root):
-    """``<cputune>`` as written: ``vcpupin`` (vCPU -> cpuset), ``emulatorpin``, ``iothreadpin``
-    (IOThread id -> cpuset), each cpuset in canonical list format."""
-    tune = root.find("cputune")
-    result = {"vcpupin": {}, "emulatorpin": None, "iothreadpin": {}}
-    if tune is None:
-        return result
-    for element in tune.findall("vcpupin"):
-        result["vcpupin"][int(element.get("vcpu"))] = _cpuset_attribute(element, "cpuset")
-    emulator = tune.find("emulatorpin")
-    if emulator is not None:
-        result["emulatorpin"] = _cpuset_attribute(emulator, "cpuset")
-    for element in tune.findall("iothreadpin"):
-        result["iothreadpin"][element.get("iothread")] = _cpuset_attribute(element, "cpuset")
-    return result
-
-
 def numatune_from_xml(root):
     """``<numatune>`` as written: ``memory`` (``{mode, nodeset}`` or None) and ``memnodes``
     (guest cell id as text -> ``{mode, nodeset}``)."""

@@ -189,7 +189,6 @@ host_cpu:
 import os
 import tempfile
 import time
-import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
@@ -199,15 +198,8 @@ from ansible_collections.vmpod.core.plugins.module_utils.libvirt.domcapabilities
 )
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 
-LIBVIRT_IMPORT_ERROR = None
-try:
-    import libvirt
-except ImportError:
-    libvirt = None
-    LIBVIRT_IMPORT_ERROR = traceback.format_exc()
-    LIBVIRT_ERRORS = ()
-else:
-    LIBVIRT_ERRORS = (libvirt.libvirtError,)
+from ansible_collections.vmpod.core.plugins.module_utils.libvirt.client import (
+    LIBVIRT_ERRORS, libvirt, require_libvirt)
 
 
 def read_text(path, default=""):
@@ -305,9 +297,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    if libvirt is None:
-        module.fail_json(msg=missing_required_lib("libvirt-python"),
-                         exception=LIBVIRT_IMPORT_ERROR)
+    require_libvirt(module, libvirt, missing_required_lib("libvirt-python"))
     try:
         facts = run(module.params, module.check_mode, module.warn)
     except VmpodInputError as exc:

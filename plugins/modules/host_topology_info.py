@@ -246,7 +246,6 @@ host:
 import errno
 import glob
 import os
-import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
@@ -261,15 +260,8 @@ from ansible_collections.vmpod.core.plugins.module_utils.hostfacts.sysfs import 
     host_from_sysfs,
 )
 
-LIBVIRT_IMPORT_ERROR = None
-try:
-    import libvirt
-except ImportError:
-    libvirt = None
-    LIBVIRT_IMPORT_ERROR = traceback.format_exc()
-    LIBVIRT_ERRORS = ()
-else:
-    LIBVIRT_ERRORS = (libvirt.libvirtError,)
+from ansible_collections.vmpod.core.plugins.module_utils.libvirt.client import (
+    LIBVIRT_ERRORS, libvirt, require_libvirt)
 
 
 def gather_sysfs(root):
@@ -326,8 +318,8 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    if params["source"] == "libvirt" and libvirt is None:
-        module.fail_json(msg=missing_required_lib("libvirt-python"), exception=LIBVIRT_IMPORT_ERROR)
+    if params["source"] == "libvirt":
+        require_libvirt(module, libvirt, missing_required_lib("libvirt-python"))
     try:
         if params["source"] == "libvirt":
             host = host_from_capabilities(read_capabilities(params["uri"]))

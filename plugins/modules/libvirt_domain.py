@@ -247,22 +247,14 @@ placement:
 """
 
 import time
-import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.vmpod.core.plugins.module_utils.libvirt import domain_xml as libvirt_xml
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 
-LIBVIRT_IMPORT_ERROR = None
-try:
-    import libvirt
-except ImportError:
-    libvirt = None
-    LIBVIRT_IMPORT_ERROR = traceback.format_exc()
-    LIBVIRT_ERRORS = ()
-else:
-    LIBVIRT_ERRORS = (libvirt.libvirtError,)
+from ansible_collections.vmpod.core.plugins.module_utils.libvirt.client import (
+    LIBVIRT_ERRORS, libvirt, require_libvirt)
 
 # virDomainState, by value
 DOMAIN_STATES = ("nostate", "running", "blocked", "paused", "shutdown", "shutoff", "crashed",
@@ -606,9 +598,7 @@ def main():
         required_one_of=[("name", "xml")],
         supports_check_mode=True,
     )
-    if libvirt is None:
-        module.fail_json(msg=missing_required_lib("libvirt-python"),
-                         exception=LIBVIRT_IMPORT_ERROR)
+    require_libvirt(module, libvirt, missing_required_lib("libvirt-python"))
     try:
         result = run(module.params, module.check_mode, module._diff)
     except VmpodInputError as exc:

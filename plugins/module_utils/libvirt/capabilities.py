@@ -23,9 +23,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import xml.etree.ElementTree as ET
 
 from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import parse_cpuset
+from ansible_collections.vmpod.core.plugins.module_utils.libvirt.document import parse_document
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.hostfacts.sysfs import (
     LOCAL_DISTANCE,
@@ -52,7 +52,7 @@ _UNITS = _scaled_integer_units()
 
 def host_from_capabilities(xml_text):
     """The host data (``cpus``, ``nodes``) from libvirt's capabilities XML text."""
-    root = _parse(xml_text)
+    root = parse_document(xml_text, "capabilities", "capabilities")
     cells = root.findall(CELLS)
     if not cells:
         raise VmpodInputError("capabilities/" + CELLS, None, "is required")
@@ -131,17 +131,6 @@ def cell_hugepages(cell, where):
 
 
 # -- XML values -------------------------------------------------------------------------------
-
-def _parse(xml_text):
-    try:
-        root = ET.fromstring(xml_text)
-    except ET.ParseError as exc:
-        raise VmpodInputError("capabilities", xml_text[:60], "is not XML: %s" % exc)
-    if root.tag != "capabilities":
-        raise VmpodInputError("capabilities", "<%s>" % root.tag,
-                              "is not a libvirt <capabilities> document")
-    return root
-
 
 def _scaled(element, path):
     """A libvirt scaled integer (``<memory unit='KiB'>N</memory>``) in bytes; KiB by default."""

@@ -26,9 +26,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import xml.etree.ElementTree as ET
 from collections import namedtuple
 
+from ansible_collections.vmpod.core.plugins.module_utils.libvirt.document import parse_document
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 
 HOST_MODEL = "cpu/mode[@name='host-model']"
@@ -65,7 +65,7 @@ class HostModelCpu(namedtuple("HostModelCpu", [
 
 def host_model_cpu(xml_text):
     """The ``HostModelCpu`` of a ``<domainCapabilities>`` document."""
-    root = _parse(xml_text)
+    root = parse_document(xml_text, "domainCapabilities", "domcapabilities")
     mode = root.find(HOST_MODEL)
     supported = mode is not None and mode.get("supported", "no") == "yes"
     model = None
@@ -97,20 +97,6 @@ def _feature(element, path):
         raise VmpodInputError("domcapabilities/" + path + "/@policy", policy,
                               "is not a libvirt feature policy")
     return CpuFeature(name, policy)
-
-
-def _parse(xml_text):
-    if not isinstance(xml_text, str) or not xml_text.strip():
-        raise VmpodInputError("domcapabilities", xml_text,
-                              "must be the text of a libvirt <domainCapabilities> document")
-    try:
-        root = ET.fromstring(xml_text)
-    except ET.ParseError as exc:
-        raise VmpodInputError("domcapabilities", xml_text[:60], "is not XML: %s" % exc)
-    if root.tag != "domainCapabilities":
-        raise VmpodInputError("domcapabilities", "<%s>" % root.tag,
-                              "is not a libvirt <domainCapabilities> document")
-    return root
 
 
 def _required_text(root, tag):

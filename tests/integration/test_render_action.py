@@ -1,0 +1,108 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The render_vmis action in real playbook runs: VM files read by the action (``src``) render
+the same files as VMs passed as data (``vmis``); the collection's templates through the plain
+Jinja environment render the same as a user's copy of them through Ansible's templar; what the
+files hold is data, never a template; bad ``src`` fails naming the file and writes nothing."""
+
+import filecmp
+import glob
+import os
+import shutil
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+EXAMPLES = os.path.join(ROOT, "examples", "vmis")
+SERVER = os.path.join(ROOT, "examples", "hosts", "dual-socket-server.yaml")
+
+PLAY = """---
+- name: Render with render_vmis
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  vars:
+    separator: "\\n---\\n"
+  tasks:
+    - name: Render
+      vmpod.core.render_vmis:
+{args}
+        host: "{{{{ lookup('ansible.builtin.file', '{host}') | ansible.builtin.from_yaml }}}}"
+        dest: "{dest}"
+"""
+
+
+def play(tmp_path, name, args):
+    path = tmp_path / ("%s.yml" % name)
+    dest = tmp_path / name
+    path.write_text(PLAY.format(args=args, host=SERVER, dest=dest))
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    done = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
+                           str(path)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, universal_newlines=True, check=False)
+    return done, dest
+
+
+def same_tree(left, right):
+    files = sorted(os.path.relpath(p, left) for p in glob.glob(str(left / "*" / "*")))
+    assert files == sorted(os.path.relpath(p, right) for p in glob.glob(str(right / "*" / "*")))
+    match, mismatch, errors = filecmp.cmpfiles(left, right, files, shallow=False)
+    assert not mismatch and not errors
+    return len(match)
+
+
+def test_src_renders_what_vmis_renders(tmp_path):
+    files = sorted(glob.glob(os.path.join(EXAMPLES, "*.yaml")))
+    from_src, src_out = play(tmp_path, "src", "        src: %r" % files)
+    assert from_src.returncode == 0, from_src.stdout[-3000:]
+    as_data, data_out = play(tmp_path, "data", """        vmis: >-
+          {{{{ query('ansible.builtin.file', *{files}) | join(separator)
+             | ansible.builtin.from_yaml_all | select | list }}}}""".format(files=files))
+    assert as_data.returncode == 0, as_data.stdout[-3000:]
+    assert same_tree(src_out, data_out) == 48  # 16 VMs: launcher Pod, domain and plan each
+
+
+def test_a_copy_of_the_templates_through_the_templar_renders_the_same(tmp_path):
+    user = tmp_path / "templates"
+    shutil.copytree(os.path.join(ROOT, "templates"), user)
+    files = sorted(glob.glob(os.path.join(EXAMPLES, "*.yaml")))
+    plain, plain_out = play(tmp_path, "plain", "        src: %r" % files)
+    templar, templar_out = play(tmp_path, "templar", """        src: %r
+        pod_template: %s
+        domain_template: %s""" % (files, user / "launcher_pod.yaml.j2", user / "domain.xml.j2"))
+    assert plain.returncode == 0 and templar.returncode == 0, templar.stdout[-3000:]
+    assert same_tree(plain_out, templar_out) == 48
+
+
+def test_what_a_file_holds_is_never_a_template(tmp_path):
+    marker = tmp_path / "executed"
+    vmi = tmp_path / "vmi.yaml"
+    vmi.write_text("""apiVersion: kubevirt.io/v1
+kind: VirtualMachineInstance
+metadata:
+  name: hostile
+  labels:
+    note: "{{{{ lookup('ansible.builtin.pipe', 'touch {marker}') }}}}"
+spec:
+  domain:
+    resources: {{requests: {{memory: 1Gi}}}}
+""".format(marker=marker))
+    done, out = play(tmp_path, "hostile", "        src: [%s]" % vmi)
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert not marker.exists()
+    assert "lookup('ansible.builtin.pipe'" in (out / "hostile" / "launcher-pod.yaml").read_text()
+
+
+def test_bad_src_fails_naming_the_file_and_writes_nothing(tmp_path):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("metadata: {name: [\n")
+    done, out = play(tmp_path, "broken", "        src: [%s]" % broken)
+    assert done.returncode != 0
+    assert "src: %s is not YAML" % broken in done.stdout
+    assert not out.exists()
+    missing = tmp_path / "missing.yaml"
+    done, out = play(tmp_path, "missing", "        src: [%s]" % missing)
+    assert done.returncode != 0 and "src: %s:" % missing in done.stdout and not out.exists()
+    both, out = play(tmp_path, "both", "        src: [%s]\n        vmis: []" % missing)
+    assert both.returncode != 0 and "give one of them, not both" in both.stdout

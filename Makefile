@@ -13,7 +13,8 @@
 #                 (hack/molecule.sh; ~20 min with no cached guest image, ~17 min with one)
 #   make demo     size examples/vmis, plan them on an example host and on this machine, render Pods
 #                 and domains, and where libvirtd can run start the pinned VM (all into out/)
-#   make bench    bench/bench_launcher.py, bench_placement.py, bench_fleet.py and bench_render.py
+#   make bench    bench/bench_engine.py (per-VMI steps beside their targets), bench_launcher.py,
+#                 bench_placement.py, bench_fleet.py and bench_render.py
 #   make libvirtd libvirtd with QEMU/KVM and 64 free 2Mi hugepages here; `make libvirtd-stop` undoes it
 #   make clean    remove build output (.build, out, caches); `make distclean` also removes .venv
 
@@ -82,6 +83,7 @@ demo: setup
 	    || rc=$$?; exit $$rc; fi
 
 bench: setup
+	$(VENV_PATH) $(BIN)/python bench/bench_engine.py
 	$(VENV_PATH) $(BIN)/python bench/bench_launcher.py
 	$(VENV_PATH) $(BIN)/python bench/bench_placement.py
 	$(VENV_PATH) $(BIN)/python bench/bench_fleet.py

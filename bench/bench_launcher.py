@@ -26,7 +26,7 @@ sys.path.insert(0, os.path.join(ROOT, ".build", "collections"))
 from ansible_collections.vmpod.core.plugins.module_utils.launcher import (  # noqa: E402
     launcher_resources)
 
-TARGET_US = 30.0
+TARGET_US = 20.0
 PLAYBOOK_TARGET_S = 5.0
 PLAYBOOK_VMIS = 1000
 

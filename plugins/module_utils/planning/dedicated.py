@@ -10,7 +10,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.vmpod.core.plugins.module_utils.kubelet import cpu_manager
+from ansible_collections.vmpod.core.plugins.module_utils.kubelet import cpu_manager, topology_manager
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt import pinning
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.guest_numa import passthrough_cells
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.iothreads import iothread_count
@@ -19,6 +19,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.resources impo
 from ansible_collections.vmpod.core.plugins.module_utils.planning.hugepages import (
     hugepage_hints, pages_short_reason, shortfall_reasons, spread_pages)
 from ansible_collections.vmpod.core.plugins.module_utils.planning.numa_layout import fit_cells
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import NoFit
 
 
 def exclusive_cpus(sized):
@@ -53,14 +54,14 @@ def place_dedicated(plan, sized, host, opts, need, memory):
         hint_lists = [cpu_manager.cpu_hints(host, available, count)]
         if need is not None:
             hint_lists.append(hugepage_hints(host, need))
-        best, admitted = cpu_manager.merge_hints(opts.topology_policy, hint_lists, host)
+        best, admitted = topology_manager.merge_hints(opts.topology_policy, hint_lists, host)
         if not admitted:
             plan.reasons.append(_topology_reason(opts.topology_policy, count, need))
             return
         affinity = best.nodes if best is not None else None
     try:
         chosen = cpu_manager.allocate(host, available, count, affinity, full_cores)
-    except cpu_manager.NoFit as err:
+    except NoFit as err:
         plan.reasons.append(str(err))
         return
     try:
@@ -68,13 +69,13 @@ def place_dedicated(plan, sized, host, opts, need, memory):
             _pin_isolated(plan, spec, host, chosen)
         else:
             _pin_like_kubevirt(plan, spec, host, chosen)
-    except pinning.NoFit as err:
+    except NoFit as err:
         plan.reasons.append(str(err))
         return
     if spec.cpu.numa_passthrough:
         try:
             plan.numa_cells = passthrough_cells(host, plan.vcpupin, memory, need.size)
-        except pinning.NoFit as err:
+        except NoFit as err:
             plan.reasons.append(str(err))
             return
         per_node = {}
@@ -204,7 +205,7 @@ def place_explicit_layout(plan, sized, host, opts, need, cells):
             if extra > len(local):
                 chosen.update(cpu_manager.take_by_topology(host, available - chosen,
                                                               extra - len(local)))
-    except cpu_manager.NoFit as err:
+    except NoFit as err:
         plan.reasons.append(str(err))
         return
     plan.cpuset = frozenset(chosen)

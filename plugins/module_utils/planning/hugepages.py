@@ -10,7 +10,7 @@ __metaclass__ = type
 
 from itertools import combinations
 
-from ansible_collections.vmpod.core.plugins.module_utils.kubelet.cpu_manager import TopologyHint
+from ansible_collections.vmpod.core.plugins.module_utils.kubelet.topology_manager import TopologyHint
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import (
     BINARY_SI, Quantity, parse_exact)
@@ -73,7 +73,9 @@ def hugepage_hints(host, need):
 
 def ordinary_memory(node):
     """A node's memory outside its hugepage pools (MemTotal counts the pools)."""
-    pooled = sum(pool.total * pool.size for pool in node.hugepages.values())
+    pooled = 0
+    for pool in node.hugepages.values():
+        pooled += pool.total * pool.size
     return max(0, node.memory - pooled)
 
 

@@ -7,7 +7,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import itertools
+
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+
+_PLAIN_INT = frozenset((int,))
 
 
 def parse_cpuset(value, path=""):
@@ -22,6 +26,10 @@ def parse_cpuset(value, path=""):
             raise VmpodInputError(path, value, "is not a CPU id")
         return frozenset((value,))
     if isinstance(value, (list, tuple, set, frozenset)):
+        if set(map(type, value)) <= _PLAIN_INT:  # the common case, checked without a loop
+            ids = frozenset(value)
+            if not ids or min(ids) >= 0:
+                return ids
         ids = set()
         for item in value:
             if isinstance(item, bool) or not isinstance(item, int) or item < 0:
@@ -49,14 +57,15 @@ def parse_cpuset(value, path=""):
 
 def format_cpuset(cpus):
     """The Linux list format of CPU ids: sorted, consecutive ids as ranges; ``""`` when empty."""
-    ordered = sorted(set(cpus))
+    ordered = sorted(cpus if isinstance(cpus, (set, frozenset)) else set(cpus))
+    if not ordered:
+        return ""
     parts = []
-    index = 0
-    while index < len(ordered):
-        start = end = ordered[index]
-        while index + 1 < len(ordered) and ordered[index + 1] == end + 1:
-            index += 1
-            end = ordered[index]
-        parts.append(str(start) if start == end else "%d-%d" % (start, end))
-        index += 1
+    start = end = ordered[0]
+    for cpu in itertools.islice(ordered, 1, None):
+        if cpu != end + 1:
+            parts.append(str(start) if start == end else "%d-%d" % (start, end))
+            start = cpu
+        end = cpu
+    parts.append(str(start) if start == end else "%d-%d" % (start, end))
     return ",".join(parts)

@@ -29,10 +29,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.vmpod.core.plugins.module_utils.kubelet import cpu_manager as ca
+from ansible_collections.vmpod.core.plugins.module_utils.kubelet import cpu_topology
+from ansible_collections.vmpod.core.plugins.module_utils.kubelet import topology_manager as tm
 from ansible_collections.vmpod.core.plugins.module_utils.kubelet.cpu_manager import (
-    NoFit, SMTAlignmentError, TopologyHint, allocate, cpu_hints, merge_hints, take_by_topology)
+    SMTAlignmentError, allocate, cpu_hints, take_by_topology)
+from ansible_collections.vmpod.core.plugins.module_utils.kubelet.topology_manager import (
+    TopologyHint, merge_hints)
 from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import parse_cpuset
-from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import NoFit, VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.planning.host import read_host
 
 
@@ -154,7 +158,7 @@ def test_quad_socket_table_matches_the_upstream_lscpu_lists():
 
 
 def accumulator(host, available):
-    return ca._Accumulator(ca._topology(host), set(available) & ca._topology(host).all_cpus, 0)
+    return ca._Accumulator(cpu_topology._topology(host), set(available) & cpu_topology._topology(host).all_cpus, 0)
 
 
 # -- the accumulator's orders (cpu_assignment_test.go) ---------------------------------------
@@ -793,9 +797,9 @@ def test_merge_without_nodes_uses_the_nodes_the_hints_name():
     ([[({0, 1}, True), ({0, 1, 2}, True)], [({0, 1, 2}, True), ({0, 1, 2, 3}, True)]], 3),
 ])
 def test_max_of_min_affinity_counts(hints, expected):
-    masks = [[(mask if isinstance(mask, int) else ca._bits(mask), preferred)
+    masks = [[(mask if isinstance(mask, int) else tm._bits(mask), preferred)
               for mask, preferred in provider] for provider in hints]
-    assert ca._max_of_min_affinity_counts(masks) == expected
+    assert tm._max_of_min_affinity_counts(masks) == expected
 
 
 COMPARE_NARROWEST = [
@@ -832,10 +836,10 @@ COMPARE_NARROWEST = [
 @pytest.mark.parametrize("best,current,candidate,winner", [c[1:] for c in COMPARE_NARROWEST],
                          ids=[c[0] for c in COMPARE_NARROWEST])
 def test_compare_hints_narrowest(best, current, candidate, winner):
-    merger = ca._HintMerger(0, [], ca._narrowest)
+    merger = tm._HintMerger(0, [], tm._narrowest)
     merger.best_non_preferred = best
-    current = None if current is None else (ca._bits(current[0]), current[1])
-    candidate = (ca._bits(candidate[0]), candidate[1])
+    current = None if current is None else (tm._bits(current[0]), current[1])
+    candidate = (tm._bits(candidate[0]), candidate[1])
     result = merger.compare(current, candidate)
     assert result is (current if winner == "current" else candidate)
 

@@ -28,8 +28,10 @@ from ansible_collections.vmpod.core.plugins.module_utils.planning.host import re
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.resources import EVEN_PARITY_ANNOTATION
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.guest_numa import passthrough_cells
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.iothreads import iothread_count as _iothread_count
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.cpu_pool import CpuPool, _cores_per_cell, _cores_per_cell_walked
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pinning import (
-    CpuPool, NoFit, VcpuPins, _cores_per_cell, _cores_per_cell_walked, cputune, emulator_cpu_count, emulator_cpus, iothread_pins, pin_vcpus)
+    VcpuPins, cputune, emulator_cpu_count, emulator_cpus, iothread_pins, pin_vcpus)
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import NoFit
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi import read_vmi
 
 MI = 1048576

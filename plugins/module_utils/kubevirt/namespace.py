@@ -28,7 +28,7 @@ class NamespaceContext:
 
     def auto_cpu_limits(self, vmi, config):
         """A CPU limit is set for the user by a quota with limits.cpu, or a namespace selector."""
-        if self._quota_requires("cpu", vmi):
+        if "cpu" in self.quota_limits and "cpu" not in vmi.limits:
             return True
         selector = config.auto_cpu_limit_selector
         if selector is None or "cpu" in vmi.limits or self.labels is None:
@@ -36,10 +36,8 @@ class NamespaceContext:
         return selector_matches(selector, self.labels)
 
     def auto_memory_limits(self, vmi):
-        return self._quota_requires("memory", vmi)
-
-    def _quota_requires(self, resource, vmi):
-        return resource not in vmi.limits and resource in self.quota_limits
+        """A memory limit is set for the user by a quota with limits.memory."""
+        return "memory" in self.quota_limits and "memory" not in vmi.limits
 
     def memory_limit_ratio(self):
         """The namespace label's ratio; 2.0 when absent, unparsable or below 1."""

@@ -58,11 +58,12 @@ def page_table_bytes(vmi):
 def wants_guaranteed_qos(vmi):
     """VirtualMachineInstance.WantsToHaveQOSGuaranteed: memory and CPU requests equal limits."""
     requests, limits = vmi.requests, vmi.limits
-    mem_req, mem_lim = requests.get("memory", ZERO_UNSET), limits.get("memory", ZERO_UNSET)
-    memory_wants = ((mem_req.is_zero() and not mem_lim.is_zero())
-                    or (not mem_req.is_zero() and mem_req.cmp(mem_lim) == 0))
     cpu_req, cpu_lim = requests.get("cpu", ZERO_UNSET), limits.get("cpu", ZERO_UNSET)
-    return memory_wants and not cpu_req.is_zero() and cpu_req.cmp(cpu_lim) == 0
+    if cpu_req.is_zero() or cpu_req.cmp(cpu_lim) != 0:  # (most VMIs: no need to look at memory)
+        return False
+    mem_req, mem_lim = requests.get("memory", ZERO_UNSET), limits.get("memory", ZERO_UNSET)
+    return ((mem_req.is_zero() and not mem_lim.is_zero())
+            or (not mem_req.is_zero() and mem_req.cmp(mem_lim) == 0))
 
 
 def has_vfio(vmi):

@@ -21,7 +21,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.values.errors import Vm
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.namespace import EMPTY_CONTEXT
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.overhead import total_overhead
 from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import (
-    BINARY_SI, DECIMAL_SI, Quantity, ZERO_UNSET, parse_quantity)
+    BINARY_SI, DECIMAL_SI, Quantity, ZERO_UNSET, parse_quantity, printed)
 
 DEVICE_PREFIX = "devices.kubevirt.io/"
 KVM_DEVICE = DEVICE_PREFIX + "kvm"
@@ -34,8 +34,10 @@ PR_HELPER_DEVICE = DEVICE_PREFIX + "pr-helper"
 IOMMUFD_DEVICE = DEVICE_PREFIX + "iommufd"
 EVEN_PARITY_ANNOTATION = "alpha.kubevirt.io/EmulatorThreadCompleteToEvenParity"
 EPHEMERAL_STORAGE_OVERHEAD = parse_quantity("50M")
+_EPHEMERAL_STORAGE_ALONE = ZERO_UNSET + EPHEMERAL_STORAGE_OVERHEAD
 _ONE = parse_quantity("1")
 _UNIT = Quantity(1, 0, DECIMAL_SI)
+_new_tuple = tuple.__new__
 
 
 class Resources:
@@ -98,7 +100,10 @@ class Resources:
 
 def ephemeral_storage(res):
     """50M more ephemeral storage requested, and on the limit when there is one."""
-    res.add(res.vm_requests, "ephemeral-storage", EPHEMERAL_STORAGE_OVERHEAD)
+    if "ephemeral-storage" in res.vm_requests:
+        res.add(res.vm_requests, "ephemeral-storage", EPHEMERAL_STORAGE_OVERHEAD)
+    else:  # the common case: the sum with Go's zero quantity, computed once (it is no inf.Dec)
+        res.vm_requests["ephemeral-storage"] = _EPHEMERAL_STORAGE_ALONE
     if "ephemeral-storage" in res.vm_limits:
         res.add(res.vm_limits, "ephemeral-storage", EPHEMERAL_STORAGE_OVERHEAD)
 
@@ -265,7 +270,7 @@ class SizedVmi(NamedTuple):
 
     def as_dict(self):
         return {"requests": printed(self.requests), "limits": printed(self.limits),
-                "claims": [dict(claim) for claim in self.claims],
+                "claims": [dict(claim) for claim in self.claims] if self.claims else [],
                 "memory_overhead": str(self.overhead)}
 
 
@@ -324,9 +329,5 @@ def size_vmi(vmi, cfg, context=EMPTY_CONTEXT):
         res.request_devices([PR_HELPER_DEVICE])
     if cfg.iommufd:
         res.request_devices([IOMMUFD_DEVICE])
-    return SizedVmi(vmi, res.requests(), res.limits(), tuple(res.claims), overhead)
-
-
-def printed(resources):
-    """A resource list as canonical quantity strings, by name: what Kubernetes objects hold."""
-    return {name: str(resources[name]) for name in sorted(resources)}
+    # (tuple.__new__: the NamedTuple's own __new__ is a Python-level call, for the same value)
+    return _new_tuple(SizedVmi, (vmi, res.requests(), res.limits(), tuple(res.claims), overhead))

@@ -6,17 +6,20 @@
 ``read_vmi`` accepts a VirtualMachineInstance or a VirtualMachine (whose ``spec.template`` is the
 VMI to be) as the plain dict that YAML or the Kubernetes API gives, checks the types of every field
 it reads and names the path of any bad one. Absent fields take the Go zero value KubeVirt sees.
+Plain shapes take fast paths that give what the checked reads give; anything else, and every
+error, goes through the checked read. The lists (disks, interfaces, ...) are ``vmi_devices``.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
 from dataclasses import dataclass
 from collections.abc import Mapping
 from typing import NamedTuple
 
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi_devices import (
+    read_devices, read_disks, read_interfaces, read_networks)
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi_domain import (
     read_domain_section)
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi_pod import (
@@ -68,17 +71,6 @@ _EMPTY = _NoEntries()
 _NO_ENTRIES = {}
 _new_vmi = object.__new__
 DEFAULT_GRACE_PERIOD = 30  # staging/src/kubevirt.io/api/core/v1/types.go
-# pkg/storage/admitters/disks.go: a disk name is a DNS-1123 label (it names a container too);
-# pkg/network/admitter/netiface.go: an interface name is [A-Za-z0-9-_]+. Both become aliases.
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
-_INTERFACE_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
-_DISK_SERIAL = re.compile(r"^[A-Za-z0-9_.+-]{1,256}$")  # disks.go: isValidExpression, maxStrLen
-_MAC = re.compile(r"^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){5}$")
-# names recur across VMIs (rootdisk, cloudinitdisk, default): those seen valid are not matched
-# again; a bounded set, so hostile input cannot grow it without end
-_GOOD_DISK_NAMES = set()
-_GOOD_INTERFACE_NAMES = set()
-_GOOD_NAMES_KEPT = 4096
 
 
 class Cpu(NamedTuple):
@@ -99,14 +91,18 @@ class Cpu(NamedTuple):
 
     def vcpus(self):
         """hardware.GetNumberOfVCPUs: sockets * cores * threads, a zero factor skipped (0 if all 0)."""
-        count = self.cores
-        for factor in (self.sockets, self.threads):
-            if factor:
-                count = (count * factor) & 0xFFFFFFFF if count else factor  # Go uint32 arithmetic
+        count, sockets, threads = self.cores, self.sockets, self.threads
+        if sockets:
+            count = (count * sockets) & 0xFFFFFFFF if count else sockets  # Go uint32 arithmetic
+        if threads:
+            count = (count * threads) & 0xFFFFFFFF if count else threads
         return count
 
 
 NO_CPU = Cpu()
+_UINT32_MAX = 0xFFFFFFFF
+_TOPOLOGY = ("sockets", "cores", "threads", "maxSockets")
+_new_tuple = tuple.__new__  # a NamedTuple's own __new__ is a costly Python-level call
 
 
 def read_cpu(data, path):
@@ -121,187 +117,33 @@ def read_cpu(data, path):
     features = ()
     if "features" in data:
         features = tuple([cpu_feature(item, p) for p, item in f.mappings(data, "features", path)])
-    return Cpu(
-        True, f.uint32(data, "sockets", path), f.uint32(data, "cores", path),
-        f.uint32(data, "threads", path), f.uint32(data, "maxSockets", path),
-        xml_string(data, "model", path) if "model" in data else "",
-        f.boolean(data, "dedicatedCpuPlacement", path, False),
-        f.boolean(data, "isolateEmulatorThread", path, False),
-        passthrough, has_numa,
-        "realtime" in data and f.optional_mapping(data, "realtime", path) is not None,
-        features)
-
-
-class Interface(NamedTuple):
-    """An interface of ``spec.domain.devices.interfaces``, all that sizing and the domain use.
-
-    ``passt``: the core ``passtBinding`` (its memory is KubeVirt's overhead); ``binding``: the
-    name of a network binding plugin; ``uses_passt``: either way, the domain's passt backend.
-    """
-
-    name: str
-    model: str
-    sriov: bool
-    passt: bool
-    binding: object  # str or None
-    mac: object  # str or None
-    boot_order: object  # int or None
-    ports: tuple  # ({"port", "protocol"}, ...)
-
-    @property
-    def uses_passt(self):
-        return self.passt or self.binding == "passt"
-
-
-def read_interface(item, path):
-    name = _checked(item, "name", path, _INTERFACE_NAME, _GOOD_INTERFACE_NAMES,
-                    "is not an interface name ([A-Za-z0-9-_]+, as KubeVirt requires)")
-    mac = None
-    if item.get("macAddress") is not None:
-        mac = xml_string(item, "macAddress", path) or None
-        if mac is not None and not _MAC.match(mac):
-            raise VmpodInputError(f.join(path, "macAddress"), mac, "is not a MAC address")
-    binding = f.optional_mapping(item, "binding", path) if "binding" in item else None
-    ports = ()
-    if item.get("ports"):
-        ports = []
-        for ppath, port in f.mappings(item, "ports", path):
-            number = f.integer(port, "port", ppath, None, minimum=1, maximum=65535)
-            protocol = (f.string(port, "protocol", ppath) or "TCP").lower()
-            if number is None or protocol not in ("tcp", "udp"):
-                raise VmpodInputError(ppath, port, "needs a port number and protocol TCP or UDP")
-            ports.append({"port": number, "protocol": protocol})
-        ports = tuple(ports)
-    return Interface(
-        name, xml_string(item, "model", path) if "model" in item else "",
-        "sriov" in item and f.optional_mapping(item, "sriov", path) is not None,
-        "passtBinding" in item and f.optional_mapping(item, "passtBinding", path) is not None,
-        f.string(binding, "name", f.join(path, "binding")) if binding else None,
-        mac,
-        f.integer(item, "bootOrder", path, None, minimum=1) if "bootOrder" in item else None,
-        ports)
-
-
-class Disk(NamedTuple):
-    """A disk of ``spec.domain.devices.disks``: its kind (disk, cdrom, lun), bus and options."""
-
-    name: str
-    device: str
-    bus: str
-    serial: object  # str or None
-    boot_order: object  # int or None
-    dedicated_io_thread: bool
-    readonly: bool
-    reservation: bool  # a LUN with SCSI persistent reservation
-    path: str
-
-
-DISK_BUSES = ("sata", "scsi", "usb", "virtio")
-
-
-_DISK_KINDS = (("disk", "virtio"), ("cdrom", "sata"), ("lun", "scsi"))
-
-
-def read_disk(item, path):
-    name = _checked(item, "name", path, _DNS_LABEL, _GOOD_DISK_NAMES,
-                    "is not a disk name (a DNS-1123 label, as KubeVirt requires)")
-    serial = None
-    if item.get("serial") is not None:
-        serial = f.string(item, "serial", path) or None
-        if serial is not None and not _DISK_SERIAL.match(serial):
-            raise VmpodInputError(f.join(path, "serial"), serial,
-                                  "is not a disk serial ([A-Za-z0-9_.+-], at most 256, as "
-                                  "KubeVirt requires)")
-    device, bus, readonly, reservation = "disk", "virtio", False, False
-    for kind, default_bus in _DISK_KINDS:
-        section = item.get(kind)
-        if section is None:
-            continue
-        if section.__class__ is not dict:
-            section = f.mapping(item, kind, path)  # refuses what is not a mapping
-        device = kind
-        bus = section.get("bus") or default_bus
-        if bus not in DISK_BUSES:  # (the paths of errors are built only when there is one)
-            bus = f.string(section, "bus", f.join(path, kind)) or default_bus
-            if bus not in DISK_BUSES:
-                raise VmpodInputError(f.join(path, kind + ".bus"), bus,
-                                      "must be one of %s" % ", ".join(DISK_BUSES))
-        if kind == "cdrom":
-            readonly = True
-        elif "readonly" in section:
-            readonly = bool(f.boolean(section, "readonly", f.join(path, kind), False))
-        if kind == "lun":
-            reservation = bool(f.boolean(section, "reservation", f.join(path, kind), False))
-        break
-    dedicated = item.get("dedicatedIOThread")
-    if dedicated.__class__ is not bool:
-        dedicated = bool(f.boolean(item, "dedicatedIOThread", path, False))
-    return Disk(name, device, bus, serial,
-                f.integer(item, "bootOrder", path, None, minimum=1) if "bootOrder" in item
-                else None, dedicated, readonly, reservation, path)
-
-
-def _checked(item, key, path, pattern, good, problem):
-    """``item[key]``, a string matching ``pattern``; names seen valid before skip the match."""
-    value = item.get(key)
-    if value.__class__ is str and value in good:
-        return value
-    value = f.string(item, key, path)
-    if not pattern.match(value):
-        raise VmpodInputError(f.join(path, key), item.get(key), problem)
-    if len(good) < _GOOD_NAMES_KEPT:
-        good.add(value)
-    return value
-
-
-class Device(NamedTuple):
-    """A GPU or host device: a device-plugin resource name, or a DRA claim.
-
-    The claim's fields sit inline on the device (``claimName``, ``requestName``), as Go's
-    embedded ``*ClaimRequest`` does: naming either of them makes a claim.
-    """
-
-    path: str
-    name: str
-    device_name: str
-    claim: object  # (claim name, request name) or None
-
-
-def read_device(data, path):
-    claim = None
-    if "claimName" in data or "requestName" in data:
-        claim = (f.string(data, "claimName", path), f.string(data, "requestName", path))
-    return Device(path, f.string(data, "name", path), f.string(data, "deviceName", path), claim)
-
-
-class Network(NamedTuple):
-    name: str
-    pod: bool
-    multus_network: object  # str or None
-    claim: object  # (claim name, request name) or None
-
-
-def read_network(data, path):
-    multus = f.optional_mapping(data, "multus", path)
-    multus_network = None
-    if multus is not None:
-        multus_network = f.string(multus, "networkName", f.join(path, "multus"))
-    claim = f.optional_mapping(data, "resourceClaim", path)
-    if claim is not None:
-        where = f.join(path, "resourceClaim")
-        claim = (f.string(claim, "claimName", where), f.string(claim, "requestName", where))
-    return Network(f.string(data, "name", path), f.optional_mapping(data, "pod", path) is not None,
-                   multus_network, claim)
+    sockets, cores = data.get("sockets", 0), data.get("cores", 0)
+    threads, max_sockets = data.get("threads", 0), data.get("maxSockets", 0)
+    # fast path: all plain ints (absent reads 0) in uint32 range - non-negative and below 2**32
+    # exactly when their bitwise or is; anything else is read checked, in order, for its error
+    if not (sockets.__class__ is cores.__class__ is threads.__class__ is max_sockets.__class__
+            is int and 0 <= (sockets | cores | threads | max_sockets) <= _UINT32_MAX):
+        sockets, cores, threads, max_sockets = [f.uint32(data, key, path) for key in _TOPOLOGY]
+    model = xml_string(data, "model", path) if "model" in data else ""
+    dedicated = data.get("dedicatedCpuPlacement", False)
+    if dedicated.__class__ is not bool:  # (null, or not a boolean: read checked)
+        dedicated = f.boolean(data, "dedicatedCpuPlacement", path, False)
+    isolate = data.get("isolateEmulatorThread", False)
+    if isolate.__class__ is not bool:
+        isolate = f.boolean(data, "isolateEmulatorThread", path, False)
+    realtime = "realtime" in data and f.optional_mapping(data, "realtime", path) is not None
+    return _new_tuple(Cpu, (True, sockets, cores, threads, max_sockets, model, dedicated, isolate,
+                            passthrough, has_numa, realtime, features))
 
 
 @dataclass(frozen=True)
 class Vmi:
     """The VMI values that sizing, placement and rendering read, immutable once read.
 
-    Defaults are the values of absent sections (Go's zero values); ``read_vmi`` gives only what
-    the VMI has, into the instance's ``__dict__`` at once (a frozen dataclass's ``__init__``
-    would cost more than the rest of the read for these 40-odd fields). ``spec_path`` is where the VMI's spec is (``spec``, or ``spec.template.spec`` of
-    a VirtualMachine), for the paths in errors.
+    Defaults are the values of absent sections (Go's zero values, what their reads would give);
+    ``read_vmi`` gives only what the VMI has, into the instance's ``__dict__`` at once (a frozen
+    dataclass's ``__init__`` would cost more than the rest of the read for these 40-odd fields).
+    ``spec_path``: where the spec is (``spec``, or a VirtualMachine's ``spec.template.spec``).
     """
 
     kind: str = "VirtualMachineInstance"
@@ -359,7 +201,10 @@ def spec_of(obj):
         return f.mapping(template, "spec", "spec.template", required=True), "spec.template.spec", kind
     if kind != "VirtualMachineInstance":
         raise VmpodInputError("kind", kind, "must be VirtualMachineInstance or VirtualMachine")
-    return f.mapping(obj, "spec", "", required=True), "spec", kind
+    spec = obj.get("spec")
+    if spec.__class__ is not dict:  # (absent, or not a plain dict: read checked)
+        spec = f.mapping(obj, "spec", "", required=True)
+    return spec, "spec", kind
 
 
 class _Paths:
@@ -391,33 +236,34 @@ def read_vmi(obj, arch="amd64", with_domain=False, with_pod=False):
     use; sizing and placement need neither.
     """
     spec, sp, kind = spec_of(obj)
-    meta = f.mapping(obj, "metadata", "")
     v = {"kind": kind, "spec_path": sp, "requests": _NO_ENTRIES, "limits": _NO_ENTRIES}
-    v["name"] = f.string(meta, "name", "metadata")
-    v["namespace"] = f.string(meta, "namespace", "metadata")
-    v["uid"] = f.string(meta, "uid", "metadata")
-    v["labels"] = string_map(meta, "labels", "metadata")
-    v["annotations"] = string_map(meta, "annotations", "metadata")
-    if kind == "VirtualMachine":
-        # the VMI takes its labels and annotations from the template, its name from the VM
-        template_meta = f.mapping(obj["spec"]["template"], "metadata", "spec.template")
-        v["labels"] = string_map(template_meta, "labels", "spec.template.metadata")
-        v["annotations"] = string_map(template_meta, "annotations", "spec.template.metadata")
+    _read_metadata(v, obj, kind)
 
-    architecture = f.string(spec, "architecture", sp) or arch
+    architecture = spec.get("architecture")
+    if architecture.__class__ is not str:  # (absent reads "", anything else is refused)
+        architecture = f.string(spec, "architecture", sp)
+    architecture = architecture or arch
     if architecture not in ARCHITECTURES:
         where = f.join(sp, "architecture") if spec.get("architecture") else "arch"
         raise VmpodInputError(where, architecture, "is not a supported architecture (%s)"
                               % ", ".join(ARCHITECTURES))
     v["architecture"] = architecture
 
+    # Absent sections are skipped: the Vmi's defaults are what their reads would give. A section
+    # that is not a plain dict goes through the checked read, which refuses it naming its path.
     p = _PATHS[sp]
-    domain = f.mapping(spec, "domain", sp, required=True)
-    resources = f.optional_mapping(domain, "resources", p.domain)
+    domain = spec.get("domain")
+    if domain.__class__ is not dict:
+        domain = f.mapping(spec, "domain", sp, required=True)
+    resources = domain.get("resources")
+    if resources.__class__ is not dict and resources is not None:
+        resources = f.optional_mapping(domain, "resources", p.domain)
     if resources:
         _read_resources(v, resources, p)
-    memory = f.optional_mapping(domain, "memory", p.domain)
+    memory = domain.get("memory")
     if memory is not None:
+        if memory.__class__ is not dict:
+            memory = f.optional_mapping(domain, "memory", p.domain)
         _read_memory(v, memory, p)
     if "cpu" in domain:
         v["cpu"] = read_cpu(f.optional_mapping(domain, "cpu", p.domain), p.cpu)
@@ -426,22 +272,23 @@ def read_vmi(obj, arch="amd64", with_domain=False, with_pod=False):
         io_threads = f.mapping(domain, "ioThreads", p.domain)
         v["supplemental_pool_thread_count"] = f.uint32(
             io_threads, "supplementalPoolThreadCount", p.io_threads, None)
-    devices = f.optional_mapping(domain, "devices", p.domain)
+    devices = domain.get("devices")
+    if devices.__class__ is not dict and devices is not None:
+        devices = f.optional_mapping(domain, "devices", p.domain)
     if devices:
         _read_devices(v, devices, p)
-    security = f.optional_mapping(domain, "launchSecurity", p.domain)
-    if security:
-        _read_launch_security(v, security, p)
+    if "launchSecurity" in domain:
+        security = f.optional_mapping(domain, "launchSecurity", p.domain)
+        if security:
+            _read_launch_security(v, security, p)
 
     if spec.get("networks"):
-        v["networks"] = tuple([read_network(item, np)
-                               for np, item in f.mappings(spec, "networks", sp)])
+        v["networks"] = read_networks(spec, sp)
     if spec.get("volumes"):
-        for vp, volume in f.mappings(spec, "volumes", sp):
-            if f.optional_mapping(volume, "downwardMetrics", vp) is not None:
-                v["downward_metrics_volume"] = True
-    v["grace_period"] = f.integer(spec, "terminationGracePeriodSeconds", sp, DEFAULT_GRACE_PERIOD,
-                                 minimum=0)
+        v["downward_metrics_volume"] = _has_downward_metrics(spec, sp)
+    if "terminationGracePeriodSeconds" in spec:
+        v["grace_period"] = f.integer(spec, "terminationGracePeriodSeconds", sp,
+                                     DEFAULT_GRACE_PERIOD, minimum=0)
     if "livenessProbe" in spec:
         v["exec_liveness"] = _has_exec_probe(spec, "livenessProbe", sp)
     if "readinessProbe" in spec:
@@ -455,46 +302,79 @@ def read_vmi(obj, arch="amd64", with_domain=False, with_pod=False):
     return vmi
 
 
+def _read_metadata(v, obj, kind):
+    meta = obj.get("metadata")
+    if meta.__class__ is not dict:
+        meta = f.mapping(obj, "metadata", "")
+    name, namespace, uid = meta.get("name", ""), meta.get("namespace", ""), meta.get("uid", "")
+    if not name.__class__ is namespace.__class__ is uid.__class__ is str:  # (null, or refused)
+        name, namespace, uid = [f.string(meta, key, "metadata") for key in _NAMES]
+    v["name"], v["namespace"], v["uid"] = name, namespace, uid
+    v["labels"] = string_map(meta, "labels", "metadata") if "labels" in meta else _NO_ENTRIES
+    v["annotations"] = (string_map(meta, "annotations", "metadata") if "annotations" in meta
+                        else _NO_ENTRIES)
+    if kind == "VirtualMachine":
+        # the VMI takes its labels and annotations from the template, its name from the VM
+        template_meta = f.mapping(obj["spec"]["template"], "metadata", "spec.template")
+        v["labels"] = string_map(template_meta, "labels", "spec.template.metadata")
+        v["annotations"] = string_map(template_meta, "annotations", "spec.template.metadata")
+
+
+_NAMES = ("name", "namespace", "uid")
+
+
 def _read_resources(v, resources, p):
-    v["requests"] = f.resource_list(resources, "requests", p.resources)
-    v["limits"] = f.resource_list(resources, "limits", p.resources)
-    v["overcommit_guest_overhead"] = f.boolean(resources, "overcommitGuestOverhead", p.resources,
-                                              False)
+    if "requests" in resources:
+        v["requests"] = f.resource_list(resources, "requests", p.resources)
+    if "limits" in resources:
+        v["limits"] = f.resource_list(resources, "limits", p.resources)
+    if "overcommitGuestOverhead" in resources:
+        v["overcommit_guest_overhead"] = f.boolean(resources, "overcommitGuestOverhead",
+                                                  p.resources, False)
 
 
 def _read_memory(v, memory, p):
     v["memory_present"] = True
-    v["guest"] = f.quantity(memory, "guest", p.memory)
-    v["max_guest"] = f.quantity(memory, "maxGuest", p.memory)
-    hugepages = f.optional_mapping(memory, "hugepages", p.memory)
-    if hugepages is not None:
-        v["hugepage_size"] = f.string(hugepages, "pageSize", p.hugepages)
-        v["page_size"] = parse_exact(v["hugepage_size"])  # None when it does not parse exactly
-    reserved = f.mapping(memory, "reservedOverhead", p.memory)
-    v["reserved_overhead"] = f.quantity(reserved, "addedOverhead", p.reserved)
+    if "guest" in memory:
+        v["guest"] = f.quantity(memory, "guest", p.memory)
+    if "maxGuest" in memory:
+        v["max_guest"] = f.quantity(memory, "maxGuest", p.memory)
+    if "hugepages" in memory:
+        hugepages = f.optional_mapping(memory, "hugepages", p.memory)
+        if hugepages is not None:
+            v["hugepage_size"] = f.string(hugepages, "pageSize", p.hugepages)
+            v["page_size"] = parse_exact(v["hugepage_size"])  # None when it does not parse exactly
+    if "reservedOverhead" in memory:
+        reserved = f.mapping(memory, "reservedOverhead", p.memory)
+        v["reserved_overhead"] = f.quantity(reserved, "addedOverhead", p.reserved)
+
+
+# autoattach flags are seldom set: when none is, their reads are skipped (None, the default)
+_AUTOATTACH = (("autoattachGraphicsDevice", "autoattach_graphics"),
+               ("autoattachPodInterface", "autoattach_pod_interface"),
+               ("autoattachVSOCK", "autoattach_vsock"),
+               ("autoattachSerialConsole", "autoattach_serial"),
+               ("autoattachMemBalloon", "autoattach_memballoon"))
+_AUTOATTACH_KEYS = frozenset(key for key, _field in _AUTOATTACH)
 
 
 def _read_devices(v, devices, p):
     devp = p.devices
-    v["autoattach_graphics"] = f.boolean(devices, "autoattachGraphicsDevice", devp)
-    v["autoattach_pod_interface"] = f.boolean(devices, "autoattachPodInterface", devp)
-    v["autoattach_vsock"] = f.boolean(devices, "autoattachVSOCK", devp)
-    v["autoattach_serial"] = f.boolean(devices, "autoattachSerialConsole", devp)
-    v["autoattach_memballoon"] = f.boolean(devices, "autoattachMemBalloon", devp)
+    if not _AUTOATTACH_KEYS.isdisjoint(devices):
+        for key, field in _AUTOATTACH:
+            v[field] = f.boolean(devices, key, devp)
     if devices.get("interfaces"):
-        v["interfaces"] = tuple([read_interface(item, ip)
-                                 for ip, item in f.mappings(devices, "interfaces", devp)])
+        v["interfaces"] = read_interfaces(devices, devp)
     if devices.get("gpus"):
-        v["gpus"] = tuple([read_device(item, ip)
-                           for ip, item in f.mappings(devices, "gpus", devp)])
+        v["gpus"] = read_devices(devices, "gpus", devp)
     if devices.get("hostDevices"):
-        v["host_devices"] = tuple([read_device(item, ip)
-                                   for ip, item in f.mappings(devices, "hostDevices", devp)])
-    tpm = f.optional_mapping(devices, "tpm", devp)
-    v["tpm"] = tpm is not None and f.boolean(tpm, "enabled", p.tpm, True)
+        v["host_devices"] = read_devices(devices, "hostDevices", devp)
+    if "tpm" in devices:
+        tpm = f.optional_mapping(devices, "tpm", devp)
+        v["tpm"] = tpm is not None and f.boolean(tpm, "enabled", p.tpm, True)
     if devices.get("disks"):
-        disks = [read_disk(item, dp) for dp, item in f.mappings(devices, "disks", devp)]
-        v["disks"] = tuple(disks)
+        disks = read_disks(devices, devp)
+        v["disks"] = disks
         v["lun_reservation"] = any([disk.reservation for disk in disks])
 
 
@@ -506,6 +386,16 @@ def _read_launch_security(v, security, p):
         v["sev_es"] = bool(f.boolean(policy, "encryptedState", p.sev_policy, False))
     v["snp"] = f.optional_mapping(security, "snp", p.security) is not None
     v["tdx"] = f.optional_mapping(security, "tdx", p.security) is not None
+
+
+def _has_downward_metrics(spec, sp):
+    """Whether a volume is a downwardMetrics one (each volume checked, in order, as before)."""
+    found = False
+    for index, volume in enumerate(f.mapping_items(spec, "volumes", sp)):
+        if ("downwardMetrics" in volume and f.optional_mapping(
+                volume, "downwardMetrics", f.item_path(sp, "volumes", index)) is not None):
+            found = True
+    return found
 
 
 def _has_exec_probe(spec, key, path):

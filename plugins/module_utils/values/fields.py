@@ -12,7 +12,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
-from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import ZERO_UNSET, parse_quantity
+from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import (
+    PARSED, ZERO_UNSET, parse_quantity)
 
 _EMPTY = {}
 _UINT32_MAX = (1 << 32) - 1
@@ -82,6 +83,26 @@ def mappings(data, key, path):
     return result
 
 
+def mapping_items(data, key, path):
+    """The dicts of the list at ``data[key]``, checked as ``mappings`` checks them, without their
+    paths (``item_path`` builds one where an error needs it)."""
+    items = data.get(key)
+    if not items:
+        return ()
+    if items.__class__ is list:  # fast path: a plain list of plain dicts, as YAML and JSON give
+        for item in items:
+            if item.__class__ is not dict:
+                break
+        else:
+            return items
+    return [item for _path, item in mappings(data, key, path)]
+
+
+def item_path(path, key, index):
+    """The path of ``data[key][index]``, as ``mappings`` gives it."""
+    return "%s[%d]" % (join(path, key), index)
+
+
 def string(data, key, path, default=""):
     value = data.get(key)
     if value is None:
@@ -130,6 +151,10 @@ def quantity(data, key, path, negative_ok=False):
     value = data.get(key)
     if value is None:
         return None
+    if value.__class__ is str:  # fast path: a text parsed before, as parse_quantity would give it
+        parsed = PARSED.get(value)
+        if parsed is not None and not parsed.dec and (negative_ok or parsed.unscaled >= 0):
+            return parsed
     parsed = parse_quantity(value, join(path, key))
     if not negative_ok and parsed.unscaled < 0:
         raise VmpodInputError(join(path, key), value, "must not be negative")
@@ -139,9 +164,15 @@ def quantity(data, key, path, negative_ok=False):
 def resource_list(data, key, path):
     """A Kubernetes ResourceList: resource name -> non-negative quantity."""
     raw = mapping(data, key, path)
-    where = join(path, key)
     result = {}
     for name, value in raw.items():
+        if name.__class__ is str and name and value.__class__ is str:
+            # fast path: a text parsed before, as ``quantity`` would give it (the path unbuilt)
+            found = PARSED.get(value)
+            if found is not None and not found.dec and found.unscaled >= 0:
+                result[name] = found
+                continue
+        where = join(path, key)
         if not isinstance(name, str) or not name:
             raise VmpodInputError(where, name, "is not a resource name")
         # a null value still names the resource: Go reads it as a zero quantity

@@ -7,6 +7,7 @@ A quantity is an exact decimal ``unscaled * 10**scale`` and a format (``BinarySI
 or ``DecimalExponent``). Parsing, rounding to nano units, the sum's format and the canonical
 ``String()`` form follow apimachinery (``quantity.go``, ``amount.go``, ``suffix.go``); Python's
 unbounded integers stand in for its int64 / inf.Dec pair, with the same observable results.
+The canonical text itself is ``values.quantity_print``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -16,10 +17,8 @@ __metaclass__ = type
 from fractions import Fraction
 
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
-
-BINARY_SI = "BinarySI"
-DECIMAL_SI = "DecimalSI"
-DECIMAL_EXPONENT = "DecimalExponent"
+from ansible_collections.vmpod.core.plugins.module_utils.values.quantity_print import (
+    BINARY_SI, DECIMAL_EXPONENT, DECIMAL_SI, canonical as _canonical)
 
 # suffix -> (base, exponent, format); apimachinery suffix.go
 _SUFFIXES = {
@@ -40,10 +39,6 @@ _SUFFIXES = {
     "Pi": (2, 50, BINARY_SI),
     "Ei": (2, 60, BINARY_SI),
 }
-_DECIMAL_SUFFIX_BY_EXPONENT = {
-    -9: "n", -6: "u", -3: "m", 0: "", 3: "k", 6: "M", 9: "G", 12: "T", 15: "P", 18: "E",
-}
-_BINARY_SUFFIX_BY_POWER = {1: "Ki", 2: "Mi", 3: "Gi", 4: "Ti", 5: "Pi", 6: "Ei"}
 _SUFFIX_LETTERS = frozenset("eEinumkKMGTP")
 _DIGITS = frozenset("0123456789")
 _NANO = -9
@@ -184,6 +179,8 @@ class Quantity:
         shift = self.scale - scale
         if shift >= 0:
             return self.unscaled * 10 ** shift
+        if self.unscaled >= 0:  # (the common case: a ceiling division, without the call)
+            return -(-self.unscaled // 10 ** -shift)
         return _divide_away_from_zero(self.unscaled, 10 ** -shift)
 
     def value(self):
@@ -210,44 +207,6 @@ def _divide_away_from_zero(value, divisor):
     if remainder:
         quotient += 1
     return quotient if value >= 0 else -quotient
-
-
-def _canonical(unscaled, scale, fmt):
-    """apimachinery Quantity.CanonicalizeBytes."""
-    if unscaled == 0:
-        return "0"
-    if fmt == BINARY_SI:
-        if scale >= 0:
-            whole, exact = unscaled * 10 ** scale, True
-        else:
-            whole, rest = divmod(unscaled, 10 ** -scale)
-            exact = rest == 0
-        if not exact or -1024 < whole < 1024:
-            fmt = DECIMAL_SI
-        else:
-            negative = whole < 0
-            whole = -whole if negative else whole
-            power = 0
-            while whole % 1024 == 0:
-                whole //= 1024
-                power += 1
-            suffix = _BINARY_SUFFIX_BY_POWER.get(power, "")
-            return ("-%d%s" if negative else "%d%s") % (whole, suffix)
-    negative = unscaled < 0
-    mantissa = -unscaled if negative else unscaled
-    exponent = scale
-    while mantissa % 10 == 0:
-        mantissa //= 10
-        exponent += 1
-    shift = exponent % 3  # Python's modulo: always lowers the exponent to a multiple of 3
-    if shift:
-        mantissa *= 10 ** shift
-        exponent -= shift
-    if fmt == DECIMAL_SI:
-        suffix = _DECIMAL_SUFFIX_BY_EXPONENT.get(exponent, "")
-    else:  # DecimalExponent, and Go's fallback for a quantity without a format
-        suffix = "e%d" % exponent if exponent else ""
-    return ("-%d%s" if negative else "%d%s") % (mantissa, suffix)
 
 
 def _split(text):
@@ -396,7 +355,9 @@ def parse_exact(text):
         return None
 
 
-_PARSED = {}
+# quantities by the text they were parsed from (fields reads it for its fast path; only
+# parse_quantity adds to it)
+PARSED = {}
 _PRINTED = {}  # canonical strings by (unscaled, scale, format): values recur across VMIs
 
 
@@ -413,13 +374,23 @@ def parse_quantity(value, path=""):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise VmpodInputError(path, value, "is not a quantity")
         text = repr(value) if isinstance(value, float) else str(value)
-    found = _PARSED.get(text)
+    found = PARSED.get(text)
     if found is None:
         found = _parse_text(text.strip(_GO_SPACE))
         if found is None:
             raise VmpodInputError(path, value, "is not a quantity")
-        if len(_PARSED) < _MAX_CACHED_PARSES:
-            _PARSED[text] = found
+        if len(PARSED) < _MAX_CACHED_PARSES:
+            PARSED[text] = found
     if found.dec:  # each parse is its own *inf.Dec in Go: never share one between two fields
         return Quantity(found.unscaled, found.scale, found.format, None, True)
     return found
+
+
+def printed(resources):
+    """A resource list as {name: the quantity's string}, by name: what Kubernetes objects hold."""
+    texts = {}
+    for name in sorted(resources):
+        quantity = resources[name]
+        # (a string once printed is kept in the quantity: read it without calling __str__)
+        texts[name] = quantity._text or str(quantity)
+    return texts

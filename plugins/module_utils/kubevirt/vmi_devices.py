@@ -1,0 +1,249 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The lists of a VMI read into plain values: its interfaces, disks, GPUs and host devices, and
+networks (``kubevirt.vmi.read_vmi`` calls these; sizing and the domain both use them).
+
+Each list has a fast path for the common plain item (a known name, no field that needs more
+than a type check), which gives exactly what the full, checked read gives; anything else, and
+every error, goes through the full read, which builds the item's path for the error.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+from typing import NamedTuple
+
+from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.values.xml import xml_string
+
+# pkg/storage/admitters/disks.go: a disk name is a DNS-1123 label (it names a container too);
+# pkg/network/admitter/netiface.go: an interface name is [A-Za-z0-9-_]+. Both become aliases.
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_INTERFACE_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+_DISK_SERIAL = re.compile(r"^[A-Za-z0-9_.+-]{1,256}$")  # disks.go: isValidExpression, maxStrLen
+_MAC = re.compile(r"^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){5}$")
+# names recur across VMIs (rootdisk, cloudinitdisk, default): those seen valid are not matched
+# again; a bounded set, so hostile input cannot grow it without end
+_GOOD_DISK_NAMES = set()
+_GOOD_INTERFACE_NAMES = set()
+_GOOD_NAMES_KEPT = 4096
+# a NamedTuple's own __new__ is a Python-level call that costs more than the read of the item;
+# tuple.__new__ with all fields in order builds the same immutable value
+_new_tuple = tuple.__new__
+
+
+class Interface(NamedTuple):
+    """An interface of ``spec.domain.devices.interfaces``, all that sizing and the domain use.
+
+    ``passt``: the core ``passtBinding`` (its memory is KubeVirt's overhead); ``binding``: the
+    name of a network binding plugin; ``uses_passt``: either way, the domain's passt backend.
+    """
+
+    name: str
+    model: str
+    sriov: bool
+    passt: bool
+    binding: object  # str or None
+    mac: object  # str or None
+    boot_order: object  # int or None
+    ports: tuple  # ({"port", "protocol"}, ...)
+
+    @property
+    def uses_passt(self):
+        return self.passt or self.binding == "passt"
+
+
+# fields of an interface beyond its name and kind that need more than a type check
+_CHECKED_INTERFACE_FIELDS = frozenset(("macAddress", "binding", "ports", "model", "bootOrder"))
+
+
+def read_interfaces(devices, devp):
+    """``devices.interfaces`` as a tuple of Interface values (``devp``: the devices' path)."""
+    result = []
+    for index, item in enumerate(f.mapping_items(devices, "interfaces", devp)):
+        name = item.get("name")
+        # fast path: a name seen valid, a kind section (masquerade, sriov, ...) and nothing else
+        # to check: the full read would give this same value
+        if (name.__class__ is str and name in _GOOD_INTERFACE_NAMES
+                and _CHECKED_INTERFACE_FIELDS.isdisjoint(item)):
+            sriov, passt = item.get("sriov"), item.get("passtBinding")
+            if ((sriov is None or sriov.__class__ is dict)
+                    and (passt is None or passt.__class__ is dict)):
+                result.append(_new_tuple(Interface, (name, "", sriov is not None,
+                                                     passt is not None, None, None, None, ())))
+                continue
+        result.append(read_interface(item, f.item_path(devp, "interfaces", index)))
+    return tuple(result)
+
+
+def read_interface(item, path):
+    name = _checked(item, "name", path, _INTERFACE_NAME, _GOOD_INTERFACE_NAMES,
+                    "is not an interface name ([A-Za-z0-9-_]+, as KubeVirt requires)")
+    mac = None
+    if item.get("macAddress") is not None:
+        mac = xml_string(item, "macAddress", path) or None
+        if mac is not None and not _MAC.match(mac):
+            raise VmpodInputError(f.join(path, "macAddress"), mac, "is not a MAC address")
+    binding = f.optional_mapping(item, "binding", path) if "binding" in item else None
+    ports = ()
+    if item.get("ports"):
+        ports = []
+        for ppath, port in f.mappings(item, "ports", path):
+            number = f.integer(port, "port", ppath, None, minimum=1, maximum=65535)
+            protocol = (f.string(port, "protocol", ppath) or "TCP").lower()
+            if number is None or protocol not in ("tcp", "udp"):
+                raise VmpodInputError(ppath, port, "needs a port number and protocol TCP or UDP")
+            ports.append({"port": number, "protocol": protocol})
+        ports = tuple(ports)
+    return _new_tuple(Interface, (
+        name, xml_string(item, "model", path) if "model" in item else "",
+        "sriov" in item and f.optional_mapping(item, "sriov", path) is not None,
+        "passtBinding" in item and f.optional_mapping(item, "passtBinding", path) is not None,
+        f.string(binding, "name", f.join(path, "binding")) if binding else None,
+        mac,
+        f.integer(item, "bootOrder", path, None, minimum=1) if "bootOrder" in item else None,
+        ports))
+
+
+class Disk(NamedTuple):
+    """A disk of ``spec.domain.devices.disks``: its kind (disk, cdrom, lun), bus and options."""
+
+    name: str
+    device: str
+    bus: str
+    serial: object  # str or None
+    boot_order: object  # int or None
+    dedicated_io_thread: bool
+    readonly: bool
+    reservation: bool  # a LUN with SCSI persistent reservation
+    path: str
+
+
+DISK_BUSES = ("sata", "scsi", "usb", "virtio")
+
+
+_DISK_KINDS = (("disk", "virtio"), ("cdrom", "sata"), ("lun", "scsi"))
+
+
+def read_disks(devices, devp):
+    """``devices.disks`` as a tuple of Disk values (each keeps its path, for later errors)."""
+    return tuple([read_disk(item, path) for path, item in f.mappings(devices, "disks", devp)])
+
+
+def read_disk(item, path):
+    name = item.get("name")
+    if name.__class__ is not str or name not in _GOOD_DISK_NAMES:  # (seen valid: no match again)
+        name = _checked(item, "name", path, _DNS_LABEL, _GOOD_DISK_NAMES,
+                        "is not a disk name (a DNS-1123 label, as KubeVirt requires)")
+    serial = None
+    if item.get("serial") is not None:
+        serial = f.string(item, "serial", path) or None
+        if serial is not None and not _DISK_SERIAL.match(serial):
+            raise VmpodInputError(f.join(path, "serial"), serial,
+                                  "is not a disk serial ([A-Za-z0-9_.+-], at most 256, as "
+                                  "KubeVirt requires)")
+    device, bus, readonly, reservation = "disk", "virtio", False, False
+    for kind, default_bus in _DISK_KINDS:
+        section = item.get(kind)
+        if section is None:
+            continue
+        if section.__class__ is not dict:
+            section = f.mapping(item, kind, path)  # refuses what is not a mapping
+        device = kind
+        bus = section.get("bus") or default_bus
+        if bus not in DISK_BUSES:  # (the paths of errors are built only when there is one)
+            bus = f.string(section, "bus", f.join(path, kind)) or default_bus
+            if bus not in DISK_BUSES:
+                raise VmpodInputError(f.join(path, kind + ".bus"), bus,
+                                      "must be one of %s" % ", ".join(DISK_BUSES))
+        if kind == "cdrom":
+            readonly = True
+        elif "readonly" in section:
+            readonly = bool(f.boolean(section, "readonly", f.join(path, kind), False))
+        if kind == "lun":
+            reservation = bool(f.boolean(section, "reservation", f.join(path, kind), False))
+        break
+    dedicated = item.get("dedicatedIOThread")
+    if dedicated.__class__ is not bool:
+        dedicated = bool(f.boolean(item, "dedicatedIOThread", path, False))
+    return _new_tuple(Disk, (
+        name, device, bus, serial,
+        f.integer(item, "bootOrder", path, None, minimum=1) if "bootOrder" in item else None,
+        dedicated, readonly, reservation, path))
+
+
+def _checked(item, key, path, pattern, good, problem):
+    """``item[key]``, a string matching ``pattern``; names seen valid before skip the match."""
+    value = item.get(key)
+    if value.__class__ is str and value in good:
+        return value
+    value = f.string(item, key, path)
+    if not pattern.match(value):
+        raise VmpodInputError(f.join(path, key), item.get(key), problem)
+    if len(good) < _GOOD_NAMES_KEPT:
+        good.add(value)
+    return value
+
+
+class Device(NamedTuple):
+    """A GPU or host device: a device-plugin resource name, or a DRA claim.
+
+    The claim's fields sit inline on the device (``claimName``, ``requestName``), as Go's
+    embedded ``*ClaimRequest`` does: naming either of them makes a claim.
+    """
+
+    path: str
+    name: str
+    device_name: str
+    claim: object  # (claim name, request name) or None
+
+
+def read_devices(devices, key, devp):
+    """``devices.gpus`` or ``devices.hostDevices`` as a tuple of Device values."""
+    return tuple([read_device(item, path) for path, item in f.mappings(devices, key, devp)])
+
+
+def read_device(data, path):
+    claim = None
+    if "claimName" in data or "requestName" in data:
+        claim = (f.string(data, "claimName", path), f.string(data, "requestName", path))
+    return Device(path, f.string(data, "name", path), f.string(data, "deviceName", path), claim)
+
+
+class Network(NamedTuple):
+    name: str
+    pod: bool
+    multus_network: object  # str or None
+    claim: object  # (claim name, request name) or None
+
+
+def read_networks(spec, sp):
+    """``spec.networks`` as a tuple of Network values (``sp``: the spec's path)."""
+    result = []
+    for index, data in enumerate(f.mapping_items(spec, "networks", sp)):
+        name = data.get("name")
+        # fast path: a named network without Multus or a claim (the pod network)
+        if name.__class__ is str and "multus" not in data and "resourceClaim" not in data:
+            pod = data.get("pod")
+            if pod is None or pod.__class__ is dict:
+                result.append(_new_tuple(Network, (name, pod is not None, None, None)))
+                continue
+        result.append(read_network(data, f.item_path(sp, "networks", index)))
+    return tuple(result)
+
+
+def read_network(data, path):
+    multus = f.optional_mapping(data, "multus", path)
+    multus_network = None
+    if multus is not None:
+        multus_network = f.string(multus, "networkName", f.join(path, "multus"))
+    claim = f.optional_mapping(data, "resourceClaim", path)
+    if claim is not None:
+        where = f.join(path, "resourceClaim")
+        claim = (f.string(claim, "claimName", where), f.string(claim, "requestName", where))
+    return Network(f.string(data, "name", path), f.optional_mapping(data, "pod", path) is not None,
+                   multus_network, claim)

@@ -6,7 +6,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-PLACEMENT_OPTIONS = r"""
+
+class ModuleDocFragment(object):
+    """How VMs are placed on a host: ``options`` of the filters that plan (plan_placement,
+    check_migration, place_fleet); the renderers take the same as ``placement_options``."""
+
+    DOCUMENTATION = r"""
+options:
+  options:
     description:
       - C(topology_policy) - C(none) (default), C(best-effort), C(restricted) or
         C(single-numa-node), as the kubelet Topology Manager.
@@ -18,11 +25,3 @@ PLACEMENT_OPTIONS = r"""
         C(numa_mem) map guest node numbers to a vCPU set and a memory quantity).
     type: dict
 """
-
-
-class ModuleDocFragment(object):
-    """How VMs are placed on a host: ``options`` of the filters that plan (plan_placement,
-    check_migration, place_fleet); the renderers' ``placement_options`` (``vmpod.core.render``)
-    share the text."""
-
-    DOCUMENTATION = "\noptions:\n  options:" + PLACEMENT_OPTIONS

@@ -6,13 +6,18 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.vmpod.core.plugins.doc_fragments.placement import PLACEMENT_OPTIONS
-
 
 class ModuleDocFragment(object):
     """How launcher Pods and libvirt domains are rendered: the renderers' own options."""
 
-    DOCUMENTATION = "\noptions:\n  placement_options:" + PLACEMENT_OPTIONS + r"""
+    DOCUMENTATION = r"""
+options:
+  placement_options:
+    description:
+      - The placement options of the C(vmpod.core.plan_placement) filter (its O(options)) -
+        C(topology_policy), C(full_pcpus_only), C(thread_policy), C(numa_nodes), C(numa_cpus),
+        C(numa_mem).
+    type: dict
   domain_options:
     description:
       - C(domain_type) - C(kvm) (default) or C(qemu) (TCG emulation).

@@ -17,7 +17,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.placement import (
     check_migration, plan_placement)
 
 FILTERS = FilterModule().filters()
-from vmpod_examples import ROOT  # noqa: E402
+from vmpod_examples import ROOT
 HOSTS = {os.path.basename(p)[:-5]: yaml.safe_load(open(p))
          for p in sorted(glob.glob(os.path.join(ROOT, "examples", "hosts", "*.yaml")))}
 with open(os.path.join(ROOT, "examples", "fleet", "vmis.yaml")) as handle:

@@ -18,7 +18,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.launcher import launche
 
 FILTERS = FilterModule().filters()
 QUANTITY = QuantityFilters().filters()
-from vmpod_examples import ROOT  # noqa: E402
+from vmpod_examples import ROOT
 
 
 def example_vmis():

@@ -4,25 +4,19 @@
 """plan_placement: one VM on one host, end to end (kubelet CPU choice, KubeVirt pinning, guest
 NUMA, hugepages), its invariants on random hosts, and bad input."""
 
-import glob
-import os
 
 import pytest
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import parse_cpuset
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.planning.host import read_host
-from ansible_collections.vmpod.core.plugins.module_utils.launcher import launcher_resources
 from ansible_collections.vmpod.core.plugins.module_utils.placement import (
     plan_placement, plan_placements)
-from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import parse_quantity
 
-from vmpod_examples import ROOT  # noqa: E402
-from vmpod_placement_data import (  # noqa: F401
-    GI, HOSTS, VMIS, check_invariants, dedicated_vmi, host_data, hosts, load, vms)
+from vmpod_placement_data import (
+    GI, HOSTS, VMIS, check_invariants, dedicated_vmi, host_data, hosts, vms)
 
 
 @pytest.mark.parametrize("host_name", sorted(HOSTS))

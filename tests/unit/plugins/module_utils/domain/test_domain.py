@@ -28,7 +28,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.values.errors import Vm
 from ansible_collections.vmpod.core.plugins.module_utils.launcher import launcher_resources
 from ansible_collections.vmpod.core.plugins.module_utils.placement import plan_placement
 
-from vmpod_examples import ROOT  # noqa: E402
+from vmpod_examples import ROOT
 VMI_FILES = sorted(glob.glob(os.path.join(ROOT, "examples", "vmis", "*.yaml")))
 VIRT_XML_VALIDATE = shutil.which("virt-xml-validate")
 

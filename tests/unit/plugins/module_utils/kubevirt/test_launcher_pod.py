@@ -24,7 +24,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.kubernetes.validation i
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod import launcher_pod, vmi_id
 from ansible_collections.vmpod.core.plugins.module_utils.output.yaml_flow import yaml_flow
 
-from vmpod_examples import ROOT  # noqa: E402
+from vmpod_examples import ROOT
 VMI_FILES = sorted(glob.glob(os.path.join(ROOT, "examples", "vmis", "*.yaml")))
 KUBERNETES_VERSION = "1.33.0"  # schemas shipped in the pinned kubernetes-validate, offline
 

@@ -12,7 +12,7 @@ import yaml
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.planning.host import read_host
 
-from vmpod_examples import ROOT  # noqa: E402
+from vmpod_examples import ROOT
 
 
 def two_node_host(**extra):

@@ -23,7 +23,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.domain.model import dom
 from ansible_collections.vmpod.core.plugins.module_utils.pipeline.render import render_models
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 
-from vmpod_examples import ROOT  # noqa: E402
+from vmpod_examples import ROOT
 EXAMPLES = sorted(glob.glob(os.path.join(ROOT, "examples", "virtlet", "*.yaml")))
 
 

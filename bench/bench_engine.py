@@ -100,7 +100,7 @@ def domain_us(vmis, host, rounds):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
     with open(HOST_FILE) as handle:

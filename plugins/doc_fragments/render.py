@@ -14,7 +14,7 @@ class ModuleDocFragment(object):
 options:
   placement_options:
     description:
-      - The placement options of the C(vmpod.core.plan_placement) filter (its O(options)) -
+      - The placement options of the C(vmpod.core.plan_placement) filter (its C(options)) -
         C(topology_policy), C(full_pcpus_only), C(thread_policy), C(numa_nodes), C(numa_cpus),
         C(numa_mem).
     type: dict

@@ -234,4 +234,3 @@ def test_a_stopped_domain_the_collection_made_is_replaced(connection, tmp_path):
     assert step["replaced"]["domain_state"] == "running"
     assert step["gone"]["domain_state"] == "absent"
     assert name not in names(connection)
-

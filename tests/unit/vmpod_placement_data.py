@@ -109,8 +109,6 @@ def check_invariants(vmi, host, plan):
             assert by_node, plan
 
 
-
-
 @st.composite
 def hosts(draw):
     sockets = draw(st.integers(1, 2))

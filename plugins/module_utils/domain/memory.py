@@ -47,25 +47,33 @@ def page_size_bytes(vmi, memory):
     return size
 
 
-def memfd_required(vmi):
-    """isMemfdRequired: hugepages (unless kubevirt.io/memfd is "false"), virtiofs or passt."""
+def memfd_required(vmi, shared):
+    """isMemfdRequired: hugepages (unless kubevirt.io/memfd is "false"), or shared access
+    (``shared``: virtiofs or passt)."""
     if vmi.hugepage_size is not None and vmi.annotations.get(MEMFD_ANNOTATION) != "false":
         return True
-    return shared_access_required(vmi)
+    return shared
 
 
 def shared_access_required(vmi):
-    return bool(vmi.domain.filesystems) or any(i.uses_passt for i in vmi.interfaces)
+    """Guest memory other processes map: virtiofs filesystems or a passt interface."""
+    if vmi.domain.filesystems:
+        return True
+    for interface in vmi.interfaces:
+        if interface.uses_passt:
+            return True
+    return False
 
 
-def guest_numa_cells(vmi, view, memory, vcpus):
+def guest_numa_cells(vmi, view, memory, vcpus, memfd):
     """The plan's guest NUMA cells (passthrough or an explicit layout); else, when memfd backs
-    the memory, configureSyntheticNUMA's single cell of all vCPUs and memory (in KiB)."""
+    the memory (``memfd``: ``memfd_required``), configureSyntheticNUMA's single cell of all vCPUs
+    and memory (in KiB)."""
     if view.cells:
         return [{"id": cell["id"], "cpus": cell["cpus"], "memory": cell["memory_bytes"],
                  "unit": "b", "distances": cell["distances"], "host_node": cell["host_node"]}
                 for cell in view.cells]
-    if memfd_required(vmi) and not vmi.cpu.has_numa and vmi.architecture != "s390x":
+    if memfd and not vmi.cpu.has_numa and vmi.architecture != "s390x":
         return [{"id": 0, "cpus": "0-%d" % (vcpus - 1),  # "0-0" for one vCPU, as KubeVirt
                  "memory": memory // 1024, "unit": "KiB", "distances": [], "host_node": None}]
     return []
@@ -91,9 +99,10 @@ def numatune(view, host, cells):
             "memnodes": [{"cellid": cell["id"], "nodeset": nodeset} for cell in cells]}
 
 
-def memory_backing(vmi, page, cells):
-    """hugepages (a page size per guest cell), nosharepages for realtime, memfd, shared access,
-    and immediate allocation of hugepages; None when nothing applies."""
+def memory_backing(vmi, page, cells, memfd, shared):
+    """hugepages (a page size per guest cell), nosharepages for realtime, memfd (``memfd``),
+    shared access (``shared``: ``shared_access_required``), and immediate allocation of
+    hugepages; None when nothing applies."""
     backing = {"hugepages": [], "nosharepages": vmi.cpu.realtime, "source": None,
                "access": None, "allocation": None}
     if page is not None:
@@ -104,9 +113,9 @@ def memory_backing(vmi, page, cells):
         else:
             backing["hugepages"] = [{"size_kib": size_kib, "nodeset": None}]
         backing["allocation"] = "immediate"
-    if memfd_required(vmi):
+    if memfd:
         backing["source"] = "memfd"
-    if shared_access_required(vmi):
+    if shared:
         backing["access"] = "shared"
     if not (backing["hugepages"] or backing["nosharepages"] or backing["source"]
             or backing["access"]):

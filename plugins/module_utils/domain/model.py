@@ -22,11 +22,12 @@ from ansible_collections.vmpod.core.plugins.module_utils.domain.cpu import (
     cpu_element, cpu_topology, cputune, vcpu_hotplug_list)
 from ansible_collections.vmpod.core.plugins.module_utils.domain.devices import devices
 from ansible_collections.vmpod.core.plugins.module_utils.domain.memory import (
-    guest_memory_bytes, guest_numa_cells, memory_backing, memtune, numatune, page_size_bytes)
+    guest_memory_bytes, guest_numa_cells, memfd_required, memory_backing, memtune, numatune,
+    page_size_bytes, shared_access_required)
 from ansible_collections.vmpod.core.plugins.module_utils.domain.options import read_domain_options
 from ansible_collections.vmpod.core.plugins.module_utils.domain.plan_view import read_plan
 from ansible_collections.vmpod.core.plugins.module_utils.domain.system import (
-    features, legacy_firmware_uuid, object_name, object_uid, os_section, sysinfo_entries)
+    features, object_name, object_uid, os_section, sysinfo_entries)
 from ansible_collections.vmpod.core.plugins.module_utils.domain.virtlet import virtlet_domain_model
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import read_config
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.iothreads import iothread_count
@@ -57,12 +58,14 @@ def build_domain(sized, view, host, cfg, opts):
     vmi = sized.vmi
     name, namespace = object_name(vmi)
     uid = object_uid(vmi)
-    firmware_uuid = vmi.domain.firmware_uuid or legacy_firmware_uuid(name)
+    firmware_uuid = vmi.domain.firmware_uuid
     topology, vcpus, enabled = cpu_topology(vmi)
     memory = guest_memory_bytes(vmi)
     page = page_size_bytes(vmi, memory)
     pinned = vmi.cpu.dedicated and view.pinned
-    cells = guest_numa_cells(vmi, view, memory, vcpus)
+    shared = shared_access_required(vmi)
+    memfd = memfd_required(vmi, shared)
+    cells = guest_numa_cells(vmi, view, memory, vcpus, memfd)
     iothreads = iothread_count(vmi)
     model = {
         "type": opts.domain_type,
@@ -76,7 +79,7 @@ def build_domain(sized, view, host, cfg, opts):
         "cputune": cputune(sized, view, enabled, opts) if pinned or not vmi.cpu.dedicated
         else None,
         "numatune": numatune(view, host, cells),
-        "memory_backing": memory_backing(vmi, page, cells),
+        "memory_backing": memory_backing(vmi, page, cells, memfd, shared),
         "memtune": memtune(sized, opts),
         "os": os_section(vmi, cfg, name, opts),
         "sysinfo": sysinfo_entries(firmware_uuid, vmi.domain.firmware_serial),

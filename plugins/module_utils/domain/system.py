@@ -13,15 +13,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import uuid
-
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod import vmi_uid
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
-from ansible_collections.vmpod.core.plugins.module_utils.values.uuids import uuid5_text
 from ansible_collections.vmpod.core.plugins.module_utils.values.xml import check_xml_text
 
-# pkg/virt-controller/watch/vm/firmware.go: magicUUID, the namespace of CalculateLegacyUUID
-FIRMWARE_UUID_NAMESPACE = uuid.UUID("6a1a24a1-4061-4607-8bf4-a3963d0c5895")
 LIBVIRT_ARCH = {"amd64": "x86_64", "arm64": "aarch64", "s390x": "s390x"}
 OVMF_PATH = {"amd64": "/usr/share/edk2/ovmf", "arm64": "/usr/share/AAVMF",
              "s390x": "/usr/share/edk2/ovmf"}  # pkg/virt-config: DefaultARCHOVMFPath
@@ -39,12 +34,6 @@ def object_uid(vmi):
     """The VMI's uid (``kubevirt.pod.vmi_uid``: metadata.uid or a stable stand-in)."""
     check_xml_text("metadata.uid", vmi.uid)
     return vmi_uid(vmi)
-
-
-def legacy_firmware_uuid(name):
-    """CalculateLegacyUUID: uuid5 of the VM's name (its name alone, not its namespace) in
-    KubeVirt's namespace - what KubeVirt writes into firmware.uuid of every VM it starts."""
-    return uuid5_text(FIRMWARE_UUID_NAMESPACE, name)
 
 
 def os_section(vmi, cfg, name, opts):

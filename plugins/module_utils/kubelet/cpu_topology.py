@@ -95,9 +95,9 @@ class _Topology:
 
     def _count_free(self, free):
         return (dict(zip(self.node_sets, map(len, map(free.intersection,
-                                                        self.node_sets.values())))),
+                                                      self.node_sets.values())))),
                 dict(zip(self.socket_sets, map(len, map(free.intersection,
-                                                          self.socket_sets.values())))),
+                                                        self.socket_sets.values())))),
                 dict(zip(self.cores, map(len, map(free.intersection, self.core_sets)))))
 
 

@@ -11,6 +11,7 @@ __metaclass__ = type
 from ansible_collections.vmpod.core.plugins.module_utils.planning.host import read_host
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import NoFit
 
+
 def passthrough_cells(host, vcpu_pins, memory_bytes, page_size_bytes):
     """The guest NUMA cells KubeVirt builds from the vCPU pins, one per host node they touch.
 

@@ -24,16 +24,15 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import hashlib
-import uuid
 from dataclasses import dataclass
 
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import read_config
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.identity import stand_in_uid
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.resources import printed, size_vmi
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi import read_vmi
 from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import parse_quantity
-from ansible_collections.vmpod.core.plugins.module_utils.values.uuids import uuid5_text
 
 DEFAULT_IMAGE = "quay.io/kubevirt/virt-launcher:v1.6.0"
 NON_ROOT_UID = 107  # pkg/util: NonRootUID (the "qemu" user)
@@ -44,9 +43,6 @@ _DNS1035_MAX = 63
 _FILTERED_ANNOTATION_PREFIXES = ("kubectl.kubernetes.io",
                                  "kubevirt.io/storage-observed-api-version",
                                  "kubevirt.io/latest-observed-api-version")
-# The API server assigns a VMI its uid; a VMI read from a file has none, so one stable for its
-# namespace/name stands in (labels, owner-less Pod, socket paths). Not a KubeVirt value.
-_UID_NAMESPACE = uuid.UUID("0b6f8f0e-55a4-5b8e-9d0a-3c8b1f7e2d41")
 _OPTION_KEYS = ("image", "image_pull_policy", "qemu_timeout", "ovmf_path", "hypervisor",
                 "memory_overhead_annotation")
 _PULL_POLICIES = ("Always", "IfNotPresent", "Never")
@@ -141,10 +137,8 @@ def build_pod(sized, opts):
 
 
 def vmi_uid(spec):
-    """metadata.uid, else a stand-in stable for namespace/name (the API server assigns uids)."""
-    if spec.uid:
-        return spec.uid
-    return uuid5_text(_UID_NAMESPACE, "%s/%s" % (spec.namespace or "default", spec.name))
+    """metadata.uid, else a stand-in stable for namespace/name (``identity.stand_in_uid``)."""
+    return spec.known_uid or spec.uid or stand_in_uid(spec.namespace, spec.name)
 
 
 def sanitized_hostname(name, hostname):

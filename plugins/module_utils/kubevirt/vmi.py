@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi_devices import (
     read_devices, read_disks, read_interfaces, read_networks)
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.identity import stand_in_uid
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi_domain import (
     read_domain_section)
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi_pod import (
@@ -186,6 +187,7 @@ class Vmi:
     sev_es: bool = False
     snp: bool = False
     tdx: bool = False
+    known_uid: str = ""  # metadata.uid, else its stand-in (read with_domain or with_pod)
     domain: object = None  # a vmi_domain.DomainSection when read with_domain
     pod: object = None  # a vmi_pod.PodSection when read with_pod
 
@@ -288,13 +290,15 @@ def read_vmi(obj, arch="amd64", with_domain=False, with_pod=False):
         v["downward_metrics_volume"] = _has_downward_metrics(spec, sp)
     if "terminationGracePeriodSeconds" in spec:
         v["grace_period"] = f.integer(spec, "terminationGracePeriodSeconds", sp,
-                                     DEFAULT_GRACE_PERIOD, minimum=0)
+                                      DEFAULT_GRACE_PERIOD, minimum=0)
     if "livenessProbe" in spec:
         v["exec_liveness"] = _has_exec_probe(spec, "livenessProbe", sp)
     if "readinessProbe" in spec:
         v["exec_readiness"] = _has_exec_probe(spec, "readinessProbe", sp)
+    if with_domain or with_pod:
+        v["known_uid"] = v.get("uid") or stand_in_uid(v.get("namespace"), v.get("name", ""))
     if with_domain:
-        v["domain"] = read_domain_section(spec, sp, architecture)
+        v["domain"] = read_domain_section(spec, sp, architecture, v.get("name", ""))
     if with_pod:
         v["pod"] = read_pod_section(spec, sp)
     vmi = _new_vmi(Vmi)
@@ -307,7 +311,7 @@ def _read_metadata(v, obj, kind):
     if meta.__class__ is not dict:
         meta = f.mapping(obj, "metadata", "")
     name, namespace, uid = meta.get("name", ""), meta.get("namespace", ""), meta.get("uid", "")
-    if not name.__class__ is namespace.__class__ is uid.__class__ is str:  # (null, or refused)
+    if not (name.__class__ is namespace.__class__ is uid.__class__ is str):  # null, or refused
         name, namespace, uid = [f.string(meta, key, "metadata") for key in _NAMES]
     v["name"], v["namespace"], v["uid"] = name, namespace, uid
     v["labels"] = string_map(meta, "labels", "metadata") if "labels" in meta else _NO_ENTRIES
@@ -330,7 +334,7 @@ def _read_resources(v, resources, p):
         v["limits"] = f.resource_list(resources, "limits", p.resources)
     if "overcommitGuestOverhead" in resources:
         v["overcommit_guest_overhead"] = f.boolean(resources, "overcommitGuestOverhead",
-                                                  p.resources, False)
+                                                   p.resources, False)
 
 
 def _read_memory(v, memory, p):
@@ -375,7 +379,7 @@ def _read_devices(v, devices, p):
     if devices.get("disks"):
         disks = read_disks(devices, devp)
         v["disks"] = disks
-        v["lun_reservation"] = any([disk.reservation for disk in disks])
+        v["lun_reservation"] = any(disk.reservation for disk in disks)
 
 
 def _read_launch_security(v, security, p):

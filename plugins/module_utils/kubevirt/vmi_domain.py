@@ -15,6 +15,7 @@ __metaclass__ = type
 import uuid
 from dataclasses import dataclass
 
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.identity import legacy_firmware_uuid
 from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.values.xml import xml_string
@@ -40,7 +41,7 @@ _VOLUME_SOURCES = (
 
 @dataclass(frozen=True)
 class DomainSection:
-    firmware_uuid: object  # str or None
+    firmware_uuid: str  # firmware.uuid, else KubeVirt's legacy UUID of the name
     firmware_serial: object  # str or None
     efi: bool
     secure_boot: bool
@@ -59,8 +60,9 @@ class DomainSection:
     transitional: bool
 
 
-def read_domain_section(spec, sp, architecture):
-    """The domain's own fields of a VMI spec (``sp``: its path, for errors)."""
+def read_domain_section(spec, sp, architecture, name):
+    """The domain's own fields of a VMI spec (``sp``: its path, for errors); the firmware UUID
+    defaults, as virt-controller defaults it, from the VM's ``name``."""
     dp = f.join(sp, "domain")
     domain = f.mapping(spec, "domain", sp, required=True)
 
@@ -91,7 +93,7 @@ def read_domain_section(spec, sp, architecture):
     tpm = f.optional_mapping(devices, "tpm", vp)
     persistent = f.boolean(tpm or {}, "persistent", f.join(vp, "tpm"), False)
     return DomainSection(
-        firmware_uuid=_uuid_text(firmware, "uuid", fp),
+        firmware_uuid=_uuid_text(firmware, "uuid", fp) or legacy_firmware_uuid(name),
         firmware_serial=xml_string(firmware, "serial", fp) or None,
         efi=efi,
         secure_boot=bool(secure_boot),

@@ -121,7 +121,7 @@ class _Picture:
                  'viewBox="0 0 %d %d" font-family="%s" font-size="11">'
                  % (width, y, width, y, FONT),
                  '<title>%s</title>' % escape("%s: CPUs, NUMA nodes and hugepages after "
-                                               "placement" % self.title),
+                                              "placement" % self.title),
                  '<defs><pattern id="before" width="6" height="6" patternUnits="userSpaceOnUse" '
                  'patternTransform="rotate(45)"><rect width="6" height="6" fill="#ececec"/>'
                  '<rect width="3" height="6" fill="%s"/></pattern></defs>' % BEFORE,
@@ -371,5 +371,3 @@ def _gib(value):
 
 def _s(count):
     return "" if count == 1 else "s"
-
-

@@ -59,7 +59,7 @@ def render_models(vmis, host=None, config=None, arch="amd64", placement_options=
     domain_opts = read_domain_options(domain_options)
     pod_opts = read_pod_options(pod_options)
     models = each_item(vmis, lambda obj: _render_one(obj, cfg, topo, arch, placement_opts,
-                                                      domain_opts, pod_opts))
+                                                     domain_opts, pod_opts))
     seen = {}
     for index, entry in enumerate(models):
         if entry["name"] in seen:

@@ -190,7 +190,7 @@ def place_explicit_layout(plan, sized, host, opts, need, cells):
         for cell, node_id in zip(cells, assignment):
             node_cpus = (available - chosen) & frozenset(host.node_by_id[node_id].cpus)
             picked = cpu_manager.take_by_topology(host, node_cpus, len(cell.vcpus),
-                                                     opts.full_pcpus_only)
+                                                  opts.full_pcpus_only)
             ordered = sorted(picked, key=lambda c: (host.cpu_by_id[c].socket,
                                                     host.cpu_by_id[c].core, c))
             for vcpu, pcpu in zip(cell.vcpus, ordered):
@@ -204,7 +204,7 @@ def place_explicit_layout(plan, sized, host, opts, need, cells):
             chosen.update(local)
             if extra > len(local):
                 chosen.update(cpu_manager.take_by_topology(host, available - chosen,
-                                                              extra - len(local)))
+                                                           extra - len(local)))
     except NoFit as err:
         plan.reasons.append(str(err))
         return

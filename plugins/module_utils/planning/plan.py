@@ -22,6 +22,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.planning.numa_layout im
 from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import format_cpuset
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 
+
 class Plan:
     """The result under construction; ``as_dict`` is what callers get."""
 
@@ -91,6 +92,7 @@ def place(sized, host, opts):
                             "needs %d (guest and launcher overhead)" % (host_memory, ordinary))
     return plan
 
+
 def placed_memory(sized):
     """The guest memory ``place`` counts in bytes: ``guest.guest_memory``, else the launcher's
     memory request."""
@@ -101,6 +103,7 @@ def placed_memory(sized):
 
 
 # -- shared CPUs: no pinning, only memory and hugepages ------------------------------------------
+
 
 def _place_shared(plan, spec, host, need, ordinary, cells):
     room = []

@@ -29,8 +29,8 @@ DOMCAPS = """<domainCapabilities>
     </mode>
   </cpu>
 </domainCapabilities>"""
-NAMES = ["x2apic", "tsc-deadline", "hypervisor", "umip", "arch-capabilities", "mmxext", "clzero",
-         "rdctl-no"]
+NAMES = ("x2apic", "tsc-deadline", "hypervisor", "umip", "arch-capabilities", "mmxext", "clzero",
+         "rdctl-no")
 START_PAUSED, AUTODESTROY = 1, 2
 
 

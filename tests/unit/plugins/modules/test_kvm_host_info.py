@@ -64,7 +64,7 @@ def tree(root, flags, loaded=(), nested=None, dev_kvm=False):
 def test_a_kvm_host(capsys, tmp_path):
     kvm = FakeKvm()
     result = run_module(capsys, kvm, root=tree(tmp_path, "fpu vmx", ["kvm_intel", "kvm"], "Y\n",
-                                                True))
+                                               True))
     assert not result["changed"]
     assert result["kvm_host"] == {
         "cpu_vendor": "GenuineIntel", "cpu_model": "Xeon", "virtualization": "vmx",

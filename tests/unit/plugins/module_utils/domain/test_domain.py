@@ -22,7 +22,7 @@ import yaml
 from lxml import etree
 
 from ansible_collections.vmpod.core.plugins.module_utils.domain.model import domain_model
-from ansible_collections.vmpod.core.plugins.module_utils.domain.system import legacy_firmware_uuid
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.identity import legacy_firmware_uuid
 from ansible_collections.vmpod.core.plugins.module_utils.pipeline.render import render_models
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.launcher import launcher_resources

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from ansible_collections.vmpod.core.plugins.module_utils.values.uuids import uuid5_text
 
+
 @given(namespace=st.uuids(), name=st.text())
 def test_the_same_as_the_standard_library(namespace, name):
     try:
@@ -17,4 +18,3 @@ def test_the_same_as_the_standard_library(namespace, name):
     except UnicodeEncodeError:  # a lone surrogate: neither can encode it
         return
     assert uuid5_text(namespace, name) == expected
-

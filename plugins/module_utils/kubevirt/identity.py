@@ -1,0 +1,31 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Who a VM is, where the cluster would have said it: its uid, which the API server assigns (a
+VMI read from a file has none, so one stable for its namespace/name stands in: labels, socket
+paths), and its firmware UUID, which virt-controller defaults from the VM's name
+(``pkg/virt-controller/watch/vm/firmware.go`` ``CalculateLegacyUUID``)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import uuid
+
+from ansible_collections.vmpod.core.plugins.module_utils.values.uuids import uuid5_text
+
+# Not a KubeVirt value: the namespace of the stand-in uids.
+_UID_NAMESPACE = uuid.UUID("0b6f8f0e-55a4-5b8e-9d0a-3c8b1f7e2d41")
+# firmware.go: magicUUID, the namespace of CalculateLegacyUUID
+FIRMWARE_UUID_NAMESPACE = uuid.UUID("6a1a24a1-4061-4607-8bf4-a3963d0c5895")
+
+
+def stand_in_uid(namespace, name):
+    """A uid stable for namespace/name, for a VMI without ``metadata.uid``."""
+    return uuid5_text(_UID_NAMESPACE, "%s/%s" % (namespace or "default", name))
+
+
+def legacy_firmware_uuid(name):
+    """CalculateLegacyUUID: uuid5 of the VM's name (its name alone, not its namespace) in
+    KubeVirt's namespace - what KubeVirt writes into firmware.uuid of every VM it starts."""
+    return uuid5_text(FIRMWARE_UUID_NAMESPACE, name)

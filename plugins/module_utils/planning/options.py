@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
@@ -31,7 +32,12 @@ class PlacementOptions:
     layout: object = None
 
 
+DEFAULT_PLACEMENT_OPTIONS = PlacementOptions("none", False, "prefer", MappingProxyType({}))
+
+
 def read_options(options):
+    if options is None or options == {}:  # (a falsy non-mapping is still refused below)
+        return DEFAULT_PLACEMENT_OPTIONS
     options = f.option_map(options, "options", _OPTION_KEYS)
     topology_policy = options.get("topology_policy") or "none"
     if topology_policy not in TOPOLOGY_POLICIES:

@@ -17,22 +17,14 @@ import sys
 
 import pytest
 
+from vmpod_libvirt import NEEDS_KVM, ROOT, URI, script
+
 libvirt = pytest.importorskip("libvirt")
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-LIBVIRTD_SH = os.path.join(ROOT, "hack", "libvirtd.sh")
-URI = "qemu:///system"
 # every domain of these tests has this prefix, so the fixture can clean up after a failure
 PREFIX = "vmpod-test-cpu"
 
-pytestmark = pytest.mark.skipif(
-    not os.path.exists("/dev/kvm") or os.geteuid() != 0,
-    reason="needs root and /dev/kvm (libvirtd with QEMU/KVM on this machine)")
-
-
-def script(*args):
-    return subprocess.run(["bash", LIBVIRTD_SH] + list(args), stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, universal_newlines=True, check=False)
+pytestmark = NEEDS_KVM
 
 
 @pytest.fixture(scope="module")

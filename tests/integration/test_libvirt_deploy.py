@@ -30,28 +30,20 @@ import yaml
 from ansible_collections.vmpod.core.plugins.module_utils.libvirt import domain_xml as libvirt_xml
 from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import parse_cpuset
 
+from vmpod_libvirt import NEEDS_KVM, ROOT, URI, script
+
 libvirt = pytest.importorskip("libvirt")
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-LIBVIRTD_SH = os.path.join(ROOT, "hack", "libvirtd.sh")
 RENDER = os.path.join(ROOT, "playbooks", "render.yml")
 DEPLOY = os.path.join(ROOT, "playbooks", "deploy.yml")
 PINNED_SMALL = os.path.join(ROOT, "examples", "vmis", "16-pinned-small.yaml")
-URI = "qemu:///system"
 PAGE_KIB = 2048
 # The test's VMs live in this namespace, so their domains (<namespace>_<name>) are the test's own.
 NAMESPACE = "vmpod-test"
 GUEST_MEMORY = 128 * 1024 * 1024  # 16-pinned-small.yaml's memory request
 PAGES = GUEST_MEMORY // (PAGE_KIB * 1024)
 
-pytestmark = pytest.mark.skipif(
-    not os.path.exists("/dev/kvm") or os.geteuid() != 0,
-    reason="needs root and /dev/kvm (libvirtd with QEMU/KVM on this machine)")
-
-
-def script(*args):
-    return subprocess.run(["bash", LIBVIRTD_SH] + list(args), stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, universal_newlines=True, check=False)
+pytestmark = NEEDS_KVM
 
 
 @pytest.fixture(scope="module")

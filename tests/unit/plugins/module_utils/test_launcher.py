@@ -22,12 +22,12 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
-from fractions import Fraction
 
 import pytest
 
 from ansible_collections.vmpod.core.plugins.module_utils.launcher import launcher_resources
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+from vmpod_quantities import qty
 
 KVM = "devices.kubevirt.io/kvm"
 TUN = "devices.kubevirt.io/tun"
@@ -45,28 +45,6 @@ BASE_LIMITS = {KVM: "1", TUN: "1"}
 # --------------------------------------------------------------------------------------------
 # Test-only helpers
 # --------------------------------------------------------------------------------------------
-
-_SUFFIX = {
-    "n": Fraction(1, 10 ** 9), "u": Fraction(1, 10 ** 6), "m": Fraction(1, 1000), "": Fraction(1),
-    "k": Fraction(10 ** 3), "M": Fraction(10 ** 6), "G": Fraction(10 ** 9),
-    "T": Fraction(10 ** 12), "P": Fraction(10 ** 15), "E": Fraction(10 ** 18),
-    "Ki": Fraction(2 ** 10), "Mi": Fraction(2 ** 20), "Gi": Fraction(2 ** 30),
-    "Ti": Fraction(2 ** 40), "Pi": Fraction(2 ** 50), "Ei": Fraction(2 ** 60),
-}
-
-
-def qty(text):
-    """Exact value of a canonical Kubernetes quantity string (test helper only)."""
-    text = str(text)
-    for exp_mark in ("e", "E"):
-        if exp_mark in text:
-            mant, exp = text.split(exp_mark)
-            return Fraction(mant) * Fraction(10) ** int(exp)
-    i = len(text)
-    while i > 0 and not (text[i - 1].isdigit() or text[i - 1] == "."):
-        i -= 1
-    return Fraction(text[:i]) * _SUFFIX[text[i:]]
-
 
 def vmi(domain=None, namespace="default", annotations=None, **spec):
     body = {"domain": copy.deepcopy(domain) if domain is not None else {}}

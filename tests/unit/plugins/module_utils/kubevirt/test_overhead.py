@@ -27,12 +27,12 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
-from fractions import Fraction
 
 import pytest
 
 from ansible_collections.vmpod.core.plugins.module_utils.launcher import memory_overhead
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+from vmpod_quantities import qty
 
 MI = 1048576
 GI = 1073741824
@@ -41,28 +41,6 @@ GI = 1073741824
 # --------------------------------------------------------------------------------------------
 # Test-only helpers
 # --------------------------------------------------------------------------------------------
-
-_SUFFIX = {
-    "n": Fraction(1, 10 ** 9), "u": Fraction(1, 10 ** 6), "m": Fraction(1, 1000), "": Fraction(1),
-    "k": Fraction(10 ** 3), "M": Fraction(10 ** 6), "G": Fraction(10 ** 9),
-    "T": Fraction(10 ** 12), "P": Fraction(10 ** 15), "E": Fraction(10 ** 18),
-    "Ki": Fraction(2 ** 10), "Mi": Fraction(2 ** 20), "Gi": Fraction(2 ** 30),
-    "Ti": Fraction(2 ** 40), "Pi": Fraction(2 ** 50), "Ei": Fraction(2 ** 60),
-}
-
-
-def qty(text):
-    """Exact value of a canonical Kubernetes quantity string (test helper only)."""
-    text = str(text)
-    for exp_mark in ("e", "E"):
-        if exp_mark in text:
-            mant, exp = text.split(exp_mark)
-            return Fraction(mant) * Fraction(10) ** int(exp)
-    i = len(text)
-    while i > 0 and not (text[i - 1].isdigit() or text[i - 1] == "."):
-        i -= 1
-    return Fraction(text[:i]) * _SUFFIX[text[i:]]
-
 
 def vmi_with(domain=None, **spec):
     """A VirtualMachineInstance dict with the given ``spec.domain`` and extra spec fields."""

@@ -226,7 +226,10 @@ def compute_container(sized, uid, opts):
 def hugepage_volumes(spec):
     if spec.hugepage_size is None:
         return []
-    page = parse_quantity(spec.hugepage_size, spec.spec_path + ".domain.memory.hugepages.pageSize")
+    page = spec.page_size
+    if page is None:  # a size Go's parser refuses: named in the error of the looser parse
+        page = parse_quantity(spec.hugepage_size,
+                              spec.spec_path + ".domain.memory.hugepages.pageSize")
     medium = "HugePages-%s" % page
     return [{"name": "hugepages", "emptyDir": {"medium": medium}},
             {"name": "hugetblfs-dir", "emptyDir": {"medium": medium}}]

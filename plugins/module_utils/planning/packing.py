@@ -38,7 +38,6 @@ from ansible_collections.vmpod.core.plugins.module_utils.planning.migration impo
 from ansible_collections.vmpod.core.plugins.module_utils.planning.plan import place, placed_memory
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError, each_item, within
 from ansible_collections.vmpod.core.plugins.module_utils.planning.usage import readable_bytes, cores_text
-from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import parse_quantity
 
 _LISTED_HOSTS = 5  # hosts named in an unplaced VM's reasons
 
@@ -238,9 +237,8 @@ def take(state, vm, plan):
     else:
         state.shared_vcpus += vm.vcpus
     if plan.hugepages:
-        size = parse_quantity(plan.hugepages["page_size"]).value()  # the plan's own canonical text
         for node, count in plan.hugepages["per_node"].items():
-            host.node_by_id[int(node)].hugepages[size].free -= count
+            host.node_by_id[int(node)].hugepages[plan.page_bytes].free -= count
     state.cpu_requested += cpu_charge
     state.memory_requested += vm.memory_request
     state.vm_memory += vm.memory_use

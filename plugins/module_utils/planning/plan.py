@@ -34,6 +34,7 @@ class Plan:
         self.iothreadpin = {}
         self.numa_cells = []
         self.hugepages = None
+        self.page_bytes = None  # the hugepage size behind ``hugepages``, in bytes
         self.pcpus = 0
         self.nodes_with_room = None
 
@@ -64,6 +65,7 @@ def place(sized, host, opts):
         need = page_need(spec, sized.requests["hugepages-" + spec.hugepage_size],
                          spec.spec_path + ".domain")
         plan.hugepages = {"page_size": need.size_text, "per_node": {}}
+        plan.page_bytes = need.size
     if spec.cpu.numa_passthrough and not (spec.cpu.dedicated and need is not None):
         raise VmpodInputError(spec.spec_path + ".domain.cpu.numa.guestMappingPassthrough", {},
                               "needs dedicatedCpuPlacement and hugepages (KubeVirt refuses it)")

@@ -41,7 +41,8 @@ def read_domain_options(options, path="domain_options"):
 
     * ``domain_type``: ``kvm`` (default) or ``qemu``;
     * ``cpu_features``: ``[{name, policy}]`` added to every domain's ``<cpu>`` - a host's quirks,
-      such as ``arch-capabilities`` disabled for host-passthrough; a VMI's own feature of the
+      such as ``arch-capabilities`` disabled (``playbooks/render.yml`` passes what
+      ``vmpod.core.host_cpu_info`` finds); a VMI's own feature of the
       same name wins;
     * ``cfs_period``: CFS period in microseconds for shared-CPU bandwidth (1000-1000000);
     * ``memory_hard_limit``: ``<memtune><hard_limit>`` = the launcher Pod's memory limit;

@@ -90,24 +90,24 @@ def launcher_pod(vmi, config=None, arch="amd64", options=None):
 
 def build_pod(sized, opts):
     """The Pod of a sized VMI read with its Pod section (``read_vmi(obj, with_pod=True)``)."""
-    spec = sized.vmi
-    section = spec.pod
-    if not spec.name:
+    vmi = sized.vmi
+    section = vmi.pod
+    if not vmi.name:
         raise VmpodInputError("metadata.name", None, "is required")
-    uid = vmi_uid(spec)
-    hostname = sanitized_hostname(spec.name, section.hostname)
-    pod_grace = spec.grace_period + 2 * GRACE_PADDING
+    uid = vmi_uid(vmi)
+    hostname = sanitized_hostname(vmi.name, section.hostname)
+    pod_grace = vmi.grace_period + 2 * GRACE_PADDING
     metadata = {
-        "generateName": "virt-launcher-%s-" % spec.name,
-        "labels": pod_labels(spec, uid, hostname),
+        "generateName": "virt-launcher-%s-" % vmi.name,
+        "labels": pod_labels(vmi, uid, hostname),
         "annotations": pod_annotations(sized, opts),
     }
-    if spec.namespace:
-        metadata["namespace"] = spec.namespace
-    if spec.uid:  # an owner reference needs the VMI's real uid
+    if vmi.namespace:
+        metadata["namespace"] = vmi.namespace
+    if vmi.uid:  # an owner reference needs the VMI's real uid
         metadata["ownerReferences"] = [{
             "apiVersion": "kubevirt.io/v1", "kind": "VirtualMachineInstance",
-            "name": spec.name, "uid": spec.uid, "controller": True, "blockOwnerDeletion": True}]
+            "name": vmi.name, "uid": vmi.uid, "controller": True, "blockOwnerDeletion": True}]
     pod_spec = {
         "hostname": hostname,
         "securityContext": {"fsGroup": NON_ROOT_UID, "runAsGroup": NON_ROOT_UID,
@@ -116,7 +116,7 @@ def build_pod(sized, opts):
         "restartPolicy": "Never",
         "enableServiceLinks": False,
         "automountServiceAccountToken": False,
-        "nodeSelector": node_selector(spec),
+        "nodeSelector": node_selector(vmi),
         "readinessGates": [{"conditionType": "kubevirt.io/virtual-machine-unpaused"}],
         "containers": [compute_container(sized, uid, opts)],
     }
@@ -130,15 +130,15 @@ def build_pod(sized, opts):
         pod_spec["priorityClassName"] = section.priority_class
     if section.scheduler:
         pod_spec["schedulerName"] = section.scheduler
-    volumes = hugepage_volumes(spec)
+    volumes = hugepage_volumes(vmi)
     if volumes:
         pod_spec["volumes"] = volumes
     return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": pod_spec}
 
 
-def vmi_uid(spec):
+def vmi_uid(vmi):
     """metadata.uid, else a stand-in stable for namespace/name (``identity.stand_in_uid``)."""
-    return spec.known_uid or spec.uid or stand_in_uid(spec.namespace, spec.name)
+    return vmi.known_uid or vmi.uid or stand_in_uid(vmi.namespace, vmi.name)
 
 
 def sanitized_hostname(name, hostname):
@@ -157,19 +157,19 @@ def vmi_id(name):
     return "%s-%s" % (name[:_DNS1035_MAX - 9], digest[:8])
 
 
-def pod_labels(spec, uid, hostname):
-    labels = dict(spec.labels)
+def pod_labels(vmi, uid, hostname):
+    labels = dict(vmi.labels)
     labels.update({"kubevirt.io": "virt-launcher", "kubevirt.io/created-by": uid,
-                   "vm.kubevirt.io/name": hostname, "vmi.kubevirt.io/id": vmi_id(spec.name)})
+                   "vm.kubevirt.io/name": hostname, "vmi.kubevirt.io/id": vmi_id(vmi.name)})
     return _sorted(labels)
 
 
 def pod_annotations(sized, opts):
-    spec = sized.vmi
-    annotations = {key: value for key, value in spec.annotations.items()
+    vmi = sized.vmi
+    annotations = {key: value for key, value in vmi.annotations.items()
                    if not key.startswith(_FILTERED_ANNOTATION_PREFIXES)}
     annotations.update({
-        "kubevirt.io/domain": spec.name,
+        "kubevirt.io/domain": vmi.name,
         "kubectl.kubernetes.io/default-container": "compute",
         "kubevirt.io/migrationTransportUnix": "true",
         "descheduler.alpha.kubernetes.io/request-evict-only": "",
@@ -179,22 +179,22 @@ def pod_annotations(sized, opts):
     return _sorted(annotations)
 
 
-def node_selector(spec):
+def node_selector(vmi):
     """NodeSelectorRenderer: schedulable nodes of the VM's architecture, the VMI's own
     selectors over those, and the CPU manager label for dedicated CPUs."""
-    selector = {"kubevirt.io/schedulable": "true", "kubernetes.io/arch": spec.architecture}
-    selector.update(spec.pod.node_selector)
-    if spec.cpu.dedicated:
+    selector = {"kubevirt.io/schedulable": "true", "kubernetes.io/arch": vmi.architecture}
+    selector.update(vmi.pod.node_selector)
+    if vmi.cpu.dedicated:
         selector["kubevirt.io/cpumanager"] = "true"
-    if spec.cpu.realtime:
+    if vmi.cpu.realtime:
         selector["kubevirt.io/realtime"] = "true"
     return _sorted(selector)
 
 
 def compute_container(sized, uid, opts):
-    spec = sized.vmi
-    grace = spec.grace_period + GRACE_PADDING
-    ovmf = opts.ovmf_path or ("/usr/share/AAVMF" if spec.architecture == "arm64"
+    vmi = sized.vmi
+    grace = vmi.grace_period + GRACE_PADDING
+    ovmf = opts.ovmf_path or ("/usr/share/AAVMF" if vmi.architecture == "arm64"
                               else "/usr/share/edk2/ovmf")
     container = {
         "name": "compute",
@@ -202,7 +202,7 @@ def compute_container(sized, uid, opts):
         "imagePullPolicy": opts.image_pull_policy,
         "command": ["/usr/bin/virt-launcher-monitor"],
         "args": ["--qemu-timeout", "%ds" % opts.qemu_timeout,
-                 "--name", spec.name, "--uid", uid, "--namespace", spec.namespace or "default",
+                 "--name", vmi.name, "--uid", uid, "--namespace", vmi.namespace or "default",
                  "--kubevirt-share-dir", "/var/run/kubevirt",
                  "--ephemeral-disk-dir", "/var/run/kubevirt-ephemeral-disks",
                  "--container-disk-dir", "/var/run/kubevirt/container-disks",
@@ -216,20 +216,20 @@ def compute_container(sized, uid, opts):
     }
     if sized.claims:
         container["resources"]["claims"] = [dict(claim) for claim in sized.claims]
-    if spec.hugepage_size is not None:
+    if vmi.hugepage_size is not None:
         container["volumeMounts"] = [
             {"name": "hugepages", "mountPath": HUGEPAGES_DIR},
             {"name": "hugetblfs-dir", "mountPath": HUGEPAGES_DIR + "/libvirt/qemu"}]
     return container
 
 
-def hugepage_volumes(spec):
-    if spec.hugepage_size is None:
+def hugepage_volumes(vmi):
+    if vmi.hugepage_size is None:
         return []
-    page = spec.page_size
+    page = vmi.page_size
     if page is None:  # a size Go's parser refuses: named in the error of the looser parse
-        page = parse_quantity(spec.hugepage_size,
-                              spec.spec_path + ".domain.memory.hugepages.pageSize")
+        page = parse_quantity(vmi.hugepage_size,
+                              vmi.spec_path + ".domain.memory.hugepages.pageSize")
     medium = "HugePages-%s" % page
     return [{"name": "hugepages", "emptyDir": {"medium": medium}},
             {"name": "hugetblfs-dir", "emptyDir": {"medium": medium}}]

@@ -35,7 +35,7 @@ def cell_dict(cell, host_node):
 def place_dedicated(plan, sized, host, opts, need, memory):
     """The kubelet's exclusive CPUs, then KubeVirt's pinning inside them (or Nova's isolate
     policy), then guest NUMA under passthrough and hugepages."""
-    spec = sized.vmi
+    vmi = sized.vmi
     count = exclusive_cpus(sized)
     full_cores = opts.full_pcpus_only
     if opts.thread_policy == "require":
@@ -66,13 +66,13 @@ def place_dedicated(plan, sized, host, opts, need, memory):
         return
     try:
         if opts.thread_policy == "isolate":
-            _pin_isolated(plan, spec, host, chosen)
+            _pin_isolated(plan, vmi, host, chosen)
         else:
-            _pin_like_kubevirt(plan, spec, host, chosen)
+            _pin_like_kubevirt(plan, vmi, host, chosen)
     except NoFit as err:
         plan.reasons.append(str(err))
         return
-    if spec.cpu.numa_passthrough:
+    if vmi.cpu.numa_passthrough:
         try:
             plan.numa_cells = passthrough_cells(host, plan.vcpupin, memory, need.size)
         except NoFit as err:
@@ -87,17 +87,17 @@ def place_dedicated(plan, sized, host, opts, need, memory):
         _place_pages(plan, host, need, affinity)
 
 
-def _pin_like_kubevirt(plan, spec, host, chosen):
+def _pin_like_kubevirt(plan, vmi, host, chosen):
     """virt-launcher's vCPU, emulator thread and IOThread pinning inside the Pod's cpuset."""
     plan.cpuset = frozenset(chosen)
-    cpu = spec.cpu
-    sockets, cores, threads = _guest_topology(spec)
+    cpu = vmi.cpu
+    sockets, cores, threads = _guest_topology(vmi)
     tune = pinning.cputune(host, sorted(chosen), sockets, cores, threads,
                            strict=cpu.numa_passthrough,
                            isolate_emulator=cpu.isolate_emulator_thread,
-                           even_parity=EVEN_PARITY_ANNOTATION in spec.annotations,
-                           iothreads=iothread_count(spec),
-                           policy=spec.io_threads_policy)
+                           even_parity=EVEN_PARITY_ANNOTATION in vmi.annotations,
+                           iothreads=iothread_count(vmi),
+                           policy=vmi.io_threads_policy)
     plan.vcpupin = list(tune["vcpus"])
     plan.emulatorpin = frozenset(tune["emulator"]) or None
     plan.iothreadpin = dict(tune["iothreads"])
@@ -115,36 +115,36 @@ def _place_pages(plan, host, need, affinity):
     plan.hugepages["per_node"] = {str(k): v for k, v in sorted(per_node.items())}
 
 
-def _pin_isolated(plan, spec, host, chosen):
+def _pin_isolated(plan, vmi, host, chosen):
     """Nova's isolate thread policy: each vCPU (and the emulator and IOThread pCPUs) alone on a
     physical core, its sibling threads held idle for this VM."""
     plan.cpuset = frozenset(chosen)
     cores = sorted({host.siblings(cpu) for cpu in chosen})
     firsts = [core[0] for core in cores]
-    vcpus = guest_vcpus(spec)
+    vcpus = guest_vcpus(vmi)
     plan.vcpupin = firsts[:vcpus]
     spare = firsts[vcpus:]
-    supplemental = _supplemental(spec) if spec.io_threads_policy == "supplementalPool" else 0
+    supplemental = _supplemental(vmi) if vmi.io_threads_policy == "supplementalPool" else 0
     plan.iothreadpin = {index + 1: (pcpu,) for index, pcpu in enumerate(spare[:supplemental])}
     spare = spare[supplemental:]
-    if spec.cpu.isolate_emulator_thread and spare:
+    if vmi.cpu.isolate_emulator_thread and spare:
         plan.emulatorpin = frozenset(spare)
     if not supplemental:
         plan.iothreadpin = dict(pinning.iothread_pins(
-            host, sorted(firsts), plan.vcpupin, iothread_count(spec),
-            spec.io_threads_policy, tuple(sorted(plan.emulatorpin or ()))))
+            host, sorted(firsts), plan.vcpupin, iothread_count(vmi),
+            vmi.io_threads_policy, tuple(sorted(plan.emulatorpin or ()))))
 
 
-def _guest_topology(spec):
-    cpu = spec.cpu
+def _guest_topology(vmi):
+    cpu = vmi.cpu
     if cpu.vcpus():
         return cpu.sockets or 1, cpu.cores or 1, cpu.threads or 1
-    return guest_vcpus(spec), 1, 1
+    return guest_vcpus(vmi), 1, 1
 
 
-def _supplemental(spec):
+def _supplemental(vmi):
     """IOThread pCPUs in the Pod's CPU count (KubeVirt counts them whatever the policy)."""
-    return spec.supplemental_pool_thread_count or 0
+    return vmi.supplemental_pool_thread_count or 0
 
 
 def _nodes_in_order(host, cpus, affinity):
@@ -172,7 +172,7 @@ def _topology_reason(policy, count, need):
 
 def place_explicit_layout(plan, sized, host, opts, need, cells):
     """Nova-style explicit guest NUMA cells, each on its own host node, pinned there."""
-    spec = sized.vmi
+    vmi = sized.vmi
     count = exclusive_cpus(sized)
     plan.pcpus = count
     available = host.available()
@@ -211,16 +211,16 @@ def place_explicit_layout(plan, sized, host, opts, need, cells):
     plan.cpuset = frozenset(chosen)
     plan.vcpupin = vcpupin
     spare = sorted(chosen - set(vcpupin))
-    supplemental = _supplemental(spec) if spec.io_threads_policy == "supplementalPool" else 0
+    supplemental = _supplemental(vmi) if vmi.io_threads_policy == "supplementalPool" else 0
     pool_pins = {index + 1: (pcpu,) for index, pcpu in enumerate(spare[:supplemental])}
     spare = spare[supplemental:]
-    if spec.cpu.isolate_emulator_thread and spare:
-        plan.emulatorpin = frozenset(spare[:max(count - len(vcpupin) - _supplemental(spec), 1)])
+    if vmi.cpu.isolate_emulator_thread and spare:
+        plan.emulatorpin = frozenset(spare[:max(count - len(vcpupin) - _supplemental(vmi), 1)])
     if supplemental:
         plan.iothreadpin = pool_pins
     else:
         plan.iothreadpin = dict(pinning.iothread_pins(
-            host, sorted(chosen), vcpupin, iothread_count(spec), spec.io_threads_policy,
+            host, sorted(chosen), vcpupin, iothread_count(vmi), vmi.io_threads_policy,
             tuple(sorted(plan.emulatorpin or ()))))
     plan.numa_cells = [cell_dict(cell, node) for cell, node in zip(cells, assignment)]
     if need is not None:

@@ -25,10 +25,10 @@ def migration_reasons(sized, plan, target_plan, source, source_topology, target,
     ``target_plan`` that plan as the caller returns it,
     ``source`` the checked source plan (``read_source_plan``), ``target_arch`` the target's
     architecture or None. ``[]`` when it can."""
-    spec = sized.vmi
+    vmi = sized.vmi
     reasons = []
-    if target_arch is not None and target_arch != spec.architecture:
-        reasons.append("the VM is %s, the target host %s" % (spec.architecture, target_arch))
+    if target_arch is not None and target_arch != vmi.architecture:
+        reasons.append("the VM is %s, the target host %s" % (vmi.architecture, target_arch))
     if not source["fits"]:
         reasons.append("the source plan does not fit its host (%s): there is no placement to "
                        "keep" % "; ".join(source["reasons"] or ["no reason given"]))
@@ -36,7 +36,7 @@ def migration_reasons(sized, plan, target_plan, source, source_topology, target,
     if plan.reasons:
         reasons.extend(_pages_not_checked(sized, target, plan.reasons))
     elif source["fits"]:
-        reasons.extend(_kept_the_same(spec, opts, source, source_topology, target_plan, target))
+        reasons.extend(_kept_the_same(vmi, opts, source, source_topology, target_plan, target))
     return reasons
 
 
@@ -85,17 +85,17 @@ def host_architecture(host, path="host"):
 
 def _pages_not_checked(sized, host, reasons):
     """A plan stops at its first obstacle: name a hugepage shortfall it did not reach."""
-    spec = sized.vmi
-    if spec.hugepage_size is None or any("hugepages" in reason for reason in reasons):
+    vmi = sized.vmi
+    if vmi.hugepage_size is None or any("hugepages" in reason for reason in reasons):
         return []
-    need = page_need(spec, sized.requests["hugepages-" + spec.hugepage_size],
-                     spec.spec_path + ".domain")
+    need = page_need(vmi, sized.requests["hugepages-" + vmi.hugepage_size],
+                     vmi.spec_path + ".domain")
     if sum(free_pages(host, node.id, need.size) for node in host.nodes) >= need.pages:
         return []
     return [pages_short_reason(host, need)]
 
 
-def _kept_the_same(spec, opts, source, source_host, target_plan, target_host):
+def _kept_the_same(vmi, opts, source, source_host, target_plan, target_host):
     reasons = []
     src_pins, tgt_pins = source["vcpupin"], target_plan["vcpupin"]
     if (src_pins is None) != (tgt_pins is None):
@@ -105,15 +105,15 @@ def _kept_the_same(spec, opts, source, source_host, target_plan, target_host):
         reasons.append("the source pins %d vCPUs, the target plan %d"
                        % (len(src_pins), len(tgt_pins)))
     elif src_pins is not None and opts.thread_policy != "isolate":
-        reasons.extend(_sibling_reasons(spec, src_pins, source_host, tgt_pins, target_host))
+        reasons.extend(_sibling_reasons(vmi, src_pins, source_host, tgt_pins, target_host))
     reasons.extend(_cell_reasons(source, target_plan))
     reasons.extend(_page_reasons(source["hugepages"], target_plan["hugepages"]))
     return reasons
 
 
-def _guest_cores(spec, pins):
+def _guest_cores(vmi, pins):
     """The pins of each guest core (``threads`` vCPUs in a row, as the guest numbers them)."""
-    threads = spec.cpu.threads or 1
+    threads = vmi.cpu.threads or 1
     return [pins[start:start + threads] for start in range(0, len(pins), threads)]
 
 
@@ -121,19 +121,19 @@ def _on_one_core(host, pins):
     return len({host.siblings(pin)[0] for pin in pins if pin in host.cpu_by_id}) == 1
 
 
-def _sibling_reasons(spec, source_pins, source_host, target_pins, target_host):
+def _sibling_reasons(vmi, source_pins, source_host, target_pins, target_host):
     """Guest cores whose threads share a host core on the source must do so on the target."""
-    if (spec.cpu.threads or 1) < 2:
+    if (vmi.cpu.threads or 1) < 2:
         return []
     split = []
-    source_cores = _guest_cores(spec, source_pins)
-    for index, pins in enumerate(_guest_cores(spec, target_pins)):
+    source_cores = _guest_cores(vmi, source_pins)
+    for index, pins in enumerate(_guest_cores(vmi, target_pins)):
         together_before = source_host is None or _on_one_core(source_host, source_cores[index])
         if together_before and not _on_one_core(target_host, pins):
             split.append((index, pins))
     if not split:
         return []
-    threads = spec.cpu.threads
+    threads = vmi.cpu.threads
     shown = ", ".join("guest core %d (vCPUs %d-%d) on pCPUs %s" % (
         index, index * threads, index * threads + threads - 1, ",".join(map(str, pins)))
         for index, pins in split[:_LISTED])

@@ -45,7 +45,7 @@ _LISTED_HOSTS = 5  # hosts named in an unplaced VM's reasons
 class FleetVm:
     """One VMI, read and sized once."""
 
-    __slots__ = ("index", "name", "spec", "sized", "dedicated", "vcpus", "cpu_request",
+    __slots__ = ("index", "name", "vmi", "sized", "dedicated", "vcpus", "cpu_request",
                  "memory_request", "memory_use", "shape")
 
 
@@ -147,41 +147,41 @@ def read_fleet_vmis(vmis, cfg, arch):
     read = []
     for index, one in enumerate(sized):
         where = "vmis[%d]" % index
-        spec = one.vmi
-        if not spec.name:
+        vmi = one.vmi
+        if not vmi.name:
             raise VmpodInputError(where + ".metadata.name", None,
                                   "is required: placements are keyed by VMI name")
-        if spec.name in names:
-            raise VmpodInputError(where + ".metadata.name", spec.name,
+        if vmi.name in names:
+            raise VmpodInputError(where + ".metadata.name", vmi.name,
                                   "is a duplicate of vmis[%d]: VMI names must be unique"
-                                  % names[spec.name])
-        names[spec.name] = index
+                                  % names[vmi.name])
+        names[vmi.name] = index
         read.append(fleet_vm(index, one))
     return read
 
 
 def fleet_vm(index, sized):
-    spec = sized.vmi
+    vmi = sized.vmi
     vm = FleetVm()
     vm.index = index
-    vm.name = spec.name
-    vm.spec = spec
+    vm.name = vmi.name
+    vm.vmi = vmi
     vm.sized = sized
     requests = sized.requests
-    vm.dedicated = spec.cpu.dedicated
-    vm.vcpus = guest_vcpus(spec)
+    vm.dedicated = vmi.cpu.dedicated
+    vm.vcpus = guest_vcpus(vmi)
     vm.cpu_request = requests["cpu"].milli_value() if "cpu" in requests else 0
     vm.memory_request = requests["memory"].value() if "memory" in requests else 0
     overhead = sized.overhead.value()
-    vm.memory_use = overhead if spec.hugepage_size else overhead + placed_memory(sized)
-    cpu = spec.cpu
+    vm.memory_use = overhead if vmi.hugepage_size else overhead + placed_memory(sized)
+    cpu = vmi.cpu
     vm.shape = (
         tuple(sorted((name, str(value)) for name, value in requests.items())),
-        str(sized.overhead), spec.architecture,
+        str(sized.overhead), vmi.architecture,
         cpu.sockets, cpu.cores, cpu.threads, cpu.dedicated, cpu.isolate_emulator_thread,
-        cpu.numa_passthrough, EVEN_PARITY_ANNOTATION in spec.annotations,
-        spec.io_threads_policy, spec.supplemental_pool_thread_count,
-        iothread_count(spec) if cpu.dedicated else 0, spec.hugepage_size, vm.memory_use, vm.vcpus)
+        cpu.numa_passthrough, EVEN_PARITY_ANNOTATION in vmi.annotations,
+        vmi.io_threads_policy, vmi.supplemental_pool_thread_count,
+        iothread_count(vmi) if cpu.dedicated else 0, vmi.hugepage_size, vm.memory_use, vm.vcpus)
     return vm
 
 
@@ -211,8 +211,8 @@ def _place(host, vm, opts):
 
 def _no_room(state, vm, cpu_requested, memory_requested):
     """Why the scheduler would not admit the launcher Pod, or None."""
-    if state.architecture is not None and state.architecture != vm.spec.architecture:
-        return "the host is %s, the VM %s" % (state.architecture, vm.spec.architecture)
+    if state.architecture is not None and state.architecture != vm.vmi.architecture:
+        return "the host is %s, the VM %s" % (state.architecture, vm.vmi.architecture)
     reasons = []
     if cpu_requested + vm.cpu_request > state.cpu_allocatable:
         reasons.append("the Pod requests %s CPU, %s of the host's %s allocatable CPU are left"

@@ -58,32 +58,32 @@ class Plan:
 def place(sized, host, opts):
     """The plan of a sized VMI (``kubevirt.resources.size_vmi``) on a read host, with read
     options: every engine path that plans calls this (the fleet placer for every host)."""
-    spec = sized.vmi
+    vmi = sized.vmi
     plan = Plan()
     need = None
-    if spec.hugepage_size is not None:
-        need = page_need(spec, sized.requests["hugepages-" + spec.hugepage_size],
-                         spec.spec_path + ".domain")
+    if vmi.hugepage_size is not None:
+        need = page_need(vmi, sized.requests["hugepages-" + vmi.hugepage_size],
+                         vmi.spec_path + ".domain")
         plan.hugepages = {"page_size": need.size_text, "per_node": {}}
         plan.page_bytes = need.size
-    if spec.cpu.numa_passthrough and not (spec.cpu.dedicated and need is not None):
-        raise VmpodInputError(spec.spec_path + ".domain.cpu.numa.guestMappingPassthrough", {},
+    if vmi.cpu.numa_passthrough and not (vmi.cpu.dedicated and need is not None):
+        raise VmpodInputError(vmi.spec_path + ".domain.cpu.numa.guestMappingPassthrough", {},
                               "needs dedicatedCpuPlacement and hugepages (KubeVirt refuses it)")
     memory = need.memory if need is not None else placed_memory(sized)
-    vcpus = guest_vcpus(spec)
+    vcpus = guest_vcpus(vmi)
     cells = guest_cells(opts.layout, vcpus, memory, need.size if need else None)
-    if spec.cpu.numa_passthrough and cells is not None:
+    if vmi.cpu.numa_passthrough and cells is not None:
         raise VmpodInputError("options.numa_nodes", opts.layout.get("numa_nodes"),
                               "cannot be combined with guestMappingPassthrough")
-    if opts.thread_policy != "prefer" and not spec.cpu.dedicated:
+    if opts.thread_policy != "prefer" and not vmi.cpu.dedicated:
         raise VmpodInputError("options.thread_policy", opts.thread_policy,
                               "applies to dedicated CPUs only (dedicatedCpuPlacement)")
     # memory outside hugepages: the guest's (unless in hugepages) and the launcher's overhead
     ordinary = sized.overhead.value()
     if need is None:
         ordinary += memory
-    if not spec.cpu.dedicated:
-        _place_shared(plan, spec, host, need, ordinary, cells)
+    if not vmi.cpu.dedicated:
+        _place_shared(plan, vmi, host, need, ordinary, cells)
     elif cells is not None:
         place_explicit_layout(plan, sized, host, opts, need, cells)
     else:
@@ -107,7 +107,7 @@ def placed_memory(sized):
 # -- shared CPUs: no pinning, only memory and hugepages ------------------------------------------
 
 
-def _place_shared(plan, spec, host, need, ordinary, cells):
+def _place_shared(plan, vmi, host, need, ordinary, cells):
     room = []
     for node in host.nodes:
         if need is not None and free_pages(host, node.id, need.size) < need.pages:

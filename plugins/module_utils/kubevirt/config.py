@@ -11,6 +11,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from dataclasses import dataclass
+
 from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 
@@ -24,25 +26,47 @@ _BETA_GATES = frozenset((
 _NETWORK_INTERFACES = ("", "bridge", "slirp", "masquerade")
 
 
+@dataclass(frozen=True)
 class KubevirtConfig:
     """Cluster settings, read once; ``read_config(None)`` gives KubeVirt's defaults."""
 
-    __slots__ = ("cpu_allocation_ratio", "memory_overcommit", "use_emulation", "feature_gates",
-                 "disabled_feature_gates", "overhead_ratio", "binding_memory", "cpu_model",
-                 "cpu_request", "default_network_interface", "permit_bridge_on_pod_network",
-                 "auto_cpu_limit_selector", "machine_types", "max_hotplug_ratio",
-                 "max_cpu_sockets", "max_guest", "vm_rollout_live_update",
-                 # feature gates the launcher's rules ask about, decided once
-                 "external_net_resource_injection", "gpus_with_dra", "host_devices_with_dra",
-                 "network_devices_with_dra", "iommufd", "permitted_host_devices")
+    cpu_allocation_ratio: int
+    memory_overcommit: int
+    use_emulation: bool
+    feature_gates: frozenset
+    disabled_feature_gates: frozenset
+    overhead_ratio: object  # str or None
+    binding_memory: dict  # network binding plugin -> its memory request (Quantity) or None
+    cpu_model: str
+    cpu_request: object  # Quantity or None
+    default_network_interface: str
+    permit_bridge_on_pod_network: bool
+    auto_cpu_limit_selector: object  # dict or None
+    machine_types: dict  # architecture -> machine type
+    max_hotplug_ratio: int
+    max_cpu_sockets: int
+    max_guest: object  # Quantity or None
+    vm_rollout_live_update: bool
+    # feature gates the launcher's rules ask about, decided once
+    external_net_resource_injection: bool
+    gpus_with_dra: bool
+    host_devices_with_dra: bool
+    network_devices_with_dra: bool
+    iommufd: bool
+    permitted_host_devices: object  # frozenset of resource names, or None
 
     def gate_enabled(self, gate):
         """featuregate.IsEnabled: explicit enable > explicit disable > Beta on by default."""
-        if gate in self.feature_gates:
-            return True
-        if gate in self.disabled_feature_gates:
-            return False
-        return gate in _BETA_GATES
+        return gate_enabled(self.feature_gates, self.disabled_feature_gates, gate)
+
+
+def gate_enabled(enabled, disabled, gate):
+    """featuregate.IsEnabled over the enabled and disabled gates."""
+    if gate in enabled:
+        return True
+    if gate in disabled:
+        return False
+    return gate in _BETA_GATES
 
 
 def read_config(config):
@@ -58,66 +82,65 @@ def _read(config):
     path = "config"
     if not isinstance(config, dict):
         raise VmpodInputError(path, config, "must be a mapping (the KubeVirt CR's spec.configuration)")
-    cfg = KubevirtConfig()
+    c = {}
     dev_path = f.join(path, "developerConfiguration")
     dev = f.mapping(config, "developerConfiguration", path)
     # validateConfig rejects both at or below zero, so KubeVirt never computes with them
-    cfg.cpu_allocation_ratio = f.integer(dev, "cpuAllocationRatio", dev_path, 10, minimum=1)
-    cfg.memory_overcommit = f.integer(dev, "memoryOvercommit", dev_path, 100, minimum=1)
-    cfg.use_emulation = f.boolean(dev, "useEmulation", dev_path, False)
-    cfg.feature_gates = frozenset(f.strings(dev, "featureGates", dev_path))
-    cfg.disabled_feature_gates = frozenset(f.strings(dev, "disabledFeatureGates", dev_path))
+    c["cpu_allocation_ratio"] = f.integer(dev, "cpuAllocationRatio", dev_path, 10, minimum=1)
+    c["memory_overcommit"] = f.integer(dev, "memoryOvercommit", dev_path, 100, minimum=1)
+    c["use_emulation"] = f.boolean(dev, "useEmulation", dev_path, False)
+    c["feature_gates"] = frozenset(f.strings(dev, "featureGates", dev_path))
+    c["disabled_feature_gates"] = frozenset(f.strings(dev, "disabledFeatureGates", dev_path))
 
     ratio = config.get("additionalGuestMemoryOverheadRatio")
     if ratio is not None and not isinstance(ratio, str):
         raise VmpodInputError(f.join(path, "additionalGuestMemoryOverheadRatio"), ratio,
                               "must be a string such as '1.5'")
-    cfg.overhead_ratio = ratio
+    c["overhead_ratio"] = ratio
 
     bindings_path = f.join(path, "network.binding")
     network = f.mapping(config, "network", path)
     bindings = f.mapping(network, "binding", f.join(path, "network"))
-    cfg.binding_memory = {}
+    c["binding_memory"] = {}
     for name, plugin in bindings.items():
         where = f.join(bindings_path, name)
         if not isinstance(plugin, dict):
             raise VmpodInputError(where, plugin, "must be a mapping")
         overhead = f.mapping(plugin, "computeResourceOverhead", where)
         requests = f.resource_list(overhead, "requests", f.join(where, "computeResourceOverhead"))
-        cfg.binding_memory[name] = requests.get("memory")
+        c["binding_memory"][name] = requests.get("memory")
     interface = f.string(network, "defaultNetworkInterface", f.join(path, "network"))
     if interface not in _NETWORK_INTERFACES:
         raise VmpodInputError(f.join(path, "network.defaultNetworkInterface"), interface,
                               "must be bridge, masquerade or slirp")
-    cfg.default_network_interface = interface or "bridge"
-    cfg.permit_bridge_on_pod_network = f.boolean(
+    c["default_network_interface"] = interface or "bridge"
+    c["permit_bridge_on_pod_network"] = f.boolean(
         network, "permitBridgeInterfaceOnPodNetwork", f.join(path, "network"), True)
 
-    cfg.permitted_host_devices = _permitted_host_devices(config, path)
-    cfg.cpu_model = f.string(config, "cpuModel", path)
-    cfg.cpu_request = f.quantity(config, "cpuRequest", path)
-    cfg.auto_cpu_limit_selector = f.optional_mapping(
+    c["permitted_host_devices"] = _permitted_host_devices(config, path)
+    c["cpu_model"] = f.string(config, "cpuModel", path)
+    c["cpu_request"] = f.quantity(config, "cpuRequest", path)
+    c["auto_cpu_limit_selector"] = f.optional_mapping(
         config, "autoCPULimitNamespaceLabelSelector", path)
 
     arch_path = f.join(path, "architectureConfiguration")
     arch_config = f.mapping(config, "architectureConfiguration", path)
-    cfg.machine_types = {}
+    c["machine_types"] = {}
     for arch, default in (("amd64", "q35"), ("arm64", "virt"), ("s390x", "s390-ccw-virtio")):
         section = f.mapping(arch_config, arch, arch_path)
-        cfg.machine_types[arch] = f.string(section, "machineType", f.join(arch_path, arch)) or default
+        c["machine_types"][arch] = f.string(section, "machineType", f.join(arch_path, arch)) or default
     live = f.mapping(config, "liveUpdateConfiguration", path)
     live_path = f.join(path, "liveUpdateConfiguration")
-    cfg.max_hotplug_ratio = f.uint32(live, "maxHotplugRatio", live_path, 4)
-    cfg.max_cpu_sockets = f.uint32(live, "maxCpuSockets", live_path, 0)
-    cfg.max_guest = f.quantity(live, "maxGuest", live_path)
+    c["max_hotplug_ratio"] = f.uint32(live, "maxHotplugRatio", live_path, 4)
+    c["max_cpu_sockets"] = f.uint32(live, "maxCpuSockets", live_path, 0)
+    c["max_guest"] = f.quantity(live, "maxGuest", live_path)
     strategy = f.string(config, "vmRolloutStrategy", path, "LiveUpdate")
-    cfg.vm_rollout_live_update = strategy == "LiveUpdate"
-    cfg.external_net_resource_injection = cfg.gate_enabled("ExternalNetResourceInjection")
-    cfg.gpus_with_dra = cfg.gate_enabled("GPUsWithDRA")
-    cfg.host_devices_with_dra = cfg.gate_enabled("HostDevicesWithDRA")
-    cfg.network_devices_with_dra = cfg.gate_enabled("NetworkDevicesWithDRA")
-    cfg.iommufd = cfg.gate_enabled("IOMMUFD")
-    return cfg
+    c["vm_rollout_live_update"] = strategy == "LiveUpdate"
+    for key, gate in (("external_net_resource_injection", "ExternalNetResourceInjection"),
+                      ("gpus_with_dra", "GPUsWithDRA"), ("host_devices_with_dra", "HostDevicesWithDRA"),
+                      ("network_devices_with_dra", "NetworkDevicesWithDRA"), ("iommufd", "IOMMUFD")):
+        c[key] = gate_enabled(c["feature_gates"], c["disabled_feature_gates"], gate)
+    return KubevirtConfig(**c)
 
 
 def _permitted_host_devices(config, path):

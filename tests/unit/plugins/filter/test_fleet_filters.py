@@ -15,9 +15,9 @@ from ansible_collections.vmpod.core.plugins.filter.fleet import FilterModule
 from ansible_collections.vmpod.core.plugins.module_utils.fleet import place_fleet
 from ansible_collections.vmpod.core.plugins.module_utils.placement import (
     check_migration, plan_placement)
+from vmpod_examples import ROOT
 
 FILTERS = FilterModule().filters()
-from vmpod_examples import ROOT
 HOSTS = {os.path.basename(p)[:-5]: yaml.safe_load(open(p))
          for p in sorted(glob.glob(os.path.join(ROOT, "examples", "hosts", "*.yaml")))}
 with open(os.path.join(ROOT, "examples", "fleet", "vmis.yaml")) as handle:

@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from ansible_collections.vmpod.core.plugins.filter.launcher import FilterModule
 from ansible_collections.vmpod.core.plugins.filter.quantity import FilterModule as QuantityFilters
 from ansible_collections.vmpod.core.plugins.module_utils.launcher import launcher_resources
+from vmpod_examples import ROOT
 
 FILTERS = FilterModule().filters()
 QUANTITY = QuantityFilters().filters()
-from vmpod_examples import ROOT
 
 
 def example_vmis():

@@ -32,6 +32,7 @@ import pytest
 
 from ansible_collections.vmpod.core.plugins.module_utils.launcher import memory_overhead
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+from vmpod_examples import vmi_dict
 from vmpod_quantities import qty
 
 MI = 1048576
@@ -44,14 +45,7 @@ GI = 1073741824
 
 def vmi_with(domain=None, **spec):
     """A VirtualMachineInstance dict with the given ``spec.domain`` and extra spec fields."""
-    body = {"domain": copy.deepcopy(domain) if domain is not None else {}}
-    body.update(copy.deepcopy(spec))
-    return {
-        "apiVersion": "kubevirt.io/v1",
-        "kind": "VirtualMachineInstance",
-        "metadata": {"name": "testvmi", "namespace": "default"},
-        "spec": body,
-    }
+    return vmi_dict(domain, **spec)
 
 
 # hypervisorbackend_test.go's BeforeEach VMI: requests.memory 1Gi, empty limits.

@@ -22,6 +22,7 @@ import pytest
 
 from ansible_collections.vmpod.core.plugins.module_utils.launcher import launcher_resources
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+from vmpod_examples import vmi_dict
 
 KVM = "devices.kubevirt.io/kvm"
 TUN = "devices.kubevirt.io/tun"
@@ -29,10 +30,7 @@ VHOST = "devices.kubevirt.io/vhost-net"
 
 
 def vmi(domain=None, namespace="default", **spec):
-    body = {"domain": copy.deepcopy(domain) if domain is not None else {}}
-    body.update(copy.deepcopy(spec))
-    return {"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachineInstance",
-            "metadata": {"name": "testvmi", "namespace": namespace}, "spec": body}
+    return vmi_dict(domain, namespace=namespace, **spec)
 
 
 def exp(requests, limits, overhead):

@@ -65,7 +65,7 @@ class Quantity:
         self.format = fmt
         self._text = text  # the string Go would print (cached original or computed canonical)
         # Go holds this value as an *inf.Dec, which struct copies share and Add changes in place
-        # (see launcher.Resources.add); an int64 amount is copied by value.
+        # (see kubevirt.resources.Resources.add); an int64 amount is copied by value.
         self.dec = dec
 
     # -- constructors, as resource.NewQuantity / NewMilliQuantity / NewScaledQuantity

@@ -40,10 +40,14 @@ fi
 # What went wrong in a failed scenario, repeated at the very end of the output: CI logs are
 # often read from the tail, and the failed task may be thousands of lines up.
 report_failure() {
-    local scenario=$1 log=$2
+    local scenario=$1 log=$2 console="$ROOT/.build/molecule/$1-console.log"
     echo "molecule: scenario $scenario failed; its failed tasks and errors ($log):" >&2
     grep -n -B3 -A30 -E '^(fatal|failed): |^ERROR|CRITICAL|UNREACHABLE!' "$log" | tail -n 150 >&2 ||
         tail -n 60 "$log" >&2
+    if [[ -s $console ]]; then
+        echo "molecule: the end of the guest's serial console, all its boots ($console):" >&2
+        tail -n 60 "$console" >&2
+    fi
 }
 
 mkdir -p "$ROOT/.build/molecule"
@@ -53,6 +57,9 @@ failed=()
 for scenario in "${scenarios[@]}"; do
     scenario_started=$SECONDS
     log="$ROOT/.build/molecule/$scenario.log"
+    # hack/test-guest.sh stop appends the guest's serial console here
+    export VMPOD_TEST_GUEST_CONSOLE="$ROOT/.build/molecule/$scenario-console.log"
+    rm -f "$VMPOD_TEST_GUEST_CONSOLE"
     rc=0
     # Each step's start and end with the seconds since the scenario started; all of it also
     # kept in the scenario's log.

@@ -258,6 +258,11 @@ stop() {
         fi
         rm -f "$dir/qemu.pid"
     fi
+    # The serial console of every boot of this guest, kept where the caller asks
+    # (hack/molecule.sh: .build/molecule/NAME-console.log, which Molecule does not prune).
+    if [[ -n ${VMPOD_TEST_GUEST_CONSOLE:-} && -f $dir/console.log ]]; then
+        cat "$dir/console.log" >>"$VMPOD_TEST_GUEST_CONSOLE"
+    fi
     rm -f "$dir/disk.qcow2" "$dir/OVMF_VARS.fd"
 }
 

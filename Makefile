@@ -9,6 +9,8 @@
 #   make integration  pytest tests/integration: real ansible-playbook runs
 #   make lint     ansible-lint --offline, production profile (.ansible-lint)
 #   make sanity   ansible-test sanity, no ignore files (hack/sanity.sh)
+#   make sanity-newest  the same with the newest ansible-core, on Python >= 3.12 where there is
+#                 one (hack/sanity-newest.sh; skipped with a message where there is none)
 #   make molecule the host roles on a real QEMU guest, every scenario of extensions/molecule/
 #                 (hack/molecule.sh; ~20 min with no cached guest image, ~17 min with one)
 #   make demo     size examples/vmis, plan them on an example host and on this machine, render Pods
@@ -33,13 +35,13 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 # runs ansible-doc, tests and benchmarks may run ansible-playbook) find the venv's on PATH.
 VENV_PATH = PATH="$(BIN):$$PATH"
 
-.PHONY: libvirtd libvirtd-stop setup test unit integration lint sanity molecule demo bench clean \
+.PHONY: libvirtd libvirtd-stop setup test unit integration lint sanity sanity-newest molecule demo bench clean \
 	distclean
 
 setup:
 	bash hack/setup.sh
 
-test: setup unit integration lint sanity molecule
+test: setup unit integration lint sanity sanity-newest molecule
 
 unit: setup
 	$(VENV_PATH) $(BIN)/python -m pytest tests/unit -q
@@ -53,6 +55,9 @@ lint: setup
 
 sanity: setup
 	bash hack/sanity.sh
+
+sanity-newest: setup
+	bash hack/sanity-newest.sh
 
 molecule: setup
 	bash hack/molecule.sh

@@ -5,7 +5,7 @@
 #
 # ansible-test wants the collection at .../ansible_collections/vmpod/core and lists its files
 # through git.  The checkout's own files (git ls-files, so uncommitted and untracked-but-not-
-# ignored files count too) are copied to .build/sanity/ansible_collections/vmpod/core, which
+# ignored files count too) are copied to .build/sanity/<venv>/ansible_collections/vmpod/core, which
 # gets its own git repository: without one, ansible-test would walk up to this checkout's .git,
 # where .build/ is ignored, and find no files at all.
 #
@@ -18,9 +18,10 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-VENV="$ROOT/.venv"
+# SANITY_VENV: a venv with another ansible-core (hack/sanity-newest.sh), SANITY_PYTHON its Python
+VENV="${SANITY_VENV:-$ROOT/.venv}"
 PYTHON_VERSION="${SANITY_PYTHON:-3.11}"
-DEST="$ROOT/.build/sanity/ansible_collections/vmpod/core"
+DEST="$ROOT/.build/sanity/$(basename "$VENV")/ansible_collections/vmpod/core"
 CA_BUNDLE="${SANITY_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}"
 
 log() { printf 'sanity: %s\n' "$*" >&2; }

@@ -89,8 +89,9 @@ kernel_arguments:
   elements: str
   sample: [isolcpus=managed_irq,domain,2-7,10-15, nohz_full=2-7,10-15, rcu_nocbs=2-7,10-15,
            irqaffinity=0-1,8-9]
-keys:
-  description: The parameter names of RV(kernel_arguments).
+argument_keys:
+  description: The parameter names of RV(kernel_arguments) (the O(vmpod.core.kernel_cmdline#module:keys) a
+    task that writes them owns).
   returned: success
   type: list
   elements: str
@@ -163,7 +164,7 @@ def main():
         online=format_cpuset(online),
         affinity=affinity_list(part.reserved),
         kernel_arguments=isolation_arguments(part, params["load_balance"]),
-        keys=list(ISOLATION_ARGUMENT_KEYS),
+        argument_keys=list(ISOLATION_ARGUMENT_KEYS),
         split_cores=part.warnings,
     )
 

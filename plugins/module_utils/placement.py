@@ -15,9 +15,8 @@ __metaclass__ = type
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import read_config
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.resources import size_vmi
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi import read_vmi
-from ansible_collections.vmpod.core.plugins.module_utils.planning.host import read_host
-from ansible_collections.vmpod.core.plugins.module_utils.planning.migration import (
-    host_architecture, migration_reasons, read_source_plan)
+from ansible_collections.vmpod.core.plugins.module_utils.planning.host import host_architecture, read_host
+from ansible_collections.vmpod.core.plugins.module_utils.planning.migration import migration_reasons, read_source_plan
 from ansible_collections.vmpod.core.plugins.module_utils.planning.options import read_options
 from ansible_collections.vmpod.core.plugins.module_utils.planning.plan import place
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import each_item
@@ -27,8 +26,9 @@ __all__ = ("plan_placement", "plan_placements", "check_migration", "host_archite
 
 def plan_placement(vmi, host, config=None, arch="amd64", options=None):
     """Plan one VM on one host: pCPUs, vCPU / emulator / IOThread pinning, guest NUMA cells and
-    hugepages per host node, or ``fits: false`` with reasons. Bad input raises
-    VmpodInputError; not fitting is a plan."""
+    hugepages per host node, or ``fits: false`` with reasons (a host whose ``architecture``
+    differs from the VM's takes none). Bad input raises VmpodInputError; not fitting is a
+    plan."""
     cfg = read_config(config)
     read = read_vmi(vmi, arch)
     topo = read_host(host)
@@ -74,8 +74,7 @@ def check_migration(vmi, source_plan, target_host, config=None, arch="amd64", op
     sized = size_vmi(read, cfg)
     plan = place(sized, target, opts)
     target_plan = plan.as_dict()
-    target_arch = host_architecture(target_host, "target_host")
     reasons = migration_reasons(sized, plan, target_plan, source, source_topology, target,
-                                target_arch, opts)
+                                target.architecture, opts)
     return {"fits": not reasons, "reasons": reasons, "target_plan": target_plan,
             "target_memory_overhead": str(sized.overhead)}

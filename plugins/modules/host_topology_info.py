@@ -136,6 +136,15 @@ host:
   returned: success
   type: dict
   contains:
+    architecture:
+      description:
+        - The host's architecture by KubeVirt's name (V(amd64), V(arm64), V(s390x)); the placement
+          functions then take only VMs of that architecture.
+        - From the running kernel with O(source=sysfs) and the default O(sysfs_root), from
+          libvirt's capabilities with O(source=libvirt); absent for other architectures.
+      returned: when known
+      type: str
+      sample: amd64
     cpus:
       description:
         - One entry per online logical CPU, ascending by id.
@@ -249,6 +258,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.vmpod.core.plugins.module_utils.values.architecture import kernel_architecture
 from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import format_cpuset
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.planning.host import read_host
@@ -325,6 +335,10 @@ def main():
             host = host_from_capabilities(read_capabilities(params["uri"]))
         else:
             host = host_from_sysfs(gather_sysfs(params["sysfs_root"]))
+            if params["sysfs_root"] == "/":  # this host's own: its kernel names the architecture
+                architecture = kernel_architecture(os.uname()[4])
+                if architecture is not None:
+                    host["architecture"] = architecture
         host = with_cpusets(host, params["reserved_cpus"], params["used_cpus"])
     except VmpodInputError as exc:
         module.fail_json(msg=str(exc))

@@ -18,7 +18,8 @@ from ansible_collections.vmpod.core.plugins.module_utils.values import fields as
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import read_config
 from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import parse_exact, parse_quantity
-from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi import ARCHITECTURES, read_vmi, spec_of
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi import read_vmi, spec_of
+from ansible_collections.vmpod.core.plugins.module_utils.values.architecture import ARCHITECTURES
 
 DEFAULT_CPU_MODEL = "host-model"
 ARM64_CPU_MODEL = "host-passthrough"

@@ -26,11 +26,11 @@ from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi_domain imp
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi_pod import (
     read_pod_section, string_map)
 from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
+from ansible_collections.vmpod.core.plugins.module_utils.values.architecture import ARCHITECTURES
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import parse_exact
 from ansible_collections.vmpod.core.plugins.module_utils.values.xml import cpu_feature, xml_string
 
-ARCHITECTURES = ("amd64", "arm64", "s390x")
 
 
 class _NoEntries(Mapping):

@@ -27,6 +27,7 @@ __metaclass__ = type
 from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import parse_cpuset
 from ansible_collections.vmpod.core.plugins.module_utils.libvirt.document import parse_document
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.values.architecture import kernel_architecture
 from ansible_collections.vmpod.core.plugins.module_utils.hostfacts.sysfs import (
     LOCAL_DISTANCE,
     LogicalCpu,
@@ -51,7 +52,8 @@ _UNITS = _scaled_integer_units()
 
 
 def host_from_capabilities(xml_text):
-    """The host data (``cpus``, ``nodes``) from libvirt's capabilities XML text."""
+    """The host data (``cpus``, ``nodes``, and ``architecture`` where libvirt names one
+    KubeVirt knows) from libvirt's capabilities XML text."""
     root = parse_document(xml_text, "capabilities", "capabilities")
     cells = root.findall(CELLS)
     if not cells:
@@ -69,7 +71,11 @@ def host_from_capabilities(xml_text):
             "distances": cell_distances(cell, sorted(cell_ids), where),
             "hugepages": cell_hugepages(cell, where),
         })
-    return {"cpus": host_cpus(cpus), "nodes": nodes}
+    host = {"cpus": host_cpus(cpus), "nodes": nodes}
+    architecture = kernel_architecture((root.findtext("host/cpu/arch") or "").strip())
+    if architecture is not None:
+        host["architecture"] = architecture
+    return host
 
 
 def cell_cpus(cell, cell_id, where):

@@ -11,8 +11,10 @@ The data is what ``vmpod.core.host_topology_info`` returns, or what a user write
     reserved_cpus: "0-1"     # optional: never given to VMs (kubelet reservedSystemCPUs)
     used_cpus: "4-7"         # optional: already taken exclusively
     isolated_cpus: "2-15"    # optional: the kernel's isolcpus (reported, not a constraint)
+    architecture: amd64      # optional: amd64, arm64 or s390x (x86_64, aarch64 read as those)
 
-Logical CPUs with the same ``socket`` and ``core`` are hyper-thread siblings.
+Logical CPUs with the same ``socket`` and ``core`` are hyper-thread siblings. A host that
+states its architecture takes only VMs of that architecture (``planning.plan.place``).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -20,6 +22,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
+from ansible_collections.vmpod.core.plugins.module_utils.values.architecture import kernel_architecture
 from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import parse_cpuset
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import parse_quantity
@@ -59,10 +62,23 @@ class HostNode:
         self.cpus = ()  # ids of this node's logical CPUs, ascending
 
 
+def host_architecture(host, path="host"):
+    """The optional ``architecture`` of host data (``amd64``, ``arm64``, ``s390x``; the kernel's
+    ``x86_64`` and ``aarch64`` read as those), or None when the data does not say."""
+    value = host.get("architecture") if isinstance(host, dict) else None
+    if value is None or value == "":
+        return None
+    architecture = kernel_architecture(value)
+    if architecture is None:
+        raise VmpodInputError(path + ".architecture", value,
+                              "is not amd64, arm64 or s390x (or x86_64, aarch64)")
+    return architecture
+
+
 class Host:
     """Read-only host topology."""
 
-    __slots__ = ("name", "cpus", "cpu_by_id", "nodes", "node_by_id", "reserved", "used",
+    __slots__ = ("name", "architecture", "cpus", "cpu_by_id", "nodes", "node_by_id", "reserved", "used",
                  "isolated", "_siblings", "_available", "_threads_per_core", "derived")
 
     def siblings(self, cpu_id):
@@ -88,6 +104,7 @@ def read_host(data, path="host"):
         raise VmpodInputError(path, data, "must be a host topology mapping (cpus, nodes)")
     host = Host()
     host.name = f.string(data, "name", path)
+    host.architecture = host_architecture(data, path)
 
     node_items = f.mappings(data, "nodes", path)
     if not node_items:

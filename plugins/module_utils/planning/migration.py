@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Live migration: the same VM re-planned on a target, held to what a running guest cannot
 change - its vCPU count, which vCPUs are hyper-thread siblings, its guest NUMA cells and its
-page size - and the host's architecture (``host_architecture``).
+page size - and the host's architecture (``planning.host.host_architecture``).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -15,7 +15,6 @@ from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import fo
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import parse_quantity
 
-_KERNEL_ARCHITECTURES = {"x86_64": "amd64", "aarch64": "arm64"}
 _LISTED = 4  # examples named per obstacle
 
 
@@ -32,6 +31,8 @@ def migration_reasons(sized, plan, target_plan, source, source_topology, target,
     if not source["fits"]:
         reasons.append("the source plan does not fit its host (%s): there is no placement to "
                        "keep" % "; ".join(source["reasons"] or ["no reason given"]))
+    if reasons and reasons[0].startswith("the VM is"):
+        return reasons  # the plan on the target says only that too
     reasons.extend(plan.reasons)
     if plan.reasons:
         reasons.extend(_pages_not_checked(sized, target, plan.reasons))
@@ -68,19 +69,6 @@ def read_source_plan(plan):
         raise VmpodInputError("source_plan.reasons", reasons, "must be a list")
     return {"fits": plan["fits"], "reasons": [str(reason) for reason in reasons],
             "vcpupin": pins, "numa_cells": cells, "hugepages": pages}
-
-
-def host_architecture(host, path="host"):
-    """The optional ``architecture`` of host data (``amd64``, ``arm64``, ``s390x``; the kernel's
-    ``x86_64`` and ``aarch64`` read as those), or None when the data does not say."""
-    value = host.get("architecture") if isinstance(host, dict) else None
-    if value is None or value == "":
-        return None
-    value = _KERNEL_ARCHITECTURES.get(value, value)
-    if value not in ("amd64", "arm64", "s390x"):
-        raise VmpodInputError(path + ".architecture", host.get("architecture"),
-                              "is not amd64, arm64 or s390x (or x86_64, aarch64)")
-    return value
 
 
 def _pages_not_checked(sized, host, reasons):

@@ -34,7 +34,6 @@ from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.resources impo
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi import read_vmi
 from ansible_collections.vmpod.core.plugins.module_utils.planning.host import Host, HostNode, HugepagePool, read_host
 from ansible_collections.vmpod.core.plugins.module_utils.planning.hugepages import ordinary_memory
-from ansible_collections.vmpod.core.plugins.module_utils.planning.migration import host_architecture
 from ansible_collections.vmpod.core.plugins.module_utils.planning.plan import place, placed_memory
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError, each_item, within
 from ansible_collections.vmpod.core.plugins.module_utils.planning.usage import readable_bytes, cores_text
@@ -133,8 +132,8 @@ def read_fleet_hosts(hosts):
         if name in seen:
             raise VmpodInputError(where + ".name", name, "is a duplicate of %s" % seen[name])
         seen[name] = where
-        states.append(_HostState(index, name, read_host(data, where),
-                                 host_architecture(data, where)))
+        host = read_host(data, where)
+        states.append(_HostState(index, name, host, host.architecture))
     return states
 
 

@@ -60,6 +60,9 @@ def place(sized, host, opts):
     options: every engine path that plans calls this (the fleet placer for every host)."""
     vmi = sized.vmi
     plan = Plan()
+    if host.architecture is not None and host.architecture != vmi.architecture:
+        plan.reasons.append("the VM is %s, the host %s" % (vmi.architecture, host.architecture))
+        return plan
     need = None
     if vmi.hugepage_size is not None:
         need = page_need(vmi, sized.requests["hugepages-" + vmi.hugepage_size],

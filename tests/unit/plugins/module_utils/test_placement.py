@@ -222,3 +222,41 @@ def test_a_vm_that_cannot_fit_says_why(host, vmi):
     plan = plan_placement(vmi, host)
     if plan["pcpus"] > len(topo.available()):
         assert not plan["fits"] and plan["reasons"]
+
+
+def with_architecture(obj, arch):
+    """The VMI (or the VirtualMachine's template) with ``spec.architecture`` set."""
+    if obj.get("kind") == "VirtualMachine":
+        template = obj["spec"]["template"]
+        return dict(obj, spec=dict(obj["spec"], template=dict(template, spec=with_architecture(template, arch)["spec"])))
+    return dict(obj, spec=dict(obj["spec"], architecture=arch))
+
+
+@pytest.mark.parametrize("vmi_name", sorted(VMIS))
+def test_a_host_takes_only_vms_of_its_architecture(vmi_name):
+    # every example host states amd64: an arm64 VM does not fit, whatever its size
+    host = HOSTS["dual-socket-server"]
+    assert host["architecture"] == "amd64"
+    amd, arm = with_architecture(VMIS[vmi_name], "amd64"), with_architecture(VMIS[vmi_name], "arm64")
+    plan = plan_placement(arm, host)
+    assert not plan["fits"]
+    assert plan["reasons"] == ["the VM is arm64, the host amd64"]
+    assert plan["pcpus"] == 0 and plan["vcpupin"] is None
+    # the kernel's name of the host's architecture reads as KubeVirt's
+    assert plan_placement(arm, dict(host, architecture="aarch64")) == plan_placement(amd, host)
+    # a host that does not say takes any VM the placement allows
+    unstated = dict((key, value) for key, value in host.items() if key != "architecture")
+    assert plan_placement(arm, unstated) == plan_placement(amd, unstated)
+
+
+def test_the_cluster_architecture_is_that_of_a_vmi_that_does_not_say():
+    plan = plan_placement(VMIS["plain-fedora"], HOSTS["dual-socket-server"], arch="arm64")
+    assert plan["reasons"] == ["the VM is arm64, the host amd64"]
+
+
+@pytest.mark.parametrize("value", ["ppc64le", ["amd64"], 7, "AMD64"])
+def test_a_bad_host_architecture_names_the_field(value):
+    with pytest.raises(VmpodInputError) as err:
+        plan_placement(VMIS["plain-fedora"], dict(HOSTS["dual-socket-server"], architecture=value))
+    assert str(err.value).startswith("host.architecture: ")
+    assert "is not amd64, arm64 or s390x" in str(err.value)

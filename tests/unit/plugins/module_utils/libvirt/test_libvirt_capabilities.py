@@ -102,10 +102,18 @@ def test_two_cells_with_pools_and_distances():
             {"id": 1, "memory": "16Gi", "distances": [21, 10],
              "hugepages": {"2Mi": {"total": 1024, "free": 1024}, "1Gi": {"total": 0, "free": 0}}},
         ],
+        "architecture": "amd64",  # <arch>x86_64</arch>, by KubeVirt's name
     }
     parsed = read_host(host)
+    assert parsed.architecture == "amd64"
     assert parsed.siblings(2) == (2, 6)
     assert parsed.nodes[1].cpus == (2, 3, 6, 7)
+
+
+@pytest.mark.parametrize("arch, expected", [("aarch64", "arm64"), ("s390x", "s390x"), ("ppc64le", None)])
+def test_the_architecture_by_kubevirts_name_where_it_has_one(arch, expected):
+    host = host_from_capabilities(TWO_CELLS.replace("<arch>x86_64</arch>", "<arch>%s</arch>" % arch))
+    assert host.get("architecture") == expected
 
 
 def test_cells_are_ordered_by_id_and_distances_by_cell_id():

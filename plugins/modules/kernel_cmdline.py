@@ -132,8 +132,8 @@ arguments:
   type: list
   elements: str
   sample: [isolcpus=managed_irq,domain,2-7, nohz_full=2-7]
-keys:
-  description: The owned parameter names, C(-) written as C(_).
+argument_keys:
+  description: The owned parameter names (of O(arguments) and O(keys)), C(-) written as C(_).
   returned: always
   type: list
   elements: str
@@ -405,7 +405,7 @@ def main():
     keys = list(dict.fromkeys(keys))
     if params["state"] == "absent":
         wanted = []
-    result = dict(changed=False, arguments=wanted, keys=keys, added=[], removed=[],
+    result = dict(changed=False, arguments=wanted, argument_keys=keys, added=[], removed=[],
                   config_regenerated=False)
 
     grubby = module.get_bin_path("grubby") if params["bootloader"] in ("auto", "grubby") else None

@@ -8,10 +8,18 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import itertools
+import re
 
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 
 _PLAIN_INT = frozenset((int,))
+
+# The largest CPU id: Linux builds for at most 8192 CPUs (CONFIG_NR_CPUS, arch/x86/Kconfig
+# NR_CPUS_RANGE_END with MAXSMP), and a cpuset names no more.  Every id is checked against it
+# before a set is built, so "0-400000000" is refused at once instead of filling the memory.
+MAX_CPU_ID = 8191
+_ITEM = re.compile(r"[ \t]*([0-9]{1,9})(?:-([0-9]{1,9}))?[ \t]*\Z")  # ASCII digits only
+_OUT_OF_RANGE = "names CPU %d; Linux numbers at most %d CPUs (ids 0-%d)"
 
 
 def parse_cpuset(value, path=""):
@@ -24,33 +32,38 @@ def parse_cpuset(value, path=""):
     if isinstance(value, int):
         if value < 0:
             raise VmpodInputError(path, value, "is not a CPU id")
+        if value > MAX_CPU_ID:
+            raise VmpodInputError(path, value, _OUT_OF_RANGE % (value, MAX_CPU_ID + 1, MAX_CPU_ID))
         return frozenset((value,))
     if isinstance(value, (list, tuple, set, frozenset)):
         if set(map(type, value)) <= _PLAIN_INT:  # the common case, checked without a loop
             ids = frozenset(value)
-            if not ids or min(ids) >= 0:
+            if not ids or (min(ids) >= 0 and max(ids) <= MAX_CPU_ID):
                 return ids
         ids = set()
         for item in value:
             if isinstance(item, bool) or not isinstance(item, int) or item < 0:
                 raise VmpodInputError(path, value, "is not a list of CPU ids")
+            if item > MAX_CPU_ID:
+                raise VmpodInputError(path, value, _OUT_OF_RANGE % (item, MAX_CPU_ID + 1, MAX_CPU_ID))
             ids.add(item)
         return frozenset(ids)
     if not isinstance(value, str):
         raise VmpodInputError(path, value, "is not a CPU set such as '0-3,8'")
     ids = set()
-    text = value.strip()
-    if not text:
+    text = value[:-1] if value.endswith("\n") else value  # as sysfs files end
+    if not text.strip(" \t"):
         return frozenset()
     for part in text.split(","):
-        part = part.strip()
-        first, dash, last = part.partition("-")
-        if not first.isdigit() or (dash and not last.isdigit()):
+        match = _ITEM.match(part)
+        if match is None:
             raise VmpodInputError(path, value, "is not a CPU set such as '0-3,8'")
-        low = int(first)
-        high = int(last) if dash else low
+        low = int(match.group(1))
+        high = int(match.group(2)) if match.group(2) is not None else low
         if high < low:
-            raise VmpodInputError(path, value, "has a descending range %r" % part)
+            raise VmpodInputError(path, value, "has a descending range %r" % part.strip())
+        if high > MAX_CPU_ID:
+            raise VmpodInputError(path, value, _OUT_OF_RANGE % (high, MAX_CPU_ID + 1, MAX_CPU_ID))
         ids.update(range(low, high + 1))
     return frozenset(ids)
 

@@ -32,7 +32,6 @@ from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import 
 from ansible_collections.vmpod.core.plugins.module_utils.values.xml import cpu_feature, xml_string
 
 
-
 class _NoEntries(Mapping):
     """The empty mapping of absent labels, annotations, requests and limits: immutable and
     hashable, as a frozen dataclass's default must be."""

@@ -1,0 +1,54 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Role inputs that reach configuration files, refused before the role writes anything.
+
+The roles run for real with ansible-playbook on localhost; each bad value must stop the role at
+its first task (so nothing on this machine is touched) with a message naming the variable and
+the value. What good values do is tested on a real guest by the Molecule scenarios.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def run_role(tmp_path, role, variables):
+    playbook = tmp_path / "play.yml"
+    playbook.write_text(json.dumps([{
+        "hosts": "localhost", "gather_facts": False, "connection": "local",
+        "roles": [{"role": "vmpod.core." + role}]}]))
+    extra = tmp_path / "vars.json"
+    extra.write_text(json.dumps(variables))
+    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), str(playbook),
+               "-i", "localhost,", "-e", "@" + str(extra)]
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    return subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, universal_newlines=True, check=False)
+
+
+@pytest.mark.parametrize("variables, message", [
+    # a newline and a RUN+= would add a udev rule that runs a program as root
+    ({"kvm_host_kvm_mode": '0660"\nRUN+="/bin/touch /tmp/pwned'}, 'kvm_host_kvm_mode: "0660\\"\\nRUN+='),
+    ({"kvm_host_kvm_mode": "0660\n"}, 'kvm_host_kvm_mode: "0660\\n" is not a file mode'),
+    ({"kvm_host_kvm_mode": "rw-rw----"}, 'kvm_host_kvm_mode: "rw-rw----" is not a file mode'),
+    ({"kvm_host_kvm_mode": 432}, 'kvm_host_kvm_mode: "432" is a number'),
+    ({"kvm_host_kvm_group": "bad group"}, 'kvm_host_kvm_group: "bad group" is not a group name'),
+    ({"kvm_host_kvm_group": 'kvm", MODE="0666'}, 'kvm_host_kvm_group: "kvm\\", MODE=\\"0666" is not a group name'),
+])
+def test_kvm_host_refuses_values_that_would_reach_the_udev_rule(tmp_path, variables, message):
+    rules = "/etc/udev/rules.d/65-vmpod-kvm.rules"
+    before = os.path.exists(rules) and open(rules).read()
+    done = run_role(tmp_path, "kvm_host", variables)
+    assert done.returncode == 2, done.stdout[-3000:]
+    assert message in done.stdout.replace("\n        ", " "), done.stdout[-3000:]
+    # the role's argument validation passed, its first task failed, nothing ran after it
+    tasks = [line for line in done.stdout.splitlines() if line.startswith("TASK [")]
+    assert tasks[-1].startswith("TASK [vmpod.core.kvm_host : Check the group and mode of /dev/kvm]")
+    assert "changed=0" in done.stdout and "failed=1" in done.stdout
+    assert (os.path.exists(rules) and open(rules).read()) == before

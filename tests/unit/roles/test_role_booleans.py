@@ -64,7 +64,7 @@ def test_every_boolean_input_goes_through_bool(role):
     bare = ["%s: %s" % (path.relative_to(ROLES), expression.strip())
             for path, expression in role_expressions(ROLES / role) if bare_uses(expression, names)]
     assert bare == []
-    used = {name for _, expression in role_expressions(ROLES / role) for name in names if name in expression}
+    used = {name for path, expression in role_expressions(ROLES / role) for name in names if name in expression}
     assert used == set(names), "declared but never read: %s" % sorted(set(names) - used)
 
 

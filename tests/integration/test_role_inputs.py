@@ -25,11 +25,16 @@ def run_role(tmp_path, role, variables):
         "roles": [{"role": "vmpod.core." + role}]}]))
     extra = tmp_path / "vars.json"
     extra.write_text(json.dumps(variables))
+    # (the implicit localhost: it runs modules with this Python, not a discovered one)
     command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), str(playbook),
-               "-i", "localhost,", "-e", "@" + str(extra)]
+               "-e", "@" + str(extra)]
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1")
     return subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, universal_newlines=True, check=False)
+
+
+def last_task(output):
+    return [line for line in output.splitlines() if line.startswith("TASK [")][-1]
 
 
 @pytest.mark.parametrize("variables, message", [
@@ -48,7 +53,41 @@ def test_kvm_host_refuses_values_that_would_reach_the_udev_rule(tmp_path, variab
     assert done.returncode == 2, done.stdout[-3000:]
     assert message in done.stdout.replace("\n        ", " "), done.stdout[-3000:]
     # the role's argument validation passed, its first task failed, nothing ran after it
-    tasks = [line for line in done.stdout.splitlines() if line.startswith("TASK [")]
-    assert tasks[-1].startswith("TASK [vmpod.core.kvm_host : Check the group and mode of /dev/kvm]")
+    assert last_task(done.stdout).startswith("TASK [vmpod.core.kvm_host : Check the group and mode of /dev/kvm]")
     assert "changed=0" in done.stdout and "failed=1" in done.stdout
     assert (os.path.exists(rules) and open(rules).read()) == before
+
+
+SPLIT = {"cpu_isolation_isolated": "1", "cpu_isolation_reserved": "0", "cpu_isolation_kubelet": "always",
+         "cpu_isolation_kubelet_reserved_memory": [{"numa_node": 0, "memory": "1100Mi"}]}
+
+
+@pytest.mark.parametrize("variables, message", [
+    ({"cpu_isolation_kubelet_reserved_memory": [{"numa_node": 0, "memory": "1100Mi"},
+                                                {"numa_node": 1, "memory": "1Gi\ncpuManagerPolicy: none"}]},
+     'cpu_isolation_kubelet_reserved_memory[1].memory: "1Gi\\ncpuManagerPolicy: none" is not a memory quantity'),
+    ({"cpu_isolation_kubelet_reserved_memory": [{"numa_node": 0, "memory": "lots"}]},
+     'cpu_isolation_kubelet_reserved_memory[0].memory: "lots" is not a memory quantity'),
+    ({"cpu_isolation_kubelet_config_dir": "etc/kubelet.conf.d"},
+     'cpu_isolation_kubelet_config_dir: "etc/kubelet.conf.d" is not an absolute path'),
+    ({"cpu_isolation_kubelet_config_dir": "/etc/kubelet conf.d"},
+     'cpu_isolation_kubelet_config_dir: "/etc/kubelet conf.d" is not an absolute path'),
+])
+def test_cpu_isolation_refuses_kubelet_values_that_would_break_its_configuration(tmp_path, variables, message):
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("the split needs two CPUs here")
+    done = run_role(tmp_path, "cpu_isolation", dict(SPLIT, **variables))
+    assert done.returncode == 2, done.stdout[-3000:]
+    assert message in done.stdout.replace("\n        ", " "), done.stdout[-3000:]
+    assert last_task(done.stdout).startswith("TASK [vmpod.core.cpu_isolation : Check the kubelet inputs")
+    assert "changed=0" in done.stdout and "failed=1" in done.stdout
+
+
+@pytest.mark.parametrize("prefix", ["dev/hugepages", "/dev/huge pages", "/dev/hugepages\n[Unit]", "/dev/hugepages/"])
+def test_hugepages_refuses_a_mount_prefix_that_would_reach_a_unit_file(tmp_path, prefix):
+    done = run_role(tmp_path, "hugepages", {"hugepages_mount_prefix": prefix})
+    assert done.returncode == 2, done.stdout[-3000:]
+    assert "hugepages_mount_prefix: %s is not an absolute path" % json.dumps(prefix) in \
+        done.stdout.replace("\n        ", " "), done.stdout[-3000:]
+    assert last_task(done.stdout).startswith("TASK [vmpod.core.hugepages : Check the mount prefix")
+    assert "changed=0" in done.stdout and "failed=1" in done.stdout

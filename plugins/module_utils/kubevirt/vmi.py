@@ -102,7 +102,20 @@ class Cpu(NamedTuple):
 NO_CPU = Cpu()
 _UINT32_MAX = 0xFFFFFFFF
 _TOPOLOGY = ("sockets", "cores", "threads", "maxSockets")
+# The most vCPUs a guest can have: QEMU's q35 machine takes 4096 (hw/i386/pc_q35.c max_cpus,
+# QEMU 8.2+), the other machine types fewer.  Checked before anything is built per vCPU.
+MAX_VCPUS = 4096
 _new_tuple = tuple.__new__  # a NamedTuple's own __new__ is a costly Python-level call
+
+
+def _too_many_vcpus(data, path, sockets, cores, threads, max_sockets):
+    name = "maxSockets" if max_sockets > sockets else "sockets"
+    count = max(sockets, max_sockets, 1)
+    key = name if count > 1 else "cores" if cores > 1 else "threads"
+    raise VmpodInputError(f.join(path, key), data.get(key),
+                          "gives %d vCPUs (%s %d x cores %d x threads %d); a guest has at most %d "
+                          "(QEMU's q35 machine)" % (count * (cores or 1) * (threads or 1), name,
+                                                    count, cores or 1, threads or 1, MAX_VCPUS))
 
 
 def read_cpu(data, path):
@@ -124,6 +137,9 @@ def read_cpu(data, path):
     if not (sockets.__class__ is cores.__class__ is threads.__class__ is max_sockets.__class__
             is int and 0 <= (sockets | cores | threads | max_sockets) <= _UINT32_MAX):
         sockets, cores, threads, max_sockets = [f.uint32(data, key, path) for key in _TOPOLOGY]
+    per_socket = (cores or 1) * (threads or 1)
+    if max(sockets, max_sockets, 1) * per_socket > MAX_VCPUS:
+        _too_many_vcpus(data, path, sockets, cores, threads, max_sockets)
     model = xml_string(data, "model", path) if "model" in data else ""
     dedicated = data.get("dedicatedCpuPlacement", False)
     if dedicated.__class__ is not bool:  # (null, or not a boolean: read checked)

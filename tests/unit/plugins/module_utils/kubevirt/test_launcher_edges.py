@@ -51,13 +51,24 @@ def test_permitted_host_devices_skip_dra_claims_while_the_gate_is_on():
         launcher_resources(vmi(dra), config=off)
 
 
-def test_vcpu_count_wraps_as_go_uint32():
-    # hw_utils.go GetNumberOfVCPUs multiplies uint32 fields: 65536 * 65536 wraps to 0, and a
-    # zero count takes 1 vCPU for the overhead (8Mi) and no dedicated topology.
-    spec = read_vmi(vmi({"cpu": {"sockets": 65536, "cores": 65536}}))
-    assert spec.cpu.vcpus() == 0
-    spec = read_vmi(vmi({"cpu": {"sockets": 65537, "cores": 65536}}))
-    assert spec.cpu.vcpus() == 65536
+@pytest.mark.parametrize("cpu, field, message", [
+    # hw_utils.go GetNumberOfVCPUs multiplies uint32 fields, so 65536 x 65536 wraps to 0 there;
+    # no guest runs with that many: refused before anything is sized or built per vCPU
+    ({"sockets": 65536, "cores": 65536}, "sockets", "gives 4294967296 vCPUs (sockets 65536 x cores 65536 x threads 1)"),
+    ({"cores": 1, "maxSockets": 4294967295}, "maxSockets", "gives 4294967295 vCPUs (maxSockets 4294967295 x cores 1"),
+    ({"cores": 4097}, "cores", "gives 4097 vCPUs"),
+    ({"threads": 8, "cores": 8, "sockets": 2, "maxSockets": 65}, "maxSockets", "gives 4160 vCPUs"),
+])
+def test_more_vcpus_than_a_guest_can_have_are_refused(cpu, field, message):
+    with pytest.raises(VmpodInputError) as err:
+        read_vmi(vmi({"cpu": cpu}))
+    assert str(err.value).startswith("spec.domain.cpu.%s: " % field)
+    assert message in str(err.value) and "at most 4096" in str(err.value)
+
+
+def test_the_most_vcpus_a_guest_can_have():
+    assert read_vmi(vmi({"cpu": {"sockets": 4, "cores": 64, "threads": 16}})).cpu.vcpus() == 4096
+    assert read_vmi(vmi({"cpu": {"sockets": 1, "cores": 64, "threads": 2, "maxSockets": 32}})).cpu.vcpus() == 128
 
 
 def test_page_size_with_blanks_is_not_a_memory_request():

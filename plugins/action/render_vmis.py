@@ -29,7 +29,6 @@ import os
 import tempfile
 
 import jinja2
-import yaml
 
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -45,11 +44,8 @@ except ImportError:  # ansible-core < 2.19: every template string is trusted
 from ansible_collections.vmpod.core.plugins.module_utils.output.yaml_flow import yaml_flow
 from ansible_collections.vmpod.core.plugins.module_utils.pipeline.render import render_models
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.values.yaml_data import load_documents
 
-try:
-    _YAML_LOADER = yaml.CSafeLoader
-except AttributeError:  # PyYAML without libyaml
-    _YAML_LOADER = yaml.SafeLoader
 
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TEMPLATES = os.path.join(COLLECTION_ROOT, "templates")
@@ -164,12 +160,11 @@ def read_vm_files(paths):
     for path in paths:
         try:
             with open(path, "rb") as handle:
-                documents.extend(doc for doc in yaml.load_all(handle, Loader=_YAML_LOADER)
-                                 if doc)
+                documents.extend(load_documents(handle, path))
         except (IOError, OSError) as err:
             raise AnsibleActionFail("src: %s: %s" % (path, err))
-        except yaml.YAMLError as err:
-            raise AnsibleActionFail("src: %s is not YAML: %s" % (path, err))
+        except VmpodInputError as err:
+            raise AnsibleActionFail("src: %s" % err)
     return documents
 
 

@@ -18,6 +18,9 @@ description:
     a fraction of the time (1,000 VMI files in about 0.3 s instead of about 4 s).
   - What the files hold is data, never a template - as with every lookup, the strings are not
     templated again, so a VMI's C({{ ... }}) stays text.
+  - The files are read as Kubernetes reads YAML - JSON's types only, so a date stays text - and
+    a file whose aliases expand to more than 100,000 values or that nests deeper than 64 levels
+    (a YAML alias bomb) is refused with its name.
 options:
   _terms:
     description: Paths of YAML files on the controller.
@@ -43,16 +46,12 @@ _list:
   elements: raw
 """
 
-import yaml
-
 from ansible.errors import AnsibleLookupError
 from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.lookup import LookupBase
 
-try:
-    _LOADER = yaml.CSafeLoader
-except AttributeError:  # PyYAML without libyaml
-    _LOADER = yaml.SafeLoader
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.values.yaml_data import load_documents
 
 
 class LookupModule(LookupBase):
@@ -63,9 +62,9 @@ class LookupModule(LookupBase):
         for path in terms:
             try:
                 with open(path, "rb") as handle:
-                    documents.extend(doc for doc in yaml.load_all(handle, Loader=_LOADER) if doc)
+                    documents.extend(load_documents(handle, path))
             except (IOError, OSError) as err:
                 raise AnsibleLookupError("%s: %s" % (path, to_native(err)))
-            except yaml.YAMLError as err:
-                raise AnsibleLookupError("%s is not YAML: %s" % (path, to_native(err)))
+            except VmpodInputError as err:
+                raise AnsibleLookupError(to_native(err))
         return documents

@@ -7,6 +7,47 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import itertools
+import re
+import reprlib
+
+# Fields whose values are secrets (cloud-init user and network data, passwords, tokens, keys):
+# an error names the field but never shows its value, nor the value of such a key in a mapping.
+_SECRET_NAME = "(userdata|networkdata|password|passwd|token|secret|privatekey|credential)"
+_SECRET_FIELD = re.compile(_SECRET_NAME + r"[^.\[]*$", re.IGNORECASE)
+_SECRET_KEY = re.compile(_SECRET_NAME, re.IGNORECASE)
+
+
+class _Shown(reprlib.Repr):
+    """repr() bounded in items per level and in levels, so that a huge or aliased structure (a
+    YAML alias bomb) costs nothing to show; the values of secret keys are left out."""
+
+    def repr_dict(self, x, level):
+        if not x:
+            return "{}"
+        if level <= 0:
+            return "{...}"
+        pieces = []
+        for key in itertools.islice(x, self.maxdict):
+            shown = "(not shown)" if isinstance(key, str) and _SECRET_KEY.search(key) \
+                else self.repr1(x[key], level - 1)
+            pieces.append("%s: %s" % (self.repr1(key, level - 1), shown))
+        if len(x) > self.maxdict:
+            pieces.append("...")
+        return "{%s}" % ", ".join(pieces)
+
+
+_REPR = _Shown()
+_REPR.maxlevel = 3
+_REPR.maxdict = _REPR.maxlist = _REPR.maxtuple = _REPR.maxset = _REPR.maxfrozenset = 4
+_REPR.maxstring = 100
+_REPR.maxlong = 40
+_REPR.maxother = 60
+
+
+# The value of an error about a whole file or stream: the message names the place and the problem.
+NO_VALUE = object()
+
 
 class VmpodInputError(ValueError):
     """Bad input. ``path`` is the dotted field path, ``value`` the value found there.
@@ -20,15 +61,20 @@ class VmpodInputError(ValueError):
         self.value = value
         self.problem = problem
         where = path if path else "input"
-        if value is None and problem.startswith("is required"):
+        if value is NO_VALUE or (value is None and problem.startswith("is required")):
             message = "%s %s" % (where, problem)
+        elif path and _SECRET_FIELD.search(path):
+            message = "%s: (value not shown: a secret) %s" % (where, problem)
         else:
             message = "%s: %s %s" % (where, _shown(value), problem)
         super(VmpodInputError, self).__init__(message)
 
 
 def _shown(value):
-    text = repr(value)
+    try:
+        text = _REPR.repr(value)
+    except Exception:  # a value whose repr fails (a foreign object): its type is enough
+        text = "<%s>" % type(value).__name__
     if len(text) > 120:
         text = text[:117] + "..."
     return text

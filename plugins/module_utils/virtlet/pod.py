@@ -25,13 +25,9 @@ __metaclass__ = type
 
 import uuid
 
-try:
-    import yaml
-except ImportError:  # the controller always has PyYAML (ansible-core needs it)
-    yaml = None
-
 from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.values.yaml_data import load_documents
 
 TARGET_RUNTIME_ANNOTATION = "kubernetes.io/target-runtime"
 VIRTLET_RUNTIME = "virtlet.cloud"
@@ -168,14 +164,14 @@ def cpu_setting(text, vcpus, path):
     """
     if text is None:
         return None
-    if yaml is None:
-        raise VmpodInputError(path, text, "needs PyYAML to be read")
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        raise VmpodInputError(path, text, "is not YAML (%s)" % str(err).splitlines()[0])
-    if data is None:
+    if not isinstance(text, str):
+        raise VmpodInputError(path, text, "must be the YAML text of a libvirt <cpu> element")
+    documents = load_documents(text, path)
+    if len(documents) > 1:
+        raise VmpodInputError(path, text, "holds %d YAML documents, not one" % len(documents))
+    if not documents:
         return None
+    data = documents[0]
     data = _lower_keys(data, path, _CPU_KEYS)
     setting = {"mode": None, "match": None, "check": None, "migratable": None, "model": None,
                "model_fallback": None, "model_vendor_id": None, "vendor": None,

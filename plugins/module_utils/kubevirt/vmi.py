@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
 from dataclasses import dataclass
 from collections.abc import Mapping
 from typing import NamedTuple
@@ -25,6 +26,8 @@ from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi_domain imp
     read_domain_section)
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi_pod import (
     read_pod_section, string_map)
+from ansible_collections.vmpod.core.plugins.module_utils.kubernetes.names import (
+    check_annotations, check_label, check_labels, check_subdomain)
 from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
 from ansible_collections.vmpod.core.plugins.module_utils.values.architecture import ARCHITECTURES
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
@@ -328,18 +331,28 @@ def _read_metadata(v, obj, kind):
     name, namespace, uid = meta.get("name", ""), meta.get("namespace", ""), meta.get("uid", "")
     if not (name.__class__ is namespace.__class__ is uid.__class__ is str):  # null, or refused
         name, namespace, uid = [f.string(meta, key, "metadata") for key in _NAMES]
+    # as the API server checks them (an empty name or namespace: not given, as in a bare spec)
+    if name and not (len(name) <= 63 and _PLAIN_NAME.match(name)):
+        check_subdomain(name, "metadata.name")
+    if namespace and not _PLAIN_NAME.match(namespace):
+        check_label(namespace, "metadata.namespace")
     v["name"], v["namespace"], v["uid"] = name, namespace, uid
-    v["labels"] = string_map(meta, "labels", "metadata") if "labels" in meta else _NO_ENTRIES
-    v["annotations"] = (string_map(meta, "annotations", "metadata") if "annotations" in meta
-                        else _NO_ENTRIES)
+    meta_path = "metadata"
     if kind == "VirtualMachine":
         # the VMI takes its labels and annotations from the template, its name from the VM
-        template_meta = f.mapping(obj["spec"]["template"], "metadata", "spec.template")
-        v["labels"] = string_map(template_meta, "labels", "spec.template.metadata")
-        v["annotations"] = string_map(template_meta, "annotations", "spec.template.metadata")
+        meta = f.mapping(obj["spec"]["template"], "metadata", "spec.template")
+        meta_path = "spec.template.metadata"
+    v["labels"] = _NO_ENTRIES
+    if "labels" in meta:
+        v["labels"] = check_labels(string_map(meta, "labels", meta_path), meta_path + ".labels")
+    v["annotations"] = _NO_ENTRIES
+    if "annotations" in meta:
+        v["annotations"] = check_annotations(string_map(meta, "annotations", meta_path),
+                                             meta_path + ".annotations")
 
 
 _NAMES = ("name", "namespace", "uid")
+_PLAIN_NAME = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\Z")  # the common case: a DNS-1123 label
 
 
 def _read_resources(v, resources, p):

@@ -474,7 +474,7 @@ def test_duplicate_names_and_path_like_names_are_refused():
     assert err.value.path == "vmis[1].metadata.name"
     sneaky = vmi()
     sneaky["metadata"]["name"] = "../etc"
-    with pytest.raises(VmpodInputError, match="output directory") as err:
+    with pytest.raises(VmpodInputError, match="is not a DNS-1123 subdomain") as err:
         render_models([sneaky])
     assert err.value.path == "vmis[0](../etc).metadata.name"
 
@@ -506,14 +506,17 @@ def test_hostile_values_are_escaped(tmp_path):
               firmware={"serial": hostile},
               devices={"disks": [{"name": "root"}]},
               volumes=[{"name": "root", "hostDisk": {"path": "/p/" + hostile, "type": "Disk"}}])
-    obj["metadata"]["namespace"] = "n'\"<&>"
+    obj["metadata"]["annotations"] = {"note": hostile}
     model = domain_model(obj)
     root = etree.fromstring(render(model).encode())
     assert root.findtext("cpu/model") == hostile
     assert root.find("sysinfo/system/entry[@name='serial']").text == hostile
     assert root.find("devices/disk/source").get("file") == "/p/" + hostile
-    assert root.findtext("name") == "n'\"<&>_testvmi"
     validate(render(model), tmp_path)
+    # a namespace is a DNS-1123 label, as the API server checks it: no markup reaches the name
+    obj["metadata"]["namespace"] = "n'\"<&>"
+    with pytest.raises(VmpodInputError, match="^metadata.namespace: .* is not a DNS-1123 label"):
+        domain_model(obj)
 
 
 def test_the_render_filters_are_thin():

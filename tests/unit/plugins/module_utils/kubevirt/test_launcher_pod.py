@@ -251,10 +251,58 @@ def test_yaml_flow_round_trips_any_text(text):
 
 def test_hostile_labels_and_annotations_survive_the_template():
     vmi = make_vmi(tolerations=[{"key": "k\"'\n", "operator": "Exists"}])
-    vmi["metadata"]["labels"] = {"app": "a'b\"c", "x/y": "{{ lookup('pipe', 'id') }}"}
+    vmi["metadata"]["labels"] = {"app": "a-b.c", "example.com/y": ""}
     vmi["metadata"]["annotations"] = {"note-%d" % index: text for index, text in enumerate(HOSTILE)}
+    vmi["metadata"]["annotations"]["x/y"] = "{{ lookup('pipe', 'id') }}"
     pod = launcher_pod(vmi)
     assert yaml.safe_load(render(pod)) == pod
+
+
+@pytest.mark.parametrize("labels, path, problem", [
+    ({"app": "a'b\"c"}, "metadata.labels.app", "is not a label value"),
+    ({"x/y": "{{ lookup('pipe', 'id') }}"}, "metadata.labels.x/y", "is not a label value"),
+    ({"app": "x" * 64}, "metadata.labels.app", "is not a label value"),
+    ({"bad key": "v"}, "metadata.labels.bad key", "is not a qualified name"),
+    ({"Example.com/app": "v"}, "metadata.labels.Example.com/app", "is not a qualified name"),
+    ({"/app": "v"}, "metadata.labels./app", "is not a qualified name"),
+    ({1: "v"}, "metadata.labels[1]", "is not a qualified name"),
+    ({None: "v"}, "metadata.labels[None]", "is not a qualified name"),
+])
+def test_labels_are_checked_as_the_api_server_checks_them(labels, path, problem):
+    vmi = make_vmi()
+    vmi["metadata"]["labels"] = labels
+    with pytest.raises(VmpodInputError) as err:
+        launcher_pod(vmi)
+    assert err.value.path == path and problem in str(err.value)
+
+
+@pytest.mark.parametrize("field, value, problem", [
+    ("name", "../etc", "is not a DNS-1123 subdomain"), ("name", "Web", "is not a DNS-1123 subdomain"),
+    ("name", "a\udcff", "is not a DNS-1123 subdomain"), ("name", "web\n", "is not a DNS-1123 subdomain"),
+    ("name", "a" * 254, "is not a DNS-1123 subdomain"), ("namespace", "a.b", "is not a DNS-1123 label"),
+    ("namespace", "\ud800", "is not a DNS-1123 label"), ("namespace", "n" * 64, "is not a DNS-1123 label"),
+])
+def test_names_are_checked_as_the_api_server_checks_them(field, value, problem):
+    vmi = make_vmi()
+    vmi["metadata"][field] = value
+    with pytest.raises(VmpodInputError) as err:
+        launcher_pod(vmi)
+    assert err.value.path == "metadata." + field and problem in str(err.value)
+
+
+def test_annotations_are_text_of_at_most_256_kib():
+    vmi = make_vmi()
+    vmi["metadata"]["annotations"] = {"a": "\udc80"}
+    with pytest.raises(VmpodInputError, match="^metadata.annotations.a: .* lone surrogate"):
+        launcher_pod(vmi)
+    vmi["metadata"]["annotations"] = {"a": "x" * (256 * 1024)}
+    with pytest.raises(VmpodInputError, match=r"^metadata.annotations: '\(262145 bytes\)' are larger"):
+        launcher_pod(vmi)
+    vmi["metadata"]["annotations"] = {"example.com/" + "k" * 64: "v"}
+    with pytest.raises(VmpodInputError, match="is not a qualified name"):
+        launcher_pod(vmi)
+    vmi["metadata"]["annotations"] = {"example.com/" + "k" * 63: "x" * 1000, "a.b/c_d-e.f": ""}
+    assert launcher_pod(vmi)["metadata"]["annotations"]["a.b/c_d-e.f"] == ""
 
 
 def test_pod_without_limits_renders_empty_limits():

@@ -23,11 +23,25 @@ description:
     the owned parameters from C(GRUB_CMDLINE_LINUX_DEFAULT), and runs the distribution's
     generator (C(update-grub), C(grub2-mkconfig) or C(grub-mkconfig)) when the file changed or
     when the generated configuration is older than it (a previous run that stopped midway).
+    O(grub_defaults) is read as the shell reads it, values written over several lines
+    included; a value that changes is written back on one line.
   - With C(grubby) (O(bootloader=grubby), the RHEL family) the module updates the arguments of
     every installed kernel through C(grubby --update-kernel), checks the result with
     C(grubby --info=ALL), and keeps O(grub_defaults) in step when it exists.
+  - With C(rpm-ostree) (O(bootloader=rpm-ostree); RHCOS, Fedora CoreOS) the module reads the
+    arguments of the deployment that boots next with C(rpm-ostree kargs), and when the owned
+    ones differ runs one C(rpm-ostree kargs) with a C(--delete) for each owned token and an
+    C(--append) for each wanted one, which stages a new deployment; then it reads them back.
+  - With systemd-boot (O(bootloader=systemd-boot)) the module edits the C(options) lines of the
+    Boot Loader Specification entries of the installed kernels (in O(bls_entries_dir)) and
+    O(kernel_cmdline_file), which C(kernel-install) copies into the entries of kernels installed
+    later. When O(kernel_cmdline_file) is missing and something changes, it is created from the
+    options of the newest entry.
   - The module also compares the owned parameters of the running kernel (O(proc_cmdline)) with
     O(arguments), and returns RV(reboot_required). It never reboots.
+  - When no boot loader is found (RV(bootloader=none)) and there is nothing to write (O(state=absent)
+    or no O(arguments)), the module changes nothing and only compares the running kernel, with a
+    warning when it still has owned parameters.
 author: vmpod.core developers (@vmpod)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
@@ -58,10 +72,32 @@ options:
     default: present
   bootloader:
     description:
-      - V(auto) uses C(grubby) when it is installed, GRUB's O(grub_defaults) otherwise.
+      - Where the arguments are written.
+      - V(auto) takes the first found of V(rpm-ostree) (O(ostree_booted) exists and
+        C(rpm-ostree) is installed), V(grubby) (installed), V(systemd-boot) (C(bootctl is-installed)
+        succeeds) and V(grub) (O(grub_defaults) exists). When none is found the module fails if
+        there are arguments to write, and otherwise only reads the running kernel.
     type: str
-    choices: [auto, grub, grubby]
+    choices: [auto, grub, grubby, rpm-ostree, systemd-boot]
     default: auto
+  ostree_booted:
+    description:
+      - The file whose existence says that the host booted an ostree deployment, for
+        O(bootloader=auto).
+    type: path
+    default: /run/ostree-booted
+  kernel_cmdline_file:
+    description:
+      - With O(bootloader=systemd-boot), the kernel command line that C(kernel-install) gives the
+        kernels installed later.
+    type: path
+    default: /etc/kernel/cmdline
+  bls_entries_dir:
+    description:
+      - With O(bootloader=systemd-boot), the directory of the Boot Loader Specification entries
+        (C(*.conf)); those with a C(linux) line are edited.
+      - By default C(loader/entries) in the directory that C(bootctl --print-boot-path) prints.
+    type: path
   grub_defaults:
     description: The GRUB defaults file.
     type: path
@@ -92,10 +128,17 @@ options:
 notes:
   - Arguments set in C(/etc/default/grub.d/*.cfg) override O(grub_defaults); the module warns
     when such a file sets an owned parameter.
+  - C(bootctl is-installed) says whether systemd-boot is on the EFI system partition, not whether
+    it is the loader that boots; on a host that has it next to GRUB, set O(bootloader).
+  - Unified kernel images carry their command line inside; with systemd-boot only their next
+    build (from O(kernel_cmdline_file)) gets the arguments.
 seealso:
   - name: The kernel's command-line parameters
     description: What each parameter means and how the kernel splits the command line.
     link: https://docs.kernel.org/admin-guide/kernel-parameters.html
+  - name: The Boot Loader Specification
+    description: The entries systemd-boot reads, and their C(options) lines.
+    link: https://uapi-group.org/specifications/specs/boot_loader_specification/
 """
 
 EXAMPLES = r"""
@@ -118,6 +161,11 @@ EXAMPLES = r"""
     keys: [isolcpus, nohz_full, rcu_nocbs, irqaffinity]
     state: absent
 
+- name: CPU isolation on a CoreOS host, where rpm-ostree stages a new deployment
+  vmpod.core.kernel_cmdline:
+    arguments: [isolcpus=managed_irq,domain,2-7, nohz_full=2-7]
+    bootloader: rpm-ostree
+
 - name: Tell when the running kernel lacks them
   ansible.builtin.debug:
     msg: "reboot needed for {{ isolation.missing | join(' ') }}"
@@ -139,13 +187,15 @@ argument_keys:
   elements: str
   sample: [isolcpus, nohz_full]
 bootloader:
-  description: How the arguments were written, V(grub) or V(grubby).
+  description: How the arguments were written, V(grub), V(grubby), V(rpm-ostree) or
+    V(systemd-boot); V(none) when no boot loader was found and there was nothing to write.
   returned: always
   type: str
   sample: grub
 cmdline:
-  description: The tokens of O(grub_variable) after the change (with V(grubby), of the default
-    kernel).
+  description: The tokens of O(grub_variable) after the change; with V(grubby), of the default
+    kernel; with V(rpm-ostree), of the deployment that boots next; with V(systemd-boot), of
+    O(kernel_cmdline_file) (of the newest entry while there is no such file); V([]) with V(none).
   returned: always
   type: list
   elements: str
@@ -204,10 +254,22 @@ import glob
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.hostfacts.bootloaders import (
+    AUTO_ORDER,
+    bls_entry_arguments,
+    bls_entry_with_arguments,
+    cmdline_file_with_arguments,
+    is_linux_entry,
+    kargs_after,
+    kargs_options,
+    kernel_install_fallback,
+    version_order,
+)
 from ansible_collections.vmpod.core.plugins.module_utils.hostfacts.kernel_args import (
     GrubDefaults,
     argument_key,
@@ -250,6 +312,67 @@ def write_atomically(path, text):
             os.unlink(temporary)
         raise
 
+
+def run_checked(module, command, **result):
+    """The output of ``command``; the task fails when it does."""
+    rc, out, err = module.run_command(command)
+    if rc != 0:
+        module.fail_json(msg="%s failed (rc %d): %s"
+                         % (" ".join(command), rc, (err or out).strip()), **result)
+    return out
+
+
+def installed(module, program):
+    """The path of ``program``; the task fails when it is not installed."""
+    path = module.get_bin_path(program)
+    if not path:
+        module.fail_json(msg="bootloader: '%s' is not installed on this host" % program)
+    return path
+
+
+# --- which boot loader ------------------------------------------------------------------------
+
+def has_rpm_ostree(module):
+    return os.path.exists(module.params["ostree_booted"]) and bool(module.get_bin_path("rpm-ostree"))
+
+
+def has_grubby(module):
+    return bool(module.get_bin_path("grubby"))
+
+
+def has_systemd_boot(module):
+    bootctl = module.get_bin_path("bootctl")
+    return bool(bootctl) and module.run_command([bootctl, "is-installed"])[0] == 0
+
+
+def has_grub(module):
+    return os.path.exists(module.params["grub_defaults"])
+
+
+FOUND = {"rpm-ostree": has_rpm_ostree, "grubby": has_grubby, "systemd-boot": has_systemd_boot,
+         "grub": has_grub}
+
+
+def looked_for(module):
+    return ("rpm-ostree (%s and the rpm-ostree command), grubby, systemd-boot (bootctl is-installed) "
+            "and GRUB (%s)" % (module.params["ostree_booted"], module.params["grub_defaults"]))
+
+
+def chosen_bootloader(module, wanted):
+    """The boot loader to write to: the one asked for, or the first found (``AUTO_ORDER``);
+    ``none`` when none is found and there is nothing to write."""
+    if module.params["bootloader"] != "auto":
+        return module.params["bootloader"]
+    for name in AUTO_ORDER:
+        if FOUND[name](module):
+            return name
+    if wanted:
+        module.fail_json(msg="no boot loader found to write %s to: looked for %s. Set the bootloader "
+                             "option if the host has one of them." % (" ".join(wanted), looked_for(module)))
+    return "none"
+
+
+# --- GRUB ---------------------------------------------------------------------------------------
 
 def generator(module):
     """The GRUB configuration command and the file it writes."""
@@ -317,12 +440,11 @@ def apply_grub(module, wanted, keys, result):
     if changed:
         write_atomically(path, after)
     if regenerate:
-        rc, out, err = module.run_command(command)
-        if rc != 0:
-            module.fail_json(msg="%s failed (rc %d): %s"
-                             % (" ".join(command), rc, (err or out).strip()), **result)
+        run_checked(module, command, **result)
     return changed, regenerate
 
+
+# --- grubby -------------------------------------------------------------------------------------
 
 def grubby_kernels(module, grubby):
     rc, out, err = module.run_command([grubby, "--info=ALL"])
@@ -334,7 +456,8 @@ def grubby_kernels(module, grubby):
     return kernels
 
 
-def apply_grubby(module, grubby, wanted, keys, result):
+def apply_grubby(module, wanted, keys, result):
+    grubby = installed(module, "grubby")
     kernels = grubby_kernels(module, grubby)
     changed_kernels = []
     added, removed = set(), set()
@@ -360,10 +483,9 @@ def apply_grubby(module, grubby, wanted, keys, result):
         return bool(changed_kernels) or grub_changed, False
     for kernel, have in changed_kernels:
         if have:
-            run_grubby(module, [grubby, "--update-kernel=" + kernel,
-                                "--remove-args=" + " ".join(have)])
+            run_checked(module, [grubby, "--update-kernel=" + kernel, "--remove-args=" + " ".join(have)])
         if wanted:
-            run_grubby(module, [grubby, "--update-kernel=" + kernel, "--args=" + " ".join(wanted)])
+            run_checked(module, [grubby, "--update-kernel=" + kernel, "--args=" + " ".join(wanted)])
     for kernel, tokens in sorted(grubby_kernels(module, grubby).items()):
         if owned_tokens(tokens, keys) != list(wanted):
             module.fail_json(msg="grubby left kernel %s with %s instead of %s" % (
@@ -372,11 +494,140 @@ def apply_grubby(module, grubby, wanted, keys, result):
     return True, False
 
 
-def run_grubby(module, command):
-    rc, out, err = module.run_command(command)
-    if rc != 0:
-        module.fail_json(msg="%s failed (rc %d): %s"
-                         % (" ".join(command), rc, (err or out).strip()))
+# --- rpm-ostree ---------------------------------------------------------------------------------
+
+def next_deployment_kargs(module, rpm_ostree):
+    """The arguments of the deployment that boots next: ``rpm-ostree kargs`` without options
+    prints them, on one line (of the pending deployment when one is staged)."""
+    lines = [line for line in run_checked(module, [rpm_ostree, "kargs"]).splitlines() if line.strip()]
+    return split_cmdline(lines[-1]) if lines else []
+
+
+def apply_rpm_ostree(module, wanted, keys, result):
+    rpm_ostree = installed(module, "rpm-ostree")
+    before = next_deployment_kargs(module, rpm_ostree)
+    have = owned_tokens(before, keys)
+    options = kargs_options(before, wanted, keys)
+    result["added"] = [t for t in wanted if t not in have]
+    result["removed"] = [t for t in have if t not in wanted]
+    result["cmdline"] = kargs_after(before, wanted, keys)
+    if options:
+        result["diff"] = {"before": " ".join(before) + "\n", "after": " ".join(result["cmdline"]) + "\n",
+                          "before_header": "rpm-ostree kargs", "after_header": "rpm-ostree kargs"}
+    if not options or module.check_mode:
+        return bool(options), False
+    run_checked(module, [rpm_ostree, "kargs"] + options, **result)
+    result["cmdline"] = after = next_deployment_kargs(module, rpm_ostree)
+    if owned_tokens(after, keys) != list(wanted):
+        module.fail_json(msg="rpm-ostree kargs left %s instead of %s" % (
+            " ".join(owned_tokens(after, keys)) or "nothing", " ".join(wanted) or "nothing"), **result)
+    return True, False
+
+
+# --- systemd-boot -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FileEdit:
+    """A file's text before (None: the file does not exist yet) and after; ``tokens`` are the
+    kernel arguments it held before."""
+
+    path: str
+    before: object
+    after: str
+    tokens: list
+
+    @property
+    def changed(self):
+        return self.after != self.before
+
+
+def entries_dir(module):
+    """bls_entries_dir, or loader/entries where bootctl says the entries go (the XBOOTLDR
+    partition when there is one, else the EFI system partition)."""
+    if module.params["bls_entries_dir"]:
+        return module.params["bls_entries_dir"]
+    bootctl = module.get_bin_path("bootctl")
+    if not bootctl:
+        module.fail_json(msg="bls_entries_dir is not set and bootctl, which finds the boot partition, "
+                             "is not installed on this host")
+    boot = run_checked(module, [bootctl, "--print-boot-path"]).strip()
+    return os.path.join(boot, "loader", "entries")
+
+
+def linux_entries(directory):
+    """``(path, text)`` of the entries that boot a Linux kernel, the newest version last."""
+    if not os.path.isdir(directory):
+        return []
+    paths = [os.path.join(directory, name)
+             for name in sorted(os.listdir(directory), key=version_order) if name.endswith(".conf")]
+    return [(path, text) for path, text in ((path, read_text(path)) for path in paths)
+            if is_linux_entry(text)]
+
+
+def cmdline_file_edit(module, entry_edits, newest_entry, wanted, keys):
+    """The edit of the kernel_cmdline_file, or None. A missing file (kernel-install then falls
+    back to /usr/lib/kernel/cmdline or /proc/cmdline) is created from the newest entry's options,
+    when anything changes."""
+    path = module.params["kernel_cmdline_file"]
+    if os.path.exists(path):
+        before = read_text(path)
+        return FileEdit(path, before, cmdline_file_with_arguments(before, wanted, keys), split_cmdline(before))
+    if newest_entry is not None:
+        seed = bls_entry_arguments(newest_entry)
+    else:
+        seed = kernel_install_fallback(split_cmdline(read_text(module.params["proc_cmdline"])))
+    text = " ".join(seed) + "\n"
+    after = cmdline_file_with_arguments(text, wanted, keys)
+    if after == text and not any(edit.changed for edit in entry_edits):
+        return None
+    return FileEdit(path, None, after, seed)
+
+
+def added_and_removed(edits, wanted, keys):
+    """Wanted tokens some file lacked, and owned tokens some file had that are not wanted."""
+    added, removed = [], []
+    for edit in edits:
+        have = owned_tokens(edit.tokens, keys)
+        added += [t for t in wanted if t not in have and t not in added]
+        removed += [t for t in have if t not in wanted and t not in removed]
+    return added, removed
+
+
+def apply_systemd_boot(module, wanted, keys, result):
+    directory = entries_dir(module)
+    entries = linux_entries(directory)
+    if not entries:
+        module.warn("no Boot Loader Specification entry of a Linux kernel in %s: only %s is set, for "
+                    "the kernels installed from now on" % (directory, module.params["kernel_cmdline_file"]))
+    edits = [FileEdit(path, text, bls_entry_with_arguments(text, wanted, keys), bls_entry_arguments(text))
+             for path, text in entries]
+    cmdline_edit = cmdline_file_edit(module, edits, entries[-1][1] if entries else None, wanted, keys)
+    if cmdline_edit is not None:
+        edits.insert(0, cmdline_edit)
+        result["cmdline"] = split_cmdline(cmdline_edit.after)
+    else:
+        result["cmdline"] = bls_entry_arguments(entries[-1][1]) if entries else []
+    result["added"], result["removed"] = added_and_removed(edits, wanted, keys)
+    changed = [edit for edit in edits if edit.changed]
+    if changed:
+        result["diff"] = [{"before": edit.before or "", "after": edit.after,
+                           "before_header": edit.path if edit.before is not None else "%s (absent)" % edit.path,
+                           "after_header": edit.path} for edit in changed]
+    if not module.check_mode:
+        for edit in changed:
+            if edit.before is None:
+                os.makedirs(os.path.dirname(edit.path) or ".", exist_ok=True)
+            write_atomically(edit.path, edit.after)
+    return bool(changed), False
+
+
+def apply_none(module, wanted, keys, result):
+    result["cmdline"] = []
+    return False, False
+
+
+APPLY = {"grub": apply_grub, "grubby": apply_grubby, "rpm-ostree": apply_rpm_ostree,
+         "systemd-boot": apply_systemd_boot, "none": apply_none}
 
 
 def main():
@@ -385,7 +636,11 @@ def main():
             arguments=dict(type="list", elements="str", default=[]),
             keys=dict(type="list", elements="str", default=[], no_log=False),
             state=dict(type="str", choices=["present", "absent"], default="present"),
-            bootloader=dict(type="str", choices=["auto", "grub", "grubby"], default="auto"),
+            bootloader=dict(type="str", default="auto",
+                            choices=["auto", "grub", "grubby", "rpm-ostree", "systemd-boot"]),
+            ostree_booted=dict(type="path", default="/run/ostree-booted"),
+            kernel_cmdline_file=dict(type="path", default="/etc/kernel/cmdline"),
+            bls_entries_dir=dict(type="path"),
             grub_defaults=dict(type="path", default="/etc/default/grub"),
             grub_variable=dict(type="str", default="GRUB_CMDLINE_LINUX",
                                choices=["GRUB_CMDLINE_LINUX", "GRUB_CMDLINE_LINUX_DEFAULT"]),
@@ -408,21 +663,18 @@ def main():
     result = dict(changed=False, arguments=wanted, argument_keys=keys, added=[], removed=[],
                   config_regenerated=False)
 
-    grubby = module.get_bin_path("grubby") if params["bootloader"] in ("auto", "grubby") else None
-    if params["bootloader"] == "grubby" and not grubby:
-        module.fail_json(msg="bootloader: 'grubby' is not installed on this host")
-    result["bootloader"] = "grubby" if grubby else "grub"
+    result["bootloader"] = bootloader = chosen_bootloader(module, wanted)
     try:
-        if grubby:
-            changed, regenerated = apply_grubby(module, grubby, wanted, keys, result)
-        else:
-            changed, regenerated = apply_grub(module, wanted, keys, result)
+        changed, regenerated = APPLY[bootloader](module, wanted, keys, result)
         running = split_cmdline(read_text(params["proc_cmdline"]))
     except VmpodInputError as exc:
         module.fail_json(msg=str(exc))
     except (IOError, OSError) as exc:
         module.fail_json(msg="cannot read or write %s: %s" % (exc.filename, exc.strerror))
     missing, unexpected = pending_arguments(running, wanted, keys)
+    if bootloader == "none" and unexpected:
+        module.warn("the running kernel has %s, but no boot loader was found to remove them from "
+                    "(looked for %s)" % (" ".join(unexpected), looked_for(module)))
     result.update(changed=changed or regenerated, config_regenerated=regenerated,
                   running=owned_tokens(running, keys), missing=missing, unexpected=unexpected,
                   reboot_required=bool(missing or unexpected))

@@ -10,7 +10,8 @@ are kept as they are. Tokens are compared exactly: ``isolcpus=1,3,5`` is not ``i
 
 GRUB's ``/etc/default/grub`` is a shell file: values are read and written in their shell
 source form (``\\"`` inside double quotes), so that expansions such as ``$tuned_params`` that
-other tools put there survive untouched.
+other tools put there survive untouched, and a value written over several lines is read as the
+shell joins them.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -18,6 +19,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
+from dataclasses import dataclass
 
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 
@@ -85,10 +87,10 @@ def check_keys(values, path):
     return keys
 
 
-def owned_tokens(tokens, keys):
-    """The tokens of the owned keys, in command-line order."""
+def owned_tokens(tokens, keys, key=argument_key):
+    """The tokens of the owned keys, in command-line order. ``key`` names a token's parameter."""
     owned = set(keys)
-    return [token for token in tokens if argument_key(token) in owned]
+    return [token for token in tokens if key(token) in owned]
 
 
 def with_arguments(tokens, wanted, keys, key=argument_key):
@@ -123,43 +125,96 @@ def pending_arguments(running, wanted, keys):
 
 
 # --- /etc/default/grub ------------------------------------------------------------------------
+#
+# grub-mkconfig sources the file with the shell, so it is read as the shell reads it: a newline
+# inside quotes belongs to the value, a backslash-newline outside single quotes joins two lines
+# (POSIX "Escape Character" and "Double-Quotes"), and inside single quotes a backslash is just a
+# backslash. An assignment may therefore span several physical lines; it is found, read and
+# replaced as a whole.
 
-def _assignment(name):
-    return re.compile(r"^(?P<lead>[ \t]*(?:export[ \t]+)?)%s=(?P<value>.*)$" % re.escape(name))
+_WORD_END = frozenset(" \t\n;&|<>()")
 
 
-def _shell_word_to_dq(text, name):
-    """The source form, as it would stand between double quotes, of a shell word (the value of
-    an assignment), and what follows it on the line (a comment)."""
-    out = []
+@dataclass(frozen=True)
+class _Assignment:
+    """``NAME=value`` in the text: the value spans ``[start, end)`` (all its physical lines)."""
+
+    start: int
+    end: int
+
+
+def _quoted_end(text, index, quote):
+    """The offset just past the quote that closes the one at ``index`` (backslash escapes)."""
+    index += 1
+    while index < len(text) and text[index] != quote:
+        index += 2 if text[index] == "\\" else 1
+    return min(index + 1, len(text))
+
+
+def _statement_starts(text):
+    """Offsets where the shell starts reading a new line: after each newline that is neither
+    quoted, escaped nor inside a comment's line."""
+    starts = [0]
     index = 0
+    word_start = True
+    while index < len(text):
+        char = text[index]
+        if char == "#" and word_start:  # a comment, up to the newline
+            newline = text.find("\n", index)
+            index = len(text) if newline < 0 else newline
+            continue
+        if char == "\\":
+            index += 2
+        elif char == "'":
+            close = text.find("'", index + 1)
+            index = len(text) if close < 0 else close + 1
+        elif char in "\"`":
+            index = _quoted_end(text, index, char)
+        else:
+            if char == "\n":
+                starts.append(index + 1)
+            index += 1
+        word_start = char in " \t\n;&|()"
+    return starts
+
+
+def _read_word(text, index, name):
+    """The shell word at ``text[index]`` (an assignment's value) in its double-quoted source
+    form, and the offset where it ends."""
+    out = []
     length = len(text)
     while index < length:
         char = text[index]
         if char == '"':
             end = index + 1
             while end < length and text[end] != '"':
-                end += 2 if text[end] == "\\" else 1
+                if text[end] == "\\" and end + 1 < length:
+                    if text[end + 1] != "\n":  # backslash-newline: the line goes on
+                        out.append(text[end:end + 2])
+                    end += 2
+                else:
+                    out.append(text[end])
+                    end += 1
             if end >= length:
-                raise VmpodInputError(name, text, "has an unterminated double quote")
-            out.append(text[index + 1:end])
+                raise VmpodInputError(name, text[index:], "has an unterminated double quote")
             index = end + 1
         elif char == "'":
             end = text.find("'", index + 1)
             if end < 0:
-                raise VmpodInputError(name, text, "has an unterminated single quote")
-            out.append("".join("\\" + c if c in _DQ_ESCAPED else c for c in text[index + 1:end]))
+                raise VmpodInputError(name, text[index:], "has an unterminated single quote")
+            out.append(token_to_source(text[index + 1:end]))
             index = end + 1
-        elif char == "\\" and index + 1 < length:
-            following = text[index + 1]
-            out.append("\\" + following if following in _DQ_ESCAPED else following)
+        elif char == "\\":
+            following = text[index + 1:index + 2]
+            if following != "\n":
+                out.append(token_to_source(following or "\\"))
             index += 2
-        elif char.isspace():
+        elif char in _WORD_END:
             break
         else:
             out.append(char)
             index += 1
-    return "".join(out), text[index:]
+    return "".join(out), index
 
 
 def _split_dq(source):
@@ -205,61 +260,67 @@ class GrubDefaults:
     """The text of ``/etc/default/grub``; variables read and replaced in place."""
 
     def __init__(self, text):
-        self.lines = text.splitlines(True)
+        self._text = text
 
     def text(self):
-        return "".join(self.lines)
+        return self._text
 
-    def find(self, name):
-        pattern = _assignment(name)
+    def _find(self, name):
+        """The last assignment of ``name`` (the shell keeps the last), or None."""
+        head = re.compile(r"[ \t]*(?:export[ \t]+)?%s=" % re.escape(name))
         found = None
-        for index, line in enumerate(self.lines):
-            if pattern.match(line.rstrip("\n")):
-                found = index  # the shell keeps the last assignment
-        return found
+        for start in _statement_starts(self._text):
+            match = head.match(self._text, start)
+            if match:
+                found = match.end()
+        if found is None:
+            return None
+        _source, end = _read_word(self._text, found, name)
+        return _Assignment(found, end)
+
+    def has(self, name):
+        return self._find(name) is not None
 
     def source_tokens(self, name):
         """The tokens of variable ``name`` in shell source form; ``[]`` when unset."""
-        index = self.find(name)
-        if index is None:
+        assignment = self._find(name)
+        if assignment is None:
             return []
-        value = _assignment(name).match(self.lines[index].rstrip("\n")).group("value")
-        source, _rest = _shell_word_to_dq(value, name)
+        source, _end = _read_word(self._text, assignment.start, name)
         return _split_dq(source)
 
     def tokens(self, name):
         return [source_to_token(source) for source in self.source_tokens(name)]
 
     def set_source_tokens(self, name, sources):
-        """Set ``name`` to the given source tokens, double-quoted; a trailing comment is kept."""
+        """Set ``name`` to the given source tokens, double-quoted on one line; the physical
+        lines of the old value go, what follows it (a comment) stays."""
         value = '"%s"' % " ".join(sources)
-        index = self.find(name)
-        if index is None:
-            if self.lines and not self.lines[-1].endswith("\n"):
-                self.lines[-1] += "\n"
-            self.lines.append("%s=%s\n" % (name, value))
+        assignment = self._find(name)
+        if assignment is None:
+            text = self._text
+            if text and not text.endswith("\n"):
+                text += "\n"
+            self._text = "%s%s=%s\n" % (text, name, value)
             return
-        line = self.lines[index]
-        newline = "\n" if line.endswith("\n") else ""
-        match = _assignment(name).match(line.rstrip("\n"))
-        _source, rest = _shell_word_to_dq(match.group("value"), name)
-        self.lines[index] = "%s%s=%s%s%s" % (match.group("lead"), name, value, rest, newline)
+        self._text = self._text[:assignment.start] + value + self._text[assignment.end:]
 
 
 def grub_with_arguments(text, wanted, keys, variable="GRUB_CMDLINE_LINUX",
                         also_clean=("GRUB_CMDLINE_LINUX_DEFAULT",)):
     """``/etc/default/grub`` text with the owned ``keys`` of ``variable`` set to exactly
     ``wanted`` (other tokens kept), and removed from the ``also_clean`` variables so that the
-    generated command line holds each owned token once."""
+    generated command line holds each owned token once. Text whose owned tokens are already
+    right is returned as it was, byte for byte."""
     grub = GrubDefaults(text)
     owned = set(keys)
     sources = grub.source_tokens(variable)
     wanted_sources = [token_to_source(token) for token in wanted]
-    new = with_arguments(sources, wanted_sources, owned, key=source_key)
-    if new != sources:
-        grub.set_source_tokens(variable, new)
+    if owned_tokens(sources, owned, key=source_key) != wanted_sources:
+        grub.set_source_tokens(variable, with_arguments(sources, wanted_sources, owned,
+                                                        key=source_key))
     for other in also_clean:
-        if other == variable or grub.find(other) is None:
+        if other == variable or not grub.has(other):
             continue
         other_sources = grub.source_tokens(other)
         kept = [source for source in other_sources if source_key(source) not in owned]

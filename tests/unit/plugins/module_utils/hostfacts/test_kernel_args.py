@@ -150,6 +150,12 @@ def test_grub_unchanged_when_already_right():
     assert grub_with_arguments(once, ["isolcpus=2"], ["isolcpus"]) == once
 
 
+def test_grub_left_alone_when_the_owned_tokens_are_right_though_apart():
+    # the kernel reads each owned token where it stands; only their own order matters
+    text = 'GRUB_CMDLINE_LINUX="hugepagesz=1G ro hugepages=4"\n'
+    assert grub_with_arguments(text, ["hugepagesz=1G", "hugepages=4"], ["hugepagesz", "hugepages"]) == text
+
+
 def test_grub_variable_added_when_missing():
     text = grub_with_arguments("GRUB_TIMEOUT=0", ["nosmt"], ["nosmt"])
     assert text == 'GRUB_TIMEOUT=0\nGRUB_CMDLINE_LINUX="nosmt"\n'
@@ -229,4 +235,7 @@ def test_properties(tokens, wanted, extra_keys):
     assert with_arguments(result, wanted, keys) == result
     assert pending_arguments(result, wanted, keys) == ([], [])
     text = grub_with_arguments('GRUB_CMDLINE_LINUX="%s"\n' % " ".join(tokens), wanted, keys)
-    assert GrubDefaults(text).tokens("GRUB_CMDLINE_LINUX") == result
+    grub_tokens = GrubDefaults(text).tokens("GRUB_CMDLINE_LINUX")
+    assert owned_tokens(grub_tokens, keys) == wanted
+    assert without_keys(grub_tokens, keys) == without_keys(tokens, keys)
+    assert grub_tokens == (tokens if owned_tokens(tokens, keys) == wanted else result)

@@ -163,7 +163,9 @@ EXAMPLES = r"""
 
 - name: CPU isolation on a CoreOS host, where rpm-ostree stages a new deployment
   vmpod.core.kernel_cmdline:
-    arguments: [isolcpus=managed_irq,domain,2-7, nohz_full=2-7]
+    arguments:
+      - isolcpus=managed_irq,domain,2-7
+      - nohz_full=2-7
     bootloader: rpm-ostree
 
 - name: Tell when the running kernel lacks them

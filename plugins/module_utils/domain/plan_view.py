@@ -38,6 +38,12 @@ class PlanView:
 NO_PLAN = PlanView()
 
 
+def _digits(value):
+    """Whether a key of plan data is a plain number (ASCII digits: '²' is not one)."""
+    text = str(value)
+    return text.isascii() and text.isdigit()
+
+
 def plan_view(plan):
     """The view of a ``Plan`` that ``planning.plan.place`` made (None: no plan)."""
     if plan is None or plan.reasons:
@@ -76,8 +82,8 @@ def read_plan(plan, path="plan"):
     emulator = parse_cpuset(plan.get("emulatorpin"), f.join(path, "emulatorpin"))
     iothreads = f.mapping(plan, "iothreadpin", path)
     iothreadpin = []
-    for key in sorted(iothreads, key=lambda k: int(k) if str(k).isdigit() else -1):
-        if not str(key).isdigit() or int(key) < 1:
+    for key in sorted(iothreads, key=lambda k: int(k) if _digits(k) else -1):
+        if not _digits(key) or int(key) < 1:
             raise VmpodInputError(f.join(path, "iothreadpin"), key, "is not an IOThread id")
         cpus = parse_cpuset(iothreads[key], "%s.iothreadpin.%s" % (path, key))
         iothreadpin.append({"iothread": int(key), "cpuset": format_cpuset(cpus)})
@@ -89,7 +95,7 @@ def read_plan(plan, path="plan"):
         emulatorpin=format_cpuset(emulator) if emulator else None,
         iothreadpin=tuple(iothreadpin), cells=cells,
         page_nodes=tuple(sorted(int(node) for node, count in per_node.items()
-                                if str(node).isdigit() and isinstance(count, int) and count > 0)),
+                                if _digits(node) and isinstance(count, int) and count > 0)),
         cpuset=cpuset)
 
 

@@ -176,5 +176,5 @@ def kernel_install_fallback(proc_tokens):
 
 def version_order(name):
     """A sort key for entry file names that puts ``6.10`` after ``6.9``."""
-    return [(0, int(part), "") if part.isdigit() else (1, 0, part)
+    return [(0, int(part), "") if part.isascii() and part.isdigit() else (1, 0, part)
             for part in re.split(r"(\d+)", name)]

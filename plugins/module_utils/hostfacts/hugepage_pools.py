@@ -66,7 +66,7 @@ def kernel_size(kib):
 
 def _whole_number(value, path, what):
     if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, str) and value.isdigit():
+        if isinstance(value, str) and value.isascii() and value.isdigit():
             return int(value)
         raise VmpodInputError(path, value, "is not %s" % what)
     if value < 0:

@@ -231,7 +231,7 @@ def _meminfo_kib(files, path):
         label, _sep, value = line.partition(":")
         if label.split()[-1:] == ["MemTotal"]:
             fields = value.split()
-            if fields and fields[0].isdigit() and fields[1:] in ([], ["kB"]):
+            if fields and fields[0].isascii() and fields[0].isdigit() and fields[1:] in ([], ["kB"]):
                 return int(fields[0])
             raise VmpodInputError(path, line.strip(), "is not a MemTotal line in kB")
     first_line = (text.strip().splitlines() or [""])[0]

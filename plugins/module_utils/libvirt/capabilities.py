@@ -153,7 +153,7 @@ def _unit(element, path, default):
 
 def _int_text(element, path):
     text = (element.text or "").strip()
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise VmpodInputError(path, text, "is not a non-negative integer")
     return int(text)
 

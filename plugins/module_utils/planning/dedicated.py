@@ -19,12 +19,19 @@ from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.resources impo
 from ansible_collections.vmpod.core.plugins.module_utils.planning.hugepages import (
     hugepage_hints, pages_short_reason, shortfall_reasons, spread_pages)
 from ansible_collections.vmpod.core.plugins.module_utils.planning.numa_layout import fit_cells
-from ansible_collections.vmpod.core.plugins.module_utils.values.errors import NoFit
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import NoFit, VmpodInputError
 
 
 def exclusive_cpus(sized):
     """The pCPUs the kubelet gives the Pod: its (whole) CPU request."""
-    return sized.requests["cpu"].value()
+    request = sized.requests.get("cpu")
+    if request is None:  # KubeVirt renders none for dedicated CPUs without a topology
+        vmi = sized.vmi
+        raise VmpodInputError(vmi.spec_path + ".domain.cpu.dedicatedCpuPlacement", True,
+                              "needs a CPU topology (cores, sockets or threads) or "
+                              "resources.requests.cpu: KubeVirt renders no CPU request without "
+                              "one, and the kubelet then pins nothing")
+    return request.value()
 
 
 def cell_dict(cell, host_node):

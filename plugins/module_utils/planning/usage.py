@@ -99,7 +99,8 @@ def readable_bytes(value):
     """A byte count to read, to a tenth of its largest binary unit: ``193.1Gi``, ``8Gi``."""
     for unit, size in (("Ti", 1 << 40), ("Gi", 1 << 30), ("Mi", 1 << 20), ("Ki", 1 << 10)):
         if abs(value) >= size:
-            return ("%.1f" % (float(value) / size)).rstrip("0").rstrip(".") + unit
+            whole, tenth = divmod((abs(value) * 10 + size // 2) // size, 10)  # (ints of any size)
+            return "%s%d%s%s" % ("-" if value < 0 else "", whole, ".%d" % tenth if tenth else "", unit)
     return str(value)
 
 

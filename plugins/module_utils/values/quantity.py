@@ -272,7 +272,7 @@ def _decimal_digits(value):
         value = value[1:]
     whole, _point, frac = value.partition(".")
     digits = whole + frac
-    if not digits or not digits.isdigit():
+    if not digits or not digits.isascii() or not digits.isdigit():
         return None
     return sign * int(digits), -len(frac)
 
@@ -361,6 +361,12 @@ PARSED = {}
 _PRINTED = {}  # canonical strings by (unscaled, scale, format): values recur across VMIs
 
 
+# No quantity a Pod or VMI holds needs more (an int64 has 19 digits; the longest suffixes and
+# exponents add a few): longer text is refused before any digit is converted.
+MAX_QUANTITY_CHARS = 100
+_MAX_INT_BITS = 320
+
+
 def parse_quantity(value, path=""):
     """Parse a quantity as the Kubernetes API does when it reads JSON (surrounding blanks trimmed).
 
@@ -373,7 +379,11 @@ def parse_quantity(value, path=""):
     if not isinstance(value, str):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise VmpodInputError(path, value, "is not a quantity")
+        if isinstance(value, int) and value.bit_length() > _MAX_INT_BITS:
+            raise VmpodInputError(path, value, "is too large a number for a quantity")
         text = repr(value) if isinstance(value, float) else str(value)
+    if len(text) > MAX_QUANTITY_CHARS:
+        raise VmpodInputError(path, value, "is not a quantity (longer than %d characters)" % MAX_QUANTITY_CHARS)
     found = PARSED.get(text)
     if found is None:
         found = _parse_text(text.strip(_GO_SPACE))

@@ -22,9 +22,8 @@ kind: VirtualMachineInstance
 metadata:
   name: evil
   namespace: lab
-  labels:
-    app: "{{{{ lookup('pipe', 'touch {marker}-label') }}}}"
   annotations:
+    label-like: "{{{{ lookup('pipe', 'touch {marker}-label') }}}}"
     note: "{{{{ lookup('pipe', 'touch {marker}-annotation') }}}}"
     other: "{{% set x = lookup('pipe', 'touch {marker}-statement') %}}"
 spec:

@@ -82,7 +82,7 @@ def test_what_a_file_holds_is_never_a_template(tmp_path):
 kind: VirtualMachineInstance
 metadata:
   name: hostile
-  labels:
+  annotations:
     note: "{{{{ lookup('ansible.builtin.pipe', 'touch {marker}') }}}}"
 spec:
   domain:

@@ -177,7 +177,7 @@ def test_hostile_input_is_escaped_and_never_executed(tmp_path):
     (vmi_dir / "hostile.yaml").write_text(yaml.safe_dump({
         "apiVersion": "kubevirt.io/v1", "kind": "VirtualMachineInstance",
         "metadata": {"name": "hostile", "namespace": "ns",
-                     "labels": {"app": "{% raw %}"}, "annotations": {"note": hostile}},
+                     "annotations": {"note": hostile, "raw": "{% raw %}"}},
         "spec": {"domain": {"cpu": {"model": hostile.replace("\n", " ").replace("\u2028", "")},
                             "firmware": {"serial": "{{ 7 * 7 }}"},
                             "resources": {"requests": {"memory": "64Mi"}}}}}))
@@ -188,7 +188,7 @@ def test_hostile_input_is_escaped_and_never_executed(tmp_path):
     with open(out / "hostile" / "launcher-pod.yaml") as handle:
         pod = yaml.safe_load(handle)
     assert pod["metadata"]["annotations"]["note"] == hostile
-    assert pod["metadata"]["labels"]["app"] == "{% raw %}"
+    assert pod["metadata"]["annotations"]["raw"] == "{% raw %}"
     xml = (out / "hostile" / "domain.xml").read_text()
     assert "<entry name='serial'>{{ 7 * 7 }}</entry>" in xml
     validate_domains([str(out / "hostile" / "domain.xml")])

@@ -57,8 +57,8 @@ def expanded_size(value, where, limit=MAX_VALUES):
         for key, item in items:
             total += size(item, depth + 1) + (key is not None)
             if total > limit:
-                raise VmpodInputError(where, NO_VALUE, "expands to more than %d values (YAML aliases): "
-                                                   "refused" % limit)
+                raise VmpodInputError(where, NO_VALUE,
+                                      "expands to more than %d values (YAML aliases): refused" % limit)
         counted[id(node)] = total
         return total
     return size(value, 0)

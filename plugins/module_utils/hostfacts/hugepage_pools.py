@@ -18,9 +18,9 @@ import re
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 
 # 2Mi / 1Gi (Kubernetes) or 2M / 1G (the kernel's hugepagesz); kB in sysfs directory names.
-_SIZE = re.compile(r"^([1-9][0-9]*)(Ki|Mi|Gi|K|M|G|kB)$")
+_SIZE = re.compile(r"^([1-9][0-9]*)(Ki|Mi|Gi|K|M|G|kB)\Z")
 _KIB = {"Ki": 1, "K": 1, "kB": 1, "Mi": 1024, "M": 1024, "Gi": 1024 * 1024, "G": 1024 * 1024}
-_POOL_DIR = re.compile(r"^hugepages-([0-9]+)kB$")
+_POOL_DIR = re.compile(r"^hugepages-([0-9]+)kB\Z")
 _ALLOWED_KEYS = frozenset(("size", "count", "node"))
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 
-_KEY = re.compile(r"^[A-Za-z0-9_.-]+$")
+_KEY = re.compile(r"^[A-Za-z0-9_.-]+\Z")
 _FORBIDDEN = frozenset("$`\\'")
 _DQ_ESCAPED = frozenset('$`"\\')
 

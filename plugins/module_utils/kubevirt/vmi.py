@@ -285,6 +285,8 @@ def read_vmi(obj, arch="amd64", with_domain=False, with_pod=False):
         if memory.__class__ is not dict:
             memory = f.optional_mapping(domain, "memory", p.domain)
         _read_memory(v, memory, p)
+    if memory is not None or resources:
+        _check_memory_sizes(v, p)
     if "cpu" in domain:
         v["cpu"] = read_cpu(f.optional_mapping(domain, "cpu", p.domain), p.cpu)
     if "ioThreadsPolicy" in domain or "ioThreads" in domain:
@@ -363,6 +365,20 @@ def _read_resources(v, resources, p):
     if "overcommitGuestOverhead" in resources:
         v["overcommit_guest_overhead"] = f.boolean(resources, "overcommitGuestOverhead",
                                                    p.resources, False)
+
+
+# KubeVirt reads memory with Quantity.Value(), an int64; libvirt's <memory> takes no more either
+_MAX_MEMORY = (1 << 63) - 1
+
+
+def _check_memory_sizes(v, p):
+    for quantity, where in ((v.get("guest"), f.join(p.memory, "guest")),
+                            (v.get("max_guest"), f.join(p.memory, "maxGuest")),
+                            (v["requests"].get("memory"), f.join(p.resources, "requests.memory")),
+                            (v["limits"].get("memory"), f.join(p.resources, "limits.memory"))):
+        if quantity is not None and quantity.value() > _MAX_MEMORY:
+            raise VmpodInputError(where, str(quantity), "is more memory than a VM can have "
+                                  "(KubeVirt and libvirt count it in an int64: at most 8Ei)")
 
 
 def _read_memory(v, memory, p):

@@ -22,10 +22,10 @@ from ansible_collections.vmpod.core.plugins.module_utils.values.xml import xml_s
 
 # pkg/storage/admitters/disks.go: a disk name is a DNS-1123 label (it names a container too);
 # pkg/network/admitter/netiface.go: an interface name is [A-Za-z0-9-_]+. Both become aliases.
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
-_INTERFACE_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
-_DISK_SERIAL = re.compile(r"^[A-Za-z0-9_.+-]{1,256}$")  # disks.go: isValidExpression, maxStrLen
-_MAC = re.compile(r"^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){5}$")
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\Z")
+_INTERFACE_NAME = re.compile(r"^[A-Za-z0-9_-]+\Z")
+_DISK_SERIAL = re.compile(r"^[A-Za-z0-9_.+-]{1,256}\Z")  # disks.go: isValidExpression, maxStrLen
+_MAC = re.compile(r"^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){5}\Z")
 # names recur across VMIs (rootdisk, cloudinitdisk, default): those seen valid are not matched
 # again; a bounded set, so hostile input cannot grow it without end
 _GOOD_DISK_NAMES = set()

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.identity import legacy_firmware_uuid
 from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
-from ansible_collections.vmpod.core.plugins.module_utils.values.xml import xml_string
+from ansible_collections.vmpod.core.plugins.module_utils.values.xml import (
+    MACHINE_TYPE, TIME_ZONE, patterned_string, xml_string)
 
 # Where virt-launcher finds each kind of volume (pkg/virt-launcher/virtwrap/converter/storage,
 # converter_test.go testdata/domain_x86_64.xml): (kind, path under the private dir or absolute,
@@ -97,7 +98,8 @@ def read_domain_section(spec, sp, architecture, name):
         firmware_serial=xml_string(firmware, "serial", fp) or None,
         efi=efi,
         secure_boot=bool(secure_boot),
-        machine=xml_string(f.mapping(domain, "machine", dp), "type", f.join(dp, "machine")) or None,
+        machine=patterned_string(f.mapping(domain, "machine", dp), "type", f.join(dp, "machine"),
+                                 MACHINE_TYPE, "is not a machine type (letters, digits, '_', '.', '-')") or None,
         acpi=_feature_enabled(features, "acpi", fe, True),
         apic=_feature_enabled(features, "apic", fe, True),
         smm=_feature_enabled(features, "smm", fe, False) or bool(secure_boot),
@@ -126,7 +128,10 @@ def _volume(item, path):
     name = xml_string(item, "name", path)
     host_disk = f.optional_mapping(item, "hostDisk", path)
     if host_disk is not None:
-        return name, ("hostDisk", xml_string(host_disk, "path", f.join(path, "hostDisk")), "raw")
+        disk_path = xml_string(host_disk, "path", f.join(path, "hostDisk"))
+        if not disk_path.startswith("/"):
+            raise VmpodInputError(f.join(path, "hostDisk.path"), disk_path, "is not an absolute path")
+        return name, ("hostDisk", disk_path, "raw")
     for kind, template, fmt in _VOLUME_SOURCES:
         if item.get(kind) is not None:
             return name, (kind, template, fmt)
@@ -141,7 +146,8 @@ def _clock(clock, path):
         offset = f.integer(utc, "offsetSeconds", f.join(path, "utc"), None)
         return {"offset": "utc", "adjustment": "reset" if offset is None else str(offset),
                 "timezone": None}
-    zone = xml_string(clock, "timezone", path)
+    zone = patterned_string(clock, "timezone", path, TIME_ZONE,
+                            "is not a time zone name such as Europe/Berlin")
     if zone:
         return {"offset": "timezone", "adjustment": None, "timezone": zone}
     return None

@@ -27,7 +27,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.values.errors import (
     VmpodInputError, each_item)
 from ansible_collections.vmpod.core.plugins.module_utils.virtlet import pod as virtlet
 
-_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
 
 
 def output_name(name, path):

@@ -15,7 +15,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.values.errors import Vm
 
 # XML 1.0 Char: what no escaping can put into a document
 NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-FEATURE_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")  # libvirt's featureName
+FEATURE_NAME = re.compile(r"^[A-Za-z0-9_.-]+\Z")  # libvirt's featureName
 FEATURE_POLICIES = ("force", "require", "optional", "disable", "forbid")
 
 
@@ -30,6 +30,19 @@ def xml_string(data, key, path):
     if NOT_XML.search(value):
         raise VmpodInputError(f.join(path, key), value,
                               "holds a character XML cannot carry (a control character)")
+    return value
+
+
+# libvirt's schema (basictypes.rng, domaincommon.rng): a machine type, a time zone
+MACHINE_TYPE = re.compile(r"[a-zA-Z0-9_.-]+\Z")
+TIME_ZONE = re.compile(r"[a-zA-Z0-9_.+/-]+\Z")
+
+
+def patterned_string(data, key, path, pattern, rule):
+    """``xml_string`` that must also match ``pattern`` when given (libvirt's schema ``rule``)."""
+    value = xml_string(data, key, path)
+    if value and not pattern.match(value):
+        raise VmpodInputError(f.join(path, key), value, rule)
     return value
 
 

@@ -42,14 +42,20 @@ def test_quantities_no_vm_holds(value, problem):
     assert str(err.value).startswith("spec.domain.memory.guest: ") and problem in str(err.value)
 
 
-def test_a_guest_of_10_to_the_400_bytes_fits_no_fleet_and_says_so():
-    # readable_bytes took it as a float: OverflowError
-    report = place_fleet([vmi(memory="1e400")], {"h": HOSTS["dual-socket-server"]})
-    summary, reason = report["unplaced"]["x"]
-    assert summary == "fits none of the 1 hosts even with no VM of this placement on them"
-    assert reason.startswith("h: the Pod requests 90949470177292823791") and reason.endswith(
-        "Ti of memory, 107.5Gi of the host's 107.5Gi outside hugepage pools are left")
+@pytest.mark.parametrize("memory", ["1e400", "10E", str(1 << 63)])
+def test_more_memory_than_an_int64_holds_is_refused(memory):
+    # a guest of 10^400 bytes reached the fleet report, where readable_bytes raised OverflowError;
+    # libvirt's <memory> and KubeVirt's Quantity.Value() hold an int64 of bytes at most
+    with pytest.raises(VmpodInputError) as err:
+        place_fleet([vmi(memory=memory)], {"h": HOSTS["dual-socket-server"]})
+    assert err.value.path == "vmis[0].spec.domain.memory.guest"
+    assert "is more memory than a VM can have" in str(err.value)
+    assert launcher_resources(vmi(memory=str((1 << 63) - 1)))["requests"]["memory"]
+
+
+def test_readable_bytes_of_any_size():
     assert readable_bytes(10 ** 400).endswith("Ti") and readable_bytes(3 * 2 ** 29) == "1.5Gi"
+    assert readable_bytes(193 * 2 ** 30 + 2 ** 30 // 10) == "193.1Gi" and readable_bytes(-1536) == "-1.5Ki"
 
 
 def test_dedicated_cpus_without_a_topology_name_the_field():

@@ -23,7 +23,7 @@ __metaclass__ = type
 
 from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
 from ansible_collections.vmpod.core.plugins.module_utils.values.architecture import kernel_architecture
-from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import parse_cpuset
+from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import MAX_CPU_ID, parse_cpuset
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import parse_quantity
 
@@ -130,9 +130,19 @@ def read_host(data, path="host"):
         host.cpu_by_id[cpu.id] = cpu
     host.cpus = tuple(host.cpu_by_id[i] for i in sorted(host.cpu_by_id))
 
+    if host.cpus[-1].id > MAX_CPU_ID:
+        cpu = host.cpus[-1]
+        raise VmpodInputError(f.join(path, "cpus"), cpu.id, "names CPU %d; Linux numbers at most %d CPUs "
+                              "(ids 0-%d)" % (cpu.id, MAX_CPU_ID + 1, MAX_CPU_ID))
     cores = {}
+    core_node = {}
     for cpu in host.cpus:
         cores.setdefault((cpu.socket, cpu.core), []).append(cpu.id)
+        first = core_node.setdefault((cpu.socket, cpu.core), cpu)
+        if first.node != cpu.node:  # hyper-thread siblings share one core, so one node
+            raise VmpodInputError(f.join(path, "cpus"), "socket %d core %d" % (cpu.socket, cpu.core),
+                                  "has CPU %d on node %d and CPU %d on node %d: hyper-thread siblings "
+                                  "share one core and so one node" % (first.id, first.node, cpu.id, cpu.node))
     host._siblings = {}
     for ids in cores.values():
         group = tuple(ids)
@@ -199,9 +209,10 @@ def _read_node(item, path, node_count):
     memory = f.quantity(item, "memory", path)
     distances = tuple(f.sequence(item, "distances", path))
     for index, distance in enumerate(distances):
-        if isinstance(distance, bool) or not isinstance(distance, int) or distance < 0:
+        # ACPI's SLIT: 10 is a node's distance to itself, 11-255 to the others (0-9 are reserved)
+        if isinstance(distance, bool) or not isinstance(distance, int) or not 10 <= distance <= 255:
             raise VmpodInputError("%s.distances[%d]" % (path, index), distance,
-                                  "must be a non-negative integer")
+                                  "must be an integer from 10 (the node itself) to 255 (ACPI SLIT)")
     if distances and len(distances) != node_count:
         raise VmpodInputError(f.join(path, "distances"), list(distances),
                               "must have one distance per node (%d)" % node_count)
@@ -210,8 +221,9 @@ def _read_node(item, path, node_count):
     for size_text, pool in f.mapping(item, "hugepages", path).items():
         where = f.join(pages_path, str(size_text))
         size = parse_quantity(size_text, where)
-        if size.value() <= 0:
-            raise VmpodInputError(where, size_text, "is not a page size")
+        pages = size.value()
+        if pages < 4096 or pages & (pages - 1):  # a power of two, at least the 4Ki base page
+            raise VmpodInputError(where, size_text, "is not a page size (a power of two, at least 4Ki)")
         if not isinstance(pool, dict):
             raise VmpodInputError(where, pool, "must be a mapping with total and free")
         total = f.integer(pool, "total", where, 0, 0)

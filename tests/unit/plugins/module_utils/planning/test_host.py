@@ -84,3 +84,36 @@ def test_every_example_host_reads():
         with open(path) as handle:
             host = read_host(yaml.safe_load(handle))
         assert host.cpus and host.nodes
+
+
+# Hosts no machine can be: each was planned on without a word.
+
+def test_siblings_on_two_nodes_are_refused():
+    host = two_node_host()
+    host["cpus"][0] = dict(host["cpus"][0], core=host["cpus"][-1]["core"], socket=host["cpus"][-1]["socket"])
+    with pytest.raises(VmpodInputError, match="hyper-thread siblings share one core and so one node"):
+        read_host(host)
+
+
+@pytest.mark.parametrize("distance", [0, 9, 256, -1, 1.5, True])
+def test_distances_are_acpi_slit_values(distance):
+    host = two_node_host()
+    host["nodes"][0]["distances"] = [10, distance]
+    with pytest.raises(VmpodInputError) as err:
+        read_host(host)
+    assert err.value.path == "host.nodes[0].distances[1]" and "from 10 (the node itself) to 255" in str(err.value)
+
+
+@pytest.mark.parametrize("size", ["3", "1k", "6Ki", "0", "3Mi"])
+def test_page_sizes_are_powers_of_two_of_at_least_4ki(size):
+    host = two_node_host()
+    host["nodes"][0]["hugepages"] = {size: {"total": 1, "free": 1}}
+    with pytest.raises(VmpodInputError, match="is not a page size"):
+        read_host(host)
+
+
+def test_cpu_ids_beyond_what_linux_numbers_are_refused():
+    host = two_node_host()
+    host["cpus"].append({"id": 10 ** 9, "socket": 0, "core": 99, "node": 0})
+    with pytest.raises(VmpodInputError, match="names CPU 1000000000; Linux numbers at most 8192 CPUs"):
+        read_host(host)

@@ -44,6 +44,7 @@ except ImportError:  # ansible-core < 2.19: every template string is trusted
 from ansible_collections.vmpod.core.plugins.module_utils.output.yaml_flow import yaml_flow
 from ansible_collections.vmpod.core.plugins.module_utils.pipeline.render import render_models
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.values.secrets import hide_in_yaml
 from ansible_collections.vmpod.core.plugins.module_utils.values.yaml_data import load_documents
 
 
@@ -213,9 +214,10 @@ def write_files(dest, files, check_mode, diff=True):
             changes["unchanged"] += 1
             continue
         changes["written"].append(relative)
-        if diff:
+        if diff:  # what is shown leaves secrets out (the files hold them)
             changes["diffs"].append({"before_header": path, "after_header": path,
-                                     "before": to_text(before or b""), "after": text})
+                                     "before": hide_in_yaml(to_text(before or b"")),
+                                     "after": hide_in_yaml(text)})
         if check_mode:
             continue
         directory = os.path.dirname(path)

@@ -8,14 +8,14 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import itertools
-import re
 import reprlib
 
-# Fields whose values are secrets (cloud-init user and network data, passwords, tokens, keys):
-# an error names the field but never shows its value, nor the value of such a key in a mapping.
-_SECRET_NAME = "(userdata|networkdata|password|passwd|token|secret|privatekey|credential)"
-_SECRET_FIELD = re.compile(_SECRET_NAME + r"[^.\[]*$", re.IGNORECASE)
-_SECRET_KEY = re.compile(_SECRET_NAME, re.IGNORECASE)
+from ansible_collections.vmpod.core.plugins.module_utils.values.secrets import SECRET_FIELD, SECRET_NAME
+
+# Fields whose values are secrets (values.secrets): an error names the field but never shows its
+# value, nor the value of such a key in a mapping.
+_SECRET_FIELD = SECRET_FIELD
+_SECRET_KEY = SECRET_NAME
 
 
 class _Shown(reprlib.Repr):

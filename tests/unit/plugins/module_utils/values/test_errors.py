@@ -47,3 +47,13 @@ def test_a_value_whose_repr_fails_is_named_by_its_type():
         def __repr__(self):
             raise RuntimeError("no")
     assert str(VmpodInputError("a", Broken(), "is bad")).startswith("a: <Broken instance at 0x")
+
+
+def test_hide_in_yaml_leaves_out_the_values_of_secret_keys_only():
+    from ansible_collections.vmpod.core.plugins.module_utils.values.secrets import hide_in_yaml
+    text = ('metadata:\n  annotations:\n    "example.com/api-token": "abc"\n    plain: "keep"\n'
+            '    password: hunter2\n  - userData: x\nspec: {}\n')
+    assert hide_in_yaml(text) == (
+        'metadata:\n  annotations:\n    "example.com/api-token": (not shown: a secret)\n    plain: "keep"\n'
+        '    password: (not shown: a secret)\n  - userData: (not shown: a secret)\nspec: {}\n')
+    assert hide_in_yaml("a: 1\n") == "a: 1\n"

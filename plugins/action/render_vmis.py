@@ -116,9 +116,10 @@ class ActionModule(ActionBase):
                               self._render_all(domain_template, "domain",
                                                [m["domain"] for m in models]))
         changes = write_files(dest, files, self._task.check_mode, self._task.diff)
-        result.update(changed=bool(changes["written"] or changes["directories"]),
+        result.update(changed=bool(changes["written"] or changes["directories"] or changes["removed"]),
                       dest=dest, rendered=len(models),
                       written=changes["written"], unchanged=changes["unchanged"],
+                      removed=changes["removed"],
                       vms=[summary(model, dest) for model in models],
                       unfit=[model["name"] for model in models
                              if model["plan"] is not None and not model["plan"]["fits"]])
@@ -202,12 +203,49 @@ def planned_files(models, dest, host, pods, domains):
     return files
 
 
+OWN_FILES = frozenset((POD_FILE, DOMAIN_FILE, PLAN_FILE))
+
+
+def stale_outputs(dest, files):
+    """What earlier renders left in ``dest`` that this one does not write: our files in the
+    directory of a VM no longer rendered (the directory too, when nothing else is in it), and our
+    files a rendered VM no longer has (plan.json without a host). A directory holding anything
+    else is not ours and is left alone, and so is a link."""
+    wanted = {}
+    for relative, _text in files:
+        directory, name = os.path.split(relative)
+        wanted.setdefault(directory, set()).add(name)
+    stale, directories = [], []
+    try:
+        entries = sorted(os.listdir(dest))
+    except OSError:
+        return stale, directories
+    for entry in entries:
+        directory = os.path.join(dest, entry)
+        if os.path.islink(directory) or not os.path.isdir(directory):
+            continue
+        present = set(os.listdir(directory))
+        if entry not in wanted and not present <= OWN_FILES:
+            continue
+        ours = sorted((present & OWN_FILES) - wanted.get(entry, set()))
+        stale.extend(os.path.join(entry, name) for name in ours
+                     if not os.path.islink(os.path.join(directory, name)))
+        if entry not in wanted and present <= OWN_FILES:
+            directories.append(entry)
+    return stale, directories
+
+
 def write_files(dest, files, check_mode, diff=True):
-    """Write what differs from the disk (nothing in check mode); report what did, with a
-    before/after of each file when ``diff``."""
-    changes = {"written": [], "unchanged": 0, "directories": [], "diffs": []}
+    """Write what differs from the disk (nothing in check mode), remove what earlier renders
+    left that this one does not write (``stale_outputs``); report what did, with a
+    before/after of each file when ``diff``. Nothing is written through a link."""
+    changes = {"written": [], "unchanged": 0, "directories": [], "diffs": [], "removed": []}
     for relative, text in files:
         path = os.path.join(dest, relative)
+        for link in (os.path.dirname(path), path):
+            if os.path.islink(link):
+                raise AnsibleActionFail("dest: %s is a symbolic link: the render writes only files "
+                                        "of its own below dest, never through a link" % link)
         data = to_bytes(text, errors="surrogate_or_strict")
         before = _read(path)
         if before == data and _mode(path) == 0o644:
@@ -221,10 +259,33 @@ def write_files(dest, files, check_mode, diff=True):
         if check_mode:
             continue
         directory = os.path.dirname(path)
-        if not os.path.isdir(directory):
-            os.makedirs(directory, 0o755)
-            changes["directories"].append(directory)
-        _atomic_write(path, data)
+        try:
+            if not os.path.isdir(directory):
+                os.makedirs(directory, 0o755)
+                changes["directories"].append(directory)
+            _atomic_write(path, data)
+        except OSError as err:
+            raise AnsibleActionFail("cannot write %s: %s" % (path, err.strerror or err))
+    stale, directories = stale_outputs(dest, files)
+    for relative in stale:
+        changes["removed"].append(relative)
+        if diff:
+            changes["diffs"].append({"before_header": os.path.join(dest, relative),
+                                     "after_header": "%s (removed)" % os.path.join(dest, relative),
+                                     "before": hide_in_yaml(to_text(_read(os.path.join(dest, relative)) or b"")),
+                                     "after": ""})
+        if not check_mode:
+            try:
+                os.unlink(os.path.join(dest, relative))
+            except OSError as err:
+                raise AnsibleActionFail("cannot remove %s: %s" % (os.path.join(dest, relative),
+                                                                   err.strerror or err))
+    for relative in directories:
+        if not check_mode:
+            try:
+                os.rmdir(os.path.join(dest, relative))
+            except OSError:
+                pass  # something appeared in it meanwhile: it stays
     return changes
 
 

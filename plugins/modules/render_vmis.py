@@ -26,6 +26,10 @@ description:
     whole list through Ansible's templar; only files whose content differs are written, each
     atomically (a temporary file renamed into place, mode C(0644)).
   - Runs on the controller and writes there, whatever the play's hosts are.
+  - O(dest) is the render's own: the files of VMs no longer in the list (and C(plan.json) of a
+    render without O(host)) that an earlier render wrote are removed, with their directory when
+    nothing else is in it (in check mode, reported); a directory holding other files is left
+    alone. Nothing is written or removed through a symbolic link below O(dest).
   - The directory of each VM is named after it, so names must be Kubernetes object names
     (lower-case RFC 1123 subdomains), and unique in the list.
 author: vmpod.core developers (@vmpod)
@@ -111,6 +115,13 @@ written:
   type: list
   elements: str
   sample: [plain-fedora/launcher-pod.yaml, plain-fedora/domain.xml, plain-fedora/plan.json]
+removed:
+  description: The files of an earlier render removed (in check mode, that would be removed),
+    relative to O(dest).
+  returned: always
+  type: list
+  elements: str
+  sample: [old-vm/launcher-pod.yaml, old-vm/domain.xml]
 unchanged:
   description: How many files already held what was rendered.
   returned: always

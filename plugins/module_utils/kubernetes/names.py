@@ -58,6 +58,12 @@ def _check_key(key, path):
     raise VmpodInputError(path, key, _KEY_RULE)
 
 
+def check_qualified_name(key, path):
+    """A label or annotation key, a toleration's key: an optional DNS subdomain and '/', a name."""
+    _check_key(key, path)
+    return key
+
+
 def check_labels(labels, path):
     """Label keys (qualified names) and values (label values)."""
     for key, value in labels.items():

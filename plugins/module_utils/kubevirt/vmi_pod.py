@@ -10,6 +10,8 @@ __metaclass__ = type
 
 from dataclasses import dataclass
 
+from ansible_collections.vmpod.core.plugins.module_utils.kubernetes.names import (
+    check_label, check_labels, check_qualified_name, check_subdomain)
 from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 
@@ -26,15 +28,44 @@ class PodSection:
 
 
 def read_pod_section(spec, sp):
+    """The Pod's part of a VMI, each field checked as the API server checks the Pod's."""
     return PodSection(
-        node_selector=string_map(spec, "nodeSelector", sp),
-        tolerations=tuple(item for _p, item in f.mappings(spec, "tolerations", sp)),
+        node_selector=check_labels(string_map(spec, "nodeSelector", sp), f.join(sp, "nodeSelector")),
+        tolerations=tuple(_toleration(item, p) for p, item in f.mappings(spec, "tolerations", sp)),
         affinity=f.optional_mapping(spec, "affinity", sp),
-        priority_class=f.string(spec, "priorityClassName", sp),
-        scheduler=f.string(spec, "schedulerName", sp),
-        hostname=f.string(spec, "hostname", sp),
-        subdomain=f.string(spec, "subdomain", sp),
+        priority_class=_named(spec, "priorityClassName", sp, check_subdomain),
+        scheduler=_named(spec, "schedulerName", sp, check_subdomain),
+        hostname=_named(spec, "hostname", sp, check_label),
+        subdomain=_named(spec, "subdomain", sp, check_label),
     )
+
+
+def _named(spec, key, path, check):
+    value = f.string(spec, key, path)
+    return check(value, f.join(path, key)) if value else value
+
+
+_OPERATORS = ("", "Exists", "Equal")
+_EFFECTS = ("", "NoSchedule", "PreferNoSchedule", "NoExecute")
+
+
+def _toleration(item, path):
+    """A toleration as core/v1 validation takes it (validateTolerations)."""
+    key, value = f.string(item, "key", path), f.string(item, "value", path)
+    if key:
+        check_qualified_name(key, f.join(path, "key"))
+    if value:
+        check_labels({"value": value}, path)
+    operator = f.string(item, "operator", path)
+    if operator not in _OPERATORS:
+        raise VmpodInputError(f.join(path, "operator"), operator, "must be Exists or Equal")
+    if operator == "Exists" and value:
+        raise VmpodInputError(f.join(path, "value"), value, "must be empty when operator is Exists")
+    effect = f.string(item, "effect", path)
+    if effect not in _EFFECTS:
+        raise VmpodInputError(f.join(path, "effect"), effect,
+                              "must be NoSchedule, PreferNoSchedule or NoExecute")
+    return item
 
 
 def string_map(data, key, path):

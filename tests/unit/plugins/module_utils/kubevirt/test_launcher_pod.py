@@ -250,7 +250,7 @@ def test_yaml_flow_round_trips_any_text(text):
 
 
 def test_hostile_labels_and_annotations_survive_the_template():
-    vmi = make_vmi(tolerations=[{"key": "k\"'\n", "operator": "Exists"}])
+    vmi = make_vmi(tolerations=[{"key": "example.com/k", "operator": "Exists"}])
     vmi["metadata"]["labels"] = {"app": "a-b.c", "example.com/y": ""}
     vmi["metadata"]["annotations"] = {"note-%d" % index: text for index, text in enumerate(HOSTILE)}
     vmi["metadata"]["annotations"]["x/y"] = "{{ lookup('pipe', 'id') }}"
@@ -288,6 +288,26 @@ def test_names_are_checked_as_the_api_server_checks_them(field, value, problem):
     with pytest.raises(VmpodInputError) as err:
         launcher_pod(vmi)
     assert err.value.path == "metadata." + field and problem in str(err.value)
+
+
+@pytest.mark.parametrize("field, value, path, problem", [
+    ("tolerations", [{"key": "k\"'\n", "operator": "Exists"}], "spec.tolerations[0].key", "is not a qualified name"),
+    ("tolerations", [{"key": "k", "operator": "Equal", "value": "a b"}], "spec.tolerations[0].value", "is not a label value"),
+    ("tolerations", [{"key": "k", "operator": "Exists", "value": "v"}], "spec.tolerations[0].value", "must be empty"),
+    ("tolerations", [{"key": "k", "operator": "In"}], "spec.tolerations[0].operator", "must be Exists or Equal"),
+    ("tolerations", [{"key": "k", "effect": "Never"}], "spec.tolerations[0].effect", "must be NoSchedule"),
+    ("nodeSelector", {"disk": "fast\n"}, "spec.nodeSelector.disk", "is not a label value"),
+    ("hostname", "web\n", "spec.hostname", "is not a DNS-1123 label"),
+    ("subdomain", "a.b", "spec.subdomain", "is not a DNS-1123 label"),
+    ("priorityClassName", "High", "spec.priorityClassName", "is not a DNS-1123 subdomain"),
+    ("schedulerName", "my scheduler", "spec.schedulerName", "is not a DNS-1123 subdomain"),
+])
+def test_pod_fields_are_checked_as_the_api_server_checks_them(field, value, path, problem):
+    vmi = make_vmi()
+    vmi["spec"][field] = value
+    with pytest.raises(VmpodInputError) as err:
+        launcher_pod(vmi)
+    assert err.value.path == path and problem in str(err.value)
 
 
 def test_annotations_are_text_of_at_most_256_kib():

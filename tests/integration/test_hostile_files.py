@@ -46,3 +46,18 @@ def test_an_alias_bomb_is_refused_with_its_file(tmp_path, playbook):
     assert "%s expands to more than 100000 values (YAML aliases): refused" % (vmis / "bomb.yaml") in \
         done.stdout.replace("\n        ", " "), done.stdout[-3000:]
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_an_inventory_host_that_cannot_name_a_file_writes_nothing(tmp_path):
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text("all:\n  hosts:\n    '../escape':\n      ansible_connection: local\n"
+                         "      vmpod_host_file: %s\n" % HOST)
+    out = tmp_path / "deep" / "out"
+    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", str(inventory),
+               os.path.join(ROOT, "playbooks", "capacity.yml"), "-e", "vmpod_output_dir=%s" % out]
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    done = subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          universal_newlines=True, check=False, timeout=300)
+    assert done.returncode == 2, done.stdout[-3000:]
+    assert 'Inventory host "../escape" cannot name a file in the output directory' in done.stdout
+    assert not (tmp_path / "deep").exists()

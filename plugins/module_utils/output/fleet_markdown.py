@@ -93,4 +93,7 @@ def _markdown_table(header, rows):
 
 
 def _cell(text):
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """Text as it reads in a Markdown table: no row break, no column break, no HTML (a name
+    such as <script> is shown, not run, where the Markdown is turned into a page)."""
+    return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace("|", "\\|")
+            .replace("\r", " ").replace("\n", " "))

@@ -181,6 +181,12 @@ def test_every_example_vmi_on_the_example_hosts():
         assert "\n| %s | " % host in markdown
 
 
+def test_host_names_in_the_markdown_are_text_not_html_nor_table_syntax():
+    result = place_fleet([shared_vmi("web")], {"<script>alert(1)</script>|x\ny": small_host()})
+    markdown = fleet_markdown(result)
+    assert "<script>" not in markdown and "\n| &lt;script>alert(1)&lt;/script>\\|x y | 1 |" in markdown
+
+
 # -- bad input ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("vmis, hosts, kwargs, message", [

@@ -24,9 +24,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
+import ctypes
 import json
 import os
+import signal
 import tempfile
+import threading
 
 import jinja2
 
@@ -82,6 +86,7 @@ class ActionModule(ActionBase):
     _requires_connection = False
 
     def run(self, tmp=None, task_vars=None):
+        _stop_with_the_parent()
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp  # not used: everything happens on the controller
         args = dict(self._task.args)
@@ -206,6 +211,41 @@ def planned_files(models, dest, host, pods, domains):
 OWN_FILES = frozenset((POD_FILE, DOMAIN_FILE, PLAN_FILE))
 
 
+TEMPORARY_PREFIX = ".vmpod-"
+
+
+def _stop_with_the_parent():
+    """This worker process ends when ansible-playbook does, even killed (SIGKILL): the kernel
+    sends it SIGTERM (Linux prctl PR_SET_PDEATHSIG), instead of leaving it to finish and block on
+    a result nobody reads."""
+    parent = os.getppid()
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: nothing to ask for
+        return
+    if os.getppid() != parent:  # it died before the request took effect
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def _interruptible():
+    """SIGINT and SIGTERM raise while files are written, so that a temporary file is removed
+    (``_atomic_write``) instead of left behind by the default action; restored afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, _frame):
+        raise KeyboardInterrupt() if signum == signal.SIGINT else SystemExit(128 + signum)
+    previous = dict((signum, signal.signal(signum, stop)) for signum in (signal.SIGINT, signal.SIGTERM))
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
 def stale_outputs(dest, files):
     """What earlier renders left in ``dest`` that this one does not write: our files in the
     directory of a VM no longer rendered (the directory too, when nothing else is in it), and our
@@ -225,6 +265,10 @@ def stale_outputs(dest, files):
         if os.path.islink(directory) or not os.path.isdir(directory):
             continue
         present = set(os.listdir(directory))
+        # temporary files of a run that was killed while it wrote are ours and always stale
+        leftovers = sorted(name for name in present if name.startswith(TEMPORARY_PREFIX))
+        stale.extend(os.path.join(entry, name) for name in leftovers)
+        present.difference_update(leftovers)
         if entry not in wanted and not present <= OWN_FILES:
             continue
         ours = sorted((present & OWN_FILES) - wanted.get(entry, set()))
@@ -239,6 +283,11 @@ def write_files(dest, files, check_mode, diff=True):
     """Write what differs from the disk (nothing in check mode), remove what earlier renders
     left that this one does not write (``stale_outputs``); report what did, with a
     before/after of each file when ``diff``. Nothing is written through a link."""
+    with _interruptible():
+        return _write_files(dest, files, check_mode, diff)
+
+
+def _write_files(dest, files, check_mode, diff):
     changes = {"written": [], "unchanged": 0, "directories": [], "diffs": [], "removed": []}
     for relative, text in files:
         path = os.path.join(dest, relative)
@@ -278,8 +327,8 @@ def write_files(dest, files, check_mode, diff=True):
             try:
                 os.unlink(os.path.join(dest, relative))
             except OSError as err:
-                raise AnsibleActionFail("cannot remove %s: %s" % (os.path.join(dest, relative),
-                                                                   err.strerror or err))
+                raise AnsibleActionFail("cannot remove %s: %s"
+                                        % (os.path.join(dest, relative), err.strerror or err))
     for relative in directories:
         if not check_mode:
             try:
@@ -306,14 +355,21 @@ def _mode(path):
 
 def _atomic_write(path, data):
     """Never a half-written file: a temporary file in the same directory, then a rename."""
-    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".vmpod-")
+    temporary = None
     try:
+        # an interrupt between the file's creation and its name coming back would lose the name:
+        # SIGINT and SIGTERM wait until it is known (they are delivered right after)
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, (signal.SIGINT, signal.SIGTERM))
+        try:
+            handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=TEMPORARY_PREFIX)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
         os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except BaseException:
-        if os.path.exists(temporary):
+        if temporary is not None and os.path.exists(temporary):
             os.unlink(temporary)
         raise
 

@@ -26,7 +26,7 @@ description:
     whole list through Ansible's templar; only files whose content differs are written, each
     atomically (a temporary file renamed into place, mode C(0644)).
   - Runs on the controller and writes there, whatever the play's hosts are.
-  - O(dest) is the render's own: the files of VMs no longer in the list (and C(plan.json) of a
+  - O(dest) is the render's own. The files of VMs no longer in the list (and C(plan.json) of a
     render without O(host)) that an earlier render wrote are removed, with their directory when
     nothing else is in it (in check mode, reported); a directory holding other files is left
     alone. Nothing is written or removed through a symbolic link below O(dest).

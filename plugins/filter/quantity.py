@@ -27,7 +27,11 @@ def quantity_to_bytes(value):
 
 def quantity_to_cores(value):
     """CPU cores as a number: '500m' -> 0.5, '2' -> 2.0."""
-    return float(_parsed(value).as_fraction())
+    cores = _parsed(value).as_fraction()
+    try:
+        return float(cores)
+    except OverflowError:  # 1e400 is a quantity, not a float
+        raise AnsibleFilterError(str(VmpodInputError("quantity", value, "is too large for a number of cores")))
 
 
 def quantity_to_millicores(value):

@@ -12,7 +12,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError, key_path
 
 _LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 DNS1123_LABEL = re.compile(_LABEL + r"\Z")
@@ -67,11 +67,12 @@ def check_qualified_name(key, path):
 def check_labels(labels, path):
     """Label keys (qualified names) and values (label values)."""
     for key, value in labels.items():
-        _check_key(key, "%s[%r]" % (path, key) if not isinstance(key, str) else "%s.%s" % (path, key))
+        where = key_path(path, key)
+        _check_key(key, where)
         if not isinstance(value, str):
-            raise VmpodInputError("%s.%s" % (path, key), value, "must be a string")
+            raise VmpodInputError(where, value, "must be a string")
         if value and not (len(value) <= LABEL_MAX and _QUALIFIED.match(value)):
-            raise VmpodInputError("%s.%s" % (path, key), value, _VALUE_RULE)
+            raise VmpodInputError(where, value, _VALUE_RULE)
     return labels
 
 
@@ -79,7 +80,7 @@ def check_annotations(annotations, path):
     """Annotation keys (qualified names), string values, at most 256 KiB in all."""
     total = 0
     for key, value in annotations.items():
-        where = "%s[%r]" % (path, key) if not isinstance(key, str) else "%s.%s" % (path, key)
+        where = key_path(path, key)
         _check_key(key, where)
         if not isinstance(value, str):
             raise VmpodInputError(where, value, "must be a string")

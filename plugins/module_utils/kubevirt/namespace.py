@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.vmpod.core.plugins.module_utils.kubernetes.names import check_labels
 from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
 from ansible_collections.vmpod.core.plugins.module_utils.values import gofloat
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
@@ -82,7 +83,7 @@ def read_namespace_context(vmi, namespace, resource_quotas, network_attachment_d
         meta = f.mapping(namespace, "metadata", "namespace")
         ns_name = f.string(meta, "name", "namespace.metadata")
         labels = f.mapping(meta, "labels", "namespace.metadata")
-        ctx.labels = {k: str(v) for k, v in labels.items()}
+        ctx.labels = dict(check_labels(labels, "namespace.metadata.labels"))
     ctx.name = vmi.namespace or ns_name or None
 
     ctx.quota_limits = set()

@@ -73,5 +73,5 @@ def string_map(data, key, path):
     raw = f.mapping(data, key, path)
     for name, value in raw.items():
         if not isinstance(value, str):
-            raise VmpodInputError("%s.%s" % (f.join(path, key), name), value, "must be a string")
+            raise VmpodInputError(f.join(f.join(path, key), name), value, "must be a string")
     return raw

@@ -219,7 +219,7 @@ def _read_node(item, path, node_count):
     pools = {}
     pages_path = f.join(path, "hugepages")
     for size_text, pool in f.mapping(item, "hugepages", path).items():
-        where = f.join(pages_path, str(size_text))
+        where = f.join(pages_path, size_text)
         size = parse_quantity(size_text, where)
         pages = size.value()
         if pages < 4096 or pages & (pages - 1):  # a power of two, at least the 4Ki base page

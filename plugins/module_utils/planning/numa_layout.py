@@ -73,11 +73,14 @@ def _per_node(options, key, nodes):
         raise VmpodInputError("options." + key, raw, "must map guest node numbers to values")
     found = {}
     for name, value in raw.items():
-        try:
+        # a node number: an integer, or its ASCII digits (YAML and Jinja give keys as text)
+        if type(name) is int:
+            node = name
+        elif isinstance(name, str) and name.isascii() and name.isdigit() and len(name) <= 4:
             node = int(name)
-        except (TypeError, ValueError):
+        else:
             node = -1
-        if node < 0 or node >= nodes or isinstance(name, bool):
+        if node < 0 or node >= nodes:
             raise VmpodInputError("options.%s" % key, name,
                                   "is not a guest node number below numa_nodes (%d)" % nodes)
         found[node] = value

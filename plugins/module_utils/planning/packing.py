@@ -35,7 +35,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi import rea
 from ansible_collections.vmpod.core.plugins.module_utils.planning.host import Host, HostNode, HugepagePool, read_host
 from ansible_collections.vmpod.core.plugins.module_utils.planning.hugepages import ordinary_memory
 from ansible_collections.vmpod.core.plugins.module_utils.planning.plan import place, placed_memory
-from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError, each_item, within
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError, each_item, key_path, within
 from ansible_collections.vmpod.core.plugins.module_utils.planning.usage import readable_bytes, cores_text
 
 _LISTED_HOSTS = 5  # hosts named in an unplaced VM's reasons
@@ -110,7 +110,7 @@ class _HostState:
 
 def read_fleet_hosts(hosts):
     if isinstance(hosts, dict):
-        items = [(name, data, "hosts.%s" % name) for name, data in hosts.items()]
+        items = [(name, data, key_path("hosts", name)) for name, data in hosts.items()]
     elif isinstance(hosts, (list, tuple)):
         items = []
         for index, data in enumerate(hosts):

@@ -19,7 +19,12 @@ _PLAIN_INT = frozenset((int,))
 # before a set is built, so "0-400000000" is refused at once instead of filling the memory.
 MAX_CPU_ID = 8191
 _ITEM = re.compile(r"[ \t]*([0-9]{1,9})(?:-([0-9]{1,9}))?[ \t]*\Z")  # ASCII digits only
-_OUT_OF_RANGE = "names CPU %d; Linux numbers at most %d CPUs (ids 0-%d)"
+_OUT_OF_RANGE = "names CPU %s; Linux numbers at most %d CPUs (ids 0-%d)"
+
+
+def _out_of_range(cpu):
+    shown = str(cpu) if cpu.bit_length() <= 4000 else "id of %d bits" % cpu.bit_length()  # str() stops at 4300 digits
+    return _OUT_OF_RANGE % (shown, MAX_CPU_ID + 1, MAX_CPU_ID)
 
 
 def parse_cpuset(value, path=""):
@@ -33,7 +38,7 @@ def parse_cpuset(value, path=""):
         if value < 0:
             raise VmpodInputError(path, value, "is not a CPU id")
         if value > MAX_CPU_ID:
-            raise VmpodInputError(path, value, _OUT_OF_RANGE % (value, MAX_CPU_ID + 1, MAX_CPU_ID))
+            raise VmpodInputError(path, value, _out_of_range(value))
         return frozenset((value,))
     if isinstance(value, (list, tuple, set, frozenset)):
         if set(map(type, value)) <= _PLAIN_INT:  # the common case, checked without a loop
@@ -45,7 +50,7 @@ def parse_cpuset(value, path=""):
             if isinstance(item, bool) or not isinstance(item, int) or item < 0:
                 raise VmpodInputError(path, value, "is not a list of CPU ids")
             if item > MAX_CPU_ID:
-                raise VmpodInputError(path, value, _OUT_OF_RANGE % (item, MAX_CPU_ID + 1, MAX_CPU_ID))
+                raise VmpodInputError(path, value, _out_of_range(item))
             ids.add(item)
         return frozenset(ids)
     if not isinstance(value, str):

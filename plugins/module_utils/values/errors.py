@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import itertools
+import re
 import reprlib
 
 from ansible_collections.vmpod.core.plugins.module_utils.values.secrets import SECRET_FIELD, SECRET_NAME
@@ -48,6 +49,19 @@ _REPR.maxother = 60
 # The value of an error about a whole file or stream: the message names the place and the problem.
 NO_VALUE = object()
 
+# A path is at most this long in a message: a key of any length still gives a short one.
+PATH_LIMIT = 200
+# A mapping key written as a plain path element (``labels.app``): text of at most this many
+# characters, without brackets, spaces or control characters; any other key is written as
+# ``[<its bounded repr>]``, as is a dotted key that names a secret, so that the element after the
+# last dot still says what the value is.
+_PLAIN_KEY = re.compile(r"[^\s\[\]\x00-\x1f\x7f-\x9f]{1,80}\Z")
+_KEY_REPR = reprlib.Repr()
+_KEY_REPR.maxstring = 60
+_KEY_REPR.maxlong = 40
+_KEY_REPR.maxother = 40
+_KEY_REPR.maxlevel = 1
+
 
 class VmpodInputError(ValueError):
     """Bad input. ``path`` is the dotted field path, ``value`` the value found there.
@@ -57,24 +71,65 @@ class VmpodInputError(ValueError):
     """
 
     def __init__(self, path, value, problem):
+        path = bounded_path(path)
         self.path = path
         self.value = value
         self.problem = problem
         where = path if path else "input"
         if value is NO_VALUE or (value is None and problem.startswith("is required")):
             message = "%s %s" % (where, problem)
-        elif path and _SECRET_FIELD.search(path):
+        elif path and is_secret_path(path):
             message = "%s: (value not shown: a secret) %s" % (where, problem)
         else:
             message = "%s: %s %s" % (where, _shown(value), problem)
         super(VmpodInputError, self).__init__(message)
 
 
-def _shown(value):
+def bounded_path(path):
+    """``path`` cut in the middle to PATH_LIMIT characters (its start and its last element stay)."""
+    if not isinstance(path, str) or len(path) <= PATH_LIMIT:
+        return path
+    return path[:PATH_LIMIT - 63] + "..." + path[-60:]
+
+
+def is_secret_path(path):
+    """Whether the last element of ``path`` names a secret: ``...cloudInitNoCloud.userData``, or
+    a key written in brackets (``annotations['token.example.com/bearer']``)."""
+    if _SECRET_FIELD.search(path):
+        return True
+    if path.endswith("]"):
+        return _SECRET_KEY.search(path[path.rfind("["):]) is not None
+    return False
+
+
+def key_path(path, key):
+    """The path of ``key`` in the mapping at ``path``: ``path.key`` for a plain text key,
+    ``path[<repr>]`` for any other (a number of 5000 digits, a tuple, 100,000 characters, a
+    control character, a dotted key that names a secret), never longer than PATH_LIMIT."""
+    if isinstance(key, str) and _PLAIN_KEY.match(key) and not ("." in key and _SECRET_KEY.search(key)):
+        return bounded_path("%s.%s" % (path, key) if path else key)
+    return bounded_path("%s[%s]" % (path, _repr_of(_KEY_REPR, key)))
+
+
+def key_order(key):
+    """A sort key for the keys of one mapping, whatever their types: by their text (a number by
+    its digits), text before the rest on a tie."""
+    if isinstance(key, str):
+        return (key, 0)
+    return (_repr_of(_KEY_REPR, key), 1)
+
+
+def _repr_of(shower, value):
+    if type(value) is int and value.bit_length() > 4000:  # repr() refuses over 4300 digits
+        return "<a number of about %d digits>" % int(value.bit_length() * 0.30103)
     try:
-        text = _REPR.repr(value)
+        return shower.repr(value)
     except Exception:  # a value whose repr fails (a foreign object): its type is enough
-        text = "<%s>" % type(value).__name__
+        return "<%s>" % type(value).__name__
+
+
+def _shown(value):
+    text = _repr_of(_REPR, value)
     if len(text) > 120:
         text = text[:117] + "..."
     return text

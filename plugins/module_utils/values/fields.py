@@ -11,7 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError, key_order, key_path
 from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import (
     PARSED, ZERO_UNSET, parse_quantity)
 
@@ -20,7 +20,8 @@ _UINT32_MAX = (1 << 32) - 1
 
 
 def join(path, key):
-    return "%s.%s" % (path, key) if path else key
+    """``path.key``, or ``path[<key>]`` for a key that is not plain text (values.errors.key_path)."""
+    return key_path(path, key)
 
 
 def mapping(data, key, path, required=False):
@@ -52,9 +53,9 @@ def option_map(options, path, allowed):
         return {}
     if not isinstance(options, dict):
         raise VmpodInputError(path, options, "must be a mapping")
-    unknown = sorted((key for key in options if key not in allowed), key=str)
+    unknown = sorted((key for key in options if not (isinstance(key, str) and key in allowed)), key=key_order)
     if unknown:
-        raise VmpodInputError(join(path, str(unknown[0])), options[unknown[0]],
+        raise VmpodInputError(join(path, unknown[0]), options[unknown[0]],
                               "is not an option (%s)" % ", ".join(allowed))
     return options
 

@@ -123,6 +123,8 @@ def vcpu_count(text, path):
     stripped = text[1:] if text[:1] in "+-" else text
     if not stripped.isdigit() or not stripped.isascii():
         raise VmpodInputError(path, text, "is not an integer vCPU count")
+    if len(stripped.lstrip("0")) > 9:  # Atoi's range ends long before; int() refuses 4300 digits
+        raise VmpodInputError(path, text, "is more than Virtlet's maximum of %d vCPUs" % MAX_VCPUS)
     count = int(text)
     if count > MAX_VCPUS:
         raise VmpodInputError(path, text, "is more than Virtlet's maximum of %d vCPUs" % MAX_VCPUS)

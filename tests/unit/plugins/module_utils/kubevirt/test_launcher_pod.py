@@ -262,7 +262,7 @@ def test_hostile_labels_and_annotations_survive_the_template():
     ({"app": "a'b\"c"}, "metadata.labels.app", "is not a label value"),
     ({"x/y": "{{ lookup('pipe', 'id') }}"}, "metadata.labels.x/y", "is not a label value"),
     ({"app": "x" * 64}, "metadata.labels.app", "is not a label value"),
-    ({"bad key": "v"}, "metadata.labels.bad key", "is not a qualified name"),
+    ({"bad key": "v"}, "metadata.labels['bad key']", "is not a qualified name"),
     ({"Example.com/app": "v"}, "metadata.labels.Example.com/app", "is not a qualified name"),
     ({"/app": "v"}, "metadata.labels./app", "is not a qualified name"),
     ({1: "v"}, "metadata.labels[1]", "is not a qualified name"),

@@ -43,7 +43,10 @@ def resources_table(sized):
         raise AnsibleFilterError(
             "vmpod.core.resources_table: expects the list that vmpod.core.launcher_resources "
             "returns for a list of VMIs")
-    return _resources_table(sized)
+    try:
+        return _resources_table(sized)
+    except VmpodInputError as err:
+        raise AnsibleFilterError("vmpod.core.resources_table: %s" % err)
 
 
 class FilterModule(object):

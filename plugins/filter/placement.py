@@ -31,7 +31,10 @@ def placement_table(plans):
             isinstance(plan, dict) and "fits" in plan and "numa_cells" in plan for plan in plans):
         raise AnsibleFilterError("vmpod.core.placement_table: expects the list that "
                                  "vmpod.core.plan_placement returns for a list of VMIs")
-    return _placement_table(plans)
+    try:
+        return _placement_table(plans)
+    except VmpodInputError as err:
+        raise AnsibleFilterError("vmpod.core.placement_table: %s" % err)
 
 
 class FilterModule(object):

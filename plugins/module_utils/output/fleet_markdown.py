@@ -7,9 +7,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.vmpod.core.plugins.module_utils.output.inputs import FLEET
 from ansible_collections.vmpod.core.plugins.module_utils.planning.usage import readable_bytes
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import parse_quantity
+from ansible_collections.vmpod.core.plugins.module_utils.values.shapes import checked
 
 
 def fleet_markdown(result):
@@ -17,6 +19,7 @@ def fleet_markdown(result):
     if not isinstance(result, dict) or not all(
             isinstance(result.get(key), dict) for key in ("placements", "unplaced", "hosts")):
         raise VmpodInputError("fleet", result, "must be the result of place_fleet")
+    checked(FLEET, result, "fleet")
     placed = sum(1 for host in result["placements"].values() if host is not None)
     lines = ["# Capacity: %d VMIs on %d hosts (policy %s)" % (
         len(result["placements"]), len(result["hosts"]), result.get("policy", "pack")), "",
@@ -82,7 +85,10 @@ def _host_row(name, usage):
 
 def _decimal_cores(quantity):
     """``59200m`` -> ``59.2``: cores to read in a table."""
-    return ("%.3f" % (parse_quantity(quantity).milli_value() / 1000.0)).rstrip("0").rstrip(".")
+    millis = parse_quantity(quantity, "cpu").milli_value()
+    if millis >= 10 ** 15:  # more than any host has; as a float it may not even exist
+        return quantity
+    return ("%.3f" % (millis / 1000.0)).rstrip("0").rstrip(".")
 
 
 def _markdown_table(header, rows):

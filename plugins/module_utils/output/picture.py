@@ -20,7 +20,9 @@ import math
 
 from ansible_collections.vmpod.core.plugins.module_utils.output.svg import (
     GAP, LINE, PAD, Box, bars, escape, flow, grid, ink, shift, text_width, wrap)
+from ansible_collections.vmpod.core.plugins.module_utils.output.inputs import PICTURE_FLEET, PICTURE_USAGE, PLAN
 from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import parse_cpuset
+from ansible_collections.vmpod.core.plugins.module_utils.values.shapes import MapOf, Maybe, checked
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.planning.host import read_host
 from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import parse_quantity
@@ -46,6 +48,7 @@ def host_pictures(fleet, hosts):
     names)."""
     if not isinstance(fleet, dict) or not isinstance(fleet.get("hosts"), dict):
         raise VmpodInputError("fleet", fleet, "expects the result of vmpod.core.place_fleet")
+    checked(PICTURE_FLEET, fleet, "fleet")
     if isinstance(hosts, (list, tuple)):
         hosts = dict((data.get("name"), data) for data in hosts if isinstance(data, dict))
     if not isinstance(hosts, dict):
@@ -61,6 +64,8 @@ def host_picture(host, usage, plans=None, name=None):
     topo = read_host(host)
     if not isinstance(usage, dict) or not isinstance(usage.get("nodes"), list):
         raise VmpodInputError("usage", usage, "must be a host's usage from place_fleet")
+    checked(PICTURE_USAGE, usage, "usage")
+    checked(Maybe(MapOf(PLAN)), plans, "plans")
     plans = plans or {}
     title = name or topo.name or "host"
     picture = _Picture(topo, usage, plans, title, host)
@@ -361,8 +366,10 @@ def _cores(quantity):
     """A CPU quantity as cores to read: ``59200m`` -> ``59.2``."""
     if quantity is None:
         return "-"
-    cores = parse_quantity(quantity).milli_value() / 1000.0
-    return ("%.1f" % cores).rstrip("0").rstrip(".")
+    cores = parse_quantity(quantity, "cpu").milli_value()
+    if cores >= 10 ** 15:  # more than any host has; as a float it may not even exist
+        return quantity
+    return ("%.1f" % (cores / 1000.0)).rstrip("0").rstrip(".")
 
 
 def _gib(value):

@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.vmpod.core.plugins.module_utils.output.inputs import PLANS, SIZED
+from ansible_collections.vmpod.core.plugins.module_utils.values.shapes import checked
 
 _BASE_RESOURCES = ("cpu", "memory", "ephemeral-storage")
 COLUMNS = (
@@ -44,6 +46,7 @@ def _short(resource):
 
 def resources_table(sized):
     """A plain-text table of sized VMIs, one line each, columns padded to fit."""
+    checked(SIZED, sized, "sized")
     return _table([summary_row(entry) for entry in sized], COLUMNS)
 
 
@@ -74,6 +77,7 @@ def placement_row(plan):
 
 def placement_table(plans):
     """A plain-text table of placement plans (as plan_placement returns for a list of VMIs)."""
+    checked(PLANS, plans, "plans")
     return _table([placement_row(plan) for plan in plans], PLACEMENT_COLUMNS)
 
 

@@ -10,6 +10,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.vmpod.core.plugins.module_utils.values.shapes import TEXT, ListOf, expanded_size
 from ansible_collections.vmpod.core.plugins.module_utils.planning.hugepages import free_pages, page_need, pages_short_reason
 from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import format_cpuset
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
@@ -46,6 +47,7 @@ def read_source_plan(plan):
     if not isinstance(plan, dict) or not isinstance(plan.get("fits"), bool):
         raise VmpodInputError("source_plan", plan, "must be the plan that plan_placement "
                               "returned on the source host (a mapping with fits)")
+    expanded_size(plan, "source_plan")
     pins = plan.get("vcpupin")
     if pins is not None and (not isinstance(pins, list) or not all(
             isinstance(pin, int) and not isinstance(pin, bool) for pin in pins)):
@@ -64,10 +66,8 @@ def read_source_plan(plan):
             or not all(isinstance(count, int) for count in pages.get("per_node", {}).values())):
         raise VmpodInputError("source_plan.hugepages", pages,
                               "must be a mapping with page_size and per_node page counts")
-    reasons = plan.get("reasons") or []
-    if not isinstance(reasons, list):
-        raise VmpodInputError("source_plan.reasons", reasons, "must be a list")
-    return {"fits": plan["fits"], "reasons": [str(reason) for reason in reasons],
+    reasons = ListOf(TEXT).check(plan.get("reasons") or [], "source_plan.reasons")
+    return {"fits": plan["fits"], "reasons": list(reasons),
             "vcpupin": pins, "numa_cells": cells, "hugepages": pages}
 
 

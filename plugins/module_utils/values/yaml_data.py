@@ -13,18 +13,21 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 try:
     import yaml
 except ImportError:  # the engine is importable without PyYAML; only reading YAML needs it
     yaml = None
 
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import NO_VALUE, VmpodInputError
-
-# A VMI holds a few hundred values, a large VirtualMachine a few thousand; nesting stays below 20.
-MAX_VALUES = 100000
-MAX_DEPTH = 64
+from ansible_collections.vmpod.core.plugins.module_utils.values.shapes import expanded_size
 
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_INT = "tag:yaml.org,2002:int"
+# Python refuses int() of more than 4300 digits; no field of ours needs a tenth of that
+MAX_INT_CHARS = 400
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 if yaml is not None:
     _BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -36,32 +39,14 @@ if yaml is not None:
         (first, [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP])
         for first, resolvers in _BASE.yaml_implicit_resolvers.items())
 
+    def _bounded_int(loader, node):
+        if len(node.value) > MAX_INT_CHARS:
+            raise yaml.constructor.ConstructorError(
+                None, None, "an integer of %d characters (at most %d are read)"
+                % (len(node.value), MAX_INT_CHARS), node.start_mark)
+        return _BASE.construct_yaml_int(loader, node)
 
-def expanded_size(value, where, limit=MAX_VALUES):
-    """The number of values of ``value`` with every alias expanded, counted without expanding
-    (each shared list or mapping is counted once and its count reused); VmpodInputError when it
-    passes ``limit`` or nests deeper than MAX_DEPTH."""
-    counted = {}
-
-    def size(node, depth):
-        if not isinstance(node, (dict, list)):
-            return 1
-        known = counted.get(id(node))
-        if known is not None:
-            return known
-        if depth > MAX_DEPTH:
-            raise VmpodInputError(where, NO_VALUE, "nests deeper than %d levels" % MAX_DEPTH)
-        counted[id(node)] = 0  # a structure that contains itself adds nothing more (cannot come from YAML)
-        items = node.items() if isinstance(node, dict) else ((None, item) for item in node)
-        total = 1
-        for key, item in items:
-            total += size(item, depth + 1) + (key is not None)
-            if total > limit:
-                raise VmpodInputError(where, NO_VALUE,
-                                      "expands to more than %d values (YAML aliases): refused" % limit)
-        counted[id(node)] = total
-        return total
-    return size(value, 0)
+    DataLoader.add_constructor(_INT, _bounded_int)
 
 
 def load_documents(stream, where):
@@ -69,6 +54,11 @@ def load_documents(stream, where):
     read them, each checked by ``expanded_size``. Errors name ``where`` (the file)."""
     if yaml is None:
         raise VmpodInputError(where, NO_VALUE, "needs PyYAML to be read")
+    if isinstance(stream, str):
+        found = _SURROGATE.search(stream)
+        if found:
+            raise VmpodInputError(where, NO_VALUE, "is not Unicode text: a lone surrogate on line %d"
+                                  % (stream.count("\n", 0, found.start()) + 1))
     documents = []
     try:
         for document in yaml.load_all(stream, Loader=DataLoader):

@@ -74,7 +74,7 @@ def test_one_picture_per_host_found():
     ("fleet_markdown", ({"hosts": {}},), {}, "must be the result of place_fleet"),
     ("host_pictures", ("fleet", FLEET_HOSTS), {}, "expects the result of"),
     ("host_pictures", ({"hosts": {"h": None}}, {"h": HOSTS["no-smt"]}), {},
-     "must be a host's usage"),
+     "fleet.hosts.h: None must be a mapping"),
 ])
 def test_bad_input_is_a_filter_error(name, args, kwargs, message):
     with pytest.raises(AnsibleFilterError) as err:

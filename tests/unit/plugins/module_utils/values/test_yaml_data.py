@@ -8,8 +8,8 @@ import io
 import pytest
 
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
-from ansible_collections.vmpod.core.plugins.module_utils.values.yaml_data import (
-    MAX_VALUES, expanded_size, load_documents)
+from ansible_collections.vmpod.core.plugins.module_utils.values.shapes import MAX_VALUES, expanded_size
+from ansible_collections.vmpod.core.plugins.module_utils.values.yaml_data import load_documents
 
 # nine levels of nine aliases each: 9**9 = 387 million strings from 11 lines
 BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(

@@ -28,7 +28,9 @@ import contextlib
 import ctypes
 import json
 import os
+import shutil
 import signal
+import subprocess
 import tempfile
 import threading
 
@@ -45,6 +47,7 @@ except ImportError:  # ansible-core < 2.19: every template string is trusted
     def trust_as_template(value):
         return value
 
+from ansible_collections.vmpod.core.plugins.module_utils.output.checks import domain_text_errors, pod_text_errors
 from ansible_collections.vmpod.core.plugins.module_utils.output.yaml_flow import yaml_flow
 from ansible_collections.vmpod.core.plugins.module_utils.pipeline.render import render_models
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
@@ -77,7 +80,11 @@ ARGUMENT_SPEC = {
     "pod_options": {"type": "dict"},
     "pod_template": {"type": "path"},
     "domain_template": {"type": "path"},
+    "domain_schema": {"type": "str", "choices": ["auto", "required", "skip"], "default": "auto"},
 }
+
+# libvirt's RNG schemas, where distributions install them (virt-xml-validate reads them there)
+SCHEMA_DIRS = ("/usr/share/libvirt/schemas", "/usr/local/share/libvirt/schemas")
 
 
 class ActionModule(ActionBase):
@@ -115,17 +122,21 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail(to_text(err))
         pod_template = self._template_path(args["pod_template"], DEFAULT_POD_TEMPLATE)
         domain_template = self._template_path(args["domain_template"], DEFAULT_DOMAIN_TEMPLATE)
-        files = planned_files(models, dest, args["host"],
-                              self._render_all(pod_template, "pod",
-                                               [m["pod"] for m in models if m["pod"]]),
-                              self._render_all(domain_template, "domain",
-                                               [m["domain"] for m in models]))
+        pods = self._render_all(pod_template, "pod", [m["pod"] for m in models if m["pod"]])
+        domains = self._render_all(domain_template, "domain", [m["domain"] for m in models])
+        files = planned_files(models, dest, args["host"], pods, domains)
+        # every file to be written is read back first: a bad one fails the task, and no file of
+        # any VM is written (one the disk already holds was checked when it was written)
+        pending = frozenset(relative for relative, text in files
+                            if _read(os.path.join(dest, relative)) != to_bytes(text, errors="surrogate_or_strict"))
+        checked = check_outputs(models, pods, domains, pod_template == DEFAULT_POD_TEMPLATE,
+                                args["domain_schema"], lambda name, file: os.path.join(name, file) in pending)
         changes = write_files(dest, files, self._task.check_mode, self._task.diff)
         result.update(changed=bool(changes["written"] or changes["directories"] or changes["removed"]),
                       dest=dest, rendered=len(models),
                       written=changes["written"], unchanged=changes["unchanged"],
                       removed=changes["removed"],
-                      vms=[summary(model, dest) for model in models],
+                      vms=[summary(model, dest) for model in models], checked=checked,
                       unfit=[model["name"] for model in models
                              if model["plan"] is not None and not model["plan"]["fits"]])
         if self._task.diff and changes["diffs"]:
@@ -188,6 +199,88 @@ def _collection_templates():
         environment.filters["vmpod.core.yaml_flow"] = yaml_flow
         _ENVIRONMENT.append(environment)
     return _ENVIRONMENT[0]
+
+
+def check_outputs(models, pods, domains, own_pod_template, domain_schema, pending=lambda name, file: True):
+    """Read back every rendered file that ``pending(vm name, file name)`` says is to be written
+    (output.checks) and, unless ``domain_schema`` is ``skip``, check those domains against
+    libvirt's RNG schema with one ``xmllint`` run (``auto``: where xmllint and the schema are
+    installed on the controller; ``required``: fail where they are not), which runs while the
+    Pods are read back. Raises naming the faults; returns what was checked."""
+    pod_pairs = [(model, text) for model, text in zip([m for m in models if m["pod"]], pods)
+                 if pending(model["name"], POD_FILE)]
+    domain_pairs = [(model, text) for model, text in zip(models, domains) if pending(model["name"], DOMAIN_FILE)]
+    schema = _DomainSchema(domain_pairs, domain_schema)
+    try:
+        faults = []
+        for model, text in pod_pairs:
+            faults.extend("%s/%s %s" % (model["name"], POD_FILE, error)
+                          for error in pod_text_errors(text, model["pod"], own_pod_template))
+        for model, text in domain_pairs:
+            faults.extend("%s/%s %s" % (model["name"], DOMAIN_FILE, error)
+                          for error in domain_text_errors(text, model["domain"]["name"]))
+        if faults:
+            raise AnsibleActionFail("rendered files that would not be read back, nothing written: %s" % "; ".join(
+                faults[:5]) + ("; and %d more" % (len(faults) - 5) if len(faults) > 5 else ""))
+        return {"pods": len(pod_pairs), "domains": len(domain_pairs), "domain_schema": schema.result()}
+    finally:
+        schema.close()
+
+
+class _DomainSchema:
+    """One ``xmllint --relaxng domain.rng`` run over the given domains, started at once; its
+    answer is read by ``result`` (which raises naming the domains the schema refuses)."""
+
+    def __init__(self, pairs, mode):
+        self.pairs, self.process, self.directory, self.answer = pairs, None, None, None
+        if mode == "skip":
+            self.answer = "skipped (domain_schema: skip)"
+            return
+        xmllint = shutil.which("xmllint")
+        self.rng = next((os.path.join(d, "domain.rng") for d in SCHEMA_DIRS
+                         if os.path.isfile(os.path.join(d, "domain.rng"))), None)
+        if xmllint is None or self.rng is None:
+            missing = "xmllint" if xmllint is None else "libvirt's domain.rng (in %s)" % " or ".join(SCHEMA_DIRS)
+            if mode == "required":
+                raise AnsibleActionFail("domain_schema: required, but %s is not installed on the controller "
+                                        "(Debian: libxml2-utils and libvirt-daemon; Fedora: libxml2 and "
+                                        "libvirt-libs)" % missing)
+            self.answer = "not checked: %s is not installed on the controller" % missing
+            return
+        if not pairs:
+            self.answer = "checked against %s" % self.rng
+            return
+        # the domains hold no secrets, but the directory is private all the same (mkdtemp: 0700)
+        self.directory = tempfile.mkdtemp(prefix="vmpod-schema-")
+        self.paths = []
+        for index, (_model, text) in enumerate(pairs):
+            self.paths.append(os.path.join(self.directory, "%d.xml" % index))
+            with open(self.paths[-1], "wb") as handle:
+                handle.write(to_bytes(text, errors="surrogate_or_strict"))
+        self.process = subprocess.Popen([xmllint, "--noout", "--relaxng", self.rng] + self.paths,
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def result(self):
+        if self.answer is not None:
+            return self.answer
+        _out, errors = self.process.communicate()
+        if self.process.returncode == 0:
+            return "checked against %s" % self.rng
+        names = dict((path, model["name"]) for path, (model, _text) in zip(self.paths, self.pairs))
+        faults = []
+        for line in to_text(errors, errors="surrogate_or_replace").splitlines():
+            path, _colon, rest = line.partition(":")
+            if path in names:
+                faults.append("%s/%s:%s" % (names[path], DOMAIN_FILE, rest))
+        raise AnsibleActionFail("rendered domains that libvirt's schema (%s) refuses, nothing written: %s"
+                                % (self.rng, "; ".join(faults[:5]) or to_text(errors)[:500]))
+
+    def close(self):
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        if self.directory is not None:
+            shutil.rmtree(self.directory, ignore_errors=True)
 
 
 def planned_files(models, dest, host, pods, domains):

@@ -77,6 +77,19 @@ options:
       - A Jinja template of the domain instead of the collection's C(templates/domain.xml.j2);
         it sees the domain model as C(domain).
     type: path
+  domain_schema:
+    description:
+      - Every rendered file that differs from the disk is read back before anything is written (a
+        Pod's YAML parsed and checked against the API server's rules, and with the collection's
+        template compared with the Pod it was laid out from; a domain's XML parsed). A fault fails
+        the task and no file is written.
+      - This option says whether the domains are also checked against libvirt's RNG schema
+        (C(domain.rng)), with one C(xmllint) run over all of them on the controller.
+      - V(auto) checks where C(xmllint) and the schema are installed and says in RV(checked) when
+        they are not; V(required) fails where they are not; V(skip) does not check.
+    type: str
+    choices: [auto, required, skip]
+    default: auto
 notes:
   - The domain model and the Pod are documented by the C(vmpod.core.render_models) filter, which
     returns them without writing anything.
@@ -131,6 +144,14 @@ unfit:
   returned: always
   type: list
   elements: str
+checked:
+  description:
+    - What was read back before writing (the files that differ from the disk), C(pods) and
+      C(domains) (counts), and C(domain_schema), how those domains were checked against
+      libvirt's schema (the schema file, or why not).
+  returned: always
+  type: dict
+  sample: {pods: 16, domains: 16, domain_schema: checked against /usr/share/libvirt/schemas/domain.rng}
 vms:
   description:
     - Per VM, C(name), C(namespace), C(kind), C(dir) (its output directory), C(fits) (null

@@ -106,3 +106,57 @@ def test_bad_src_fails_naming_the_file_and_writes_nothing(tmp_path):
     assert done.returncode != 0 and "src: %s:" % missing in done.stdout and not out.exists()
     both, out = play(tmp_path, "both", "        src: [%s]\n        vmis: []" % missing)
     assert both.returncode != 0 and "give one of them, not both" in both.stdout
+
+
+def _user_templates(tmp_path, pod_change=None, domain_change=None):
+    user = tmp_path / "templates"
+    shutil.copytree(os.path.join(ROOT, "templates"), user)
+    for name, change in (("launcher_pod.yaml.j2", pod_change), ("domain.xml.j2", domain_change)):
+        if change:
+            path = user / name
+            path.write_text(change(path.read_text()))
+    return "        pod_template: %s\n        domain_template: %s" % (
+        user / "launcher_pod.yaml.j2", user / "domain.xml.j2")
+
+
+def test_files_that_do_not_read_back_fail_the_task_and_nothing_is_written(tmp_path):
+    files = sorted(glob.glob(os.path.join(EXAMPLES, "*.yaml")))
+    cases = {
+        # a user's template that writes a name raw: '<' and '&' break the XML
+        "xml": _user_templates(tmp_path / "xml", domain_change=lambda text: text.replace(
+            "<name>{{ domain.name | e }}</name>", "<name>{{ domain.name }} & co</name>")),
+        # an element libvirt's schema does not know: parses, but libvirt refuses it
+        "schema": _user_templates(tmp_path / "schema", domain_change=lambda text: text.replace(
+            "<name>{{ domain.name | e }}</name>", "<name>{{ domain.name | e }}</name><vmpod-bogus/>", 1)),
+        # a Pod template that writes another kind
+        "pod": _user_templates(tmp_path / "pod", pod_change=lambda text: text.replace(
+            "kind: {{ pod.kind | vmpod.core.yaml_flow }}", "kind: Deployment")),
+    }
+    expected = {"xml": "domain.xml is not XML", "schema": "libvirt's schema",
+                "pod": "launcher-pod.yaml is not a v1 Pod"}
+    for name, templates in cases.items():
+        (tmp_path / name).mkdir(exist_ok=True)
+        done, out = play(tmp_path / name, "out", "        src: %r\n%s" % (files, templates))
+        assert done.returncode != 0, (name, done.stdout[-2000:])
+        assert expected[name] in done.stdout and "nothing written" in done.stdout, (name, done.stdout[-2000:])
+        assert not out.exists(), name
+
+
+def test_what_was_checked_is_reported(tmp_path):
+    files = sorted(glob.glob(os.path.join(EXAMPLES, "*.yaml")))
+    path = tmp_path / "checked.yml"
+    path.write_text(PLAY.format(args="        src: %r\n        domain_schema: required" % files, host=SERVER,
+                                dest=tmp_path / "out").replace(
+        "        dest: \"%s\"\n" % (tmp_path / "out"),
+        "        dest: \"%s\"\n      register: done\n    - name: Show\n      ansible.builtin.debug:\n"
+        "        var: done.checked\n" % (tmp_path / "out")))
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    done = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), str(path)],
+                          cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          universal_newlines=True, check=False)
+    if shutil.which("xmllint") is None:
+        assert done.returncode != 0 and "domain_schema: required, but xmllint" in done.stdout
+        return
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert "pods: 16" in done.stdout and "domains: 16" in done.stdout, done.stdout[-2000:]
+    assert "domain_schema: checked against /" in done.stdout

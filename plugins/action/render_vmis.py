@@ -243,7 +243,7 @@ class _DomainSchema:
             missing = "xmllint" if xmllint is None else "libvirt's domain.rng (in %s)" % " or ".join(SCHEMA_DIRS)
             if mode == "required":
                 raise AnsibleActionFail("domain_schema: required, but %s is not installed on the controller "
-                                        "(Debian: libxml2-utils and libvirt-daemon; Fedora: libxml2 and "
+                                        "(Debian: libxml2-utils and libvirt0; Fedora: libxml2 and "
                                         "libvirt-libs)" % missing)
             self.answer = "not checked: %s is not installed on the controller" % missing
             return

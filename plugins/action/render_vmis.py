@@ -208,16 +208,16 @@ def check_outputs(models, pods, domains, own_pod_template, domain_schema, pendin
     installed on the controller; ``required``: fail where they are not), which runs while the
     Pods are read back. Raises naming the faults; returns what was checked."""
     pod_pairs = [(model, text) for model, text in zip([m for m in models if m["pod"]], pods)
-                 if pending(model["name"], POD_FILE)]
-    domain_pairs = [(model, text) for model, text in zip(models, domains) if pending(model["name"], DOMAIN_FILE)]
+                 if pending(model["dir"], POD_FILE)]
+    domain_pairs = [(model, text) for model, text in zip(models, domains) if pending(model["dir"], DOMAIN_FILE)]
     schema = _DomainSchema(domain_pairs, domain_schema)
     try:
         faults = []
         for model, text in pod_pairs:
-            faults.extend("%s/%s %s" % (model["name"], POD_FILE, error)
+            faults.extend("%s/%s %s" % (model["dir"], POD_FILE, error)
                           for error in pod_text_errors(text, model["pod"], own_pod_template))
         for model, text in domain_pairs:
-            faults.extend("%s/%s %s" % (model["name"], DOMAIN_FILE, error)
+            faults.extend("%s/%s %s" % (model["dir"], DOMAIN_FILE, error)
                           for error in domain_text_errors(text, model["domain"]["name"]))
         if faults:
             raise AnsibleActionFail("rendered files that would not be read back, nothing written: %s" % "; ".join(
@@ -266,7 +266,7 @@ class _DomainSchema:
         _out, errors = self.process.communicate()
         if self.process.returncode == 0:
             return "checked against %s" % self.rng
-        names = dict((path, model["name"]) for path, (model, _text) in zip(self.paths, self.pairs))
+        names = dict((path, model["dir"]) for path, (model, _text) in zip(self.paths, self.pairs))
         faults = []
         for line in to_text(errors, errors="surrogate_or_replace").splitlines():
             path, _colon, rest = line.partition(":")
@@ -291,12 +291,12 @@ def planned_files(models, dest, host, pods, domains):
     files = []
     for model, domain in zip(models, domains):
         if model["pod"]:
-            files.append((os.path.join(model["name"], POD_FILE), next(pods)))
-        files.append((os.path.join(model["name"], DOMAIN_FILE), domain))
+            files.append((os.path.join(model["dir"], POD_FILE), next(pods)))
+        files.append((os.path.join(model["dir"], DOMAIN_FILE), domain))
         if model["plan"] is not None:
             plan = dict(model["plan"], namespace=model["namespace"], kind=model["kind"],
                         host=host_name or "localhost", launcher_resources=model["resources"])
-            files.append((os.path.join(model["name"], PLAN_FILE),
+            files.append((os.path.join(model["dir"], PLAN_FILE),
                           json.dumps(plan, indent=2, sort_keys=True) + "\n"))
     return files
 
@@ -470,5 +470,5 @@ def _atomic_write(path, data):
 def summary(model, dest):
     plan = model["plan"] or {}
     return {"name": model["name"], "namespace": model["namespace"], "kind": model["kind"],
-            "dir": os.path.join(dest, model["name"]), "fits": plan.get("fits"),
+            "dir": os.path.join(dest, model["dir"]), "fits": plan.get("fits"),
             "reasons": plan.get("reasons", []), "omitted": model["domain"]["omitted"]}

@@ -31,7 +31,9 @@ description:
     nothing else is in it (in check mode, reported); a directory holding other files is left
     alone. Nothing is written or removed through a symbolic link below O(dest).
   - The directory of each VM is named after it, so names must be Kubernetes object names
-    (lower-case RFC 1123 subdomains), and unique in the list.
+    (lower-case RFC 1123 subdomains). A name that VMs of several namespaces share (KubeVirt
+    allows it) gives each the directory C(<namespace>_<name>), the name of its libvirt domain;
+    the same namespace and name twice is refused.
 author: vmpod.core developers (@vmpod)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes

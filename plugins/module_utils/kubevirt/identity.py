@@ -12,6 +12,7 @@ __metaclass__ = type
 
 import uuid
 
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.values.uuids import uuid5_text
 
 # Not a KubeVirt value: the namespace of the stand-in uids.
@@ -29,3 +30,21 @@ def legacy_firmware_uuid(name):
     """CalculateLegacyUUID: uuid5 of the VM's name (its name alone, not its namespace) in
     KubeVirt's namespace - what KubeVirt writes into firmware.uuid of every VM it starts."""
     return uuid5_text(FIRMWARE_UUID_NAMESPACE, name)
+
+
+def vm_keys(identities, joint):
+    """What a list of VMs is keyed by, from their ``(namespace, name)``: the name, as Kubernetes
+    users name a VM; ``namespace<joint>name`` for a name that VMs of other namespaces share (as
+    KubeVirt allows; no namespace reads as ``default``). The same namespace and name twice is
+    refused: the API server would keep one object."""
+    namespaces = {}
+    for index, (namespace, name) in enumerate(identities):
+        namespace = namespace or "default"
+        seen = namespaces.setdefault(name, {})
+        if namespace in seen:
+            raise VmpodInputError("vmis[%d].metadata.name" % index, name,
+                                  "is a duplicate of vmis[%d] in namespace %s" % (seen[namespace], namespace))
+        seen[namespace] = index
+    return [name if len(namespaces[name]) == 1 else "%s%s%s" % (namespace or "default", joint, name)
+            for namespace, name in identities]
+

@@ -18,6 +18,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.domain.virtlet import v
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import read_config
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod import (
     build_pod, read_pod_options)
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.identity import vm_keys
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.resources import size_vmi
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi import read_vmi
 from ansible_collections.vmpod.core.plugins.module_utils.planning.host import read_host
@@ -42,14 +43,15 @@ def output_name(name, path):
 def render_models(vmis, host=None, config=None, arch="amd64", placement_options=None,
                   domain_options=None, pod_options=None):
     """Everything the renderer writes, for each VMI / VirtualMachine / Virtlet VM pod of a list:
-    ``{"name", "namespace", "kind", "pod", "domain", "plan", "resources"}``.
+    ``{"name", "namespace", "kind", "pod", "domain", "plan", "resources", "dir"}``.
 
     ``pod`` is the launcher Pod (None for a Virtlet pod, which is its own Pod); ``plan`` the
     placement on ``host`` (None without a host; for a Virtlet pod, that of the VMI it amounts
     to, ``virtlet.equivalent_vmi``); ``domain`` the domain model placed by that plan. The
     cluster configuration, host and options are read once. Errors name the item
-    (``vmis[3](name).spec...``); two items of one name are refused, as they would share an
-    output directory.
+    (``vmis[3](name).spec...``). ``dir`` is the VM's output directory: its name, or
+    ``namespace_name`` when VMs of other namespaces share the name; two items of one namespace
+    and name are refused.
     """
     if not isinstance(vmis, (list, tuple)):
         raise VmpodInputError("vmis", vmis, "must be a list of VMIs")
@@ -60,13 +62,10 @@ def render_models(vmis, host=None, config=None, arch="amd64", placement_options=
     pod_opts = read_pod_options(pod_options)
     models = each_item(vmis, lambda obj: _render_one(obj, cfg, topo, arch, placement_opts,
                                                      domain_opts, pod_opts))
-    seen = {}
-    for index, entry in enumerate(models):
-        if entry["name"] in seen:
-            raise VmpodInputError("vmis[%d].metadata.name" % index, entry["name"],
-                                  "is also the name of vmis[%d]: both would write the same "
-                                  "output directory" % seen[entry["name"]])
-        seen[entry["name"]] = index
+    # the output directory: the name, or namespace_name (the libvirt domain's name) for a name
+    # that VMs of other namespaces share; the same namespace and name twice is refused
+    for entry, key in zip(models, vm_keys([(entry["namespace"], entry["name"]) for entry in models], "_")):
+        entry["dir"] = key
     return models
 
 

@@ -28,6 +28,7 @@ __metaclass__ = type
 import heapq
 
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.guest import guest_vcpus
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.identity import vm_keys
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.iothreads import iothread_count
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.resources import EVEN_PARITY_ANNOTATION
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.resources import size_vmi
@@ -138,24 +139,19 @@ def read_fleet_hosts(hosts):
 
 
 def read_fleet_vmis(vmis, cfg, arch):
-    """Each VMI read and sized once, as a ``FleetVm``; names must be given and unique."""
+    """Each VMI read and sized once, as a ``FleetVm``, keyed by ``vm_keys``."""
     if isinstance(vmis, dict):
         vmis = [vmis]
     sized = each_item(vmis, lambda obj: size_vmi(read_vmi(obj, arch), cfg), named=False)
-    names = {}
+    for index, one in enumerate(sized):
+        if not one.vmi.name:
+            raise VmpodInputError("vmis[%d].metadata.name" % index, None,
+                                  "is required: placements are keyed by VMI name")
+    keys = vm_keys([(one.vmi.namespace, one.vmi.name) for one in sized], "/")
     read = []
     for index, one in enumerate(sized):
-        where = "vmis[%d]" % index
-        vmi = one.vmi
-        if not vmi.name:
-            raise VmpodInputError(where + ".metadata.name", None,
-                                  "is required: placements are keyed by VMI name")
-        if vmi.name in names:
-            raise VmpodInputError(where + ".metadata.name", vmi.name,
-                                  "is a duplicate of vmis[%d]: VMI names must be unique"
-                                  % names[vmi.name])
-        names[vmi.name] = index
         read.append(fleet_vm(index, one))
+        read[-1].name = keys[index]
     return read
 
 

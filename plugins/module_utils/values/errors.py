@@ -21,7 +21,20 @@ _SECRET_KEY = SECRET_NAME
 
 class _Shown(reprlib.Repr):
     """repr() bounded in items per level and in levels, so that a huge or aliased structure (a
-    YAML alias bomb) costs nothing to show; the values of secret keys are left out."""
+    YAML alias bomb) costs nothing to show; the values of secret keys are left out. Subclasses
+    of dict, list, tuple and str (Ansible's tagged data) are shown as what they are, never by
+    their own repr() (which would show every value)."""
+
+    def repr1(self, x, level):
+        if isinstance(x, dict):
+            return self.repr_dict(x, level)
+        if isinstance(x, list):
+            return self.repr_list(x, level)
+        if isinstance(x, tuple):
+            return self.repr_tuple(x, level)
+        if isinstance(x, str):
+            return self.repr_str(str(x), level)
+        return super(_Shown, self).repr1(x, level)
 
     def repr_dict(self, x, level):
         if not x:

@@ -193,7 +193,7 @@ def test_host_names_in_the_markdown_are_text_not_html_nor_table_syntax():
     ([], {"h": dict(small_host(), nodes=[])}, {},
      "hosts.h.nodes: [] must list at least one NUMA node"),
     ([shared_vmi("a"), shared_vmi("a")], {"h": small_host()}, {},
-     "vmis[1].metadata.name: 'a' is a duplicate of vmis[0]: VMI names must be unique"),
+     "vmis[1].metadata.name: 'a' is a duplicate of vmis[0] in namespace default"),
     ([shared_vmi("")], {"h": small_host()}, {},
      "vmis[0].metadata.name is required: placements are keyed by VMI name"),
     ([shared_vmi("a", memory="12Qi")], {"h": small_host()}, {},
@@ -345,3 +345,20 @@ def test_no_host_is_overcommitted_and_every_plan_is_valid(fleet, policy):
             cpus = node["cpus"]
             assert cpus["free"] + cpus["used"] + cpus["reserved"] == cpus["total"]
         assert sum(node["memory"]["used"] for node in usage["nodes"]) == memory
+
+
+def test_one_name_in_two_namespaces_is_two_vms_keyed_by_namespace():
+    """KubeVirt allows it: a shared name is keyed namespace/name, a name of its own stays plain."""
+    first, second, third = shared_vmi("db"), shared_vmi("db"), shared_vmi("web")
+    first["metadata"]["namespace"] = "shop"
+    second["metadata"]["namespace"] = "blog"
+    result = place_fleet([first, second, third], {"h": small_host(cpus=8)})
+    assert sorted(result["placements"]) == ["blog/db", "shop/db", "web"]
+    assert set(result["placements"].values()) == {"h"}
+    assert sorted(result["hosts"]["h"]["vmis"]) == ["blog/db", "shop/db", "web"]
+    assert result["plans"]["shop/db"]["name"] == "shop/db"
+    # no namespace reads as default: the same name there twice is one object twice
+    default = shared_vmi("db")
+    default["metadata"]["namespace"] = "default"
+    with pytest.raises(VmpodInputError, match=r"vmis\[1\]\.metadata\.name: 'db' is a duplicate of vmis\[0\] in namespace default"):
+        place_fleet([shared_vmi("db"), default], {"h": small_host()})

@@ -469,7 +469,7 @@ def test_render_models_over_the_examples():
 
 def test_duplicate_names_and_path_like_names_are_refused():
     one = vmi()
-    with pytest.raises(VmpodInputError, match="also the name of vmis\\[0\\]") as err:
+    with pytest.raises(VmpodInputError, match="is a duplicate of vmis\\[0\\] in namespace mynamespace") as err:
         render_models([one, copy.deepcopy(one)])
     assert err.value.path == "vmis[1].metadata.name"
     sneaky = vmi()
@@ -477,6 +477,18 @@ def test_duplicate_names_and_path_like_names_are_refused():
     with pytest.raises(VmpodInputError, match="is not a DNS-1123 subdomain") as err:
         render_models([sneaky])
     assert err.value.path == "vmis[0](../etc).metadata.name"
+
+
+def test_one_name_in_two_namespaces_renders_two_directories():
+    """KubeVirt allows it; each gets the directory of its libvirt domain's name."""
+    one, other, alone = vmi(), vmi(), vmi()
+    other["metadata"]["namespace"] = "other"
+    alone["metadata"]["name"] = "alone"
+    models = render_models([one, other, alone])
+    assert [model["dir"] for model in models] == ["mynamespace_testvmi", "other_testvmi", "alone"]
+    assert [model["domain"]["name"] for model in models] == [
+        "mynamespace_testvmi", "other_testvmi", "mynamespace_alone"]
+    assert [model["name"] for model in models] == ["testvmi", "testvmi", "alone"]
 
 
 # -- the template --------------------------------------------------------------------------------

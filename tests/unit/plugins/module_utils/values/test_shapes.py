@@ -106,3 +106,15 @@ def test_plain_data_is_what_json_and_yaml_write_alike(value, message):
 def test_plain_data_with_shared_parts_is_checked_once():
     shared = {"a": [1, 2.5, None, True, "x"]}
     assert checked(PLAIN, [shared] * 1000, "value")[0] is shared
+
+
+def test_a_secret_in_a_subclass_of_dict_is_not_shown():
+    """Ansible hands over its tagged dicts and strings; their own repr() would show everything."""
+    class Tagged(dict):
+        pass
+
+    class Text(str):
+        pass
+    value = [Tagged({"name": "a", "annotations": Tagged({"example.com/password": Text("S3CR3T")})})]
+    message = str(VmpodInputError("metadata", value, "must be a mapping"))
+    assert "S3CR3T" not in message and "(not shown)" in message

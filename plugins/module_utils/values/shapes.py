@@ -69,11 +69,12 @@ class Shape:
 
 
 def _is_int(value):
-    return type(value) is int and -_INT64 <= value < _INT64
+    # (subclasses too: Ansible hands over tagged ints; but a bool is not a number here)
+    return isinstance(value, int) and not isinstance(value, bool) and -_INT64 <= value < _INT64
 
 
 def _is_number(value):
-    return _is_int(value) or (type(value) is float and math.isfinite(value))
+    return _is_int(value) or (isinstance(value, float) and math.isfinite(value))
 
 
 INT = Shape(_is_int, "an integer")

@@ -118,3 +118,17 @@ def test_a_secret_in_a_subclass_of_dict_is_not_shown():
     value = [Tagged({"name": "a", "annotations": Tagged({"example.com/password": Text("S3CR3T")})})]
     message = str(VmpodInputError("metadata", value, "must be a mapping"))
     assert "S3CR3T" not in message and "(not shown)" in message
+
+
+def test_tagged_numbers_pass_as_numbers_and_booleans_do_not():
+    """ansible-core 2.19 hands a filter its ints and floats as subclasses (data tagging)."""
+    class TaggedInt(int):
+        pass
+
+    class TaggedFloat(float):
+        pass
+    assert INT.check(TaggedInt(3), "n") == 3 and NUMBER.check(TaggedFloat(1.5), "n") == 1.5
+    assert checked(PLAIN, {"a": [TaggedInt(1), TaggedFloat(2.5)]}, "v")
+    for shape in (INT, NUMBER):
+        with pytest.raises(VmpodInputError, match="^n: True must be"):
+            shape.check(True, "n")

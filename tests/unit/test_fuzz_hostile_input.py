@@ -136,7 +136,7 @@ def call(draw, valid, hostile=None, weights=None):
     its weight in ``weights`` (1 unless given; 0: never, for a path the caller gives)."""
     hostile = hostile or {}
     names = list(valid)
-    pool = [name for name in names for _ in range((weights or {}).get(name, 1))]
+    pool = [name for name in names for _copy in range((weights or {}).get(name, 1))]
     bad = {draw(st.sampled_from(pool))}
     if len(set(pool)) > 1 and draw(st.integers(0, 3)) == 0:
         bad.add(draw(st.sampled_from(sorted(set(pool)))))

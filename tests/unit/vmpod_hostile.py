@@ -241,7 +241,7 @@ def describe(value, depth=0):
             return "-10 ** 5000" if value < 0 else "10 ** 5000"
         if value.bit_length() > 128:
             return "<int of %d bits>" % value.bit_length()
-        return ("%s(%d)" % (type(value).__name__, value)) if type(value) is not int else repr(value)
+        return repr(value) if value.__class__ is int else "%s(%d)" % (type(value).__name__, value)
     if isinstance(value, (str, bytes)):
         shown = value if len(value) <= 40 else None
         if shown is None and len(set(value)) == 1:
@@ -270,14 +270,14 @@ def describe(value, depth=0):
 
 def nested_list(depth=200):
     value = "leaf"
-    for _ in range(depth):
+    for _level in range(depth):
         value = [value]
     return value
 
 
 def nested_dict(depth=200):
     value = "leaf"
-    for _ in range(depth):
+    for _level in range(depth):
         value = {"a": value}
     return value
 
@@ -299,14 +299,14 @@ def aliased_lists(levels=ALIAS_LEVELS):
     """2**levels leaves, every level the same list twice (a YAML alias bomb, already expanded
     by reference)."""
     value = ["lol"]
-    for _ in range(levels):
+    for _level in range(levels):
         value = [value, value]
     return value
 
 
 def aliased_dicts(levels=ALIAS_LEVELS):
     value = {"name": "x", "cores": 2}
-    for _ in range(levels):
+    for _level in range(levels):
         value = {"a": value, "b": value}
     return value
 
@@ -398,7 +398,7 @@ def _retyped(value):
 # -- mutations of a data tree ---------------------------------------------------------------
 
 def _child_path(path, key):
-    if type(key) is int and key.bit_length() < 64:
+    if key.__class__ is int and key.bit_length() < 64:
         return "%s[%d]" % (path, key)
     if isinstance(key, str) and re.match(r"[A-Za-z_][-\w/]*\Z", key) and len(key) < 60:
         return "%s.%s" % (path, key) if path else key
@@ -471,7 +471,7 @@ def mutated(draw, base, max_mutations=3):
     values = hostile_values
     tree = copy.deepcopy(base.value)
     changes = []
-    for _ in range(draw(st.integers(1, max_mutations))):
+    for _change in range(draw(st.integers(1, max_mutations))):
         kind = draw(st.sampled_from(MUTATIONS))
         if kind == "insert":
             dicts = _dicts(tree)
@@ -726,10 +726,11 @@ def _alarm(signum, frame):
     raise CallTimedOut("still running after %s s" % TIME_LIMIT)
 
 
-def bounded_call(entry, function, *args, stats=STATS, **kwargs):
+def bounded_call(entry, function, *args, stats=None, **kwargs):
     """``(result, exception)`` of ``function(*args, **kwargs)``, run under a wall-clock alarm and
-    tracemalloc; the time and traced peak go into ``stats[entry]``; fails past TIME_LIMIT or
-    MEMORY_LIMIT."""
+    tracemalloc; the time and traced peak go into ``stats[entry]`` (``stats``: STATS unless
+    given); fails past TIME_LIMIT or MEMORY_LIMIT."""
+    stats = STATS if stats is None else stats
     previous = signal.signal(signal.SIGALRM, _alarm)
     tracing = tracemalloc.is_tracing()
     if not tracing:

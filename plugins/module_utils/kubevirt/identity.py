@@ -47,4 +47,3 @@ def vm_keys(identities, joint):
         seen[namespace] = index
     return [name if len(namespaces[name]) == 1 else "%s%s%s" % (namespace or "default", joint, name)
             for namespace, name in identities]
-

@@ -74,7 +74,7 @@ def _per_node(options, key, nodes):
     found = {}
     for name, value in raw.items():
         # a node number: an integer, or its ASCII digits (YAML and Jinja give keys as text)
-        if type(name) is int:
+        if isinstance(name, int) and not isinstance(name, bool):
             node = name
         elif isinstance(name, str) and name.isascii() and name.isdigit() and len(name) <= 4:
             node = int(name)

@@ -133,7 +133,7 @@ def key_order(key):
 
 
 def _repr_of(shower, value):
-    if type(value) is int and value.bit_length() > 4000:  # repr() refuses over 4300 digits
+    if isinstance(value, int) and value.bit_length() > 4000:  # repr() refuses over 4300 digits
         return "<a number of about %d digits>" % int(value.bit_length() * 0.30103)
     try:
         return shower.repr(value)

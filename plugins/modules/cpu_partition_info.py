@@ -107,7 +107,9 @@ split_cores:
 import os
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_native
 
+from ansible_collections.vmpod.core.plugins.module_utils.values.paths import check_paths
 from ansible_collections.vmpod.core.plugins.module_utils.hostfacts.cpu_partition import (
     ISOLATION_ARGUMENT_KEYS,
     affinity_list,
@@ -146,6 +148,10 @@ def main():
         ),
         supports_check_mode=True,
     )
+    try:  # before any file is opened: a NUL byte or a lone surrogate would raise inside a read
+        check_paths(module.params, module.argument_spec)
+    except VmpodInputError as exc:
+        module.fail_json(msg=to_native(exc))
     params = module.params
     try:
         online, lists = read_cpus(params["sysfs_root"])

@@ -257,7 +257,9 @@ import glob
 import os
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.common.text.converters import to_native
 
+from ansible_collections.vmpod.core.plugins.module_utils.values.paths import check_paths
 from ansible_collections.vmpod.core.plugins.module_utils.values.architecture import kernel_architecture
 from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import format_cpuset
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
@@ -327,6 +329,10 @@ def main():
         ),
         supports_check_mode=True,
     )
+    try:  # before any file is opened: a NUL byte or a lone surrogate would raise inside a read
+        check_paths(module.params, module.argument_spec)
+    except VmpodInputError as exc:
+        module.fail_json(msg=to_native(exc))
     params = module.params
     if params["source"] == "libvirt":
         require_libvirt(module, libvirt, missing_required_lib("libvirt-python"))

@@ -259,7 +259,9 @@ import tempfile
 from dataclasses import dataclass
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_native
 
+from ansible_collections.vmpod.core.plugins.module_utils.values.paths import check_paths
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.hostfacts.bootloaders import (
     AUTO_ORDER,
@@ -652,6 +654,10 @@ def main():
         ),
         supports_check_mode=True,
     )
+    try:  # before any file is opened: a NUL byte or a lone surrogate would raise inside a read
+        check_paths(module.params, module.argument_spec)
+    except VmpodInputError as exc:
+        module.fail_json(msg=to_native(exc))
     params = module.params
     try:
         wanted = check_arguments(params["arguments"], "arguments")

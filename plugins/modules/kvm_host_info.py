@@ -121,7 +121,10 @@ import fcntl
 import os
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_native
 
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.values.paths import check_paths
 from ansible_collections.vmpod.core.plugins.module_utils.hostfacts.kvm import (
     KVM_CREATE_VM,
     KVM_GET_API_VERSION,
@@ -188,6 +191,10 @@ def main():
         argument_spec=dict(root=dict(type="path", default="/")),
         supports_check_mode=True,
     )
+    try:  # before any file is opened: a NUL byte or a lone surrogate would raise inside a read
+        check_paths(module.params, module.argument_spec)
+    except VmpodInputError as exc:
+        module.fail_json(msg=to_native(exc))
     root = module.params["root"]
     cpuinfo = read_text(os.path.join(root, "proc/cpuinfo"))
     if cpuinfo is None:

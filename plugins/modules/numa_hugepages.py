@@ -45,11 +45,13 @@ options:
         hugetlbfs mounts without C(pagesize).
     type: str
   retries:
-    description: How many times a count is written again when the kernel gave fewer pages.
-    type: int
+    description:
+      - How many times a count is written again when the kernel gave fewer pages, from 0 to
+        100; an integer or its digits as text (as AWX surveys and C(-e) give it).
+    type: raw
     default: 5
   delay:
-    description: Seconds to wait before each new try.
+    description: Seconds to wait before each new try, from 0 to 3600.
     type: float
     default: 1.0
   compact:
@@ -141,7 +143,9 @@ import re
 import time
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_native
 
+from ansible_collections.vmpod.core.plugins.module_utils.values.paths import check_paths
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.hostfacts.hugepage_pools import (
     allocation_order,
@@ -207,6 +211,10 @@ class Pools:
                 pass  # compaction helps, it is not needed
 
 
+MAX_RETRIES = 100
+MAX_DELAY = 3600
+
+
 def set_pool(pools, node, size, count, retries, delay, compact):
     """Write ``count`` until the kernel holds it; the count it holds at the end."""
     actual = None
@@ -239,16 +247,28 @@ def main():
         argument_spec=dict(
             pages=dict(type="list", elements="dict", default=[]),
             default_size=dict(type="str"),
-            retries=dict(type="int", default=5),
+            retries=dict(type="raw", default=5),  # checked below: ansible-core's int raises on "Inf"
             delay=dict(type="float", default=1.0),
             compact=dict(type="bool", default=True),
             sysfs_root=dict(type="path", default="/"),
         ),
         supports_check_mode=True,
     )
+    try:  # before any file is opened: a NUL byte or a lone surrogate would raise inside a read
+        check_paths(module.params, module.argument_spec)
+    except VmpodInputError as exc:
+        module.fail_json(msg=to_native(exc))
     params = module.params
-    if params["retries"] < 0:
-        module.fail_json(msg="retries: %r is not 0 or more" % params["retries"])
+    retries = params["retries"]
+    if isinstance(retries, str) and retries.strip().isascii() and retries.strip().isdigit() and len(retries.strip()) <= 3:
+        retries = int(retries)
+    if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= MAX_RETRIES:
+        module.fail_json(msg=to_native(VmpodInputError("retries", params["retries"],
+                                                       "must be a whole number from 0 to %d" % MAX_RETRIES)))
+    params["retries"] = retries
+    if not 0 <= params["delay"] <= MAX_DELAY:  # (not a number, infinity: outside too)
+        module.fail_json(msg=to_native(VmpodInputError("delay", params["delay"],
+                                                       "must be from 0 to %d seconds" % MAX_DELAY)))
     pools = Pools(params["sysfs_root"])
     try:
         requests = parse_pages(params["pages"], "pages")

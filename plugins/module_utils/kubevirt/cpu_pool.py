@@ -17,7 +17,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import parse_cpuset
+from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import parse_cpuset, short_cpuset
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import NoFit, VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.planning.host import read_host
 
@@ -301,7 +301,7 @@ def _pod_cpus(host, pod_cpus):
     unknown = pod.difference(host.cpu_by_id)
     if unknown:
         raise VmpodInputError("pod_cpus", pod_cpus,
-                              "names CPUs the host does not have: %s" % sorted(unknown))
+                              "names CPUs the host does not have: %s" % short_cpuset(unknown))
     return pod
 
 

@@ -23,7 +23,7 @@ __metaclass__ = type
 
 from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
 from ansible_collections.vmpod.core.plugins.module_utils.values.architecture import kernel_architecture
-from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import MAX_CPU_ID, parse_cpuset
+from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import MAX_CPU_ID, parse_cpuset, short_cpuset
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import parse_quantity
 
@@ -160,7 +160,7 @@ def read_host(data, path="host"):
     overlap = host.reserved & host.used
     if overlap:
         raise VmpodInputError(f.join(path, "used_cpus"), data.get("used_cpus"),
-                              "overlaps reserved_cpus on CPUs %s" % sorted(overlap))
+                              "overlaps reserved_cpus on CPUs %s" % short_cpuset(overlap))
     host._available = frozenset(host.cpu_by_id) - host.reserved - host.used
     host._threads_per_core = max(len(group) for group in host._siblings.values())
     host.derived = {}  # indexes other modules build from this host once (kubelet, kubevirt.cpu_pool)
@@ -198,7 +198,7 @@ def _host_cpuset(data, key, path, host):
     unknown = cpus - set(host.cpu_by_id)
     if unknown:
         raise VmpodInputError(f.join(path, key), data.get(key),
-                              "names CPUs the host does not have: %s" % sorted(unknown))
+                              "names CPUs the host does not have: %s" % short_cpuset(unknown))
     return cpus
 
 

@@ -87,3 +87,11 @@ def format_cpuset(cpus):
         end = cpu
     parts.append(str(start) if start == end else "%d-%d" % (start, end))
     return ",".join(parts)
+
+
+def short_cpuset(cpus, limit=80):
+    """``format_cpuset`` for a message: cut after ``limit`` characters, with the count of CPUs."""
+    text = format_cpuset(cpus)
+    if len(text) <= limit:
+        return text
+    return "%s... (%d CPUs)" % (text[:max(text.rfind(",", 0, limit), 0)], len(cpus))

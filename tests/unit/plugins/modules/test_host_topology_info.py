@@ -115,9 +115,9 @@ def test_reserved_and_used_cpus_are_returned_in_canonical_form(tmp_path, capsys)
 
 @pytest.mark.parametrize("args, message", [
     ({"reserved_cpus": "0,16"},
-     "reserved_cpus: '0,16' names CPUs the host does not have: [16]"),
+     "reserved_cpus: '0,16' names CPUs the host does not have: 16"),
     ({"reserved_cpus": "7"},  # offline
-     "reserved_cpus: '7' names CPUs the host does not have: [7]"),
+     "reserved_cpus: '7' names CPUs the host does not have: 7"),
     ({"used_cpus": "0-99x"}, "used_cpus: '0-99x' is not a CPU set"),
     ({"reserved_cpus": "0-1", "used_cpus": "1-2"}, "used_cpus: '1-2' overlaps reserved_cpus"),
 ])

@@ -44,8 +44,8 @@ def test_available_excludes_reserved_and_used():
 
 
 @pytest.mark.parametrize("change, message", [
-    ({"reserved_cpus": "0-9"}, "host.reserved_cpus: '0-9' names CPUs the host does not have: [8, 9]"),
-    ({"reserved_cpus": "0-1", "used_cpus": "1-2"}, "overlaps reserved_cpus on CPUs [1]"),
+    ({"reserved_cpus": "0-9"}, "host.reserved_cpus: '0-9' names CPUs the host does not have: 8-9"),
+    ({"reserved_cpus": "0-1", "used_cpus": "1-2"}, "overlaps reserved_cpus on CPUs 1"),
     ({"nodes": []}, "host.nodes: [] must list at least one NUMA node"),
     ({"cpus": []}, "host.cpus: [] must list at least one logical CPU"),
     ({"used_cpus": "x"}, "host.used_cpus: 'x' is not a CPU set"),

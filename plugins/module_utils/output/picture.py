@@ -17,13 +17,14 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import math
+from xml.etree import ElementTree
 
 from ansible_collections.vmpod.core.plugins.module_utils.output.svg import (
     GAP, LINE, PAD, Box, bars, escape, flow, grid, ink, shift, text_width, wrap)
 from ansible_collections.vmpod.core.plugins.module_utils.output.inputs import PICTURE_FLEET, PICTURE_USAGE, PLAN
 from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import parse_cpuset
 from ansible_collections.vmpod.core.plugins.module_utils.values.shapes import MapOf, Maybe, checked
-from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import NO_VALUE, VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.planning.host import read_host
 from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import parse_quantity
 
@@ -69,7 +70,12 @@ def host_picture(host, usage, plans=None, name=None):
     plans = plans or {}
     title = name or topo.name or "host"
     picture = _Picture(topo, usage, plans, title, host)
-    return picture.svg()
+    text = picture.svg()
+    try:  # read back, as every file the collection writes: a name that broke the XML is refused
+        ElementTree.fromstring(text.encode("utf-8", "surrogatepass"))
+    except ElementTree.ParseError as err:
+        raise VmpodInputError("usage", NO_VALUE, "gives a picture that is not XML (%s)" % err)
+    return text
 
 
 class _Picture:

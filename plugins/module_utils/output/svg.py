@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.vmpod.core.plugins.module_utils.values.xml import NOT_XML
+
 GAP, PAD = 4, 8
 LINE = 16  # height of a line of 11px text
 BAR_H = 14
@@ -121,5 +123,7 @@ def wrap(text, width, size=11):
 
 
 def escape(text):
-    return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;"))
+    """Text as SVG text or an attribute value: markup escaped, and each character XML cannot hold
+    (control characters, lone surrogates) shown as U+FFFD."""
+    return NOT_XML.sub("\ufffd", str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                       .replace('"', "&quot;"))

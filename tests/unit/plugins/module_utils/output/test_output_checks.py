@@ -78,3 +78,17 @@ def test_domain_faults_are_named(text, message):
         assert errors == []
     else:
         assert len(errors) == 1 and errors[0].startswith(message), errors
+
+
+def test_a_picture_of_a_host_whose_name_xml_cannot_hold_is_still_xml():
+    from xml.etree import ElementTree
+
+    from ansible_collections.vmpod.core.plugins.module_utils.fleet import place_fleet
+    from ansible_collections.vmpod.core.plugins.module_utils.output.picture import host_pictures
+    host = {"nodes": [{"id": 0, "memory": "8Gi"}],
+            "cpus": [{"id": cpu, "socket": 0, "core": cpu, "node": 0} for cpu in range(2)]}
+    name = "rack\x01<b>&\ud800"
+    vmi = {"metadata": {"name": "vm"}, "spec": {"domain": {"resources": {"requests": {"memory": "1Gi"}}}}}
+    pictures = host_pictures(place_fleet([vmi], {name: host}), {name: host})
+    root = ElementTree.fromstring(pictures[name].encode("utf-8", "surrogatepass"))
+    assert root.findtext("{http://www.w3.org/2000/svg}title").startswith("rack\ufffd<b>&\ufffd")

@@ -11,7 +11,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.launcher import (
-    launcher_resources as _launcher_resources, memory_overhead as _memory_overhead)
+    launcher_resources as _launcher_resources, memory_overhead as _memory_overhead, pod_envelope as _pod_envelope)
 from ansible_collections.vmpod.core.plugins.module_utils.output.tables import resources_table as _resources_table
 from ansible_collections.vmpod.core.plugins.module_utils.pipeline.sizing import size_vmis
 
@@ -49,10 +49,21 @@ def resources_table(sized):
         raise AnsibleFilterError("vmpod.core.resources_table: %s" % err)
 
 
+def pod_envelope(pod):
+    """A Pod -> what the scheduler counts for it and its QoS class; a list of Pods -> a list."""
+    try:
+        if isinstance(pod, (list, tuple)):
+            return [_pod_envelope(item) for item in pod]
+        return _pod_envelope(pod)
+    except VmpodInputError as err:
+        raise AnsibleFilterError("vmpod.core.pod_envelope: %s" % err)
+
+
 class FilterModule(object):
     def filters(self):
         return {
             "launcher_resources": launcher_resources,
             "memory_overhead": memory_overhead,
+            "pod_envelope": pod_envelope,
             "resources_table": resources_table,
         }

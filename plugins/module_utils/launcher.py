@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: vmpod.core contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Public entry point: the launcher Pod's resources and memory overhead of a VMI.
+"""Public entry point: the launcher Pod's resources and memory overhead of a VMI, and what the
+scheduler counts for a whole Pod (``pod_envelope``, from ``kubernetes.envelope``).
 
 One way through: the VMI dict is read once (``kubevirt.vmi``), sized once (``kubevirt.resources``,
 KubeVirt's rules in its order), and printed here, at the boundary, as canonical quantity strings.
@@ -19,8 +20,9 @@ from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.overhead impor
     hypervisor_overhead)
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.resources import size_vmi
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi import read_vmi
+from ansible_collections.vmpod.core.plugins.module_utils.kubernetes.envelope import pod_envelope  # noqa: F401 (public)
 
-__all__ = ("launcher_resources", "memory_overhead")
+__all__ = ("launcher_resources", "memory_overhead", "pod_envelope")
 
 
 def launcher_resources(vmi, config=None, arch="amd64", namespace=None, resource_quotas=(),

@@ -29,7 +29,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.domain.model import dom
 from ansible_collections.vmpod.core.plugins.module_utils.fleet import place_fleet
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod import launcher_pod
 from ansible_collections.vmpod.core.plugins.module_utils.launcher import (
-    launcher_resources, memory_overhead)
+    launcher_resources, memory_overhead, pod_envelope)
 from ansible_collections.vmpod.core.plugins.module_utils.output.fleet_markdown import fleet_markdown
 from ansible_collections.vmpod.core.plugins.module_utils.output.yaml_flow import yaml_flow
 from ansible_collections.vmpod.core.plugins.module_utils.pipeline.render import render_models
@@ -194,6 +194,15 @@ def road(function, valid, hostile=None, weights=None, prepare=None):
     return Road(function, valid, hostile or {}, weights or {}, prepare)
 
 
+@functools.lru_cache(maxsize=None)
+def _launcher_pod(name):
+    return launcher_pod(PLANTED_VMIS[name])
+
+
+launcher_pods = st.sampled_from(VMI_NAMES).map(lambda name: Input(
+    copy.deepcopy(_launcher_pod(name)), "launcher_pod(VMIS[%r])" % name))
+
+
 ENGINE = {
     "launcher_resources": road(launcher_resources, {
         "vmi": vmis, "config": configs, "arch": arches, "namespace": examples(NAMESPACES, "NAMESPACES"),
@@ -230,8 +239,6 @@ ENGINE = {
         _unpack("placed", PLACED_LABELS)),
     "launcher_pod": road(launcher_pod, {"vmi": vmis, "config": configs, "arch": arches, "options": POD},
                          weights={"vmi": 6}),
-    # the output functions (and check_migration's source plan) take no alias bombs: they expand
-    # them, in C where no alarm stops it (test_crash_found_by_fuzzing pins each)
     "fleet_markdown": road(fleet_markdown, {"result": fleets}, {"result": damaged}),
     "yaml_flow": road(yaml_flow, {"value": st.one_of(vmis, hosts, fleets)},
                       {"value": damaged}),
@@ -245,6 +252,7 @@ ENGINE = {
         "stream": example_texts, "where": fixed("examples/vmis/x.yaml")},
         {"stream": lambda text: yaml_texts()}, {"where": 0}),
     "virtlet_pod": road(_virtlet_pod, {"pod": pods}),
+    "pod_envelope": road(pod_envelope, {"pod": launcher_pods}, {"pod": damaged}),
 }
 
 # filter name -> its Road (the function is the filter, FILTERS[name])
@@ -276,14 +284,13 @@ FILTER_ROADS = {
         "pod_options": POD}, {"host": hostile_host}, {"vmis": 6}),
     "yaml_flow": road(FILTERS["yaml_flow"], {"value": st.one_of(vmis, hosts)},
                       {"value": damaged}),
+    "pod_envelope": road(FILTERS["pod_envelope"], {"pod": st.one_of(launcher_pods, launcher_pods.map(
+        lambda one: Input([one.value], "[%s]" % one.recipe)))}, {"pod": damaged}),
 }
 for _name in ("quantity_to_bytes", "quantity_to_cores", "quantity_to_millicores", "quantity_canonical"):
     FILTER_ROADS[_name] = road(FILTERS[_name], {"value": fixed("2Gi", "500m", "1.5", "1e3", "0", 1, 2.5)})
 
 
-# The defects the fuzzing found, as (entry point, defect, where, text) fnmatch patterns over
-# vmpod_hostile.defects: the random tests let these through and fail on any other. Each is pinned
-# by test_crash_found_by_fuzzing with a minimal input; a fix drops its line and flips the mark.
 def _fuzz(entry, road_, call_, via_filter, extra=None):
     kwargs = call_.kwargs()
     kwargs.update(extra or {})

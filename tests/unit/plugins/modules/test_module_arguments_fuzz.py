@@ -13,6 +13,7 @@ Ansible's own argument validation (types, choices) runs before a module's code a
 value whole; its messages are left out of the length bound."""
 
 import json
+import math
 import os
 import sys
 import types
@@ -44,7 +45,7 @@ def _json_safe(value):
     is refused by Ansible before a module runs: "Failed to decode JSON module parameters")."""
     try:
         json.dumps(value, ensure_ascii=False).encode("utf-8")
-        return json.loads(json.dumps(value)) == value or value != value
+        return json.loads(json.dumps(value)) == value or (isinstance(value, float) and math.isnan(value))
     except (TypeError, ValueError, OverflowError, UnicodeEncodeError):
         return False
 

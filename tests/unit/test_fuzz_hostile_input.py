@@ -7,7 +7,7 @@ filter), its message starts with its field path, is at most MESSAGE_LIMIT charac
 shows a secret planted in the input, and every call ends within TIME_LIMIT and grows traced
 memory by less than MEMORY_LIMIT (``vmpod_hostile`` makes the input and judges the call).
 
-What the fuzzing found (42 crashes, hangs and leaks, all fixed) stays as regression cases in
+What the fuzzing found (40 crashes, hangs and leaks, all fixed) stays as regression cases in
 ``test_crash_found_by_fuzzing``, one minimal input each, beside the random tests.
 """
 

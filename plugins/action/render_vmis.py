@@ -330,6 +330,11 @@ def _interruptible():
         return
 
     def stop(signum, _frame):
+        # the first signal stops the writing; a second one (Ctrl-C sends SIGINT to the whole
+        # process group, then ansible-playbook sends its workers SIGTERM) must not interrupt the
+        # removal of the temporary file that the first one started
+        for other in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(other, signal.SIG_IGN)
         raise KeyboardInterrupt() if signum == signal.SIGINT else SystemExit(128 + signum)
     previous = dict((signum, signal.signal(signum, stop)) for signum in (signal.SIGINT, signal.SIGTERM))
     try:

@@ -12,7 +12,8 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.vmpod.core.plugins.module_utils.output.picture import (
     host_pictures as _host_pictures)
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
-from ansible_collections.vmpod.core.plugins.module_utils.fleet import place_fleet as _place_fleet
+from ansible_collections.vmpod.core.plugins.module_utils.fleet import (
+    place_fleet as _place_fleet, simulate_drain as _simulate_drain)
 from ansible_collections.vmpod.core.plugins.module_utils.output.fleet_markdown import (
     fleet_markdown as _fleet_markdown)
 from ansible_collections.vmpod.core.plugins.module_utils.placement import (
@@ -35,6 +36,13 @@ def place_fleet(vmis, hosts, config=None, policy="pack", options=None, arch="amd
         raise AnsibleFilterError(str(err))
 
 
+def simulate_drain(vmis, hosts, drain, config=None, policy="pack", options=None, arch="amd64"):
+    try:
+        return _simulate_drain(vmis, hosts, drain, config, policy, options, arch)
+    except VmpodInputError as err:
+        raise AnsibleFilterError("vmpod.core.simulate_drain: %s" % err)
+
+
 def fleet_markdown(fleet):
     try:
         return _fleet_markdown(fleet)
@@ -52,4 +60,5 @@ def host_pictures(fleet, hosts):
 class FilterModule(object):
     def filters(self):
         return {"check_migration": check_migration, "place_fleet": place_fleet,
-                "fleet_markdown": fleet_markdown, "host_pictures": host_pictures}
+                "fleet_markdown": fleet_markdown, "host_pictures": host_pictures,
+                "simulate_drain": simulate_drain}

@@ -10,13 +10,14 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import read_config
+from ansible_collections.vmpod.core.plugins.module_utils.planning import drain as drains
 from ansible_collections.vmpod.core.plugins.module_utils.planning.options import read_options
 from ansible_collections.vmpod.core.plugins.module_utils.planning.packing import (
     Packer, Spreader, read_fleet_hosts, read_fleet_vmis, take, try_place, unplaced_reasons)
 from ansible_collections.vmpod.core.plugins.module_utils.planning.usage import host_usage
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 
-__all__ = ("place_fleet", "POLICIES")
+__all__ = ("place_fleet", "simulate_drain", "POLICIES")
 
 POLICIES = ("pack", "spread")
 
@@ -67,3 +68,90 @@ def place_fleet(vmis, hosts, config=None, policy="pack", options=None, arch="amd
                 for warning in host["warnings"]]
     return {"placements": placements, "unplaced": unplaced, "hosts": usage, "plans": plans,
             "warnings": warnings, "policy": policy}
+
+
+def simulate_drain(vmis, hosts, drain, config=None, policy="pack", options=None, arch="amd64"):
+    """Can every VM on the host ``drain`` (a host name, or a list of them) move to the rest of
+    the fleet, as a live migration would move it? (``planning.drain``)
+
+    ``vmis``, ``hosts``, ``config``, ``policy``, ``options`` and ``arch`` as ``place_fleet``
+    takes them; a VMI whose ``status.nodeName`` names a host runs there, the others are placed
+    by the policy first. Each VM of a drained host is re-planned on the other hosts under
+    ``check_migration``'s rules (the target's own overhead; the vCPU count, siblings, guest NUMA
+    cells and page size kept), hardest first.
+
+    Returns ``{safe, blockers: {vmi: [reasons]}, waves: [[{vmi, source, target}]], placements:
+    {vmi: host or None}, hosts: {name: usage}, plans: {vmi: plan}, before: {placements, hosts},
+    warnings, policy}``: ``placements``, ``hosts`` and ``plans`` as the fleet would be after
+    the drain (a blocked VM stays where it was), in ``place_fleet``'s shapes; ``waves`` within
+    KubeVirt's default limits of 2 migrations out of a node and 5 in the cluster at once.
+    """
+    if policy not in POLICIES:
+        raise VmpodInputError("policy", policy, "must be one of %s" % ", ".join(POLICIES))
+    cfg = read_config(config)
+    opts = read_options(options)
+    states = read_fleet_hosts(hosts)
+    drained = drains.read_drain(drain, states)
+    vms = read_fleet_vmis(vmis, cfg, arch)
+    by_name = dict((state.name, state) for state in states)
+    raw = vmis if isinstance(vmis, (list, tuple)) else [vmis]
+    warnings = []
+    # 1. where the fleet stands: the VMs whose node is known first, then the policy's choice
+    where = {}  # vm name -> (state, plan)
+    pinned = [(vm, drains.running_on(raw[vm.index])) for vm in vms]
+    for vm, node in pinned:
+        if node is None:
+            continue
+        if node not in by_name:
+            warnings.append("%s runs on %s, which is not a host of the fleet: placed as the "
+                            "policy places it" % (vm.name, node))
+            continue
+        plan = try_place(by_name[node], vm, opts)
+        if plan is None:
+            warnings.append("%s runs on %s, but its plan there does not fit (%s): left out" % (
+                vm.name, node, by_name[node].refused.get(vm.shape)))
+            continue
+        take(by_name[node], vm, plan)
+        where[vm.name] = (by_name[node], plan)
+    picker = Packer(states) if policy == "pack" else Spreader(states)
+    for vm, node in pinned:
+        if vm.name in where or (node is not None and node in by_name):
+            continue
+        state, plan = picker.place(vm, lambda state, vm=vm: try_place(state, vm, opts))
+        if state is None:
+            warnings.append("%s fits no host even before the drain: left out" % vm.name)
+            continue
+        take(state, vm, plan)
+        picker.taken(state)
+        where[vm.name] = (state, plan)
+    before = {"placements": dict((vm.name, where[vm.name][0].name if vm.name in where else None) for vm in vms),
+              "hosts": dict((state.name, host_usage(state, cfg)) for state in states)}
+    # 2. the VMs of the drained hosts, hardest first, onto the others
+    targets = frozenset(state.name for state in states) - drained
+    moving = sorted((vm for vm in vms if vm.name in where and where[vm.name][0].name in drained),
+                    key=drains.difficulty)
+    moves, blockers, after = [], {}, dict(where)
+    for vm in moving:
+        source_state, plan = where[vm.name]
+        picker = Packer(states) if policy == "pack" else Spreader(states)
+        state, found = drains.move(vm, plan, source_state, targets, picker, opts)
+        if state is None:
+            blockers[vm.name] = found
+            continue
+        take(state, vm, found)
+        after[vm.name] = (state, found)
+        moves.append({"vmi": vm.name, "source": source_state.name, "target": state.name})
+    # 3. the fleet afterwards: every host as it would hold its VMs once the moves are made
+    fresh = drains.retake(read_fleet_hosts(hosts), [
+        (vm, after[vm.name][0].name, after[vm.name][1]) for vm in vms if vm.name in after])
+    plans = {}
+    for vm in vms:
+        if vm.name in after:
+            result = after[vm.name][1].as_dict()
+            result.update(name=vm.name, host=after[vm.name][0].name)
+            plans[vm.name] = result
+    usage = dict((state.name, host_usage(state, cfg)) for state in fresh)
+    warnings.extend("%s: %s" % (name, warning) for name, host in usage.items() for warning in host["warnings"])
+    return {"safe": not blockers, "blockers": blockers, "waves": drains.waves(moves),
+            "placements": dict((vm.name, after[vm.name][0].name if vm.name in after else None) for vm in vms),
+            "hosts": usage, "plans": plans, "before": before, "warnings": warnings, "policy": policy}

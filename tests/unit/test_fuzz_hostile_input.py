@@ -26,7 +26,7 @@ from ansible_collections.vmpod.core.plugins.filter import placement as placement
 from ansible_collections.vmpod.core.plugins.filter import quantity as quantity_filters
 from ansible_collections.vmpod.core.plugins.filter import render as render_filters
 from ansible_collections.vmpod.core.plugins.module_utils.domain.model import domain_model
-from ansible_collections.vmpod.core.plugins.module_utils.fleet import place_fleet
+from ansible_collections.vmpod.core.plugins.module_utils.fleet import place_fleet, simulate_drain
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod import launcher_pod
 from ansible_collections.vmpod.core.plugins.module_utils.launcher import (
     launcher_resources, memory_overhead, pod_envelope)
@@ -203,6 +203,10 @@ launcher_pods = st.sampled_from(VMI_NAMES).map(lambda name: Input(
     copy.deepcopy(_launcher_pod(name)), "launcher_pod(VMIS[%r])" % name))
 
 
+# a drained host: one every fleet_hosts holds, one only some hold, or both
+DRAINS = fixed("no-smt", HOST_NAMES[0], [HOST_NAMES[0], "no-smt"])
+
+
 ENGINE = {
     "launcher_resources": road(launcher_resources, {
         "vmi": vmis, "config": configs, "arch": arches, "namespace": examples(NAMESPACES, "NAMESPACES"),
@@ -253,6 +257,10 @@ ENGINE = {
         {"stream": lambda text: yaml_texts()}, {"where": 0}),
     "virtlet_pod": road(_virtlet_pod, {"pod": pods}),
     "pod_envelope": road(pod_envelope, {"pod": launcher_pods}, {"pod": damaged}),
+    "simulate_drain": road(simulate_drain, {
+        "vmis": vmi_lists, "hosts": fleet_hosts, "drain": DRAINS, "config": configs,
+        "policy": fixed("pack", "spread"), "options": PLACEMENT, "arch": arches},
+        weights={"vmis": 4, "hosts": 4, "drain": 2}),
 }
 
 # filter name -> its Road (the function is the filter, FILTERS[name])
@@ -284,6 +292,7 @@ FILTER_ROADS = {
         "pod_options": POD}, {"host": hostile_host}, {"vmis": 6}),
     "yaml_flow": road(FILTERS["yaml_flow"], {"value": st.one_of(vmis, hosts)},
                       {"value": damaged}),
+    "simulate_drain": ENGINE["simulate_drain"]._replace(function=FILTERS["simulate_drain"]),
     "pod_envelope": road(FILTERS["pod_envelope"], {"pod": st.one_of(launcher_pods, launcher_pods.map(
         lambda one: Input([one.value], "[%s]" % one.recipe)))}, {"pod": damaged}),
 }

@@ -16,7 +16,7 @@
 #   make demo     size examples/vmis, plan them on an example host and on this machine, render Pods
 #                 and domains, and where libvirtd can run start the pinned VM (all into out/)
 #   make bench    bench/bench_engine.py (per-VMI steps beside their targets), bench_launcher.py,
-#                 bench_placement.py, bench_fleet.py and bench_render.py
+#                 bench_placement.py, bench_fleet.py, bench_drain.py and bench_render.py
 #   make libvirtd libvirtd with QEMU/KVM and 64 free 2Mi hugepages here; `make libvirtd-stop` undoes it
 #   make clean    remove build output (.build, out, caches); `make distclean` also removes .venv
 
@@ -92,6 +92,7 @@ bench: setup
 	$(VENV_PATH) $(BIN)/python bench/bench_launcher.py
 	$(VENV_PATH) $(BIN)/python bench/bench_placement.py
 	$(VENV_PATH) $(BIN)/python bench/bench_fleet.py
+	$(VENV_PATH) $(BIN)/python bench/bench_drain.py
 	$(VENV_PATH) $(BIN)/python bench/bench_render.py
 
 libvirtd:

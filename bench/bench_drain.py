@@ -33,7 +33,7 @@ def vmi(index, dedicated):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hosts", type=int, default=1000)
     parser.add_argument("--vms", type=int, default=64)
     args = parser.parse_args()

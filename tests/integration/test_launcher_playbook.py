@@ -71,9 +71,9 @@ def test_run_writes_the_engine_result_and_a_second_run_changes_nothing(tmp_path)
         assert entry["limits"] == expected["limits"]
         assert entry["memory_overhead"] == expected["memory_overhead"]
 
-    # the table is printed with one line per VMI
+    # the table is printed with one line per VMI, each a line of the message
     for vmi in vmis:
-        assert re.search(r"^\s+%s\s" % re.escape(vmi["metadata"]["name"]), first.stdout, re.M)
+        assert re.search(r"^\s+- %s\s" % re.escape(vmi["metadata"]["name"]), first.stdout, re.M)
 
     second = run_playbook(EXAMPLES, out)
     assert second.returncode == 0, second.stdout[-3000:]

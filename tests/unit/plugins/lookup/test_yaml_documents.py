@@ -15,7 +15,10 @@ from vmpod_examples import ROOT
 
 
 def documents(*paths):
-    return LookupModule().run(list(paths), {})
+    lookup = LookupModule()
+    # (what Ansible's plugin loader sets; ansible-core 2.16 reads it in set_options)
+    lookup._load_name = "vmpod.core.yaml_documents"
+    return lookup.run(list(paths), {})
 
 
 def test_every_document_of_every_file_in_order(tmp_path):

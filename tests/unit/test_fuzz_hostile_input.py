@@ -425,6 +425,9 @@ REGRESSIONS = [
           "ValueError", "yaml_data.py:load_documents", _DIGITS + " in PyYAML's int constructor"),
     crash("virtlet-vcpus-5000-digits", "virtlet_pod", virtlet.read_virtlet_pod,
           (_pod(VirtletVCPUCount="9" * 5000),), "ValueError", "pod.py:vcpu_count", _DIGITS),
+    crash("virtlet-name-lone-surrogate", "virtlet_pod", _virtlet_pod,
+          (_changed(_pod(), ("metadata", "name"), "cirros-vm\ud800"),), "UnicodeEncodeError",
+          "pod.py:domain_uuid", "a lone surrogate in the pod's name reaches uuid5 (names were not checked)"),
     crash("yaml-flow-5000-digits", "yaml_flow", yaml_flow, (HUGE,), "ValueError", "yaml_flow.py:yaml_flow",
           _DIGITS + " in json.dumps"),
     # paths holding a 100,000-character key

@@ -25,6 +25,7 @@ __metaclass__ = type
 
 import uuid
 
+from ansible_collections.vmpod.core.plugins.module_utils.kubernetes.names import check_label, check_subdomain
 from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.values.yaml_data import load_documents
@@ -78,7 +79,10 @@ def read_virtlet_pod(pod):
     result.name = f.string(meta, "name", "metadata")
     if not result.name:
         raise VmpodInputError("metadata.name", None, "is required")
-    result.namespace = f.string(meta, "namespace", "metadata") or "default"
+    # as the API server checks them: they name the domain and seed its uuid
+    check_subdomain(result.name, "metadata.name")
+    result.namespace = check_label(f.string(meta, "namespace", "metadata") or "default",
+                                   "metadata.namespace")
     result.uid = f.string(meta, "uid", "metadata")
     annotations = f.mapping(meta, "annotations", "metadata")
     where = "metadata.annotations"
@@ -103,6 +107,8 @@ def read_virtlet_pod(pod):
                               "must hold the VM's container")
     cpath, container = containers[0]  # Virtlet runs one VM per container; the first is the VM
     result.container = f.string(container, "name", cpath)
+    if result.container:
+        check_label(result.container, f.join(cpath, "name"))
     resources = f.mapping(container, "resources", cpath)
     rpath = f.join(cpath, "resources")
     requests = f.resource_list(resources, "requests", rpath)

@@ -11,6 +11,10 @@
 #   make sanity   ansible-test sanity, no ignore files (hack/sanity.sh)
 #   make sanity-newest  the same with the newest ansible-core, on Python >= 3.12 where there is
 #                 one (hack/sanity-newest.sh; skipped with a message where there is none)
+#   make changelog  antsibull-changelog lint, and CHANGELOG.rst checked against the fragments
+#                 (hack/changelog.sh; `bash hack/changelog.sh` rewrites it)
+#   make matrix   the unit tests and the installed collection on ansible-core 2.16 (the oldest
+#                 supported) and the newest, sanity on 2.16 (hack/matrix.sh)
 #   make molecule the host roles on a real QEMU guest, every scenario of extensions/molecule/
 #                 (hack/molecule.sh; ~20 min with no cached guest image, ~17 min with one)
 #   make demo     size examples/vmis, plan them on an example host and on this machine, render Pods
@@ -35,13 +39,14 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 # runs ansible-doc, tests and benchmarks may run ansible-playbook) find the venv's on PATH.
 VENV_PATH = PATH="$(BIN):$$PATH"
 
-.PHONY: libvirtd libvirtd-stop setup test unit integration lint sanity sanity-newest molecule demo bench clean \
+.PHONY: libvirtd libvirtd-stop setup test unit integration lint changelog sanity sanity-newest matrix molecule demo \
+	bench clean \
 	distclean
 
 setup:
 	bash hack/setup.sh
 
-test: setup unit integration lint sanity sanity-newest molecule
+test: setup unit integration lint changelog sanity sanity-newest matrix molecule
 
 unit: setup
 	$(VENV_PATH) $(BIN)/python -m pytest tests/unit -q
@@ -58,6 +63,12 @@ sanity: setup
 
 sanity-newest: setup
 	bash hack/sanity-newest.sh
+
+changelog: setup
+	bash hack/changelog.sh --check
+
+matrix: setup
+	bash hack/matrix.sh
 
 molecule: setup
 	bash hack/molecule.sh

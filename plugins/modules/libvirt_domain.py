@@ -266,6 +266,9 @@ REPLACE_UNDEFINE_FLAG_NAMES = ("VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA",
                                "VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA",
                                "VIR_DOMAIN_UNDEFINE_KEEP_NVRAM")
 SHUTDOWN_POLL_SECONDS = 0.5
+# what a failed apply raises, and is rolled back for: libvirt's errors and a shutdown that
+# timed out
+APPLY_ERRORS = LIBVIRT_ERRORS + (TimeoutError,)
 
 
 class Request:
@@ -539,7 +542,7 @@ def apply(connection, request, check_mode):
         elif request.state == "stopped":
             ensure_stopped(domain, request, outcome, check_mode)
         ensure_autostart(domain, request.autostart, outcome, check_mode)
-    except LIBVIRT_ERRORS + (TimeoutError,) as exc:
+    except APPLY_ERRORS as exc:
         if not rollback.steps:
             raise
         done, failed = rollback.undo()

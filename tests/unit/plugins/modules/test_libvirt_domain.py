@@ -199,6 +199,7 @@ def host():
     fake = FakeHost()
     with mock.patch.object(libvirt_domain, "libvirt", fake_libvirt(fake)), \
             mock.patch.object(libvirt_domain, "LIBVIRT_ERRORS", (FakeLibvirtError,)), \
+            mock.patch.object(libvirt_domain, "APPLY_ERRORS", (FakeLibvirtError, TimeoutError)), \
             mock.patch.object(libvirt_domain, "SHUTDOWN_POLL_SECONDS", 0.01):
         yield fake
 

@@ -91,3 +91,28 @@ def test_hugepages_refuses_a_mount_prefix_that_would_reach_a_unit_file(tmp_path,
         done.stdout.replace("\n        ", " "), done.stdout[-3000:]
     assert last_task(done.stdout).startswith("TASK [vmpod.core.hugepages : Check the mount prefix")
     assert "changed=0" in done.stdout and "failed=1" in done.stdout
+
+
+@pytest.mark.parametrize("answers, message", [
+    ({"hugepages_pages_json": '[{"size": "2Mi", "count": 4'},
+     "hugepages_pages_json: '[{\"size\": \"2Mi\", \"count\": 4' is not JSON text"),
+    ({"cpu_isolation_kubelet_reserved_memory_json": '"1Gi"'},
+     "cpu_isolation_kubelet_reserved_memory_json: '\"1Gi\"' must be a JSON list or mapping"),
+])
+def test_prepare_hosts_refuses_survey_json_that_is_no_list_before_any_role_runs(tmp_path, answers, message):
+    """AWX survey answers for lists arrive as JSON text (<variable>_json, see survey_specs.yml);
+    text that is no list stops playbooks/prepare_hosts.yml at its first task."""
+    inventory = tmp_path / "hosts.json"
+    inventory.write_text(json.dumps({"kvm_hosts": {"hosts": {"localhost": {
+        "ansible_connection": "local", "ansible_python_interpreter": sys.executable}}}}))
+    extra = tmp_path / "answers.json"
+    extra.write_text(json.dumps(dict(answers, cpu_isolation_isolated="", kvm_host_nested="false")))
+    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", str(inventory),
+               os.path.join(ROOT, "playbooks", "prepare_hosts.yml"), "-e", "@" + str(extra)]
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    done = subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          universal_newlines=True, check=False)
+    assert done.returncode == 2, done.stdout[-3000:]
+    assert message in done.stdout.replace("\n        ", " "), done.stdout[-3000:]
+    assert last_task(done.stdout).startswith("TASK [Read the lists and mappings a survey gives as JSON text]")
+    assert "changed=0" in done.stdout and "failed=1" in done.stdout

@@ -135,11 +135,45 @@ def test_render_from_the_installed_collection(installed):
     assert listing(tree) == before
 
 
+def test_under_awx_nothing_is_written_and_the_result_is_the_artifact(installed):
+    base, env, tree = installed
+    work = base / "awx"
+    work.mkdir()
+    env = dict(env, ANSIBLE_SHOW_CUSTOM_STATS="1")
+    done = run([os.path.join(BIN, "ansible-playbook"), "vmpod.core.launcher_resources",
+                "-e", "awx_job_id=42"], work, env)
+    assert list(work.iterdir()) == []
+    stats = done.stdout.split("CUSTOM STATS:", 1)[1]
+    assert '"vmpod_sized"' in stats and '"plain-fedora"' in stats
+    # a playbook that must write somewhere says so, and writes nothing
+    before = listing(tree)
+    refused = run([os.path.join(BIN, "ansible-playbook"), "vmpod.core.render",
+                   "-e", "awx_job_id=42"], work, env, check=False)
+    assert refused.returncode == 2
+    assert "Set vmpod_output_dir (an extra variable): under AWX nothing is written" in refused.stdout
+    assert list(work.iterdir()) == [] and listing(tree) == before
+
+
+def test_survey_specs_from_the_installed_collection(installed):
+    base, env, _tree = installed
+    work = base / "surveys"
+    work.mkdir()
+    run([os.path.join(BIN, "ansible-playbook"), "vmpod.core.survey_specs"], work, env)
+    written = sorted(p.name for p in (work / "out" / "surveys").iterdir())
+    assert written == ["cpu_isolation.json", "hugepages.json", "kvm_host.json", "prepare_hosts.json"]
+    survey = json.loads((work / "out" / "surveys" / "prepare_hosts.json").read_text())
+    assert survey["name"] == "Prepare KVM hosts"
+    assert {q["variable"] for q in survey["spec"]} >= {
+        "hugepages_pages_json", "hugepages_reboot_ok", "cpu_isolation_isolated", "kvm_host_kvm_mode"}
+
+
 @pytest.mark.parametrize("kind, name", [
     ("module", "vmpod.core.render_vmis"),
     ("module", "vmpod.core.host_topology_info"),
     ("filter", "vmpod.core.launcher_resources"),
     ("filter", "vmpod.core.simulate_drain"),
+    ("filter", "vmpod.core.survey_spec"),
+    ("filter", "vmpod.core.survey_answers"),
     ("lookup", "vmpod.core.yaml_documents"),
     ("role", "vmpod.core.hugepages"),
 ])

@@ -13,7 +13,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.output.picture import (
     host_pictures as _host_pictures)
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.fleet import (
-    place_fleet as _place_fleet, simulate_drain as _simulate_drain)
+    hosts_from_nodes as _hosts_from_nodes, place_fleet as _place_fleet, simulate_drain as _simulate_drain)
 from ansible_collections.vmpod.core.plugins.module_utils.output.fleet_markdown import (
     fleet_markdown as _fleet_markdown)
 from ansible_collections.vmpod.core.plugins.module_utils.placement import (
@@ -43,6 +43,13 @@ def simulate_drain(vmis, hosts, drain, config=None, policy="pack", options=None,
         raise AnsibleFilterError("vmpod.core.simulate_drain: %s" % err)
 
 
+def hosts_from_nodes(nodes):
+    try:
+        return _hosts_from_nodes(nodes)
+    except VmpodInputError as err:
+        raise AnsibleFilterError("vmpod.core.hosts_from_nodes: %s" % err)
+
+
 def fleet_markdown(fleet):
     try:
         return _fleet_markdown(fleet)
@@ -61,4 +68,4 @@ class FilterModule(object):
     def filters(self):
         return {"check_migration": check_migration, "place_fleet": place_fleet,
                 "fleet_markdown": fleet_markdown, "host_pictures": host_pictures,
-                "simulate_drain": simulate_drain}
+                "simulate_drain": simulate_drain, "hosts_from_nodes": hosts_from_nodes}

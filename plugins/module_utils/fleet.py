@@ -9,6 +9,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.vmpod.core.plugins.module_utils.kubernetes.nodes import hosts_from_nodes
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import read_config
 from ansible_collections.vmpod.core.plugins.module_utils.planning import drain as drains
 from ansible_collections.vmpod.core.plugins.module_utils.planning.options import read_options
@@ -17,7 +18,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.planning.packing import
 from ansible_collections.vmpod.core.plugins.module_utils.planning.usage import host_usage
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 
-__all__ = ("place_fleet", "simulate_drain", "POLICIES")
+__all__ = ("place_fleet", "simulate_drain", "hosts_from_nodes", "POLICIES")
 
 POLICIES = ("pack", "spread")
 

@@ -16,7 +16,7 @@ import xml.etree.ElementTree as ET
 
 import yaml
 
-from ansible_collections.vmpod.core.plugins.module_utils.fleet import place_fleet
+from ansible_collections.vmpod.core.plugins.module_utils.fleet import hosts_from_nodes, place_fleet
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PLAYBOOK = os.path.join(ROOT, "playbooks", "capacity.yml")
@@ -101,3 +101,25 @@ def test_without_a_converter_a_vmi_directory_is_drawn_as_svg_only(tmp_path):
             names.update(doc["metadata"]["name"] for doc in yaml.safe_load_all(handle) if doc)
     assert set(report["placements"]) == names
     assert (out / "localhost.svg").exists() and not (out / "localhost.png").exists()
+
+
+def test_a_clusters_nodes_are_the_fleet_when_a_node_file_is_given(tmp_path):
+    """-e vmpod_node_file: what `kubectl get nodes -o json` returns; the inventory is not read."""
+    nodes_file = os.path.join(ROOT, "examples", "cluster", "nodes.json")
+    done = run(tmp_path, "-e", "vmpod_node_file=%s" % nodes_file)
+    assert done.returncode == 0, done.stdout[-3000:]
+    with open(nodes_file) as handle:
+        hosts = hosts_from_nodes(json.load(handle))
+    with open(os.path.join(ROOT, "examples", "fleet", "vmis.yaml")) as handle:
+        vmis = yaml.safe_load(handle)
+    with open(tmp_path / "capacity.json") as handle:
+        report = json.load(handle)
+    expected = place_fleet(vmis, list(hosts["hosts"].values()))
+    assert report == json.loads(json.dumps(expected))
+    assert sorted(report["hosts"]) == ["arm-1", "kvm-a", "kvm-b"]
+    for name, reason in hosts["skipped"].items():
+        assert "no host: %s: %s" % (name, reason) in done.stdout
+    # this machine (the inventory's localhost) was not read
+    assert "Read the host's CPUs, NUMA nodes and hugepage pools" in done.stdout
+    assert not re.search(r"TASK \[Read the host's CPUs, NUMA nodes and hugepage pools\][^\n]*\nok:",
+                         done.stdout)

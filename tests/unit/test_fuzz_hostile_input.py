@@ -14,19 +14,24 @@ What the fuzzing found (40 crashes, hangs and leaks, all fixed) stays as regress
 import collections
 import copy
 import functools
+import glob
+import os
 from datetime import timedelta
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ansible_collections.vmpod.core.plugins.filter import awx as awx_filters
 from ansible_collections.vmpod.core.plugins.filter import fleet as fleet_filters
 from ansible_collections.vmpod.core.plugins.filter import launcher as launcher_filters
 from ansible_collections.vmpod.core.plugins.filter import placement as placement_filters
 from ansible_collections.vmpod.core.plugins.filter import quantity as quantity_filters
 from ansible_collections.vmpod.core.plugins.filter import render as render_filters
+from ansible_collections.vmpod.core.plugins.module_utils.awx.survey import survey_answers, survey_spec
 from ansible_collections.vmpod.core.plugins.module_utils.domain.model import domain_model
-from ansible_collections.vmpod.core.plugins.module_utils.fleet import place_fleet, simulate_drain
+from ansible_collections.vmpod.core.plugins.module_utils.fleet import hosts_from_nodes, place_fleet, simulate_drain
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod import launcher_pod
 from ansible_collections.vmpod.core.plugins.module_utils.launcher import (
     launcher_resources, memory_overhead, pod_envelope)
@@ -41,6 +46,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import 
 from ansible_collections.vmpod.core.plugins.module_utils.values.yaml_data import load_documents
 from ansible_collections.vmpod.core.plugins.module_utils.virtlet import pod as virtlet
 
+from vmpod_examples import ROOT
 from vmpod_hostile import (
     ARCHES, CONFIGS, DOMAIN_OPTIONS, EXAMPLE_TEXTS, HUGE_INT, LONG, MEMORY_LIMIT, NADS, NAMESPACES,
     PLACEMENT_OPTIONS, PLANTED_HOSTS, PLANTED_PODS, PLANTED_VMIS, POD_OPTIONS, RESOURCE_QUOTAS,
@@ -55,8 +61,20 @@ FUZZ = settings(max_examples=200, deadline=timedelta(seconds=TIME_LIMIT),
                                        HealthCheck.filter_too_much, HealthCheck.large_base_example])
 
 FILTERS = {}
-for _module in (fleet_filters, launcher_filters, placement_filters, quantity_filters, render_filters):
+for _module in (awx_filters, fleet_filters, launcher_filters, placement_filters, quantity_filters,
+                render_filters):
     FILTERS.update(_module.FilterModule().filters())
+# the roles' argument specs, as playbooks/survey_specs.yml reads them
+ROLE_SPECS = {}
+for _role in ("kvm_host", "hugepages", "cpu_isolation"):
+    with open(os.path.join(ROOT, "roles", _role, "meta", "argument_specs.yml")) as _handle:
+        ROLE_SPECS[_role] = yaml.safe_load(_handle)
+with open(os.path.join(ROOT, "examples", "cluster", "nodes.json")) as _handle:
+    NODE_LIST = yaml.safe_load(_handle)
+NODE_LISTS = (NODE_LIST, NODE_LIST["items"][1:3], {"resources": NODE_LIST["items"]})
+SURVEY_ANSWERS = ({"hugepages_pages_json": '[{"size": "2Mi", "count": 4, "node": 0}]',
+                   "kvm_host_packages_json": "", "cpu_isolation_kubelet_reserved_memory_json": []},
+                  {"kvm_host_services_json": '["libvirtd.socket"]', "token_json": '{"a": 1}'})
 
 
 @functools.lru_cache(maxsize=None)
@@ -261,6 +279,12 @@ ENGINE = {
         "vmis": vmi_lists, "hosts": fleet_hosts, "drain": DRAINS, "config": configs,
         "policy": fixed("pack", "spread"), "options": PLACEMENT, "arch": arches},
         weights={"vmis": 4, "hosts": 4, "drain": 2}),
+    "survey_spec": road(survey_spec, {
+        "roles": examples((ROLE_SPECS, {"hugepages": ROLE_SPECS["hugepages"]}), "ROLE_SPECS"),
+        "name": fixed("Prepare KVM hosts"), "description": fixed("", "d"),
+        "optional": fixed((), ("hugepages", "cpu_isolation"))}, weights={"roles": 6}),
+    "survey_answers": road(survey_answers, {"answers": examples(SURVEY_ANSWERS, "SURVEY_ANSWERS")}),
+    "hosts_from_nodes": road(hosts_from_nodes, {"nodes": examples(NODE_LISTS, "NODE_LISTS")}),
 }
 
 # filter name -> its Road (the function is the filter, FILTERS[name])
@@ -293,6 +317,11 @@ FILTER_ROADS = {
     "yaml_flow": road(FILTERS["yaml_flow"], {"value": st.one_of(vmis, hosts)},
                       {"value": damaged}),
     "simulate_drain": ENGINE["simulate_drain"]._replace(function=FILTERS["simulate_drain"]),
+    "survey_spec": road(FILTERS["survey_spec"], {
+        "roles": examples((ROLE_SPECS,), "ROLE_SPECS"), "name": fixed("Prepare KVM hosts"),
+        "description": fixed(""), "optional": fixed(None, ["hugepages"])}, weights={"roles": 6}),
+    "survey_answers": ENGINE["survey_answers"]._replace(function=FILTERS["survey_answers"]),
+    "hosts_from_nodes": ENGINE["hosts_from_nodes"]._replace(function=FILTERS["hosts_from_nodes"]),
     "pod_envelope": road(FILTERS["pod_envelope"], {"pod": st.one_of(launcher_pods, launcher_pods.map(
         lambda one: Input([one.value], "[%s]" % one.recipe)))}, {"pod": damaged}),
 }
@@ -343,6 +372,12 @@ def test_planted_examples_are_accepted():
 
 def test_every_filter_is_fuzzed():
     assert sorted(FILTER_ROADS) == sorted(FILTERS)
+    # every filter plugin of the collection is among FILTERS
+    found = set()
+    for path in glob.glob(os.path.join(ROOT, "plugins", "filter", "*.yml")):
+        with open(path) as handle:
+            found.add(yaml.safe_load(handle)["DOCUMENTATION"]["name"])
+    assert sorted(found) == sorted(FILTERS)
 
 
 # -- crashes found by the fuzzing, each with a minimal input ----------------------------------

@@ -38,13 +38,13 @@ _LINK = re.compile(r"\bL\(([^(),]*),[^()]*\)")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
-def _plain(description):
+def _plain(description, where):
     """An option's description (a string or a list of them) as plain text, markup removed."""
     if description is None:
         return ""
     parts = description if isinstance(description, list) else [description]
     if not all(isinstance(part, str) for part in parts):
-        raise VmpodInputError("description", description, "must be text or a list of text")
+        raise VmpodInputError(where, description, "must be text or a list of text")
     text = " ".join(" ".join(part.split()) for part in parts)
     return _MARKUP.sub(r"\2", _LINK.sub(r"\1", text))
 
@@ -71,7 +71,7 @@ def _question(role, name, option, required):
     choices = option.get("choices")
     question = {
         "question_name": name,
-        "question_description": "%s (role %s)" % (_plain(option.get("description")), role),
+        "question_description": "%s (role %s)" % (_plain(option.get("description"), where + ".description"), role),
         "variable": name,
         "required": bool(option.get("required")) and required,
         "default": "",
@@ -89,8 +89,9 @@ def _question(role, name, option, required):
         # (AWX wants a number, or nothing, as the default of a number question)
         number = int if kind == "int" else float
         if default is not None and (isinstance(default, bool) or not isinstance(default, (int, float))
-                                    or not abs(default) < 1e300):
-            raise VmpodInputError(where + ".default", default, "must be a finite number")
+                                    or not abs(default) < 1e300 or (kind == "int" and default != int(default))):
+            raise VmpodInputError(where + ".default", default, "must be a finite number"
+                                  + (", a whole one" if kind == "int" else ""))
         question.update(type="integer" if kind == "int" else "float",
                         default="" if default is None else number(default))
     elif kind in ("list", "dict"):
@@ -108,7 +109,7 @@ def _question(role, name, option, required):
         question.update(
             type="textarea", variable=name + JSON_SUFFIX, max=TEXTAREA_MAX, default=text,
             question_description="%s As JSON text: the playbook reads it into %s. (role %s)" % (
-                _plain(option.get("description")), name, role))
+                _plain(option.get("description"), where + ".description"), name, role))
     elif kind in ("str", "path", "raw"):
         if choices:
             if not isinstance(choices, list):

@@ -131,6 +131,8 @@ def test_no_log_options_are_password_questions_with_no_default():
 @pytest.mark.parametrize("option, message", [
     ({"type": "bytes"}, "r.options.r_x.type: 'bytes' has no survey question type"),
     ({"type": "int", "default": "5"}, "r.options.r_x.default: '5' must be a finite number"),
+    ({"type": "int", "default": 1.5}, "r.options.r_x.default: 1.5 must be a finite number, a whole one"),
+    ({"type": "str", "description": ["a", 1]}, "r.options.r_x.description: ['a', 1] must be text"),
     ({"type": "str", "default": ["a"]}, "r.options.r_x.default: ['a'] must be a short text"),
     ({"type": "list", "default": ["x" * 5000]}, "r.options.r_x.default: "),
     ({"type": "str", "choices": "ab"}, "r.options.r_x.choices: 'ab' must be a list"),

@@ -6,15 +6,17 @@
 #   make test     setup, then unit, integration, lint, sanity and molecule, in that order; stops at
 #                 the first failure
 #   make unit     pytest tests/unit (from the repository root, so conftest.py applies)
-#   make integration  pytest tests/integration: real ansible-playbook runs
+#   make integration  pytest tests/integration: real ansible-playbook runs; then
+#                 `ansible-test integration` on tests/integration/targets/ (hack/targets.sh)
 #   make lint     ansible-lint --offline, production profile (.ansible-lint)
 #   make sanity   ansible-test sanity, no ignore files (hack/sanity.sh)
 #   make sanity-newest  the same with the newest ansible-core, on Python >= 3.12 where there is
 #                 one (hack/sanity-newest.sh; skipped with a message where there is none)
 #   make changelog  antsibull-changelog lint, and CHANGELOG.rst checked against the fragments
 #                 (hack/changelog.sh; `bash hack/changelog.sh` rewrites it)
-#   make matrix   the unit tests and the installed collection on ansible-core 2.16 (the oldest
-#                 supported) and the newest, sanity on 2.16 (hack/matrix.sh)
+#   make matrix   the unit tests, the integration targets and the installed collection on
+#                 ansible-core 2.16 (the oldest supported) and the newest, sanity on 2.16
+#                 (hack/matrix.sh)
 #   make molecule the host roles on a real QEMU guest, every scenario of extensions/molecule/
 #                 (hack/molecule.sh; ~20 min with no cached guest image, ~17 min with one)
 #   make demo     size examples/vmis, plan them on an example host and on this machine, render Pods
@@ -53,6 +55,7 @@ unit: setup
 
 integration: setup
 	$(VENV_PATH) $(BIN)/python -m pytest tests/integration -q
+	bash hack/targets.sh
 
 # (ansible-lint colours its output even when it goes to a file; not in CI logs)
 lint: setup

@@ -3,9 +3,10 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # The ansible-core version matrix beyond the pinned release (which `make unit`, `make
 # integration` and `make sanity` run): on the oldest supported release (2.16) and the newest, the
-# unit tests and the installed collection (tests/integration/test_installed_collection.py: the
-# tarball built, installed and run with that release's ansible-galaxy, ansible-playbook and
-# ansible-doc); on 2.16 also ansible-test sanity (`make sanity-newest` runs it on the newest).
+# unit tests, `ansible-test integration` on tests/integration/targets/ (hack/targets.sh) and the
+# installed collection (tests/integration/test_installed_collection.py: the tarball built,
+# installed and run with that release's ansible-galaxy, ansible-playbook and ansible-doc); on
+# 2.16 also ansible-test sanity (`make sanity-newest` runs it on the newest).
 # A release with no Python here to run it is skipped with a message.
 #
 #   hack/matrix.sh [RELEASE...]     default: 2.16 newest
@@ -24,6 +25,8 @@ for release in "${releases[@]}"; do
     core="$("$MATRIX_VENV/bin/python" -c 'import ansible.release as r; print(r.__version__)')"
     matrix_log "ansible-core $core on Python $MATRIX_PYTHON: unit tests"
     PATH="$MATRIX_VENV/bin:$PATH" "$MATRIX_VENV/bin/python" -m pytest tests/unit -q -p no:cacheprovider
+    matrix_log "ansible-core $core on Python $MATRIX_PYTHON: ansible-test integration"
+    TARGETS_VENV="$MATRIX_VENV" bash "$ROOT/hack/targets.sh"
     matrix_log "ansible-core $core on Python $MATRIX_PYTHON: the installed collection"
     # (pytest and the engine from the pinned venv; the Ansible commands from this release's)
     VMPOD_ANSIBLE_BIN="$MATRIX_VENV/bin" "$ROOT/.venv/bin/python" -m pytest -q -p no:cacheprovider \

@@ -15,6 +15,8 @@
 # when its version is not selected, so each candidate must run.
 
 MATRIX_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=hack/common.sh
+. "$MATRIX_ROOT/hack/common.sh"
 
 matrix_log() { printf 'matrix: %s\n' "$*" >&2; }
 
@@ -42,7 +44,7 @@ matrix_find_python() {
 }
 
 matrix_venv() {
-    local name=$1 python want log_file
+    local name=$1 python want
     local requirements="$MATRIX_ROOT/requirements-matrix-$name.txt"
     MATRIX_VENV="$MATRIX_ROOT/.build/venv-matrix-$name"
     if ! python="$(matrix_find_python "$name")"; then
@@ -56,15 +58,10 @@ matrix_venv() {
         matrix_log "creating ${MATRIX_VENV#"$MATRIX_ROOT"/} with $("$python" -V) and $(grep '^ansible-core==' "$requirements")"
         rm -rf "$MATRIX_VENV"
         "$python" -m venv "$MATRIX_VENV"
-        log_file="$(mktemp)"
-        if ! "$MATRIX_VENV/bin/python" -m pip install --disable-pip-version-check --no-input \
-                -r "$requirements" >"$log_file" 2>&1; then
-            grep -v "^WARNING: Location 'file:" "$log_file" >&2 || true
-            rm -f "$log_file"
+        if ! pip_install_quietly "$MATRIX_VENV/bin/python" "$requirements"; then
             matrix_log "pip install failed for $name"
             exit 1
         fi
-        rm -f "$log_file"
         printf '%s\n' "$want" >"$MATRIX_VENV/.vmpod-requirements.sha256"
     fi
 }

@@ -18,6 +18,8 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=hack/common.sh
+. "$ROOT/hack/common.sh"
 # SANITY_VENV: a venv with another ansible-core (hack/sanity-newest.sh), SANITY_PYTHON its Python
 VENV="${SANITY_VENV:-$ROOT/.venv}"
 PYTHON_VERSION="${SANITY_PYTHON:-3.11}"
@@ -29,19 +31,7 @@ log() { printf 'sanity: %s\n' "$*" >&2; }
 [[ -x $VENV/bin/ansible-test ]] || { log "no $VENV/bin/ansible-test: run hack/setup.sh (make setup)"; exit 1; }
 
 # --- 1. the collection tree ------------------------------------------------------------------
-rm -rf "$DEST"
-mkdir -p "$DEST"
-(
-    cd "$ROOT"
-    # --cached also lists tracked files deleted from the work tree: copy only what exists.
-    git ls-files -z --cached --others --exclude-standard |
-        while IFS= read -r -d '' f; do
-            if [[ -e $f || -L $f ]]; then printf '%s\0' "$f"; fi
-        done |
-        tar --null --no-recursion -T - -cf -
-) | tar -C "$DEST" -xf -
-git -C "$DEST" -c init.defaultBranch=main init -q
-git -C "$DEST" add -A
+copy_collection "$ROOT" "$DEST"
 
 # --- 2. stand-in for the pip bootstrap script ------------------------------------------------
 # ansible-test's bootstrap (ansible_test/_util/target/setup/requirements.py) runs

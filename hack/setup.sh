@@ -24,6 +24,8 @@ STAMP="$VENV/.vmpod-requirements.sha256"
 log() { printf 'setup: %s\n' "$*" >&2; }
 # shellcheck source=hack/debian-packages.sh
 . "$ROOT/hack/debian-packages.sh"
+# shellcheck source=hack/common.sh
+. "$ROOT/hack/common.sh"
 
 # --- 1. Debian build dependencies ------------------------------------------------------------
 # Every package in requirements-dev.txt ships a wheel for CPython 3.11 on Linux, so only tools
@@ -61,17 +63,10 @@ if [[ $want != "$have" || ! -x $VENV/bin/python ]] || ! "$VENV/bin/python" -c ''
     log "creating .venv with $("$PYTHON" -V 2>&1) and installing requirements-dev.txt"
     rm -rf "$VENV"
     "$PYTHON" -m venv "$VENV"
-    # The machine's pip configuration points at local wheel directories that may not exist;
-    # pip only warns about them, which drowns the output, so keep pip quiet unless it fails.
-    log_file="$(mktemp)"
-    if ! "$VENV/bin/python" -m pip install --disable-pip-version-check --no-input \
-            -r "$REQUIREMENTS" >"$log_file" 2>&1; then
-        grep -v "^WARNING: Location 'file:" "$log_file" >&2 || true
-        rm -f "$log_file"
+    if ! pip_install_quietly "$VENV/bin/python" "$REQUIREMENTS"; then
         log "pip install failed"
         exit 1
     fi
-    rm -f "$log_file"
     "$VENV/bin/python" -m pip check --disable-pip-version-check >&2
     printf '%s\n' "$want" >"$STAMP"
     # (not `ansible --version`: that creates ~/.ansible/tmp)

@@ -10,33 +10,21 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
 import yaml
 
 from ansible_collections.vmpod.core.plugins.module_utils.fleet import hosts_from_nodes, place_fleet
+from vmpod_playbooks import ROOT, ansible_playbook, changed, playbook
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-PLAYBOOK = os.path.join(ROOT, "playbooks", "capacity.yml")
+PLAYBOOK = playbook("capacity.yml")
 INVENTORY = os.path.join(ROOT, "examples", "fleet", "inventory.yml")
 FLEET_FILES = {"kvm-01": "dual-socket-server", "kvm-02": "epyc-4-node", "kvm-03": "no-smt"}
 
 
 def run(out_dir, *extra, **env):
-    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), PLAYBOOK,
-               "-e", "vmpod_output_dir=%s" % out_dir]
-    command.extend(extra)
-    environment = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
-                       ANSIBLE_NOCOLOR="1")
-    environment.update(env)
-    return subprocess.run(command, cwd=ROOT, env=environment, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, universal_newlines=True, check=False)
-
-
-def changed(output):
-    return int(re.search(r"localhost\s+:\s+ok=\d+\s+changed=(\d+)", output).group(1))
+    return ansible_playbook(PLAYBOOK, "-e", "vmpod_output_dir=%s" % out_dir, *extra, **env)
 
 
 def example_hosts():

@@ -8,30 +8,20 @@ VMI is printed."""
 
 import json
 import os
-import re
-import subprocess
-import sys
 
 import yaml
 
 from ansible_collections.vmpod.core.plugins.module_utils.fleet import simulate_drain
 
 from test_capacity_playbook import FLEET_FILES, INVENTORY, ROOT, example_hosts  # noqa: E402
+from vmpod_playbooks import ansible_playbook, changed, playbook  # noqa: E402
 from test_secrets import SECRETS, VMI  # noqa: E402
 
-PLAYBOOK = os.path.join(ROOT, "playbooks", "drain_check.yml")
+PLAYBOOK = playbook("drain_check.yml")
 
 
 def run(*extra):
-    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", INVENTORY, PLAYBOOK,
-               "-e", "vmpod_drain_hosts=kvm-01,kvm-02,kvm-03"] + list(extra)
-    environment = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-    return subprocess.run(command, cwd=ROOT, env=environment, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, universal_newlines=True, check=False)
-
-
-def changed(output):
-    return int(re.search(r"localhost\s+:\s+ok=\d+\s+changed=(\d+)", output).group(1))
+    return ansible_playbook("-i", INVENTORY, PLAYBOOK, "-e", "vmpod_drain_hosts=kvm-01,kvm-02,kvm-03", *extra)
 
 
 def test_the_answer_is_the_engines_and_a_second_run_changes_nothing(tmp_path):

@@ -6,31 +6,20 @@
 
 import json
 import os
-import re
-import subprocess
-import sys
 
 import yaml
 
 from ansible_collections.vmpod.core.plugins.module_utils.placement import plan_placement
+from vmpod_playbooks import ROOT, ansible_playbook, changed, playbook
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-PLAYBOOK = os.path.join(ROOT, "playbooks", "plan_placement.yml")
+PLAYBOOK = playbook("plan_placement.yml")
 EXAMPLES = os.path.join(ROOT, "examples", "vmis")
 HOST_FILE = os.path.join(ROOT, "examples", "hosts", "dual-socket-server.yaml")
 
 
 def run(out_dir, *extra):
-    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), PLAYBOOK,
-               "-e", "vmpod_vmi_dir=%s" % EXAMPLES, "-e", "vmpod_output_dir=%s" % out_dir]
-    command.extend(extra)
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-    return subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, universal_newlines=True, check=False)
-
-
-def changed(output):
-    return int(re.search(r"localhost\s+:\s+ok=\d+\s+changed=(\d+)", output).group(1))
+    return ansible_playbook(PLAYBOOK, "-e", "vmpod_vmi_dir=%s" % EXAMPLES, "-e", "vmpod_output_dir=%s" % out_dir,
+                            *extra)
 
 
 def test_plans_on_an_example_host_match_the_engine(tmp_path):

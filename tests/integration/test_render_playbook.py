@@ -10,10 +10,8 @@ executed; bad input fails naming the field and writes nothing."""
 import glob
 import json
 import os
-import re
 import shutil
 import subprocess
-import sys
 
 import kubernetes_validate
 import pytest
@@ -25,9 +23,9 @@ from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod import lau
 from ansible_collections.vmpod.core.plugins.module_utils.placement import plan_placement
 from ansible_collections.vmpod.core.plugins.module_utils.hostfacts.kvm import kvm_usable
 from ansible_collections.vmpod.core.plugins.modules.kvm_host_info import check_kvm
+from vmpod_playbooks import ROOT, ansible_playbook, changed, playbook
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-PLAYBOOK = os.path.join(ROOT, "playbooks", "render.yml")
+PLAYBOOK = playbook("render.yml")
 EXAMPLES = os.path.join(ROOT, "examples", "vmis")
 VIRTLET = os.path.join(ROOT, "examples", "virtlet")
 SERVER = os.path.join(ROOT, "examples", "hosts", "dual-socket-server.yaml")
@@ -36,16 +34,7 @@ KUBERNETES_VERSION = "1.33.0"
 
 
 def run(vmi_dir, out, *extra):
-    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), PLAYBOOK,
-               "-e", "vmpod_vmi_dir=%s" % vmi_dir, "-e", "vmpod_output_dir=%s" % out]
-    command.extend(extra)
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-    return subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, universal_newlines=True, check=False)
-
-
-def changed(output):
-    return int(re.search(r"localhost\s+:\s+ok=\d+\s+changed=(\d+)", output).group(1))
+    return ansible_playbook(PLAYBOOK, "-e", "vmpod_vmi_dir=%s" % vmi_dir, "-e", "vmpod_output_dir=%s" % out, *extra)
 
 
 def load_all(directory):

@@ -34,6 +34,8 @@ options:
   pod_options:
     description:
       - C(image) (the virt-launcher image), C(image_pull_policy), C(qemu_timeout) (seconds),
-        C(ovmf_path), C(hypervisor), C(memory_overhead_annotation) (bool).
+        C(ovmf_path), C(hypervisor), C(memory_overhead_annotation) (bool), C(block_claims)
+        (the PVC names in Block mode, whose volumes become block devices of the compute
+        container).
     type: dict
 """

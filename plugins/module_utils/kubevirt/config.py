@@ -54,6 +54,11 @@ class KubevirtConfig:
     network_devices_with_dra: bool
     iommufd: bool
     permitted_host_devices: object  # frozenset of resource names, or None
+    # what the launcher Pod's other containers use (services/template.go and its helpers)
+    image_volume: bool  # the ImageVolume gate: containerDisks as image volumes, not containers
+    serial_console_log_disabled: bool  # virtualMachineOptions.disableSerialConsoleLog
+    launcher_verbosity: int  # developerConfiguration.logVerbosity.virtLauncher
+    support_resources: dict  # supportContainerResources: (type, "requests"/"limits") -> list
 
     def gate_enabled(self, gate):
         """featuregate.IsEnabled: explicit enable > explicit disable > Beta on by default."""
@@ -118,6 +123,13 @@ def _read(config):
         network, "permitBridgeInterfaceOnPodNetwork", f.join(path, "network"), True)
 
     c["permitted_host_devices"] = _permitted_host_devices(config, path)
+    c["image_volume"] = gate_enabled(c["feature_gates"], c["disabled_feature_gates"], "ImageVolume")
+    options = f.mapping(config, "virtualMachineOptions", path)
+    c["serial_console_log_disabled"] = options.get("disableSerialConsoleLog") is not None
+    verbosity = f.mapping(dev, "logVerbosity", dev_path)
+    c["launcher_verbosity"] = f.uint32(verbosity, "virtLauncher", f.join(dev_path, "logVerbosity"),
+                                       DEFAULT_LAUNCHER_VERBOSITY)
+    c["support_resources"] = _support_resources(config, path)
     c["cpu_model"] = f.string(config, "cpuModel", path)
     c["cpu_request"] = f.quantity(config, "cpuRequest", path)
     c["auto_cpu_limit_selector"] = f.optional_mapping(
@@ -155,5 +167,27 @@ def _permitted_host_devices(config, path):
             names.add(f.string(item, "resourceName", item_path))
     return frozenset(names)
 
+
+def _support_resources(config, path):
+    """``supportContainerResources``: per support container type, the requests and limits that
+    replace KubeVirt's defaults (a zero quantity replaces nothing, as GetSupportContainerRequest)."""
+    found = {}
+    for where, item in f.mappings(config, "supportContainerResources", path):
+        kind = f.string(item, "type", where)
+        if kind not in SUPPORT_CONTAINER_TYPES:
+            raise VmpodInputError(f.join(where, "type"), kind,
+                                  "must be one of %s" % ", ".join(SUPPORT_CONTAINER_TYPES))
+        resources = f.mapping(item, "resources", where)
+        for side in ("requests", "limits"):
+            listed = f.resource_list(resources, side, f.join(where, "resources"))
+            for name, value in listed.items():
+                if value.unscaled:
+                    found.setdefault((kind, side), {})[name] = value
+    return found
+
+
+SUPPORT_CONTAINER_TYPES = ("hotplug-disk", "container-disk", "virtiofs", "sidecar", "vmexport",
+                           "guest-console-log")
+DEFAULT_LAUNCHER_VERBOSITY = 2  # virt-config: DefaultVirtLauncherLogVerbosity
 
 _DEFAULTS = _read({})

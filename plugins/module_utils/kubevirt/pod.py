@@ -13,38 +13,40 @@ arguments), ``nodeselectorrenderer.go`` (``kubevirt.io/schedulable``, ``kubernet
 The expectations of ``template_test.go`` ("should render the launcher pod ...": labels,
 annotations, owner reference, node selector, arguments, grace period 60) are the unit tests'.
 
-Beyond KubeVirt: the hugepage volumes use ``medium: HugePages-<size>`` (KubeVirt writes plain
-``HugePages``; the sized medium is the same for one page size and is what Kubernetes requires
-once a Pod mixes sizes); ``--qemu-timeout`` is the configured base without virt-controller's
-random jitter, so that a second rendering changes nothing.
+The containers beside ``compute`` are ``pod_containers.py``'s, the volumes and mounts
+``pod_volumes.py``'s. Beyond KubeVirt: ``--qemu-timeout`` is the configured base without
+virt-controller's random jitter, so that a second rendering changes nothing.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import copy
 import hashlib
 from dataclasses import dataclass
 
-from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import read_config
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt import pod_containers as parts
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import (
+    DEFAULT_LAUNCHER_VERBOSITY, read_config)
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.identity import stand_in_uid
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod_volumes import (
+    pod_volumes, runtime_mounts, runtime_volumes)
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.resources import printed, size_vmi
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi import read_vmi
 from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
-from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import parse_quantity
 
 DEFAULT_IMAGE = "quay.io/kubevirt/virt-launcher:v1.6.0"
 NON_ROOT_UID = 107  # pkg/util: NonRootUID (the "qemu" user)
 GRACE_PADDING = 15  # renderLaunchManifest: gracePeriodPaddingSeconds, added twice for the Pod
-HUGEPAGES_DIR = "/dev/hugepages"
 _DNS1035_MAX = 63
 # KubeVirt's VMI annotations that stay off the Pod (filterVMIAnnotationsForPod)
 _FILTERED_ANNOTATION_PREFIXES = ("kubectl.kubernetes.io",
                                  "kubevirt.io/storage-observed-api-version",
                                  "kubevirt.io/latest-observed-api-version")
 _OPTION_KEYS = ("image", "image_pull_policy", "qemu_timeout", "ovmf_path", "hypervisor",
-                "memory_overhead_annotation")
+                "memory_overhead_annotation", "block_claims")
 _PULL_POLICIES = ("Always", "IfNotPresent", "Never")
 
 
@@ -56,6 +58,7 @@ class PodOptions:
     ovmf_path: object = None  # str or None
     hypervisor: str = "kvm"
     memory_overhead_annotation: bool = True
+    block_claims: frozenset = frozenset()  # PVC names in Block mode (their volumes are devices)
 
 
 DEFAULT_POD_OPTIONS = PodOptions()
@@ -64,7 +67,8 @@ DEFAULT_POD_OPTIONS = PodOptions()
 def read_pod_options(options, path="pod_options"):
     """``image`` (the virt-launcher image), ``image_pull_policy``, ``qemu_timeout`` (seconds),
     ``ovmf_path``, ``hypervisor``, ``memory_overhead_annotation`` (KubeVirt writes
-    ``kubevirt.io/memory-overhead-bytes`` when its VmiMemoryOverheadReport gate is on)."""
+    ``kubevirt.io/memory-overhead-bytes`` when its VmiMemoryOverheadReport gate is on),
+    ``block_claims`` (PVC names in Block mode)."""
     if options is None:
         return DEFAULT_POD_OPTIONS
     f.option_map(options, path, _OPTION_KEYS)
@@ -78,23 +82,27 @@ def read_pod_options(options, path="pod_options"):
         qemu_timeout=f.integer(options, "qemu_timeout", path, 240, minimum=1),
         ovmf_path=f.string(options, "ovmf_path", path) or None,
         hypervisor=f.string(options, "hypervisor", path) or "kvm",
-        memory_overhead_annotation=f.boolean(options, "memory_overhead_annotation", path, True))
+        memory_overhead_annotation=f.boolean(options, "memory_overhead_annotation", path, True),
+        block_claims=frozenset(f.strings(options, "block_claims", path)))
 
 
 def launcher_pod(vmi, config=None, arch="amd64", options=None):
     """The launcher Pod (a Kubernetes Pod object) of a VMI or VirtualMachine."""
     cfg = read_config(config)
     sized = size_vmi(read_vmi(vmi, arch, with_pod=True), cfg)
-    return build_pod(sized, read_pod_options(options))
+    return build_pod(sized, read_pod_options(options), cfg)
 
 
-def build_pod(sized, opts):
-    """The Pod of a sized VMI read with its Pod section (``read_vmi(obj, with_pod=True)``)."""
+def build_pod(sized, opts, cfg=None):
+    """The Pod of a sized VMI read with its Pod section (``read_vmi(obj, with_pod=True)``);
+    ``cfg``: the KubevirtConfig it was sized with (KubeVirt's defaults when None)."""
+    cfg = read_config(cfg)
     vmi = sized.vmi
     section = vmi.pod
     if not vmi.name:
         raise VmpodInputError("metadata.name", None, "is required")
     uid = vmi_uid(vmi)
+    user = NON_ROOT_UID if section.non_root else 0
     hostname = sanitized_hostname(vmi.name, section.hostname)
     pod_grace = vmi.grace_period + 2 * GRACE_PADDING
     metadata = {
@@ -108,32 +116,125 @@ def build_pod(sized, opts):
         metadata["ownerReferences"] = [{
             "apiVersion": "kubevirt.io/v1", "kind": "VirtualMachineInstance",
             "name": vmi.name, "uid": vmi.uid, "controller": True, "blockOwnerDeletion": True}]
+    launcher = (opts.image, opts.image_pull_policy)
+    sidecars, sidecar_volumes = parts.hook_sidecars(vmi, cfg, user)
+    volumes = pod_volumes(vmi, cfg.image_volume, launcher, opts.block_claims, bool(sidecars))
+    verbosity = _verbosity(vmi, cfg)
+    containers = [compute_container(sized, uid, opts, cfg, volumes, user, len(sidecars), verbosity)]
+    if not cfg.image_volume:
+        containers.extend(parts.container_disks(vmi, cfg, init=False))
+    containers.extend(parts.virtiofs_containers(vmi, cfg, *launcher))
+    containers.extend(sidecars)
+    init_containers = []
+    console = parts.guest_console_log(vmi, cfg, opts.image, opts.image_pull_policy,
+                                      verbosity[0])
+    if console is not None:
+        init_containers.append(console)
+    has_disks = any(volume.kind == "containerDisk" for volume in section.volumes)
+    if has_disks and not cfg.image_volume:
+        init_containers.append(parts.container_disk_binary(vmi, cfg, *launcher, user))
+        init_containers.extend(parts.container_disks(vmi, cfg, init=True))
+    elif has_disks:
+        init_containers.extend(parts.image_volume_init_containers(vmi, cfg))
     pod_spec = {
         "hostname": hostname,
-        "securityContext": {"fsGroup": NON_ROOT_UID, "runAsGroup": NON_ROOT_UID,
-                            "runAsNonRoot": True, "runAsUser": NON_ROOT_UID},
+        "securityContext": pod_security_context(section.non_root),
         "terminationGracePeriodSeconds": pod_grace,
         "restartPolicy": "Never",
         "enableServiceLinks": False,
-        "automountServiceAccountToken": False,
         "nodeSelector": node_selector(vmi),
         "readinessGates": [{"conditionType": "kubevirt.io/virtual-machine-unpaused"}],
-        "containers": [compute_container(sized, uid, opts)],
+        "containers": [parts.compact(container) for container in containers],
+        "volumes": runtime_volumes(cfg.image_volume) + volumes.volumes + sidecar_volumes,
     }
+    if init_containers:
+        pod_spec["initContainers"] = [parts.compact(container) for container in init_containers]
     if section.subdomain:
         pod_spec["subdomain"] = section.subdomain
     if section.tolerations:
         pod_spec["tolerations"] = list(section.tolerations)
-    if section.affinity is not None:
-        pod_spec["affinity"] = section.affinity
+    if section.topology_spread:
+        pod_spec["topologySpreadConstraints"] = list(section.topology_spread)
+    if section.dns_config is not None:
+        pod_spec["dnsConfig"] = section.dns_config
+    if section.dns_policy:
+        pod_spec["dnsPolicy"] = section.dns_policy
+    pull_secrets = image_pull_secrets(section.volumes)
+    if pull_secrets:
+        pod_spec["imagePullSecrets"] = pull_secrets
     if section.priority_class:
         pod_spec["priorityClassName"] = section.priority_class
     if section.scheduler:
         pod_spec["schedulerName"] = section.scheduler
-    volumes = hugepage_volumes(vmi)
-    if volumes:
-        pod_spec["volumes"] = volumes
+    affinity = node_affinity(vmi)
+    if affinity is not None:
+        pod_spec["affinity"] = affinity
+    account = next((volume.source.get("serviceAccountName", "") for volume in section.volumes
+                    if volume.kind == "serviceAccount"), "")
+    if section.service_account or account:
+        pod_spec["serviceAccountName"] = section.service_account or account
+    istio = vmi.annotations.get("sidecar.istio.io/inject", "").lower() == "true"
+    pod_spec["automountServiceAccountToken"] = bool(account) or istio
     return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": pod_spec}
+
+
+def pod_security_context(non_root):
+    """computePodSecurityContext: fsGroup 107 always; the qemu user for a non-root VMI, else root."""
+    if non_root:
+        return {"fsGroup": NON_ROOT_UID, "runAsGroup": NON_ROOT_UID, "runAsNonRoot": True,
+                "runAsUser": NON_ROOT_UID}
+    return {"fsGroup": NON_ROOT_UID, "runAsUser": 0}
+
+
+def image_pull_secrets(volumes):
+    """imgPullSecrets: the containerDisks' pull secrets, each once."""
+    found = []
+    for volume in volumes:
+        secret = volume.source.get("imagePullSecret") if volume.kind == "containerDisk" else None
+        if secret and {"name": secret} not in found:
+            found.append({"name": secret})
+    return found
+
+
+def node_affinity(vmi):
+    """The VMI's affinity, with setNodeAffinityForPod's additions: nodes whose host-model CPU is
+    obsolete are refused for a host-model (or unset) CPU, and nodes with a forbidden CPU feature."""
+    rejected = []
+    if not vmi.cpu.model or vmi.cpu.model == "host-model":
+        rejected.append("node-labeller.kubevirt.io/obsolete-host-model")
+    rejected.extend("cpu-feature.node.kubevirt.io/" + feature["name"]
+                    for feature in vmi.cpu.features if feature["policy"] == "forbid")
+    affinity = copy.deepcopy(vmi.pod.affinity) if vmi.pod.affinity is not None else None
+    for label in rejected:
+        requirement = {"key": label, "operator": "DoesNotExist"}
+        if affinity is None:
+            affinity = {}
+        node = affinity.setdefault("nodeAffinity", {})
+        required = node.get("requiredDuringSchedulingIgnoredDuringExecution")
+        if isinstance(required, dict) and required.get("nodeSelectorTerms"):
+            for term in required["nodeSelectorTerms"]:
+                term.setdefault("matchExpressions", []).append(dict(requirement))
+        else:
+            node["requiredDuringSchedulingIgnoredDuringExecution"] = {
+                "nodeSelectorTerms": [{"matchExpressions": [requirement]}]}
+    return affinity
+
+
+def _verbosity(vmi, cfg):
+    """The launcher's log verbosity (the VMI's ``logVerbosity`` label over the cluster's) and
+    whether the compute container is told it."""
+    label = vmi.labels.get("logVerbosity")
+    if label is not None:
+        try:
+            return int(label, 10) if label.isdigit() else _bad_verbosity(label), label
+        except ValueError:
+            _bad_verbosity(label)
+    level = cfg.launcher_verbosity
+    return level, (str(level) if level != DEFAULT_LAUNCHER_VERBOSITY else None)
+
+
+def _bad_verbosity(label):
+    raise VmpodInputError("metadata.labels.logVerbosity", label, "must be a whole number")
 
 
 def vmi_uid(vmi):
@@ -180,59 +281,135 @@ def pod_annotations(sized, opts):
 
 
 def node_selector(vmi):
-    """NodeSelectorRenderer: schedulable nodes of the VM's architecture, the VMI's own
-    selectors over those, and the CPU manager label for dedicated CPUs."""
+    """NodeSelectorRenderer: schedulable nodes of the VM's architecture, the VMI's own selectors
+    over those, then the labels its spec needs: CPU manager for dedicated CPUs, the CPU model
+    (not host-model or host-passthrough) and required features, the machine type, realtime and
+    confidential computing."""
     selector = {"kubevirt.io/schedulable": "true", "kubernetes.io/arch": vmi.architecture}
     selector.update(vmi.pod.node_selector)
+    wanted = []
     if vmi.cpu.dedicated:
-        selector["kubevirt.io/cpumanager"] = "true"
-    if vmi.cpu.realtime:
-        selector["kubevirt.io/realtime"] = "true"
+        wanted.append("kubevirt.io/cpumanager")
+    model = vmi.cpu.model
+    if model:
+        if model not in ("host-model", "host-passthrough"):
+            wanted.append("cpu-model.node.kubevirt.io/" + model)
+        wanted.extend("cpu-feature.node.kubevirt.io/" + feature["name"]
+                      for feature in vmi.cpu.features if feature["policy"] in ("", "require"))
+    if vmi.pod.machine_type:
+        wanted.append("machine-type.node.kubevirt.io/" + vmi.pod.machine_type)
+    for label, on in (("kubevirt.io/realtime", vmi.cpu.realtime), ("kubevirt.io/sev", vmi.sev),
+                      ("kubevirt.io/sev-es", vmi.sev and vmi.sev_es),
+                      ("kubevirt.io/sev-snp", vmi.snp), ("kubevirt.io/tdx", vmi.tdx)):
+        if on:
+            wanted.append(label)
+    for label in wanted:
+        selector[label] = "true"
     return _sorted(selector)
 
 
-def compute_container(sized, uid, opts):
+def compute_container(sized, uid, opts, cfg, volumes, user, hook_count, verbosity):
     vmi = sized.vmi
+    section = vmi.pod
     grace = vmi.grace_period + GRACE_PADDING
     ovmf = opts.ovmf_path or ("/usr/share/AAVMF" if vmi.architecture == "arm64"
                               else "/usr/share/edk2/ovmf")
+    args = ["--qemu-timeout", "%ds" % opts.qemu_timeout,
+            "--name", vmi.name, "--uid", uid, "--namespace", vmi.namespace or "default",
+            "--kubevirt-share-dir", "/var/run/kubevirt",
+            "--ephemeral-disk-dir", "/var/run/kubevirt-ephemeral-disks",
+            "--container-disk-dir", "/var/run/kubevirt/container-disks",
+            "--grace-period-seconds", str(grace),
+            "--hook-sidecars", str(hook_count),
+            "--ovmf-path", ovmf,
+            "--disk-memory-limit", str(2000 * 1024 * 1024),
+            "--hypervisor", opts.hypervisor]
+    if section.non_root:
+        args.append("--run-as-nonroot")
+    for flag, on in (("--image-volume", cfg.image_volume),
+                     ("--upgrade-ordinal-ifaces", cfg.gate_enabled("PodSecondaryInterfaceNamingUpgrade")),
+                     ("--vgpu-dedicated-hook", cfg.gate_enabled("VGPULiveMigration")),
+                     ("--vm-stats-collector", cfg.gate_enabled("VMStatsCollector")),
+                     ("--firmware-auto-selection", cfg.gate_enabled("FirmwareAutoSelection"))):
+        if on:
+            args.append(flag)
+    filters = vmi.annotations.get("kubevirt.io/libvirt-log-filters")
+    if filters is not None:
+        args.extend(["--libvirt-log-filters", filters])
+    if cfg.use_emulation:
+        args.append("--allow-emulation")
+    if any(key.startswith("kubevirt.io/keep-launcher-alive-after-failure")
+           and (value == "" or value.startswith("true")) for key, value in vmi.annotations.items()):
+        args.append("--keep-after-failure")
+    env = parts.xdg_env() if user else []
+    if volumes.shared_paths:
+        env.append({"name": "SHARED_FILESYSTEM_PATHS", "value": ":".join(volumes.shared_paths)})
+    level, told = verbosity
+    if told is not None:
+        env.append({"name": "VIRT_LAUNCHER_LOG_VERBOSITY", "value": told})
+    for label, name in (("debugLogs", "LIBVIRT_DEBUG_LOGS"),
+                        ("virtiofsdDebugLogs", "VIRTIOFSD_DEBUG_LOGS")):
+        if vmi.labels.get(label, "").lower() == "true" or level > 5:
+            env.append({"name": name, "value": "1"})
+    env.append({"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}})
+    capabilities = {"add": ["NET_BIND_SERVICE"]}
+    if section.non_root:
+        capabilities["drop"] = ["ALL"]
+    else:
+        capabilities["add"].append("SYS_NICE")
     container = {
         "name": "compute",
         "image": opts.image,
         "imagePullPolicy": opts.image_pull_policy,
+        "securityContext": parts.container_security(user, capabilities),
         "command": ["/usr/bin/virt-launcher-monitor"],
-        "args": ["--qemu-timeout", "%ds" % opts.qemu_timeout,
-                 "--name", vmi.name, "--uid", uid, "--namespace", vmi.namespace or "default",
-                 "--kubevirt-share-dir", "/var/run/kubevirt",
-                 "--ephemeral-disk-dir", "/var/run/kubevirt-ephemeral-disks",
-                 "--container-disk-dir", "/var/run/kubevirt/container-disks",
-                 "--grace-period-seconds", str(grace),
-                 "--hook-sidecars", "0",
-                 "--ovmf-path", ovmf,
-                 "--disk-memory-limit", str(2000 * 1024 * 1024),
-                 "--hypervisor", opts.hypervisor],
-        "env": [{"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}],
+        "args": args,
+        "env": env,
         "resources": {"requests": printed(sized.requests), "limits": printed(sized.limits)},
+        "volumeMounts": runtime_mounts(cfg.image_volume) + volumes.mounts,
+        "terminationMessagePolicy": "FallbackToLogsOnError",
     }
     if sized.claims:
         container["resources"]["claims"] = [dict(claim) for claim in sized.claims]
-    if vmi.hugepage_size is not None:
-        container["volumeMounts"] = [
-            {"name": "hugepages", "mountPath": HUGEPAGES_DIR},
-            {"name": "hugetblfs-dir", "mountPath": HUGEPAGES_DIR + "/libvirt/qemu"}]
+    if volumes.devices:
+        container["volumeDevices"] = volumes.devices
+    if section.ports:
+        container["ports"] = [dict(port) for port in section.ports]
+    for key, probe in (("readinessProbe", section.readiness_probe),
+                       ("livenessProbe", section.liveness_probe)):
+        if probe is not None:
+            container[key] = launcher_probe(vmi, probe)
     return container
 
 
-def hugepage_volumes(vmi):
-    if vmi.hugepage_size is None:
-        return []
-    page = vmi.page_size
-    if page is None:  # a size Go's parser refuses: named in the error of the looser parse
-        page = parse_quantity(vmi.hugepage_size,
-                              vmi.spec_path + ".domain.memory.hugepages.pageSize")
-    medium = "HugePages-%s" % page
-    return [{"name": "hugepages", "emptyDir": {"medium": medium}},
-            {"name": "hugetblfs-dir", "emptyDir": {"medium": medium}}]
+def launcher_probe(vmi, probe):
+    """A VMI probe as the compute container's (copyProbe, the defaults of SetDefaults_Probe,
+    exec commands and guest-agent pings wrapped by virt-probe, 10 s added for libvirt's start)."""
+    found = {key: probe[key] for key in ("initialDelaySeconds", "periodSeconds",
+                                         "successThreshold", "failureThreshold") if probe.get(key)}
+    timeout = probe.get("timeoutSeconds") or 1  # SetDefaults_Probe
+    found["timeoutSeconds"] = timeout
+    found.setdefault("periodSeconds", 10)
+    found.setdefault("successThreshold", 1)
+    found.setdefault("failureThreshold", 3)
+    domain = "%s_%s" % (vmi.namespace or "default", vmi.name)
+    for key in ("httpGet", "tcpSocket"):
+        if probe.get(key) is not None:
+            found[key] = probe[key]
+    command = (probe.get("exec") or {}).get("command") if probe.get("exec") is not None else None
+    if probe.get("guestAgentPing") is not None:
+        found["exec"] = {"command": ["virt-probe", "--domainName", domain, "--timeoutSeconds",
+                                     str(timeout), "--guestAgentPing"]}
+        found["timeoutSeconds"] = timeout + 1
+    elif command and command[0] != "virt-probe":
+        found["exec"] = {"command": ["virt-probe", "--domainName", domain, "--timeoutSeconds",
+                                     str(timeout), "--command", command[0], "--"]
+                         + list(command[1:])}
+        found["timeoutSeconds"] = timeout + 1
+    elif probe.get("exec") is not None:
+        found["exec"] = probe["exec"]
+    found["initialDelaySeconds"] = (probe.get("initialDelaySeconds") or 0) + 10
+    return found
 
 
 def _sorted(mapping):

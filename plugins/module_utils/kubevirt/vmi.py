@@ -240,7 +240,7 @@ def read_vmi(obj, arch="amd64", with_domain=False, with_pod=False):
     if with_domain:
         v["domain"] = read_domain_section(spec, sp, architecture, v.get("name", ""))
     if with_pod:
-        v["pod"] = read_pod_section(spec, sp)
+        v["pod"] = read_pod_section(spec, sp, obj, v.get("annotations"))
     vmi = _new_vmi(Vmi)
     vmi.__dict__.update(v)
     return vmi

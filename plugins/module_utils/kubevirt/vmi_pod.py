@@ -8,7 +8,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
+import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ansible_collections.vmpod.core.plugins.module_utils.kubernetes.names import (
     check_label, check_labels, check_qualified_name, check_subdomain)
@@ -25,19 +28,228 @@ class PodSection:
     scheduler: str
     hostname: str
     subdomain: str
+    volumes: tuple = ()  # PodVolume values, in spec order
+    filesystems: frozenset = frozenset()  # names of virtiofs filesystems
+    readiness_probe: object = None  # the VMI's probe (a dict) or None
+    liveness_probe: object = None
+    log_serial_console: object = None  # True, False or None (unset)
+    disable_hotplug: bool = False
+    dns_config: object = None  # dict or None
+    dns_policy: str = ""
+    topology_spread: tuple = ()
+    service_account: str = ""  # spec.serviceAccountName
+    access_secrets: tuple = ()  # the secrets of spec.accessCredentials
+    non_root: bool = True  # status.runtimeUser, as virt-api's webhook sets it (107) unless given 0
+    hook_sidecars: tuple = ()  # the hooks.kubevirt.io/hookSidecars annotation, read
+    ports: tuple = ()  # the interfaces' ports as container ports
+    machine_type: str = ""  # spec.domain.machine.type
 
 
-def read_pod_section(spec, sp):
-    """The Pod's part of a VMI, each field checked as the API server checks the Pod's."""
+class PodVolume(NamedTuple):
+    """A volume of ``spec.volumes``: its name, source kind and the source as given."""
+
+    name: str
+    kind: str  # the source's key: containerDisk, persistentVolumeClaim, dataVolume, ...
+    source: dict
+    index: int  # its place in spec.volumes (container disks are named by it)
+    hotplug: bool  # a hotpluggable PVC or DataVolume: attached by its own Pod, not the launcher
+
+
+VOLUME_KINDS = ("containerDisk", "persistentVolumeClaim", "dataVolume", "ephemeral", "hostDisk",
+                "secret", "configMap", "downwardAPI", "serviceAccount", "cloudInitNoCloud",
+                "cloudInitConfigDrive", "downwardMetrics", "emptyDisk", "sysprep", "memoryDump",
+                "containerPath")
+HOOK_SIDECARS_ANNOTATION = "hooks.kubevirt.io/hookSidecars"
+_SECTION_PATHS = {}  # spec path -> the paths read_pod_section names (two spec paths exist)
+
+
+def read_pod_section(spec, sp, obj=None, annotations=None):
+    """The Pod's part of a VMI, each field checked as the API server checks the Pod's.
+    ``obj``: the whole object (its ``status.runtimeUser``); ``annotations``: the VMI's."""
+    paths = _SECTION_PATHS.get(sp)
+    if paths is None:
+        domain_path = f.join(sp, "domain")
+        paths = _SECTION_PATHS[sp] = (f.join(sp, "nodeSelector"), domain_path,
+                                      f.join(domain_path, "devices"), f.join(domain_path, "machine"))
+    selector_path, domain_path, devp, machine_path = paths
+    domain = f.mapping(spec, "domain", sp)
+    devices = f.mapping(domain, "devices", domain_path)
+    log_serial = devices.get("logSerialConsole")
+    if log_serial is not None:
+        log_serial = f.boolean(devices, "logSerialConsole", devp)
     return PodSection(
-        node_selector=check_labels(string_map(spec, "nodeSelector", sp), f.join(sp, "nodeSelector")),
+        node_selector=check_labels(string_map(spec, "nodeSelector", sp), selector_path),
         tolerations=tuple(_toleration(item, p) for p, item in f.mappings(spec, "tolerations", sp)),
         affinity=f.optional_mapping(spec, "affinity", sp),
         priority_class=_named(spec, "priorityClassName", sp, check_subdomain),
         scheduler=_named(spec, "schedulerName", sp, check_subdomain),
         hostname=_named(spec, "hostname", sp, check_label),
         subdomain=_named(spec, "subdomain", sp, check_label),
+        volumes=read_volumes(spec, sp),
+        filesystems=frozenset(
+            f.string(item, "name", where) for where, item in f.mappings(devices, "filesystems", devp)
+            if f.optional_mapping(item, "virtiofs", where) is not None),
+        readiness_probe=_probe(spec, "readinessProbe", sp),
+        liveness_probe=_probe(spec, "livenessProbe", sp),
+        log_serial_console=log_serial,
+        disable_hotplug=bool(f.boolean(devices, "disableHotplug", devp, False)),
+        dns_config=f.optional_mapping(spec, "dnsConfig", sp),
+        dns_policy=f.string(spec, "dnsPolicy", sp),
+        topology_spread=tuple(item for _p, item in f.mappings(spec, "topologySpreadConstraints", sp)),
+        service_account=_named(spec, "serviceAccountName", sp, check_subdomain),
+        access_secrets=_access_secrets(spec, sp),
+        non_root=_non_root(obj),
+        hook_sidecars=_hook_sidecars(annotations or {}),
+        ports=_ports(devices),
+        machine_type=f.string(f.mapping(domain, "machine", domain_path), "type", machine_path),
     )
+
+
+def _ports(devices):
+    """containerPortsFromVMI: every port of every interface, TCP unless named otherwise (the
+    interfaces themselves are checked by ``vmi_devices.read_interfaces``)."""
+    ports = []
+    for interface in devices.get("interfaces") or ():
+        for port in (interface.get("ports") or ()) if isinstance(interface, dict) else ():
+            if not isinstance(port, dict):
+                continue
+            item = {"containerPort": port.get("port"), "protocol": port.get("protocol") or "TCP"}
+            if port.get("name"):
+                item["name"] = port["name"]
+            ports.append(item)
+    return tuple(ports)
+
+
+def read_volumes(spec, sp):
+    """``spec.volumes`` as PodVolume values; names unique, one source each. (Paths are built
+    only for an error: this runs once per VMI on the rendering road.)"""
+    found, names = [], set()
+    for index, item in enumerate(f.mapping_items(spec, "volumes", sp)):
+        name = item.get("name")
+        if name.__class__ is not str or not _LABEL.match(name) or len(name) > 63:
+            where = f.item_path(sp, "volumes", index)
+            name = f.string(item, "name", where)
+            if not name:
+                raise VmpodInputError(f.join(where, "name"), name, "is required")
+            check_label(name, f.join(where, "name"))
+        if name in names:
+            raise VmpodInputError(f.join(f.item_path(sp, "volumes", index), "name"), name,
+                                  "names another volume too")
+        names.add(name)
+        kinds = [key for key in item if key in _VOLUME_KIND_SET and item[key] is not None]
+        if len(kinds) != 1:
+            raise VmpodInputError(f.item_path(sp, "volumes", index),
+                                  sorted(str(k) for k in item if k != "name"),
+                                  "must have exactly one volume source (%s)" % ", ".join(VOLUME_KINDS))
+        kind = kinds[0]
+        source = item[kind]
+        if not _plain_source(source):
+            source = _checked_source(item, kind, f.item_path(sp, "volumes", index))
+        hotplug = kind in ("persistentVolumeClaim", "dataVolume") and source.get("hotpluggable") is True
+        if kind in ("persistentVolumeClaim", "dataVolume") and "hotpluggable" in source:
+            f.boolean(source, "hotpluggable", f.join(f.item_path(sp, "volumes", index), kind))
+        found.append(PodVolume(name, kind, source, index, hotplug))
+    return tuple(found)
+
+
+_VOLUME_KIND_SET = frozenset(VOLUME_KINDS)
+_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
+_SOURCE_TEXTS = ("claimName", "name", "image", "imagePullPolicy", "imagePullSecret", "path",
+                 "type", "secretName", "serviceAccountName")
+_SOURCE_REFS = ("userDataSecretRef", "networkDataSecretRef", "persistentVolumeClaim", "secret",
+                "configMap")
+
+
+def _plain_source(source):
+    """Whether a source's names, paths and images are all text (the usual case, checked
+    without building a path)."""
+    if source.__class__ is not dict:
+        return False
+    for key in _SOURCE_TEXTS:
+        value = source.get(key)
+        if value is not None and value.__class__ is not str:
+            return False
+    for key in _SOURCE_REFS:
+        ref = source.get(key)
+        if ref is None:
+            continue
+        if ref.__class__ is not dict:
+            return False
+        for text in ("name", "claimName"):
+            value = ref.get(text)
+            if value is not None and value.__class__ is not str:
+                return False
+    return True
+
+
+def _checked_source(item, kind, where):
+    """A volume source whose names, paths and images (all the Pod takes from it) are text."""
+    source = f.mapping(item, kind, where)
+    source_path = f.join(where, kind)
+    for key in _SOURCE_TEXTS:
+        f.string(source, key, source_path)
+    for key in _SOURCE_REFS:
+        ref = f.mapping(source, key, source_path)
+        for text in ("name", "claimName"):
+            f.string(ref, text, f.join(source_path, key))
+    return source
+
+
+def _probe(spec, key, sp):
+    probe = f.optional_mapping(spec, key, sp)
+    if probe is None:
+        return None
+    where = f.join(sp, key)
+    for number in ("initialDelaySeconds", "timeoutSeconds", "periodSeconds", "successThreshold",
+                   "failureThreshold"):
+        f.integer(probe, number, where, 0, minimum=0)
+    handler = f.optional_mapping(probe, "exec", where)
+    if handler is not None:
+        f.strings(handler, "command", f.join(where, "exec"))
+    return probe
+
+
+def _access_secrets(spec, sp):
+    secrets = []
+    for where, item in f.mappings(spec, "accessCredentials", sp):
+        for kind in ("sshPublicKey", "userPassword"):
+            credential = f.mapping(item, kind, where)
+            source = f.mapping(credential, "source", f.join(where, kind))
+            secret = f.mapping(source, "secret", f.join(f.join(where, kind), "source"))
+            name = f.string(secret, "secretName", where)
+            if name:
+                secrets.append(name)
+                break
+    return tuple(secrets)
+
+
+def _non_root(obj):
+    status = obj.get("status") if isinstance(obj, dict) else None
+    if isinstance(status, dict) and "runtimeUser" in status:
+        return f.integer(status, "runtimeUser", "status", 107, minimum=0) != 0
+    return True
+
+
+def _hook_sidecars(annotations):
+    """The hook sidecars a VMI asks for: a JSON list of {image, imagePullPolicy, command, args,
+    configMap, pvc} (pkg/hooks: UnmarshalHookSidecarList)."""
+    raw = annotations.get(HOOK_SIDECARS_ANNOTATION)
+    if raw is None:
+        return ()
+    where = "metadata.annotations[%r]" % HOOK_SIDECARS_ANNOTATION
+    try:
+        sidecars = json.loads(raw) if isinstance(raw, str) else None
+    except ValueError:
+        sidecars = None
+    if not isinstance(sidecars, list) or not all(isinstance(item, dict) for item in sidecars):
+        raise VmpodInputError(where, raw, "must be a JSON list of hook sidecars")
+    for index, item in enumerate(sidecars):
+        item_where = "%s[%d]" % (where, index)
+        f.string(item, "image", item_where)
+        f.string(item, "imagePullPolicy", item_where)
+        f.strings(item, "command", item_where)
+        f.strings(item, "args", item_where)
+    return tuple(sidecars)
 
 
 def _named(spec, key, path, check):

@@ -83,7 +83,7 @@ def _render_one(obj, cfg, topo, arch, placement_opts, domain_opts, pod_opts):
         kind, namespace = vmi.kind, vmi.namespace
         sized = size_vmi(vmi, cfg)
         plan = place(sized, topo, placement_opts) if topo else None
-        pod = build_pod(sized, pod_opts)
+        pod = build_pod(sized, pod_opts, cfg)
         domain = build_domain(sized, plan_view(plan), topo, cfg, domain_opts)
     plan_data = None
     if plan is not None:

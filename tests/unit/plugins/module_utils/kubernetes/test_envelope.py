@@ -13,6 +13,7 @@ from ansible_collections.vmpod.core.plugins.filter.launcher import pod_envelope 
 from ansible_collections.vmpod.core.plugins.module_utils.launcher import pod_envelope
 from ansible_collections.vmpod.core.plugins.module_utils.pipeline.render import render_models
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import parse_quantity
 from ansible_collections.vmpod.core.plugins.module_utils.values.yaml_data import load_documents
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
@@ -123,8 +124,8 @@ def test_bad_pods_name_the_field(bad, message):
 
 
 def test_the_example_launcher_pods():
-    """The launcher Pods of the examples as rendered today (compute only): the envelope is the
-    compute container's, and the dedicated-CPU ones are Guaranteed."""
+    """The launcher Pods of the examples: the envelope holds the compute container and more (the
+    guest console log sidecar at least), and the dedicated-CPU ones are Guaranteed."""
     vmis = []
     for path in sorted(glob.glob(os.path.join(ROOT, "examples", "vmis", "*.yaml"))):
         with open(path) as handle:
@@ -134,7 +135,15 @@ def test_the_example_launcher_pods():
             continue
         found = pod_envelope(model["pod"])
         # device plugin resources come as limits only; the API server makes them requests too
-        assert found["requests"] == dict(model["resources"]["limits"], **model["resources"]["requests"]), model["name"]
+        compute = dict(model["resources"]["limits"], **model["resources"]["requests"])
+        assert set(found["requests"]) == set(compute), model["name"]
+        for name, text in compute.items():
+            more = parse_quantity(found["requests"][name]).cmp(parse_quantity(text))
+            assert more >= 0 if name in ("cpu", "memory") else more == 0, (model["name"], name)
+        sidecars = [c["name"] for c in model["pod"]["spec"].get("initContainers", ())]
+        if "guest-console-log" in sidecars:
+            assert parse_quantity(found["requests"]["memory"]).cmp(
+                parse_quantity(compute["memory"])) > 0, model["name"]
         dedicated = "cpu" in model["resources"]["limits"] and \
             model["resources"]["requests"].get("cpu") == model["resources"]["limits"].get("cpu")
         if dedicated and model["resources"]["requests"].get("memory") == model["resources"]["limits"].get("memory"):

@@ -117,18 +117,19 @@ def test_dedicated_cpus_select_cpu_manager_nodes():
 
 @pytest.mark.parametrize("page", ["2Mi", "1Gi"])
 def test_hugepage_volumes(page):
-    # template_test.go "with hugepages constraints": two HugePages emptyDirs mounted at
-    # /dev/hugepages and /dev/hugepages/libvirt/qemu (medium sized here, see launcher_pod.py)
+    # template_test.go "with hugepages constraints" and rendervolumes.go withHugepages: two
+    # emptyDirs of medium HugePages mounted at /dev/hugepages and /dev/hugepages/libvirt/qemu
     vmi = make_vmi()
     vmi["spec"]["domain"]["memory"] = {"hugepages": {"pageSize": page}}
     vmi["spec"]["domain"]["resources"] = {"requests": {"memory": "2Gi"}}
     pod = launcher_pod(vmi)
-    medium = "HugePages-" + page
-    assert pod["spec"]["volumes"] == [{"name": "hugepages", "emptyDir": {"medium": medium}},
-                                      {"name": "hugetblfs-dir", "emptyDir": {"medium": medium}}]
-    assert pod["spec"]["containers"][0]["volumeMounts"] == [
-        {"name": "hugepages", "mountPath": "/dev/hugepages"},
-        {"name": "hugetblfs-dir", "mountPath": "/dev/hugepages/libvirt/qemu"}]
+    volumes = [volume for volume in pod["spec"]["volumes"] if "medium" in volume["emptyDir"]]
+    assert volumes == [{"name": "hugepages", "emptyDir": {"medium": "HugePages"}},
+                       {"name": "hugetblfs-dir", "emptyDir": {"medium": "HugePages"}}]
+    mounts = pod["spec"]["containers"][0]["volumeMounts"]
+    for mount in ({"name": "hugepages", "mountPath": "/dev/hugepages"},
+                  {"name": "hugetblfs-dir", "mountPath": "/dev/hugepages/libvirt/qemu"}):
+        assert mount in mounts
 
 
 def test_scheduling_fields_are_carried_over():
@@ -140,7 +141,13 @@ def test_scheduling_fields_are_carried_over():
                    nodeSelector={"disk": "ssd"}, terminationGracePeriodSeconds=10)
     spec = launcher_pod(vmi)["spec"]
     assert spec["tolerations"] == vmi["spec"]["tolerations"]
-    assert spec["affinity"] == vmi["spec"]["affinity"]
+    # setNodeAffinityForHostModelCpuModel: every term also refuses nodes whose host-model CPU
+    # is obsolete (the VMI's CPU model is unset, so host-model)
+    terms = spec["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+    assert terms["nodeSelectorTerms"] == [{"matchExpressions": [
+        {"key": "zone", "operator": "In", "values": ["a"]},
+        {"key": "node-labeller.kubevirt.io/obsolete-host-model", "operator": "DoesNotExist"}]}]
+    assert vmi["spec"]["affinity"] == affinity  # the VMI is not changed
     assert (spec["priorityClassName"], spec["schedulerName"]) == ("vm-high", "vm-scheduler")
     assert spec["nodeSelector"]["disk"] == "ssd"
     assert spec["terminationGracePeriodSeconds"] == 10 + 30  # grace + 2 * 15 s padding

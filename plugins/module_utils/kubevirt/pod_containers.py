@@ -1,0 +1,299 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The launcher Pod's containers beside ``compute``: the guest console log sidecar, container
+disks, virtiofs and hook sidecars, each with the resources KubeVirt gives it.
+
+Facts from KubeVirt ``pkg/virt-controller/services/``: ``serialconsolelog.go`` (the
+``guest-console-log`` init container with ``restartPolicy: Always``: 5m / 35M requested, 15m / 60M
+limited, requests raised to the limits for dedicated CPUs or a VMI that wants Guaranteed QoS),
+``template.go`` (``container-disk-binary``: 10m / 1M requested, 100m / 40M limited, or 10m / 40M
+both; hook sidecars: 200m / 64M both for dedicated CPUs, nothing otherwise),
+``virtiofs.go`` with ``pkg/virtiofs/resources.go`` (10m / 1M requested, 100m / 80M limited),
+``pkg/container-disk/container-disk.go`` (``volume<name>`` containers: 1m / 1M / 50M ephemeral
+storage requested, 10m / 40M limited) and ``rendercontainer.go`` (security contexts). Every
+default can be replaced per container type by the KubeVirt CR's ``supportContainerResources``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod_volumes import (
+    BIN_VOLUME, CONTAINER_BINARY_DIR, CONTAINER_DISK_DIR, HOOK_SOCKETS_DIR, LAUNCHER_VOLUME,
+    PRIVATE_DIR, VIRTIOFS_DIR, VIRTIOFS_VOLUME, mount, source_path)
+from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import parse_quantity
+
+NON_ROOT_UID = 107
+_DROP_ALL = {"drop": ["ALL"]}
+
+
+_DEFAULTS = {}
+
+
+def _q(text):
+    """A default quantity, parsed once (quantities are immutable)."""
+    found = _DEFAULTS.get(text)
+    if found is None:
+        found = _DEFAULTS[text] = parse_quantity(text)
+    return found
+
+
+def wants_guaranteed(vmi):
+    """VirtualMachineInstance.WantsToHaveQOSGuaranteed: CPU requested and limited alike, and
+    memory likewise (or only limited)."""
+    req_mem, lim_mem = vmi.requests.get("memory"), vmi.limits.get("memory")
+    req_cpu, lim_cpu = vmi.requests.get("cpu"), vmi.limits.get("cpu")
+    zero = (lambda q: q is None or not q.unscaled)
+    memory = ((zero(req_mem) and not zero(lim_mem))
+              or (not zero(req_mem) and lim_mem is not None and req_mem.cmp(lim_mem) == 0))
+    cpu = not zero(req_cpu) and lim_cpu is not None and req_cpu.cmp(lim_cpu) == 0
+    return memory and cpu
+
+
+def _resources(cfg, kind, requests, limits):
+    """Defaults replaced by supportContainerResources of the type (GetSupportContainer*)."""
+    found = {}
+    for side, defaults in (("requests", requests), ("limits", limits)):
+        values = {name: _q(text) for name, text in defaults.items()}
+        for name, value in cfg.support_resources.get((kind, side), {}).items():
+            if name in values:
+                values[name] = value
+        found[side] = values
+    return found
+
+
+def _raise_requests(resources, names=("cpu", "memory")):
+    for name in names:
+        if name in resources["limits"]:
+            resources["requests"][name] = resources["limits"][name]
+
+
+def printed_resources(resources):
+    return {side: {name: str(value) for name, value in sorted(values.items())}
+            for side, values in resources.items() if values}
+
+
+def _security(user=NON_ROOT_UID, group=False):
+    context = {"runAsUser": user, "runAsNonRoot": True, "allowPrivilegeEscalation": False,
+               "capabilities": dict(_DROP_ALL)}
+    if group:
+        context["runAsGroup"] = user
+    return context
+
+
+def container_security(user, capabilities):
+    """rendercontainer.go securityContext: the user, non-root when it is not 0, its group and no
+    privilege escalation for a non-root user."""
+    context = {"runAsUser": user, "runAsNonRoot": user != 0}
+    if user != 0:
+        context["runAsGroup"] = user
+        context["allowPrivilegeEscalation"] = False
+    if capabilities is not None:
+        context["capabilities"] = capabilities
+    return context
+
+
+def xdg_env():
+    return [{"name": "XDG_CACHE_HOME", "value": PRIVATE_DIR},
+            {"name": "XDG_CONFIG_HOME", "value": PRIVATE_DIR},
+            {"name": "XDG_RUNTIME_DIR", "value": "/var/run"}]
+
+
+def guest_console_log(vmi, cfg, image, pull_policy, verbosity):
+    """The ``guest-console-log`` sidecar, or None when the serial console log is off."""
+    section = vmi.pod
+    if vmi.autoattach_serial is False:
+        return None
+    if section.log_serial_console is not None:
+        if not section.log_serial_console:
+            return None
+    elif cfg.serial_console_log_disabled:
+        return None
+    resources = _resources(cfg, "guest-console-log", {"memory": "35M", "cpu": "5m"},
+                           {"memory": "60M", "cpu": "15m"})
+    if vmi.cpu.dedicated or wants_guaranteed(vmi):
+        _raise_requests(resources)
+    return {
+        "name": "guest-console-log",
+        "image": image,
+        "imagePullPolicy": pull_policy,
+        "command": ["/usr/bin/virt-tail"],
+        "args": ["--logfile", "%s/%s/virt-serial0-log" % (PRIVATE_DIR, vmi.known_uid)],
+        "env": [{"name": "VIRT_LAUNCHER_LOG_VERBOSITY", "value": str(verbosity)}],
+        "resources": printed_resources(resources),
+        "securityContext": _security(),
+        "volumeMounts": [mount("private", PRIVATE_DIR, readOnly=True)],
+        "restartPolicy": "Always",
+    }
+
+
+def container_disk_binary(vmi, cfg, image, pull_policy, user):
+    """The init container that copies the container-disk binary for the disk containers."""
+    guaranteed = vmi.cpu.dedicated or wants_guaranteed(vmi)
+    if guaranteed:
+        resources = _resources(cfg, "container-disk", {}, {"cpu": "10m", "memory": "40M"})
+        resources["requests"] = dict(resources["limits"])
+    else:
+        resources = _resources(cfg, "container-disk", {"cpu": "10m", "memory": "1M"},
+                               {"cpu": "100m", "memory": "40M"})
+    return {
+        "name": "container-disk-binary",
+        "image": image,
+        "imagePullPolicy": pull_policy,
+        "command": ["/usr/bin/cp"],
+        "args": ["--preserve=all", "/usr/bin/container-disk", "/init/usr/bin/container-disk"],
+        "resources": printed_resources(resources),
+        "securityContext": container_security(user, dict(_DROP_ALL)),
+        "env": xdg_env() if user else None,
+        "volumeMounts": [mount(BIN_VOLUME, "/init/usr/bin")],
+        "terminationMessagePolicy": "FallbackToLogsOnError",
+    }
+
+
+def _disk_resources(vmi, cfg):
+    """getMinimalInitContainerDiskResources."""
+    resources = _resources(cfg, "container-disk", {"cpu": "1m", "memory": "1M"},
+                           {"cpu": "10m", "memory": "40M"})
+    resources["requests"]["ephemeral-storage"] = _q("50M")
+    if vmi.cpu.dedicated or wants_guaranteed(vmi):
+        _raise_requests(resources)
+    return resources
+
+
+def container_disks(vmi, cfg, init):
+    """A ``volume<name>`` container per containerDisk (``-init`` with ``--no-op`` to pull the
+    image before the launcher starts)."""
+    found = []
+    mount_dir = "%s/%s" % (CONTAINER_DISK_DIR, vmi.known_uid)
+    for volume in vmi.pod.volumes:
+        if volume.kind != "containerDisk":
+            continue
+        if init:
+            name, args = "volume%s-init" % volume.name, ["--no-op"]
+        else:
+            name = "volume%s" % volume.name
+            args = ["--copy-path", "%s/disk_%d" % (mount_dir, volume.index)]
+        found.append({
+            "name": name,
+            "image": volume.source.get("image", ""),
+            "imagePullPolicy": volume.source.get("imagePullPolicy") or None,
+            "command": ["/usr/bin/container-disk"],
+            "args": args,
+            "volumeMounts": [mount("container-disks", mount_dir), mount(BIN_VOLUME, "/usr/bin")],
+            "resources": printed_resources(_disk_resources(vmi, cfg)),
+            "securityContext": _security(),
+        })
+    return found
+
+
+def image_volume_init_containers(vmi, cfg):
+    """Under the ImageVolume gate: a ``volume<name>`` init container per containerDisk, run from
+    the disk's image so that its digest is known (unless the VMI skips digest resolution)."""
+    if vmi.annotations.get("kubevirt.io/image-volume-skip-digest-resolution") == "true":
+        return []
+    found = []
+    for volume in vmi.pod.volumes:
+        if volume.kind != "containerDisk":
+            continue
+        found.append({
+            "name": "volume%s" % volume.name,
+            "image": volume.source.get("image", ""),
+            "imagePullPolicy": volume.source.get("imagePullPolicy") or None,
+            "command": [CONTAINER_BINARY_DIR + "/usr/bin/container-disk"],
+            "args": ["--no-op"],
+            "resources": printed_resources(_disk_resources(vmi, cfg)),
+            "securityContext": _security(),
+            "volumeMounts": [mount(LAUNCHER_VOLUME, CONTAINER_BINARY_DIR, readOnly=True)],
+        })
+    return found
+
+
+def virtiofs_containers(vmi, cfg, image, pull_policy):
+    """A ``virtiofs-<volume>`` container per virtiofs filesystem (virtiofsd)."""
+    found = []
+    dedicated = vmi.cpu.dedicated
+    guaranteed = dedicated or wants_guaranteed(vmi)
+    for volume in vmi.pod.volumes:
+        if volume.name not in vmi.pod.filesystems or volume.kind == "containerPath":
+            continue
+        resources = _resources(cfg, "virtiofs", {"cpu": "10m", "memory": "1M"},
+                               {"cpu": "100m", "memory": "80M"})
+        if dedicated or guaranteed:
+            _raise_requests(resources, ("cpu",))
+        if guaranteed:
+            _raise_requests(resources, ("memory",))
+        if volume.kind in ("configMap", "secret", "downwardAPI"):
+            shared = source_path(volume.kind, volume.name)
+        elif volume.kind == "serviceAccount":
+            shared = "/var/run/secrets/kubernetes.io/serviceaccount/"
+        else:
+            shared = "/%s" % volume.name
+        args = ["--socket-path=%s/%s.sock" % (VIRTIOFS_DIR, volume.name),
+                "--shared-dir=%s" % shared, "--sandbox=none", "--cache=auto",
+                "--migration-on-error=guest-error", "--migration-mode=find-paths"]
+        mounts = [mount(VIRTIOFS_VOLUME, VIRTIOFS_DIR)]
+        if volume.kind == "serviceAccount":
+            args.append("--translate-uid=host:%d:0:1" % NON_ROOT_UID)
+        else:
+            mounts.append(mount(volume.name, shared))
+        found.append({
+            "name": "virtiofs-%s" % volume.name,
+            "image": image,
+            "imagePullPolicy": pull_policy,
+            "command": ["/usr/libexec/virtiofsd"],
+            "args": args,
+            "volumeMounts": mounts,
+            "resources": printed_resources(resources),
+            "securityContext": _security(group=True),
+        })
+    return found
+
+
+def hook_sidecars(vmi, cfg, user):
+    """``hook-sidecar-<n>`` containers of the hooks annotation, and the volumes they bring."""
+    containers, volumes = [], []
+    guaranteed = vmi.cpu.dedicated or wants_guaranteed(vmi)
+    for index, sidecar in enumerate(vmi.pod.hook_sidecars):
+        name = "hook-sidecar-%d" % index
+        if guaranteed:
+            resources = _resources(cfg, "sidecar", {}, {"cpu": "200m", "memory": "64M"})
+            resources["requests"] = dict(resources["limits"])
+        else:
+            resources = {"requests": dict(cfg.support_resources.get(("sidecar", "requests"), {})),
+                         "limits": dict(cfg.support_resources.get(("sidecar", "limits"), {}))}
+        mounts = [mount("hook-sidecar-sockets", HOOK_SOCKETS_DIR, subPath=name)]
+        config_map, claim = sidecar.get("configMap"), sidecar.get("pvc")
+        if isinstance(config_map, dict):
+            mounts.append(mount(config_map.get("name", ""), config_map.get("hookPath", ""),
+                                subPath=config_map.get("key", "")))
+            volumes.append({"name": config_map.get("name", ""),
+                            "configMap": {"name": config_map.get("name", ""), "defaultMode": 0o755}})
+        if isinstance(claim, dict):
+            mounts.append(mount(claim.get("name", ""), claim.get("volumePath", "")))
+            volumes.append({"name": claim.get("name", ""),
+                            "persistentVolumeClaim": {"claimName": claim.get("name", "")}})
+        env = xdg_env() if vmi.pod.non_root else []
+        env.append({"name": "CONTAINER_NAME", "value": name})
+        container = {
+            "name": name,
+            "image": sidecar.get("image") or "",
+            "imagePullPolicy": sidecar.get("imagePullPolicy") or None,
+            "command": list(sidecar.get("command") or ()) or None,
+            "args": list(sidecar.get("args") or ()) or None,
+            "env": env,
+            "resources": printed_resources(resources),
+            "securityContext": container_security(
+                user if vmi.pod.non_root else 0, dict(_DROP_ALL) if vmi.pod.non_root else None),
+            "volumeMounts": mounts,
+            "terminationMessagePolicy": "FallbackToLogsOnError",
+        }
+        containers.append(container)
+    return containers, volumes
+
+
+def compact(container):
+    """The container without its unset fields (what the API server would keep)."""
+    return {key: value for key, value in container.items() if value is not None and value != []}
+
+

@@ -1,0 +1,224 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The launcher Pod's volumes and the compute container's mounts (``pod_volumes``).
+
+Facts from KubeVirt ``pkg/virt-controller/services/rendervolumes.go`` (``VolumeRenderer``: the
+runtime emptyDirs first, then per option in ``template.go`` ``newVolumeRenderer``'s order: the
+secret, configMap and downwardAPI volumes with mounts in disk order, the VMI's storage volumes,
+access credentials, image volumes, hook sidecar sockets, hugepages, hotplug, network info,
+virtiofs), the paths of ``pkg/config`` (``/var/run/kubevirt-private/{secret,config-map,
+downwardapi,sysprep,downwardmetric-disk}``), ``pkg/host-disk`` (``vmi-disks``) and
+``pkg/util`` (``/var/run/kubevirt-image-volume``).
+
+Not rendered: the backend-storage PVC of persistent TPM or EFI (its name is known only to the
+cluster) and a kernel-boot container. A PVC or DataVolume is taken as a filesystem volume unless
+``pod_options.block_claims`` names its claim (KubeVirt asks the PVC; there is no cluster here).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from dataclasses import dataclass, field
+
+PRIVATE_DIR = "/var/run/kubevirt-private"
+SHARE_DIR = "/var/run/kubevirt"
+EPHEMERAL_DISK_DIR = "/var/run/kubevirt-ephemeral-disks"
+CONTAINER_DISK_DIR = "/var/run/kubevirt/container-disks"
+HOTPLUG_DISK_DIR = "/var/run/kubevirt/hotplug-disks"
+IMAGE_VOLUME_DIR = "/var/run/kubevirt-image-volume"
+CONTAINER_BINARY_DIR = "/container-disk-binary"
+HOOK_SOCKETS_DIR = "/var/run/kubevirt-hooks"
+VIRTIOFS_VOLUME = "virtiofs-containers"
+VIRTIOFS_DIR = SHARE_DIR + "/" + VIRTIOFS_VOLUME
+LAUNCHER_VOLUME = "launcher-volume"
+BIN_VOLUME = "virt-bin-share-dir"
+SKIP_DIGEST_ANNOTATION = "kubevirt.io/image-volume-skip-digest-resolution"
+_NETWORK_INFO = "network-info-annotation"
+_NETWORK_INFO_ANNOTATION = "kubevirt.io/network-info"
+_SOURCE_DIRS = {"secret": PRIVATE_DIR + "/secret", "configMap": PRIVATE_DIR + "/config-map",
+                "downwardAPI": PRIVATE_DIR + "/downwardapi"}
+_CONFIG_KINDS = ("secret", "configMap", "downwardAPI")
+
+
+def empty_dir(name, **source):
+    return {"name": name, "emptyDir": dict(source)}
+
+
+def mount(name, path, **extra):
+    found = {"name": name, "mountPath": path}
+    found.update(extra)
+    return found
+
+
+def source_path(kind, name):
+    """Where a secret, configMap or downwardAPI volume is mounted (config.Get*SourcePath)."""
+    return "%s/%s" % (_SOURCE_DIRS[kind], name)
+
+
+@dataclass
+class PodVolumes:
+    volumes: list = field(default_factory=list)
+    mounts: list = field(default_factory=list)  # the compute container's, after its fixed ones
+    devices: list = field(default_factory=list)  # volumeDevices of block claims
+    shared_paths: list = field(default_factory=list)
+
+
+def pod_volumes(vmi, image_volume, launcher, block_claims=frozenset(), sidecars=False):
+    """The volumes of a VMI's launcher Pod and the compute container's mounts and devices
+    (``vmi`` read with its Pod section; ``launcher``: the launcher image and its pull policy)."""
+    section = vmi.pod
+    out = PodVolumes()
+    _config_volumes(out, section.volumes, vmi.disks)
+    for volume in section.volumes:
+        if not volume.hotplug:
+            _storage_volume(out, volume, block_claims)
+    for secret in section.access_secrets:
+        name = secret + "-access-cred"
+        out.volumes.append({"name": name, "secret": {"secretName": secret}})
+        out.mounts.append(mount(name, source_path("secret", name), readOnly=True))
+    if image_volume:
+        _image_volumes(out, vmi, launcher)
+    if sidecars:
+        out.volumes.append(empty_dir("hook-sidecar-sockets"))
+        out.mounts.append(mount("hook-sidecar-sockets", HOOK_SOCKETS_DIR))
+    if vmi.hugepage_size is not None:
+        out.volumes.append(empty_dir("hugepages", medium="HugePages"))
+        out.mounts.append(mount("hugepages", "/dev/hugepages"))
+        out.volumes.append(empty_dir("hugetblfs-dir", medium="HugePages"))
+        out.mounts.append(mount("hugetblfs-dir", "/dev/hugepages/libvirt/qemu"))
+    if not section.disable_hotplug:
+        out.mounts.append(mount("hotplug-disks", HOTPLUG_DISK_DIR + "/",
+                                mountPropagation="HostToContainer"))
+        out.volumes.append(empty_dir("hotplug-disks"))
+    if any(interface.sriov for interface in vmi.interfaces):
+        out.mounts.append(mount(_NETWORK_INFO, "/etc/podinfo"))
+        out.volumes.append({"name": _NETWORK_INFO, "downwardAPI": {"items": [{
+            "path": "network-info",
+            "fieldRef": {"fieldPath": "metadata.annotations['%s']" % _NETWORK_INFO_ANNOTATION}}]}})
+    if section.filesystems:
+        out.mounts.append(mount(VIRTIOFS_VOLUME, VIRTIOFS_DIR))
+        out.volumes.append(empty_dir(VIRTIOFS_VOLUME))
+    return out
+
+
+def runtime_volumes(image_volume):
+    """The emptyDirs every launcher Pod has, before the VMI's own (VolumeRenderer.Volumes)."""
+    names = ["private", "public", "sockets", BIN_VOLUME, "libvirt-runtime", "ephemeral-disks"]
+    if not image_volume:
+        names.append("container-disks")
+    return [empty_dir(name) for name in names]
+
+
+def runtime_mounts(image_volume):
+    """The compute container's fixed mounts (VolumeRenderer.Mounts)."""
+    mounts = [mount("private", PRIVATE_DIR), mount("public", SHARE_DIR),
+              mount("ephemeral-disks", EPHEMERAL_DISK_DIR),
+              mount("libvirt-runtime", "/var/run/libvirt"),
+              mount("sockets", SHARE_DIR + "/sockets")]
+    if not image_volume:
+        mounts.append(mount("container-disks", CONTAINER_DISK_DIR,
+                            mountPropagation="HostToContainer"))
+    return mounts
+
+
+def _config_volumes(out, volumes, disks):
+    by_name = {}
+    for volume in volumes:
+        by_name[volume.name] = volume
+        source = volume.source
+        if volume.kind == "secret":
+            item = {"secretName": source.get("secretName", "")}
+            if source.get("optional") is not None:
+                item["optional"] = source["optional"]
+            out.volumes.append({"name": volume.name, "secret": item})
+        elif volume.kind == "configMap":
+            item = {"name": source.get("name", "")}
+            if source.get("optional") is not None:
+                item["optional"] = source["optional"]
+            out.volumes.append({"name": volume.name, "configMap": item})
+        elif volume.kind == "downwardAPI":
+            item = {"items": list(source.get("fields") or ())} if source.get("fields") else {}
+            out.volumes.append({"name": volume.name, "downwardAPI": item})
+    for disk in disks:
+        volume = by_name.get(disk.name)
+        if volume is not None and volume.kind in _CONFIG_KINDS:
+            out.mounts.append(mount(volume.name, source_path(volume.kind, volume.name),
+                                    readOnly=True))
+
+
+def _claim(out, volume, claim, block_claims, shared):
+    if claim in block_claims:
+        out.devices.append({"name": volume.name, "devicePath": "/dev/" + volume.name})
+        return
+    path = "%s/vmi-disks/%s" % (PRIVATE_DIR, volume.name)
+    out.mounts.append(mount(volume.name, path))
+    if shared:
+        out.shared_paths.append(path)
+
+
+def _storage_volume(out, volume, block_claims):
+    kind, source, name = volume.kind, volume.source, volume.name
+    if kind == "persistentVolumeClaim":
+        claim = source.get("claimName", "")
+        _claim(out, volume, claim, block_claims, False)
+        item = {"claimName": claim}
+        if source.get("readOnly"):
+            item["readOnly"] = True
+        out.volumes.append({"name": name, "persistentVolumeClaim": item})
+    elif kind == "ephemeral":
+        claim_source = source.get("persistentVolumeClaim") or {}
+        _claim(out, volume, claim_source.get("claimName", ""), block_claims, False)
+        out.volumes.append({"name": name, "persistentVolumeClaim": dict(claim_source)})
+    elif kind == "dataVolume":
+        claim = source.get("name", "")
+        _claim(out, volume, claim, block_claims, False)
+        out.volumes.append({"name": name, "persistentVolumeClaim": {"claimName": claim}})
+    elif kind == "hostDisk":
+        path = source.get("path", "")
+        host_type = {"Disk": "Directory", "DiskOrCreate": "DirectoryOrCreate"}.get(
+            source.get("type"), "")
+        out.mounts.append(mount(name, "%s/vmi-disks/%s" % (PRIVATE_DIR, name)))
+        out.volumes.append({"name": name, "hostPath": {"path": path.rsplit("/", 1)[0] or "/",
+                                                       "type": host_type}})
+    elif kind == "downwardMetrics":
+        out.volumes.append(empty_dir(name, medium="Memory", sizeLimit="1Mi"))
+        out.mounts.append(mount(name, PRIVATE_DIR + "/downwardmetric-disk"))
+    elif kind in ("cloudInitNoCloud", "cloudInitConfigDrive"):
+        for ref, suffix, files in (("userDataSecretRef", "-udata", ("userdata", "userData")),
+                                   ("networkDataSecretRef", "-ndata",
+                                    ("networkdata", "networkData"))):
+            secret = source.get(ref)
+            if not isinstance(secret, dict):
+                continue
+            out.volumes.append({"name": name + suffix,
+                                "secret": {"secretName": secret.get("name", "")}})
+            for sub in files:
+                out.mounts.append(mount(name + suffix, "%s/secret/%s/%s" % (PRIVATE_DIR, name, sub),
+                                        subPath=sub, readOnly=True))
+    elif kind == "sysprep":
+        if isinstance(source.get("secret"), dict):
+            item = {"secret": {"secretName": source["secret"].get("name", "")}}
+        else:
+            item = {"configMap": {"name": (source.get("configMap") or {}).get("name", "")}}
+        item["name"] = name
+        out.volumes.append(item)
+        out.mounts.append(mount(name, "%s/sysprep/%s" % (PRIVATE_DIR, name), readOnly=True))
+
+
+def _image_volumes(out, vmi, launcher):
+    """The ImageVolume gate: each containerDisk an image volume mounted read-only at
+    ``disk_<index>``, and the launcher image as a volume for the digest init containers."""
+    disks = [volume for volume in vmi.pod.volumes if volume.kind == "containerDisk"]
+    for volume in disks:
+        reference = {"reference": volume.source.get("image", "")}
+        if volume.source.get("imagePullPolicy"):
+            reference["pullPolicy"] = volume.source["imagePullPolicy"]
+        out.volumes.append({"name": volume.name, "image": reference})
+        out.mounts.append(mount(volume.name, "%s/disk_%d" % (IMAGE_VOLUME_DIR, volume.index),
+                                readOnly=True))
+    if disks and vmi.annotations.get(SKIP_DIGEST_ANNOTATION) != "true":
+        image, pull_policy = launcher
+        out.volumes.append({"name": LAUNCHER_VOLUME,
+                            "image": {"reference": image, "pullPolicy": pull_policy}})

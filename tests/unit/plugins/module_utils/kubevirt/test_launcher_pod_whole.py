@@ -1,0 +1,316 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The whole launcher Pod beside ``compute``: sidecars, container disks, volumes, probes and the
+envelope kube-scheduler counts. Facts from KubeVirt's pkg/virt-controller/services
+(template_test.go, rendervolumes_test.go, container_disk_test.go, serialconsolelog.go,
+virtiofs.go) and pkg/container-disk (at d923fdb8)."""
+
+import kubernetes_validate
+import pytest
+
+from ansible_collections.vmpod.core.plugins.module_utils.kubernetes.validation import resource_rule_errors
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod import launcher_pod
+from ansible_collections.vmpod.core.plugins.module_utils.launcher import launcher_resources, pod_envelope
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import parse_quantity
+
+NO_IMAGE_VOLUME = {"developerConfiguration": {"disabledFeatureGates": ["ImageVolume"]}}
+
+
+def make_vmi(devices=None, volumes=None, **spec):
+    body = {"domain": {"devices": devices or {}, "resources": {"requests": {"memory": "1Gi"}}}}
+    if volumes is not None:
+        body["volumes"] = volumes
+    body.update(spec)
+    return {"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachineInstance",
+            "metadata": {"name": "testvmi", "namespace": "testns", "uid": "1234"},
+            "spec": body}
+
+
+def dedicated(vmi):
+    vmi["spec"]["domain"]["cpu"] = {"cores": 2, "dedicatedCpuPlacement": True}
+    return vmi
+
+
+def by_name(items):
+    return {item["name"]: item for item in items}
+
+
+def valid(pod):
+    assert resource_rule_errors(pod) == []
+    kubernetes_validate.validate(pod, "1.33.0", strict=True)
+    return pod
+
+
+CONTAINER_DISK = [{"name": "rootdisk", "containerDisk": {"image": "quay.io/containerdisks/fedora:41"}}]
+DISKS = {"disks": [{"name": "rootdisk", "disk": {"bus": "virtio"}}]}
+
+
+# -- the guest console log sidecar ---------------------------------------------------------------
+
+def test_the_guest_console_log_sidecar_by_default():
+    pod = valid(launcher_pod(make_vmi()))
+    [console] = pod["spec"]["initContainers"]
+    assert console["name"] == "guest-console-log"
+    assert console["restartPolicy"] == "Always"
+    assert console["command"] == ["/usr/bin/virt-tail"]
+    assert console["args"] == ["--logfile", "/var/run/kubevirt-private/1234/virt-serial0-log"]
+    assert console["resources"] == {"requests": {"cpu": "5m", "memory": "35M"},
+                                    "limits": {"cpu": "15m", "memory": "60M"}}
+    assert console["volumeMounts"] == [{"name": "private", "mountPath": "/var/run/kubevirt-private",
+                                        "readOnly": True}]
+    assert console["env"] == [{"name": "VIRT_LAUNCHER_LOG_VERBOSITY", "value": "2"}]
+
+
+@pytest.mark.parametrize("autoattach, log, expected", [
+    # template_test.go "check for guest-console-log container"
+    (True, True, True), (True, False, False), (False, True, False), (False, False, False),
+])
+def test_guest_console_log_follows_the_serial_console(autoattach, log, expected):
+    vmi = make_vmi({"autoattachSerialConsole": autoattach, "logSerialConsole": log})
+    names = [c["name"] for c in launcher_pod(vmi)["spec"].get("initContainers", ())]
+    assert ("guest-console-log" in names) is expected
+
+
+def test_the_cluster_can_turn_the_console_log_off_and_resize_it():
+    off = {"virtualMachineOptions": {"disableSerialConsoleLog": {}}}
+    assert "initContainers" not in launcher_pod(make_vmi(), config=off)["spec"]
+    sized = {"supportContainerResources": [{"type": "guest-console-log", "resources": {
+        "requests": {"cpu": "7m"}, "limits": {"memory": "80M"}}}]}
+    [console] = launcher_pod(make_vmi(), config=sized)["spec"]["initContainers"]
+    assert console["resources"] == {"requests": {"cpu": "7m", "memory": "35M"},
+                                    "limits": {"cpu": "15m", "memory": "80M"}}
+
+
+def test_a_dedicated_cpu_pod_is_guaranteed_through_every_container():
+    # the issue's point: one sidecar off by a millicore and the kubelet hands out shared CPUs
+    vmi = dedicated(make_vmi(DISKS, CONTAINER_DISK))
+    for config in (None, NO_IMAGE_VOLUME):
+        pod = valid(launcher_pod(vmi, config=config))
+        for container in pod["spec"]["containers"] + pod["spec"]["initContainers"]:
+            requests, limits = container["resources"]["requests"], container["resources"]["limits"]
+            assert requests["cpu"] == limits["cpu"] and requests["memory"] == limits["memory"], \
+                container["name"]
+        assert pod_envelope(pod)["qos"] == "Guaranteed"
+    console = pod["spec"]["initContainers"][0]
+    assert console["resources"]["requests"] == {"cpu": "15m", "memory": "60M"}
+
+
+# -- container disks ------------------------------------------------------------------------------
+
+def test_container_disks_as_image_volumes_by_default():
+    # ImageVolume is a Beta gate: on unless disabled (rendervolumes.go withImageVolumes)
+    pod = valid(launcher_pod(make_vmi(DISKS, CONTAINER_DISK), options={"image": "launcher:v1"}))
+    volumes = by_name(pod["spec"]["volumes"])
+    assert volumes["rootdisk"] == {"name": "rootdisk",
+                                   "image": {"reference": "quay.io/containerdisks/fedora:41"}}
+    assert volumes["launcher-volume"]["image"] == {"reference": "launcher:v1",
+                                                   "pullPolicy": "IfNotPresent"}
+    assert "container-disks" not in volumes
+    compute = pod["spec"]["containers"][0]
+    assert {"name": "rootdisk", "mountPath": "/var/run/kubevirt-image-volume/disk_0",
+            "readOnly": True} in compute["volumeMounts"]
+    assert "--image-volume" in compute["args"]
+    init = by_name(pod["spec"]["initContainers"])["volumerootdisk"]
+    assert init["command"] == ["/container-disk-binary/usr/bin/container-disk"]
+    assert init["args"] == ["--no-op"]
+    assert init["resources"] == {"requests": {"cpu": "1m", "ephemeral-storage": "50M",
+                                              "memory": "1M"},
+                                 "limits": {"cpu": "10m", "memory": "40M"}}
+    assert len(pod["spec"]["containers"]) == 1
+
+
+def test_container_disks_as_containers_without_image_volumes():
+    # template_test.go / container_disk_test.go: the volume<name> container after compute, the
+    # container-disk-binary and volume<name>-init init containers
+    vmi = make_vmi(DISKS, [{"name": "ephemeral", "emptyDisk": {"capacity": "1Gi"}}] + [
+        dict(CONTAINER_DISK[0], containerDisk={"image": "test:latest", "imagePullPolicy": "Never",
+                                               "imagePullSecret": "pull"})])
+    pod = valid(launcher_pod(vmi, config=NO_IMAGE_VOLUME))
+    compute, disk = pod["spec"]["containers"]
+    assert disk["name"] == "volumerootdisk" and disk["imagePullPolicy"] == "Never"
+    assert disk["args"] == ["--copy-path", "/var/run/kubevirt/container-disks/1234/disk_1"]
+    assert disk["volumeMounts"] == [
+        {"name": "container-disks", "mountPath": "/var/run/kubevirt/container-disks/1234"},
+        {"name": "virt-bin-share-dir", "mountPath": "/usr/bin"}]
+    names = [c["name"] for c in pod["spec"]["initContainers"]]
+    assert names == ["guest-console-log", "container-disk-binary", "volumerootdisk-init"]
+    binary = pod["spec"]["initContainers"][1]
+    assert binary["resources"] == {"requests": {"cpu": "10m", "memory": "1M"},
+                                   "limits": {"cpu": "100m", "memory": "40M"}}
+    assert {"name": "container-disks", "mountPath": "/var/run/kubevirt/container-disks",
+            "mountPropagation": "HostToContainer"} in compute["volumeMounts"]
+    assert pod["spec"]["imagePullSecrets"] == [{"name": "pull"}]
+    assert "--image-volume" not in compute["args"]
+
+
+def test_the_envelope_counts_the_disk_containers():
+    vmi = make_vmi(DISKS, CONTAINER_DISK)
+    pod = launcher_pod(vmi, config=NO_IMAGE_VOLUME)
+    compute = launcher_resources(vmi, config=NO_IMAGE_VOLUME)["requests"]
+    found = pod_envelope(pod)["requests"]
+    # regular containers summed: compute + volumerootdisk (1m, 1M); the console sidecar beside them
+    cpu = parse_quantity(compute["cpu"]) + parse_quantity("1m") + parse_quantity("5m")
+    memory = parse_quantity(compute["memory"]) + parse_quantity("1M") + parse_quantity("35M")
+    assert parse_quantity(found["cpu"]).cmp(cpu) == 0
+    assert parse_quantity(found["memory"]).cmp(memory) == 0
+
+
+# -- volumes and mounts ---------------------------------------------------------------------------
+
+def test_the_runtime_volumes_and_mounts():
+    pod = valid(launcher_pod(make_vmi()))
+    names = [volume["name"] for volume in pod["spec"]["volumes"]]
+    assert names == ["private", "public", "sockets", "virt-bin-share-dir", "libvirt-runtime",
+                     "ephemeral-disks", "hotplug-disks"]
+    mounts = pod["spec"]["containers"][0]["volumeMounts"]
+    assert [m["mountPath"] for m in mounts] == [
+        "/var/run/kubevirt-private", "/var/run/kubevirt", "/var/run/kubevirt-ephemeral-disks",
+        "/var/run/libvirt", "/var/run/kubevirt/sockets", "/var/run/kubevirt/hotplug-disks/"]
+    hotplug_off = launcher_pod(make_vmi({"disableHotplug": True}))
+    assert "hotplug-disks" not in by_name(hotplug_off["spec"]["volumes"])
+
+
+def test_storage_volumes():
+    volumes = [
+        {"name": "pvc", "persistentVolumeClaim": {"claimName": "claim-a", "readOnly": True}},
+        {"name": "dv", "dataVolume": {"name": "dv-b"}},
+        {"name": "blk", "persistentVolumeClaim": {"claimName": "claim-blk"}},
+        {"name": "hot", "persistentVolumeClaim": {"claimName": "claim-hot", "hotpluggable": True}},
+        {"name": "host", "hostDisk": {"path": "/data/disk.img", "type": "DiskOrCreate",
+                                      "capacity": "1Gi"}},
+        {"name": "ci", "cloudInitNoCloud": {"userDataSecretRef": {"name": "my-ud"}}},
+        {"name": "cm", "configMap": {"name": "my-cm"}},
+        {"name": "metrics", "downwardMetrics": {}},
+    ]
+    devices = {"disks": [{"name": "cm", "disk": {}}]}
+    pod = valid(launcher_pod(make_vmi(devices, volumes), options={"block_claims": ["claim-blk"]}))
+    found = by_name(pod["spec"]["volumes"])
+    assert found["pvc"]["persistentVolumeClaim"] == {"claimName": "claim-a", "readOnly": True}
+    assert found["dv"]["persistentVolumeClaim"] == {"claimName": "dv-b"}
+    assert "hot" not in found  # attached by its own Pod
+    assert found["host"]["hostPath"] == {"path": "/data", "type": "DirectoryOrCreate"}
+    assert found["ci-udata"]["secret"] == {"secretName": "my-ud"}
+    assert found["cm"]["configMap"] == {"name": "my-cm"}
+    assert found["metrics"]["emptyDir"] == {"medium": "Memory", "sizeLimit": "1Mi"}
+    compute = pod["spec"]["containers"][0]
+    mounts = {(m["name"], m["mountPath"]) for m in compute["volumeMounts"]}
+    for mount in (("pvc", "/var/run/kubevirt-private/vmi-disks/pvc"),
+                  ("dv", "/var/run/kubevirt-private/vmi-disks/dv"),
+                  ("host", "/var/run/kubevirt-private/vmi-disks/host"),
+                  ("ci-udata", "/var/run/kubevirt-private/secret/ci/userdata"),
+                  ("ci-udata", "/var/run/kubevirt-private/secret/ci/userData"),
+                  ("cm", "/var/run/kubevirt-private/config-map/cm"),
+                  ("metrics", "/var/run/kubevirt-private/downwardmetric-disk")):
+        assert mount in mounts
+    assert compute["volumeDevices"] == [{"name": "blk", "devicePath": "/dev/blk"}]
+
+
+def test_a_volume_without_one_source_is_refused():
+    with pytest.raises(VmpodInputError) as err:
+        launcher_pod(make_vmi(volumes=[{"name": "x"}]))
+    assert err.value.path == "spec.volumes[0]"
+    with pytest.raises(VmpodInputError) as err:
+        launcher_pod(make_vmi(volumes=CONTAINER_DISK + CONTAINER_DISK))
+    assert err.value.path == "spec.volumes[1].name"
+
+
+# -- compute: security, arguments, probes ----------------------------------------------------------
+
+def test_a_non_root_compute_container():
+    compute = launcher_pod(make_vmi())["spec"]["containers"][0]
+    assert compute["securityContext"] == {
+        "runAsUser": 107, "runAsGroup": 107, "runAsNonRoot": True,
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"add": ["NET_BIND_SERVICE"], "drop": ["ALL"]}}
+    assert "--run-as-nonroot" in compute["args"]
+    assert compute["env"][:3] == [
+        {"name": "XDG_CACHE_HOME", "value": "/var/run/kubevirt-private"},
+        {"name": "XDG_CONFIG_HOME", "value": "/var/run/kubevirt-private"},
+        {"name": "XDG_RUNTIME_DIR", "value": "/var/run"}]
+    assert compute["terminationMessagePolicy"] == "FallbackToLogsOnError"
+
+
+def test_a_root_vmi():
+    vmi = make_vmi()
+    vmi["status"] = {"runtimeUser": 0}
+    pod = launcher_pod(vmi)
+    compute = pod["spec"]["containers"][0]
+    assert compute["securityContext"] == {"runAsUser": 0, "runAsNonRoot": False, "capabilities": {
+        "add": ["NET_BIND_SERVICE", "SYS_NICE"]}}
+    assert "--run-as-nonroot" not in compute["args"]
+    assert pod["spec"]["securityContext"] == {"fsGroup": 107, "runAsUser": 0}
+
+
+def test_probes_are_wrapped_by_virt_probe():
+    # rendercontainer.go: exec commands and guest-agent pings go through virt-probe, 1 s is
+    # added to the timeout and 10 s (LibvirtStartupDelay) to the initial delay
+    vmi = make_vmi(readinessProbe={"exec": {"command": ["cat", "/tmp/ready"]},
+                                   "initialDelaySeconds": 2, "timeoutSeconds": 3},
+                   livenessProbe={"guestAgentPing": {}})
+    compute = valid(launcher_pod(vmi))["spec"]["containers"][0]
+    assert compute["readinessProbe"] == {
+        "exec": {"command": ["virt-probe", "--domainName", "testns_testvmi", "--timeoutSeconds",
+                             "3", "--command", "cat", "--", "/tmp/ready"]},
+        "initialDelaySeconds": 12, "timeoutSeconds": 4, "periodSeconds": 10,
+        "successThreshold": 1, "failureThreshold": 3}
+    assert compute["livenessProbe"]["exec"]["command"] == [
+        "virt-probe", "--domainName", "testns_testvmi", "--timeoutSeconds", "1", "--guestAgentPing"]
+    assert compute["livenessProbe"]["initialDelaySeconds"] == 10
+
+
+def test_interface_ports_become_container_ports():
+    vmi = make_vmi({"interfaces": [{"name": "default", "masquerade": {},
+                                    "ports": [{"name": "http", "port": 80}, {"port": 53,
+                                                                              "protocol": "UDP"}]}]},
+                   networks=[{"name": "default", "pod": {}}])
+    compute = valid(launcher_pod(vmi))["spec"]["containers"][0]
+    assert compute["ports"] == [{"containerPort": 80, "protocol": "TCP", "name": "http"},
+                                {"containerPort": 53, "protocol": "UDP"}]
+
+
+def test_cpu_model_and_features_select_and_reject_nodes():
+    vmi = make_vmi()
+    vmi["spec"]["domain"]["cpu"] = {"model": "Haswell", "features": [
+        {"name": "avx", "policy": "require"}, {"name": "mpx", "policy": "forbid"}]}
+    vmi["spec"]["domain"]["machine"] = {"type": "q35"}
+    spec = launcher_pod(vmi)["spec"]
+    for label in ("cpu-model.node.kubevirt.io/Haswell", "cpu-feature.node.kubevirt.io/avx",
+                  "machine-type.node.kubevirt.io/q35"):
+        assert spec["nodeSelector"][label] == "true"
+    terms = spec["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+    assert terms["nodeSelectorTerms"] == [{"matchExpressions": [
+        {"key": "cpu-feature.node.kubevirt.io/mpx", "operator": "DoesNotExist"}]}]
+
+
+# -- virtiofs and hook sidecars --------------------------------------------------------------------
+
+def test_a_virtiofs_container_per_filesystem():
+    vmi = make_vmi({"filesystems": [{"name": "shared", "virtiofs": {}}]},
+                   [{"name": "shared", "persistentVolumeClaim": {"claimName": "data"}}])
+    pod = valid(launcher_pod(vmi, options={"image": "launcher:v1"}))
+    virtiofs = by_name(pod["spec"]["containers"])["virtiofs-shared"]
+    assert virtiofs["command"] == ["/usr/libexec/virtiofsd"]
+    assert virtiofs["args"][:2] == ["--socket-path=/var/run/kubevirt/virtiofs-containers/shared.sock",
+                                    "--shared-dir=/shared"]
+    assert virtiofs["resources"] == {"requests": {"cpu": "10m", "memory": "1M"},
+                                     "limits": {"cpu": "100m", "memory": "80M"}}
+    assert "virtiofs-containers" in by_name(pod["spec"]["volumes"])
+
+
+def test_hook_sidecars_from_the_annotation():
+    vmi = make_vmi()
+    vmi["metadata"]["annotations"] = {
+        "hooks.kubevirt.io/hookSidecars": '[{"image": "some-image:v1", "imagePullPolicy": "IfNotPresent"}]'}
+    pod = valid(launcher_pod(vmi))
+    compute, sidecar = pod["spec"]["containers"]
+    assert (sidecar["name"], sidecar["image"]) == ("hook-sidecar-0", "some-image:v1")
+    assert compute["args"][compute["args"].index("--hook-sidecars") + 1] == "1"
+    assert {"name": "hook-sidecar-sockets", "mountPath": "/var/run/kubevirt-hooks",
+            "subPath": "hook-sidecar-0"} in sidecar["volumeMounts"]
+    bad = make_vmi()
+    bad["metadata"]["annotations"] = {"hooks.kubevirt.io/hookSidecars": "not json"}
+    with pytest.raises(VmpodInputError) as err:
+        launcher_pod(bad)
+    assert "hookSidecars" in err.value.path

@@ -11,7 +11,8 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.launcher import (
-    launcher_resources as _launcher_resources, memory_overhead as _memory_overhead, pod_envelope as _pod_envelope)
+    launcher_envelope as _launcher_envelope, launcher_resources as _launcher_resources,
+    memory_overhead as _memory_overhead, pod_envelope as _pod_envelope)
 from ansible_collections.vmpod.core.plugins.module_utils.output.tables import resources_table as _resources_table
 from ansible_collections.vmpod.core.plugins.module_utils.pipeline.sizing import size_vmis
 
@@ -26,6 +27,18 @@ def launcher_resources(vmi, **options):
         raise AnsibleFilterError(str(err))
     except TypeError as err:  # an unknown keyword argument
         raise AnsibleFilterError("vmpod.core.launcher_resources: %s" % err)
+
+
+def launcher_envelope(vmi, **options):
+    """One VMI -> what kube-scheduler counts for its whole launcher Pod; a list -> a list."""
+    try:
+        if isinstance(vmi, (list, tuple)):
+            return [_launcher_envelope(item, **options) for item in vmi]
+        return _launcher_envelope(vmi, **options)
+    except VmpodInputError as err:
+        raise AnsibleFilterError("vmpod.core.launcher_envelope: %s" % err)
+    except TypeError as err:  # an unknown keyword argument
+        raise AnsibleFilterError("vmpod.core.launcher_envelope: %s" % err)
 
 
 def memory_overhead(vmi, config=None, arch="amd64"):
@@ -62,6 +75,7 @@ def pod_envelope(pod):
 class FilterModule(object):
     def filters(self):
         return {
+            "launcher_envelope": launcher_envelope,
             "launcher_resources": launcher_resources,
             "memory_overhead": memory_overhead,
             "pod_envelope": pod_envelope,

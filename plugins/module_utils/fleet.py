@@ -67,8 +67,18 @@ def place_fleet(vmis, hosts, config=None, policy="pack", options=None, arch="amd
     usage = dict((state.name, host_usage(state, cfg)) for state in states)
     warnings = ["%s: %s" % (name, warning) for name, host in usage.items()
                 for warning in host["warnings"]]
+    warnings.extend(not_pinned_warnings(vms))
     return {"placements": placements, "unplaced": unplaced, "hosts": usage, "plans": plans,
             "warnings": warnings, "policy": policy}
+
+
+def not_pinned_warnings(vms):
+    """Dedicated-CPU VMs whose launcher Pod would not be Guaranteed: the kubelet's static CPU
+    manager pins only Guaranteed Pods, so they would run on shared CPUs (the reason names the
+    container)."""
+    return ["%s: dedicated CPUs, but its launcher Pod would be %s (%s): the kubelet gives it "
+            "shared CPUs" % (vm.name, vm.qos, vm.qos_reason)
+            for vm in vms if vm.dedicated and vm.qos != "Guaranteed"]
 
 
 def simulate_drain(vmis, hosts, drain, config=None, policy="pack", options=None, arch="amd64"):

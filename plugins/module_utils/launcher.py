@@ -14,6 +14,8 @@ __metaclass__ = type
 
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import read_config
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.defaults import apply_vmi_defaults
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.launcher_envelope import (
+    launcher_envelope as _envelope)
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.namespace import (
     read_namespace_context)
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.overhead import (
@@ -21,8 +23,9 @@ from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.overhead impor
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.resources import size_vmi
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi import read_vmi
 from ansible_collections.vmpod.core.plugins.module_utils.kubernetes.envelope import pod_envelope  # noqa: F401 (public)
+from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import printed
 
-__all__ = ("launcher_resources", "memory_overhead", "pod_envelope")
+__all__ = ("launcher_resources", "launcher_envelope", "memory_overhead", "pod_envelope")
 
 
 def launcher_resources(vmi, config=None, arch="amd64", namespace=None, resource_quotas=(),
@@ -40,6 +43,23 @@ def launcher_resources(vmi, config=None, arch="amd64", namespace=None, resource_
     context = read_namespace_context(read, namespace, resource_quotas,
                                      network_attachment_definitions)
     return size_vmi(read, cfg, context).as_dict()
+
+
+def launcher_envelope(vmi, config=None, arch="amd64", namespace=None, resource_quotas=(),
+                      network_attachment_definitions=(), apply_defaults=False):
+    """What kube-scheduler counts for the VMI's whole launcher Pod, without rendering it:
+    ``{requests, limits, qos, qos_reason}`` (``compute``, the console log sidecar, disk, virtiofs
+    and hook containers, summed as ``pod_envelope`` sums a rendered Pod). Arguments as
+    ``launcher_resources``."""
+    cfg = read_config(config)
+    if apply_defaults:
+        vmi = apply_vmi_defaults(vmi, cfg, arch)
+    read = read_vmi(vmi, arch, with_pod=True)
+    context = read_namespace_context(read, namespace, resource_quotas,
+                                     network_attachment_definitions)
+    requests, limits, qos, reason = _envelope(size_vmi(read, cfg, context), cfg)
+    return {"requests": printed(requests), "limits": printed(limits), "qos": qos,
+            "qos_reason": reason}
 
 
 def memory_overhead(vmi, config=None, arch="amd64"):

@@ -34,7 +34,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.domain.model import dom
 from ansible_collections.vmpod.core.plugins.module_utils.fleet import hosts_from_nodes, place_fleet, simulate_drain
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod import launcher_pod
 from ansible_collections.vmpod.core.plugins.module_utils.launcher import (
-    launcher_resources, memory_overhead, pod_envelope)
+    launcher_envelope, launcher_resources, memory_overhead, pod_envelope)
 from ansible_collections.vmpod.core.plugins.module_utils.output.fleet_markdown import fleet_markdown
 from ansible_collections.vmpod.core.plugins.module_utils.output.yaml_flow import yaml_flow
 from ansible_collections.vmpod.core.plugins.module_utils.pipeline.render import render_models
@@ -275,6 +275,9 @@ ENGINE = {
         {"stream": lambda text: yaml_texts()}, {"where": 0}),
     "virtlet_pod": road(_virtlet_pod, {"pod": pods}),
     "pod_envelope": road(pod_envelope, {"pod": launcher_pods}, {"pod": damaged}),
+    "launcher_envelope": road(launcher_envelope, {
+        "vmi": vmis, "config": configs, "arch": arches, "apply_defaults": booleans},
+        weights={"vmi": 6}),
     "simulate_drain": road(simulate_drain, {
         "vmis": vmi_lists, "hosts": fleet_hosts, "drain": DRAINS, "config": configs,
         "policy": fixed("pack", "spread"), "options": PLACEMENT, "arch": arches},
@@ -322,6 +325,8 @@ FILTER_ROADS = {
         "description": fixed(""), "optional": fixed(None, ["hugepages"])}, weights={"roles": 6}),
     "survey_answers": ENGINE["survey_answers"]._replace(function=FILTERS["survey_answers"]),
     "hosts_from_nodes": ENGINE["hosts_from_nodes"]._replace(function=FILTERS["hosts_from_nodes"]),
+    "launcher_envelope": road(FILTERS["launcher_envelope"], {
+        "vmi": vmis_or_lists, "config": configs, "arch": arches}, weights={"vmi": 6}),
     "pod_envelope": road(FILTERS["pod_envelope"], {"pod": st.one_of(launcher_pods, launcher_pods.map(
         lambda one: Input([one.value], "[%s]" % one.recipe)))}, {"pod": damaged}),
 }

@@ -36,6 +36,28 @@ class _Container:
     __slots__ = ("name", "kind", "requests", "limits", "sidecar")
 
 
+def container(name, kind, requests, limits, sidecar=False):
+    """A container as the totals below take it: ``kind`` containers or initContainers,
+    ``requests`` and ``limits`` resource name -> Quantity, requests defaulted from limits."""
+    found = _Container()
+    found.name, found.kind, found.sidecar = name, kind, sidecar
+    found.limits = limits
+    requests = dict(requests)
+    for resource, limit in limits.items():
+        requests.setdefault(resource, limit)
+    found.requests = requests
+    return found
+
+
+def totals(containers, overhead=None):
+    """(requests, limits, qos, qos reason) of containers made by ``container``: what
+    ``pod_envelope`` gives, as Quantity values."""
+    overhead = overhead or {}
+    qos, reason = _qos(containers)
+    return (_pod_total(containers, overhead, "requests"), _pod_total(containers, overhead, "limits"),
+            qos, reason)
+
+
 def read_containers(pod, path="pod"):
     """The containers and init containers of a Pod (a dict), with their requests defaulted from
     their limits as the API server would."""

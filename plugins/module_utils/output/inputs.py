@@ -36,7 +36,7 @@ SIZED = ListOf(Record({
     "memory_overhead": TEXT,
     "requests": MapOf(TEXT),
     "limits": MapOf(TEXT),
-}))
+}, {"envelope": Record({"requests": MapOf(TEXT), "limits": MapOf(TEXT), "qos": TEXT})}))
 
 # place_fleet's result (fleet.place_fleet): a host's usage, and the whole
 NODE_USAGE = Record({

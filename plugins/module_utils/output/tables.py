@@ -15,6 +15,7 @@ COLUMNS = (
     ("name", "VMI"), ("vcpus", "vCPUs"), ("guest_memory", "guest mem"),
     ("memory_overhead", "overhead"), ("cpu", "Pod CPU req/lim"), ("memory", "Pod memory req/lim"),
     ("hugepages", "hugepages req/lim"), ("devices", "devices (limits)"),
+    ("envelope", "whole Pod CPU, memory req (QoS)"),
 )
 
 
@@ -36,7 +37,16 @@ def summary_row(entry):
         "memory": pair("memory"),
         "hugepages": ", ".join("%s %s" % (n[len("hugepages-"):], pair(n)) for n in pages) or "-",
         "devices": ", ".join("%s=%s" % (_short(n), limits[n]) for n in devices) or "-",
+        "envelope": _envelope_cell(entry.get("envelope")),
     }
+
+
+def _envelope_cell(envelope):
+    """What kube-scheduler counts for the whole launcher Pod (sidecars included), and its QoS."""
+    if not envelope:
+        return "-"
+    requests = envelope["requests"]
+    return "%s, %s (%s)" % (requests.get("cpu", "-"), requests.get("memory", "-"), envelope["qos"])
 
 
 def _short(resource):

@@ -10,15 +10,20 @@ __metaclass__ = type
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import read_config
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.defaults import apply_vmi_defaults
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.guest import guest_memory, guest_vcpus
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.launcher_envelope import (
+    launcher_envelope)
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.namespace import read_namespace_context
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.resources import size_vmi
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi import read_vmi
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import each_item
+from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import printed
 
 
 def size_vmis(vmis, config=None, arch="amd64", namespace=None, resource_quotas=(),
               network_attachment_definitions=(), apply_defaults=False):
-    """``launcher_resources`` for each VMI, with a summary; errors name the VMI's index and name.
+    """``launcher_resources`` for each VMI, with a summary and the whole Pod's envelope
+    (``launcher_envelope``: ``requests``, ``limits``, ``qos``, ``qos_reason``); errors name the
+    VMI's index and name.
 
     The cluster configuration is read once for the whole list.
     """
@@ -29,10 +34,11 @@ def size_vmis(vmis, config=None, arch="amd64", namespace=None, resource_quotas=(
     def size_one(obj):
         if apply_defaults:
             obj = apply_vmi_defaults(obj, cfg, arch)
-        vmi = read_vmi(obj, arch)
+        vmi = read_vmi(obj, arch, with_pod=True)
         context = read_namespace_context(vmi, namespace, resource_quotas,
                                          network_attachment_definitions)
         sized = size_vmi(vmi, cfg, context)
+        requests, limits, qos, reason = launcher_envelope(sized, cfg)
         memory = guest_memory(vmi)
         entry = {
             "name": vmi.name,
@@ -43,5 +49,7 @@ def size_vmis(vmis, config=None, arch="amd64", namespace=None, resource_quotas=(
             "guest_memory": str(memory) if memory is not None else None,
         }
         entry.update(sized.as_dict())
+        entry["envelope"] = {"requests": printed(requests), "limits": printed(limits), "qos": qos,
+                             "qos_reason": reason}
         return entry
     return each_item(vmis, size_one)

@@ -31,6 +31,8 @@ from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.guest import g
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.identity import vm_keys
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.iothreads import iothread_count
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.resources import EVEN_PARITY_ANNOTATION
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.launcher_envelope import (
+    launcher_envelope)
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.resources import size_vmi
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi import read_vmi
 from ansible_collections.vmpod.core.plugins.module_utils.planning.host import Host, HostNode, HugepagePool, read_host
@@ -46,7 +48,7 @@ class FleetVm:
     """One VMI, read and sized once."""
 
     __slots__ = ("index", "name", "vmi", "sized", "dedicated", "vcpus", "cpu_request",
-                 "memory_request", "memory_use", "shape")
+                 "memory_request", "memory_use", "shape", "envelope", "qos", "qos_reason")
 
 
 class _FleetHost(Host):
@@ -142,7 +144,8 @@ def read_fleet_vmis(vmis, cfg, arch):
     """Each VMI read and sized once, as a ``FleetVm``, keyed by ``vm_keys``."""
     if isinstance(vmis, dict):
         vmis = [vmis]
-    sized = each_item(vmis, lambda obj: size_vmi(read_vmi(obj, arch), cfg), named=False)
+    sized = each_item(vmis, lambda obj: size_vmi(read_vmi(obj, arch, with_pod=True), cfg),
+                      named=False)
     for index, one in enumerate(sized):
         if not one.vmi.name:
             raise VmpodInputError("vmis[%d].metadata.name" % index, None,
@@ -150,19 +153,22 @@ def read_fleet_vmis(vmis, cfg, arch):
     keys = vm_keys([(one.vmi.namespace, one.vmi.name) for one in sized], "/")
     read = []
     for index, one in enumerate(sized):
-        read.append(fleet_vm(index, one))
+        read.append(fleet_vm(index, one, cfg))
         read[-1].name = keys[index]
     return read
 
 
-def fleet_vm(index, sized):
+def fleet_vm(index, sized, cfg):
+    """A VM as the fleet places it: its launcher Pod's whole envelope is what the host must
+    admit (compute, the console log sidecar, disk and virtiofs containers; ``launcher_envelope``)."""
     vmi = sized.vmi
     vm = FleetVm()
     vm.index = index
     vm.name = vmi.name
     vm.vmi = vmi
     vm.sized = sized
-    requests = sized.requests
+    requests, _limits, vm.qos, vm.qos_reason = launcher_envelope(sized, cfg)
+    vm.envelope = requests
     vm.dedicated = vmi.cpu.dedicated
     vm.vcpus = guest_vcpus(vmi)
     vm.cpu_request = requests["cpu"].milli_value() if "cpu" in requests else 0

@@ -25,8 +25,12 @@ def host(cpus=8, memory="64Gi", pages=1024, nodes=1):
                      for cpu in range(cpus)]}
 
 
-def vmi(name, node=None, dedicated=False, cores=2, memory="4Gi", hugepages=False):
+def vmi(name, node=None, dedicated=False, cores=2, memory="4Gi", hugepages=False, console=False):
+    """A VMI; without the console log sidecar unless asked, so that its Pod is its compute
+    container and the CPU arithmetic below stays whole (test_fleet counts the sidecar)."""
     domain = {"cpu": {"cores": cores}, "resources": {"requests": {"memory": memory}}}
+    if not console:
+        domain["devices"] = {"autoattachSerialConsole": False}
     if dedicated:
         domain["cpu"]["dedicatedCpuPlacement"] = True
     if hugepages:
@@ -55,6 +59,16 @@ def test_pinned_vms_without_room_are_blockers_with_numbers_and_stay():
     assert sorted(result["blockers"]) == ["p2", "p3"]
     assert result["blockers"]["p2"] == ["h2: the Pod requests 2 CPU, 0 of the host's 4 allocatable CPU are left"]
     assert result["placements"] == {"p0": "h2", "p1": "h2", "p2": "h1", "p3": "h1"}
+
+
+def test_the_console_log_sidecar_counts_on_the_target():
+    # two 2-CPU pinned VMs fill a 4-CPU target by their compute containers, but each Pod also
+    # holds the guest-console-log sidecar (15m, Guaranteed): the second no longer fits
+    vms = [vmi("p%d" % index, "h1", dedicated=True, console=True) for index in range(2)]
+    result = simulate_drain(vms, {"h1": host(), "h2": host(cpus=4)}, "h1")
+    assert not result["safe"]
+    assert result["blockers"]["p1"] == [
+        "h2: the Pod requests 2015m CPU, 1985m of the host's 4 allocatable CPU are left"]
 
 
 def test_the_hardest_vms_move_first():

@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 
 from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import format_cpuset, parse_cpuset
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
-from ansible_collections.vmpod.core.plugins.module_utils.fleet import place_fleet
+from ansible_collections.vmpod.core.plugins.module_utils.fleet import not_pinned_warnings, place_fleet
 from ansible_collections.vmpod.core.plugins.module_utils.output.fleet_markdown import fleet_markdown
 from ansible_collections.vmpod.core.plugins.module_utils.planning.host import read_host
 from ansible_collections.vmpod.core.plugins.module_utils.planning.hugepages import ordinary_memory
-from ansible_collections.vmpod.core.plugins.module_utils.launcher import launcher_resources
+from ansible_collections.vmpod.core.plugins.module_utils.launcher import launcher_envelope
 from ansible_collections.vmpod.core.plugins.module_utils.placement import plan_placement
 from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import parse_quantity
 from vmpod_placement_data import HOSTS, VMIS, check_invariants, dedicated_vmi, host_data
@@ -24,8 +24,10 @@ from vmpod_placement_data import HOSTS, VMIS, check_invariants, dedicated_vmi, h
 GI = 2 ** 30
 
 
-def shared_vmi(name, cores=2, memory="4Gi", guest=None, cpu_request=None):
+def shared_vmi(name, cores=2, memory="4Gi", guest=None, cpu_request=None, console=True):
     domain = {"cpu": {"cores": cores}}
+    if not console:
+        domain["devices"] = {"autoattachSerialConsole": False}
     if memory:
         domain["resources"] = {"requests": {"memory": memory}}
     if cpu_request:
@@ -47,18 +49,24 @@ def small_host(cpus=2, reserved="", memory="64Gi", pages_1g=0):
 # -- facts --------------------------------------------------------------------------------------
 
 def test_shared_vms_fill_a_host_by_their_cpu_requests():
-    # KubeVirt renderresources.go: a shared-CPU VM requests vCPUs / cpuAllocationRatio of CPU
-    # (default ratio 10: 2 vCPUs -> 200m); the scheduler admits Pods while the requests fit the
-    # allocatable CPU (here 2 CPUs less 1 reserved = 1 CPU = 5 x 200m).
+    # KubeVirt renderresources.go: a shared-CPU VM's compute container requests vCPUs /
+    # cpuAllocationRatio of CPU (default ratio 10: 2 vCPUs -> 200m); its guest-console-log
+    # sidecar adds 5m, and the scheduler counts the whole Pod: 205m. It admits Pods while the
+    # requests fit the allocatable CPU (here 2 CPUs less 1 reserved = 1 CPU: 4 x 205m).
     vmis = [shared_vmi("web-%d" % i) for i in range(6)]
     result = place_fleet(vmis, {"h": small_host(cpus=2, reserved="0")})
-    assert [result["placements"]["web-%d" % i] for i in range(6)] == ["h"] * 5 + [None]
+    assert [result["placements"]["web-%d" % i] for i in range(6)] == ["h"] * 4 + [None] * 2
     assert result["unplaced"]["web-5"][1] == (
-        "h: the Pod requests 200m CPU, 0 of the host's 1 allocatable CPU are left")
+        "h: the Pod requests 205m CPU, 180m of the host's 1 allocatable CPU are left")
     usage = result["hosts"]["h"]
-    assert usage["cpu"]["requested"] == "1" and usage["cpu"]["shared_vcpus"] == 10
-    assert usage["cpu"]["vcpus_per_pcpu"] == 10.0
-    assert usage["warnings"] == []  # 10 vCPUs per pCPU is the rule of thumb's edge, not above
+    assert usage["cpu"]["requested"] == "820m" and usage["cpu"]["shared_vcpus"] == 8
+    assert usage["cpu"]["vcpus_per_pcpu"] == 8.0
+    assert usage["warnings"] == []
+    # without the console log (autoattachSerialConsole false) the Pod is compute alone: 5 fit
+    quiet = [shared_vmi("web-%d" % i, console=False) for i in range(6)]
+    result = place_fleet(quiet, {"h": small_host(cpus=2, reserved="0")})
+    assert [result["placements"]["web-%d" % i] for i in range(6)] == ["h"] * 5 + [None]
+    assert result["hosts"]["h"]["cpu"]["vcpus_per_pcpu"] == 10.0
 
 
 @pytest.mark.parametrize("ratio, placed", [
@@ -67,8 +75,9 @@ def test_shared_vms_fill_a_host_by_their_cpu_requests():
     (20, 10),  # 100m each: 20 vCPUs on one pCPU
 ])
 def test_cpu_allocation_ratio_decides_how_many_share_a_pcpu(ratio, placed):
+    # compute alone (no console log sidecar), so the ratio's arithmetic shows
     config = {"developerConfiguration": {"cpuAllocationRatio": ratio}}
-    vmis = [shared_vmi("vm-%02d" % i) for i in range(12)]
+    vmis = [shared_vmi("vm-%02d" % i, console=False) for i in range(12)]
     result = place_fleet(vmis, {"h": small_host(cpus=1)}, config=config)
     assert sum(1 for host in result["placements"].values() if host) == placed
     assert result["hosts"]["h"]["cpu"]["shared_vcpus"] == 2 * placed
@@ -76,7 +85,7 @@ def test_cpu_allocation_ratio_decides_how_many_share_a_pcpu(ratio, placed):
 
 def test_more_than_ten_vcpus_per_pcpu_warns():
     config = {"developerConfiguration": {"cpuAllocationRatio": 20}}
-    vmis = [shared_vmi("vm-%d" % i) for i in range(10)]
+    vmis = [shared_vmi("vm-%d" % i, console=False) for i in range(10)]
     result = place_fleet(vmis, {"h": small_host(cpus=1)}, config=config)
     assert result["hosts"]["h"]["cpu"]["vcpus_per_pcpu"] == 20.0
     assert result["warnings"] == [
@@ -92,7 +101,7 @@ def test_memory_overcommit_scales_the_request_and_warns_above_150_percent():
     result = place_fleet(vmis, {"h": small_host(cpus=8, memory="20Gi")}, config=config)
     assert result["placements"] == {"vm-0": "h", "vm-1": "h", "vm-2": None}
     memory = result["hosts"]["h"]["memory"]
-    request = parse_quantity(launcher_resources(vmis[0], config)["requests"]["memory"]).value()
+    request = parse_quantity(launcher_envelope(vmis[0], config)["requests"]["memory"]).value()
     assert memory["requested"] == 2 * request
     assert 150 < memory["overcommit_percent"] <= 200
     assert "above 150%" in result["warnings"][0]
@@ -101,6 +110,8 @@ def test_memory_overcommit_scales_the_request_and_warns_above_150_percent():
 def test_dedicated_vms_take_disjoint_pcpus_and_pack_fills_the_first_host():
     hosts = {"a": host_data(sockets=1, cores=4, threads=2), "b": host_data(1, 4, 2)}
     vmis = [dedicated_vmi(cores=2, threads=2, name="vm-%d" % i) for i in range(3)]
+    for vmi in vmis:  # without the console log sidecar's 15m two 4-CPU Pods fill 8 CPUs exactly
+        vmi["spec"]["domain"].setdefault("devices", {})["autoattachSerialConsole"] = False
     result = place_fleet(vmis, hosts)
     assert result["placements"] == {"vm-0": "a", "vm-1": "a", "vm-2": "b"}
     pins = [parse_cpuset(result["plans"]["vm-%d" % i]["cpuset"]) for i in range(2)]
@@ -157,7 +168,8 @@ def test_a_vm_too_big_for_any_host_says_so():
     assert result["placements"] == {"huge": None}
     assert result["unplaced"]["huge"][0] == (
         "fits none of the 2 hosts even with no VM of this placement on them")
-    assert result["unplaced"]["huge"][1].startswith("a: the Pod requests 8 CPU, 4 of the host's")
+    # 8 pinned CPUs for compute and 15m for the console log sidecar (Guaranteed, like compute)
+    assert result["unplaced"]["huge"][1].startswith("a: the Pod requests 8015m CPU, 4 of the host's")
 
 
 def test_architecture_keeps_vms_off_other_hosts():
@@ -207,7 +219,7 @@ def test_host_names_in_the_markdown_are_text_not_html_nor_table_syntax():
      "hosts.h.architecture: 'sparc' is not amd64, arm64 or s390x"),
     ([], {"h": small_host()}, {"policy": "fill"}, "policy: 'fill' must be one of pack, spread"),
     ({"a": 1}, {"h": small_host()}, {}, "vmis[0]"),
-    ([dedicated_vmi(passthrough=True)], {"h": small_host()}, {},
+    ([dedicated_vmi(passthrough=True)], {"h": small_host(cpus=4)}, {},
      "vmis[0].spec.domain.cpu.numa.guestMappingPassthrough"),
     ([shared_vmi("a")], {"h": small_host()}, {"options": {"topology": 1}},
      "options.topology: 1 is not an option"),
@@ -267,7 +279,7 @@ def reference_pack(vmis, hosts, config):
         entry["cpu"] = 1000 * len(read_host(entry["data"]).used)
     placements = {}
     for vmi in vmis:
-        requests = launcher_resources(vmi, config)["requests"]
+        requests = launcher_envelope(vmi, config)["requests"]
         cpu = parse_quantity(requests["cpu"]).milli_value()
         memory = parse_quantity(requests["memory"]).value()
         placements[vmi["metadata"]["name"]] = None
@@ -328,11 +340,11 @@ def test_no_host_is_overcommitted_and_every_plan_is_valid(fleet, policy):
                 assert taken <= pool.free, "node %d's pool over-committed" % node.id
         # the scheduler's rule: requests within what is allocatable
         cpu_requests = 1000 * len(topo.used) + sum(
-            max(parse_quantity(launcher_resources(by_name[name], config)["requests"]["cpu"])
+            max(parse_quantity(launcher_envelope(by_name[name], config)["requests"]["cpu"])
                 .milli_value(), 1000 * len(parse_cpuset(plan["cpuset"])))
             for name, plan in zip(usage["vmis"], plans))
         assert cpu_requests <= 1000 * (len(topo.cpus) - len(topo.reserved))
-        memory = sum(parse_quantity(launcher_resources(by_name[name], config)["requests"][
+        memory = sum(parse_quantity(launcher_envelope(by_name[name], config)["requests"][
             "memory"]).value() for name in usage["vmis"])
         allocatable = sum(ordinary_memory(node) for node in topo.nodes)
         assert memory == usage["memory"]["requested"] <= allocatable
@@ -362,3 +374,22 @@ def test_one_name_in_two_namespaces_is_two_vms_keyed_by_namespace():
     default["metadata"]["namespace"] = "default"
     with pytest.raises(VmpodInputError, match=r"vmis\[1\]\.metadata\.name: 'db' is a duplicate of vmis\[0\] in namespace default"):
         place_fleet([shared_vmi("db"), default], {"h": small_host()})
+
+
+def test_dedicated_vms_have_guaranteed_pods_and_others_are_findings():
+    # KubeVirt's rules make a dedicated-CPU launcher Pod Guaranteed through every container
+    # (compute's memory limit follows its request, the sidecars' requests their limits), so
+    # the example fleet has no finding; a Pod that is not (the kubelet would not pin it) is one.
+    varied = [dedicated_vmi(cores=2, name="tight")]
+    varied[0]["spec"]["domain"]["resources"] = {"requests": {"memory": "2Gi"},
+                                                "limits": {"memory": "4Gi"}}
+    assert launcher_envelope(varied[0])["qos"] == "Guaranteed"
+    result = place_fleet(list(VMIS.values()) + varied, HOSTS)
+    assert not [w for w in result["warnings"] if "dedicated CPUs" in w]
+
+    class Loose:
+        name, dedicated, qos = "loose", True, "Burstable"
+        qos_reason = "init container x has no cpu limit"
+    assert not_pinned_warnings([Loose()]) == [
+        "loose: dedicated CPUs, but its launcher Pod would be Burstable (init container x has "
+        "no cpu limit): the kubelet gives it shared CPUs"]

@@ -314,3 +314,29 @@ def test_hook_sidecars_from_the_annotation():
     with pytest.raises(VmpodInputError) as err:
         launcher_pod(bad)
     assert "hookSidecars" in err.value.path
+
+
+# -- the envelope without rendering ---------------------------------------------------------------
+
+def _varied():
+    import os
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "..", "bench"))
+    from varied_vmis import varied_vmis  # pylint: disable=import-outside-toplevel
+    return varied_vmis()
+
+
+@pytest.mark.parametrize("config", [None, NO_IMAGE_VOLUME, {
+    "virtualMachineOptions": {"disableSerialConsoleLog": {}},
+    "supportContainerResources": [{"type": "virtiofs", "resources": {"limits": {"cpu": "1"}}}]}])
+def test_launcher_envelope_is_the_rendered_pods(config):
+    """launcher_envelope (what the fleet counts) and pod_envelope of the rendered Pod agree for
+    every varied VMI, with extra disks, filesystems and hook sidecars."""
+    from ansible_collections.vmpod.core.plugins.module_utils.launcher import launcher_envelope
+    for vmi in _varied()[::3]:
+        vmi["spec"]["domain"]["devices"]["filesystems"] = [{"name": "data", "virtiofs": {}}]
+        vmi["metadata"]["annotations"] = {"hooks.kubevirt.io/hookSidecars": '[{"image": "h:1"}]'}
+        found = launcher_envelope(vmi, config=config)
+        rendered = pod_envelope(launcher_pod(vmi, config=config))
+        assert (found["requests"], found["limits"], found["qos"]) == (
+            rendered["requests"], rendered["limits"], rendered["qos"]), vmi["metadata"]["name"]

@@ -37,6 +37,7 @@ class KubevirtConfig:
     disabled_feature_gates: frozenset
     overhead_ratio: object  # str or None
     binding_memory: dict  # network binding plugin -> its memory request (Quantity) or None
+    binding_nads: dict  # network binding plugin -> its networkAttachmentDefinition ("" for none)
     cpu_model: str
     cpu_request: object  # Quantity or None
     default_network_interface: str
@@ -107,6 +108,7 @@ def _read(config):
     network = f.mapping(config, "network", path)
     bindings = f.mapping(network, "binding", f.join(path, "network"))
     c["binding_memory"] = {}
+    c["binding_nads"] = {}
     for name, plugin in bindings.items():
         where = f.join(bindings_path, name)
         if not isinstance(plugin, dict):
@@ -114,6 +116,7 @@ def _read(config):
         overhead = f.mapping(plugin, "computeResourceOverhead", where)
         requests = f.resource_list(overhead, "requests", f.join(where, "computeResourceOverhead"))
         c["binding_memory"][name] = requests.get("memory")
+        c["binding_nads"][name] = f.string(plugin, "networkAttachmentDefinition", where)
     interface = f.string(network, "defaultNetworkInterface", f.join(path, "network"))
     if interface not in _NETWORK_INTERFACES:
         raise VmpodInputError(f.join(path, "network.defaultNetworkInterface"), interface,

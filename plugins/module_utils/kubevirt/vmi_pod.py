@@ -43,6 +43,9 @@ class PodSection:
     hook_sidecars: tuple = ()  # the hooks.kubevirt.io/hookSidecars annotation, read
     ports: tuple = ()  # the interfaces' ports as container ports
     machine_type: str = ""  # spec.domain.machine.type
+    networks: tuple = ()  # (name, Multus NAD or None, Multus default, MAC, binding plugin or None)
+    default_multus: str = ""  # the NAD of the first Multus default network
+    masquerade: bool = False  # an interface with masquerade binding
 
 
 class PodVolume(NamedTuple):
@@ -102,7 +105,36 @@ def read_pod_section(spec, sp, obj=None, annotations=None):
         hook_sidecars=_hook_sidecars(annotations or {}),
         ports=_ports(devices),
         machine_type=f.string(f.mapping(domain, "machine", domain_path), "type", machine_path),
+        **_network_fields(spec, devices),
     )
+
+
+def _network_fields(spec, devices):
+    """What the network annotations need (the networks and interfaces themselves are checked by
+    ``vmi_devices``): each network with an interface not marked absent, in spec order."""
+    interfaces = {}
+    for interface in devices.get("interfaces") or ():
+        if isinstance(interface, dict) and interface.get("state") != "absent":
+            interfaces[interface.get("name")] = interface
+    networks, default = [], ""
+    for network in spec.get("networks") or ():
+        if not isinstance(network, dict):
+            continue
+        source = network.get("multus")
+        source = source if isinstance(source, dict) else None
+        if source is not None and source.get("default") is True and not default:
+            default = source.get("networkName") or ""
+        interface = interfaces.get(network.get("name"))
+        if interface is None:
+            continue
+        binding = interface.get("binding")
+        networks.append((network.get("name"), source.get("networkName") or "" if source else None,
+                         bool(source and source.get("default") is True),
+                         interface.get("macAddress") or "",
+                         binding.get("name") or None if isinstance(binding, dict) else None))
+    masquerade = any(isinstance(i, dict) and i.get("masquerade") is not None
+                     for i in devices.get("interfaces") or ())
+    return {"networks": tuple(networks), "default_multus": default, "masquerade": masquerade}
 
 
 def _ports(devices):

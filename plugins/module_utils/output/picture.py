@@ -51,7 +51,15 @@ def host_pictures(fleet, hosts):
         raise VmpodInputError("fleet", fleet, "expects the result of vmpod.core.place_fleet")
     checked(PICTURE_FLEET, fleet, "fleet")
     if isinstance(hosts, (list, tuple)):
-        hosts = dict((data.get("name"), data) for data in hosts if isinstance(data, dict))
+        named = {}
+        for index, data in enumerate(hosts):
+            if not isinstance(data, dict):
+                continue
+            name = data.get("name")
+            if not isinstance(name, str):
+                raise VmpodInputError("hosts[%d].name" % index, name, "must be text")
+            named[name] = data
+        hosts = named
     if not isinstance(hosts, dict):
         raise VmpodInputError("hosts", hosts, "must be what vmpod.core.place_fleet took")
     return dict((name, host_picture(hosts[name], usage, fleet.get("plans"), name))

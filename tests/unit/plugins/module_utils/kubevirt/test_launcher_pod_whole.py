@@ -340,3 +340,40 @@ def test_launcher_envelope_is_the_rendered_pods(config):
         rendered = pod_envelope(launcher_pod(vmi, config=config))
         assert (found["requests"], found["limits"], found["qos"]) == (
             rendered["requests"], rendered["limits"], rendered["qos"]), vmi["metadata"]["name"]
+
+
+# -- annotations ----------------------------------------------------------------------------------
+
+def test_multus_and_binding_plugin_networks():
+    # pkg/network/multus/annotation_test.go "should add network binding plugin net-attach-def to
+    # multus annotation": the same networks and the same JSON
+    import json
+    vmi = make_vmi({"interfaces": [{"name": "default", "binding": {"name": "test-binding"}},
+                                   {"name": "blue", "bridge": {}}, {"name": "red", "bridge": {}}]},
+                   networks=[{"name": "default", "pod": {}},
+                             {"name": "blue", "multus": {"networkName": "test1"}},
+                             {"name": "red", "multus": {"networkName": "other-namespace/test1"}}])
+    vmi["metadata"]["namespace"] = "default"
+    config = {"network": {"binding": {"test-binding": {
+        "networkAttachmentDefinition": "test-binding-net"}}}}
+    annotations = launcher_pod(vmi, config=config)["metadata"]["annotations"]
+    assert json.loads(annotations["k8s.v1.cni.cncf.io/networks"]) == [
+        {"name": "test-binding-net", "namespace": "default", "cni-args": {"logicNetworkName": "default"}},
+        {"name": "test1", "namespace": "default", "interface": "pod16477688c0e"},
+        {"name": "test1", "namespace": "other-namespace", "interface": "podb1f51a511f1"}]
+    with pytest.raises(VmpodInputError):  # a binding plugin the cluster does not have
+        launcher_pod(vmi)
+
+
+def test_backup_hooks_and_istio_annotations():
+    vmi = make_vmi({"interfaces": [{"name": "default", "masquerade": {}}]},
+                   networks=[{"name": "default", "pod": {}}])
+    annotations = launcher_pod(vmi)["metadata"]["annotations"]
+    assert annotations["pre.hook.backup.velero.io/command"] == \
+        '["/usr/bin/virt-freezer", "--freeze", "--name", "testvmi", "--namespace", "testns"]'
+    assert annotations["post.hook.backup.velero.io/container"] == "compute"
+    assert annotations["pre.hook.backup.velero.io/timeout"] == "60s"
+    assert annotations["traffic.sidecar.istio.io/kubevirtInterfaces"] == "k6t-eth0"
+    vmi["metadata"]["annotations"] = {"kubevirt.io/skip-backup-hooks": "true"}
+    annotations = launcher_pod(vmi)["metadata"]["annotations"]
+    assert not [key for key in annotations if "velero" in key]

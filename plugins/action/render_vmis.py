@@ -78,6 +78,7 @@ ARGUMENT_SPEC = {
     "placement_options": {"type": "dict"},
     "domain_options": {"type": "dict"},
     "pod_options": {"type": "dict"},
+    "apply_defaults": {"type": "bool", "default": False},
     "pod_template": {"type": "path"},
     "domain_template": {"type": "path"},
     "domain_schema": {"type": "str", "choices": ["auto", "required", "skip"], "default": "auto"},
@@ -117,7 +118,7 @@ class ActionModule(ActionBase):
         try:
             models = render_models(vmis, args["host"], args["config"], args["arch"],
                                    args["placement_options"], args["domain_options"],
-                                   args["pod_options"])
+                                   args["pod_options"], args["apply_defaults"])
         except VmpodInputError as err:
             raise AnsibleActionFail(to_text(err))
         pod_template = self._template_path(args["pod_template"], DEFAULT_POD_TEMPLATE)

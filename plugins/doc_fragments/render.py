@@ -31,6 +31,15 @@ options:
       - C(private_dir) - virt-launcher's private directory (disk images, sockets, NVRAM).
       - C(ovmf_path) - the directory of the UEFI firmware files.
     type: dict
+  apply_defaults:
+    description:
+      - Apply what virt-api's mutating webhook adds to a VMI when it is created (machine type,
+        CPU model and topology, hotplug maxima, the default pod interface, the non-root runtime
+        user) before rendering - what a cluster renders for a VMI as users write it.
+      - Leave it off for VMIs read back from a cluster (C(kubernetes.core.k8s_info)), which have
+        them already, and to size exactly as C(vmpod.core.launcher_resources) does by default.
+    type: bool
+    default: false
   pod_options:
     description:
       - C(image) (the virt-launcher image), C(image_pull_policy), C(qemu_timeout) (seconds),

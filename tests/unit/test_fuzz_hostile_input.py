@@ -259,7 +259,8 @@ ENGINE = {
         "placed": st.one_of(placed, placed, pod_unplaced), "config": configs, "arch": arches,
         "options": DOMAIN}, {"placed": damaged_part(PLACED_LABELS)}, {"placed": 6},
         _unpack("placed", PLACED_LABELS)),
-    "launcher_pod": road(launcher_pod, {"vmi": vmis, "config": configs, "arch": arches, "options": POD},
+    "launcher_pod": road(launcher_pod, {"vmi": vmis, "config": configs, "arch": arches, "options": POD,
+                                        "apply_defaults": booleans},
                          weights={"vmi": 6}),
     "fleet_markdown": road(fleet_markdown, {"result": fleets}, {"result": damaged}),
     "yaml_flow": road(yaml_flow, {"value": st.one_of(vmis, hosts, fleets)},
@@ -316,7 +317,7 @@ FILTER_ROADS = {
     "render_models": road(FILTERS["render_models"], {
         "vmis": st.one_of(vmis, pods, render_lists), "host": st.one_of(no_host, hosts),
         "config": configs, "arch": arches, "placement_options": PLACEMENT, "domain_options": DOMAIN,
-        "pod_options": POD}, {"host": hostile_host}, {"vmis": 6}),
+        "pod_options": POD, "apply_defaults": booleans}, {"host": hostile_host}, {"vmis": 6}),
     "yaml_flow": road(FILTERS["yaml_flow"], {"value": st.one_of(vmis, hosts)},
                       {"value": damaged}),
     "simulate_drain": ENGINE["simulate_drain"]._replace(function=FILTERS["simulate_drain"]),

@@ -60,6 +60,8 @@ class KubevirtConfig:
     serial_console_log_disabled: bool  # virtualMachineOptions.disableSerialConsoleLog
     launcher_verbosity: int  # developerConfiguration.logVerbosity.virtLauncher
     support_resources: dict  # supportContainerResources: (type, "requests"/"limits") -> list
+    node_selectors: dict  # developerConfiguration.nodeSelectors: every launcher Pod's
+    runtime_class: str  # defaultRuntimeClass: the launcher Pod's runtimeClassName
 
     def gate_enabled(self, gate):
         """featuregate.IsEnabled: explicit enable > explicit disable > Beta on by default."""
@@ -133,6 +135,13 @@ def _read(config):
     c["launcher_verbosity"] = f.uint32(verbosity, "virtLauncher", f.join(dev_path, "logVerbosity"),
                                        DEFAULT_LAUNCHER_VERBOSITY)
     c["support_resources"] = _support_resources(config, path)
+    selectors = f.mapping(dev, "nodeSelectors", dev_path)
+    for key, value in selectors.items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise VmpodInputError(f.join(f.join(dev_path, "nodeSelectors"), key), value,
+                                  "must map text to text")
+    c["node_selectors"] = dict(selectors)
+    c["runtime_class"] = f.string(config, "defaultRuntimeClass", path)
     c["cpu_model"] = f.string(config, "cpuModel", path)
     c["cpu_request"] = f.quantity(config, "cpuRequest", path)
     c["auto_cpu_limit_selector"] = f.optional_mapping(

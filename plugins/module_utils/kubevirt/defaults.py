@@ -71,6 +71,13 @@ def apply_vmi_defaults(vmi, config=None, arch="amd64"):
             cpu["model"] = cfg.cpu_model or DEFAULT_CPU_MODEL
     if architecture != "arm64" and cfg.vm_rollout_live_update:
         _default_max_sockets(cpu, cfg)
+    if not cfg.gate_enabled("Root"):
+        # markAsNonroot: without the Root gate, the launcher runs as the qemu user (107). (A
+        # VirtualMachine's VMI gets it when created; the defaulted copy carries it likewise.)
+        status = result.get("status")
+        if not isinstance(status, dict):
+            status = result["status"] = {}
+        status["runtimeUser"] = 107
     return result
 
 

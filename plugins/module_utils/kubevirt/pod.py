@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt import pod_containers as parts
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import (
     DEFAULT_LAUNCHER_VERBOSITY, read_config)
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.defaults import apply_vmi_defaults
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.identity import stand_in_uid
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod_volumes import (
     pod_volumes, runtime_mounts, runtime_volumes)
@@ -87,9 +88,16 @@ def read_pod_options(options, path="pod_options"):
         block_claims=frozenset(f.strings(options, "block_claims", path)))
 
 
-def launcher_pod(vmi, config=None, arch="amd64", options=None):
-    """The launcher Pod (a Kubernetes Pod object) of a VMI or VirtualMachine."""
+def launcher_pod(vmi, config=None, arch="amd64", options=None, apply_defaults=False):
+    """The launcher Pod (a Kubernetes Pod object) of a VMI or VirtualMachine, as KubeVirt's
+    renderLaunchManifest renders it for the object as given. ``apply_defaults``: first apply
+    what virt-api's mutating webhook adds when the VMI is created (``kubevirt.defaults``: machine
+    type, CPU model and topology, hotplug maxima, the default pod interface, the non-root runtime
+    user) - what a cluster renders for a VMI as users write it. Leave it off for a VMI read back
+    from a cluster (``kubernetes.core.k8s_info``), which has them already."""
     cfg = read_config(config)
+    if apply_defaults:
+        vmi = apply_vmi_defaults(vmi, cfg, arch)
     sized = size_vmi(read_vmi(vmi, arch, with_pod=True), cfg)
     return build_pod(sized, read_pod_options(options), cfg)
 
@@ -143,7 +151,7 @@ def build_pod(sized, opts, cfg=None):
         "terminationGracePeriodSeconds": pod_grace,
         "restartPolicy": "Never",
         "enableServiceLinks": False,
-        "nodeSelector": node_selector(vmi),
+        "nodeSelector": node_selector(vmi, cfg),
         "readinessGates": [{"conditionType": "kubevirt.io/virtual-machine-unpaused"}],
         "containers": [parts.compact(container) for container in containers],
         "volumes": runtime_volumes(cfg.image_volume) + volumes.volumes + sidecar_volumes,
@@ -163,6 +171,10 @@ def build_pod(sized, opts, cfg=None):
     pull_secrets = image_pull_secrets(section.volumes)
     if pull_secrets:
         pod_spec["imagePullSecrets"] = pull_secrets
+    if section.resource_claims:
+        pod_spec["resourceClaims"] = [dict(claim) for claim in section.resource_claims]
+    if cfg.runtime_class:
+        pod_spec["runtimeClassName"] = cfg.runtime_class
     if section.priority_class:
         pod_spec["priorityClassName"] = section.priority_class
     if section.scheduler:
@@ -346,12 +358,14 @@ def backup_hook_annotations(vmi):
     }
 
 
-def node_selector(vmi):
+def node_selector(vmi, cfg=None):
     """NodeSelectorRenderer: schedulable nodes of the VM's architecture, the VMI's own selectors
     over those, then the labels its spec needs: CPU manager for dedicated CPUs, the CPU model
     (not host-model or host-passthrough) and required features, the machine type, realtime and
     confidential computing."""
     selector = {"kubevirt.io/schedulable": "true", "kubernetes.io/arch": vmi.architecture}
+    if cfg is not None:
+        selector.update(cfg.node_selectors)  # the cluster's, under the VMI's own
     selector.update(vmi.pod.node_selector)
     wanted = []
     if vmi.cpu.dedicated:

@@ -39,13 +39,14 @@ class PodSection:
     topology_spread: tuple = ()
     service_account: str = ""  # spec.serviceAccountName
     access_secrets: tuple = ()  # the secrets of spec.accessCredentials
-    non_root: bool = True  # status.runtimeUser, as virt-api's webhook sets it (107) unless given 0
+    non_root: bool = False  # vmitrait.IsNonRoot: status.runtimeUser (or the nonroot annotation)
     hook_sidecars: tuple = ()  # the hooks.kubevirt.io/hookSidecars annotation, read
     ports: tuple = ()  # the interfaces' ports as container ports
     machine_type: str = ""  # spec.domain.machine.type
     networks: tuple = ()  # (name, Multus NAD or None, Multus default, MAC, binding plugin or None)
     default_multus: str = ""  # the NAD of the first Multus default network
     masquerade: bool = False  # an interface with masquerade binding
+    resource_claims: tuple = ()  # spec.resourceClaims as the Pod's (name, claim or template)
 
 
 class PodVolume(NamedTuple):
@@ -101,12 +102,25 @@ def read_pod_section(spec, sp, obj=None, annotations=None):
         topology_spread=tuple(item for _p, item in f.mappings(spec, "topologySpreadConstraints", sp)),
         service_account=_named(spec, "serviceAccountName", sp, check_subdomain),
         access_secrets=_access_secrets(spec, sp),
-        non_root=_non_root(obj),
+        non_root=_non_root(obj, annotations or {}),
         hook_sidecars=_hook_sidecars(annotations or {}),
         ports=_ports(devices),
         machine_type=f.string(f.mapping(domain, "machine", domain_path), "type", machine_path),
+        resource_claims=_resource_claims(spec, sp),
         **_network_fields(spec, devices),
     )
+
+
+def _resource_claims(spec, sp):
+    """ToPodResourceClaims: each claim's name and its claim or claim template."""
+    claims = []
+    for where, item in f.mappings(spec, "resourceClaims", sp):
+        claim = {"name": f.string(item, "name", where)}
+        for key in ("resourceClaimName", "resourceClaimTemplateName"):
+            if f.string(item, key, where):
+                claim[key] = item[key]
+        claims.append(claim)
+    return tuple(claims)
 
 
 def _network_fields(spec, devices):
@@ -172,7 +186,8 @@ def read_volumes(spec, sp):
         if len(kinds) != 1:
             raise VmpodInputError(f.item_path(sp, "volumes", index),
                                   sorted(str(k) for k in item if k != "name"),
-                                  "must have exactly one volume source (%s)" % ", ".join(VOLUME_KINDS))
+                                  "must have exactly one volume source (containerDisk, "
+                                  "persistentVolumeClaim, dataVolume, cloudInitNoCloud, ...)")
         kind = kinds[0]
         source = item[kind]
         if not _plain_source(source):
@@ -255,11 +270,16 @@ def _access_secrets(spec, sp):
     return tuple(secrets)
 
 
-def _non_root(obj):
+def _non_root(obj, annotations):
+    """vmitrait.IsNonRoot: the deprecated ``kubevirt.io/nonroot`` annotation, or a runtime user
+    other than root in the status (virt-api's webhook sets 107 unless the Root gate is on;
+    ``launcher_pod(apply_defaults=True)`` does the same)."""
+    if "kubevirt.io/nonroot" in annotations:
+        return True
     status = obj.get("status") if isinstance(obj, dict) else None
     if isinstance(status, dict) and "runtimeUser" in status:
-        return f.integer(status, "runtimeUser", "status", 107, minimum=0) != 0
-    return True
+        return f.integer(status, "runtimeUser", "status", 0, minimum=0) != 0
+    return False
 
 
 def _hook_sidecars(annotations):

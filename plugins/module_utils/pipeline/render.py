@@ -15,6 +15,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.domain.model import bui
 from ansible_collections.vmpod.core.plugins.module_utils.domain.options import read_domain_options
 from ansible_collections.vmpod.core.plugins.module_utils.domain.plan_view import plan_view
 from ansible_collections.vmpod.core.plugins.module_utils.domain.virtlet import virtlet_domain_model
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.defaults import apply_vmi_defaults
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import read_config
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod import (
     build_pod, read_pod_options)
@@ -41,7 +42,7 @@ def output_name(name, path):
 
 
 def render_models(vmis, host=None, config=None, arch="amd64", placement_options=None,
-                  domain_options=None, pod_options=None):
+                  domain_options=None, pod_options=None, apply_defaults=False):
     """Everything the renderer writes, for each VMI / VirtualMachine / Virtlet VM pod of a list:
     ``{"name", "namespace", "kind", "pod", "domain", "plan", "resources", "dir"}``.
 
@@ -51,7 +52,8 @@ def render_models(vmis, host=None, config=None, arch="amd64", placement_options=
     cluster configuration, host and options are read once. Errors name the item
     (``vmis[3](name).spec...``). ``dir`` is the VM's output directory: its name, or
     ``namespace_name`` when VMs of other namespaces share the name; two items of one namespace
-    and name are refused.
+    and name are refused. ``apply_defaults``: apply virt-api's webhook defaults to each VMI
+    first (``kubevirt.defaults``), as a cluster does to a VMI as users write it.
     """
     if not isinstance(vmis, (list, tuple)):
         raise VmpodInputError("vmis", vmis, "must be a list of VMIs")
@@ -61,7 +63,7 @@ def render_models(vmis, host=None, config=None, arch="amd64", placement_options=
     domain_opts = read_domain_options(domain_options)
     pod_opts = read_pod_options(pod_options)
     models = each_item(vmis, lambda obj: _render_one(obj, cfg, topo, arch, placement_opts,
-                                                     domain_opts, pod_opts))
+                                                     domain_opts, pod_opts, apply_defaults))
     # the output directory: the name, or namespace_name (the libvirt domain's name) for a name
     # that VMs of other namespaces share; the same namespace and name twice is refused
     for entry, key in zip(models, vm_keys([(entry["namespace"], entry["name"]) for entry in models], "_")):
@@ -69,7 +71,7 @@ def render_models(vmis, host=None, config=None, arch="amd64", placement_options=
     return models
 
 
-def _render_one(obj, cfg, topo, arch, placement_opts, domain_opts, pod_opts):
+def _render_one(obj, cfg, topo, arch, placement_opts, domain_opts, pod_opts, apply_defaults):
     if virtlet.is_virtlet_pod(obj):
         pod_spec = virtlet.read_virtlet_pod(obj)
         name = output_name(pod_spec.name, "metadata.name")
@@ -78,6 +80,8 @@ def _render_one(obj, cfg, topo, arch, placement_opts, domain_opts, pod_opts):
         plan = place(sized, topo, placement_opts) if topo else None
         domain = virtlet_domain_model(pod_spec, domain_opts)
     else:
+        if apply_defaults:
+            obj = apply_vmi_defaults(obj, cfg, arch)
         vmi = read_vmi(obj, arch, with_domain=True, with_pod=True)
         name = output_name(vmi.name, "metadata.name")
         kind, namespace = vmi.kind, vmi.namespace

@@ -219,7 +219,9 @@ def test_a_volume_without_one_source_is_refused():
 # -- compute: security, arguments, probes ----------------------------------------------------------
 
 def test_a_non_root_compute_container():
-    compute = launcher_pod(make_vmi())["spec"]["containers"][0]
+    # virt-api's webhook marks a new VMI non-root (status.runtimeUser 107) unless the Root gate
+    # is on: with apply_defaults, as a cluster would; as given, the status decides
+    compute = launcher_pod(make_vmi(), apply_defaults=True)["spec"]["containers"][0]
     assert compute["securityContext"] == {
         "runAsUser": 107, "runAsGroup": 107, "runAsNonRoot": True,
         "allowPrivilegeEscalation": False,
@@ -233,9 +235,14 @@ def test_a_non_root_compute_container():
 
 
 def test_a_root_vmi():
+    # vmitrait.IsNonRoot: a VMI as given, without the webhook's runtime user, runs as root
     vmi = make_vmi()
+    assert "--run-as-nonroot" not in launcher_pod(vmi)["spec"]["containers"][0]["args"]
+    vmi["status"] = {"runtimeUser": 107}
+    assert "--run-as-nonroot" in launcher_pod(vmi)["spec"]["containers"][0]["args"]
     vmi["status"] = {"runtimeUser": 0}
-    pod = launcher_pod(vmi)
+    root_gate = {"developerConfiguration": {"featureGates": ["Root"]}}
+    pod = launcher_pod(make_vmi(), config=root_gate, apply_defaults=True)
     compute = pod["spec"]["containers"][0]
     assert compute["securityContext"] == {"runAsUser": 0, "runAsNonRoot": False, "capabilities": {
         "add": ["NET_BIND_SERVICE", "SYS_NICE"]}}
@@ -377,3 +384,40 @@ def test_backup_hooks_and_istio_annotations():
     vmi["metadata"]["annotations"] = {"kubevirt.io/skip-backup-hooks": "true"}
     annotations = launcher_pod(vmi)["metadata"]["annotations"]
     assert not [key for key in annotations if "velero" in key]
+
+
+def test_the_clusters_node_selectors_and_runtime_class():
+    config = {"developerConfiguration": {"nodeSelectors": {"example.com/vms": "yes",
+                                                           "disk": "hdd"}},
+              "defaultRuntimeClass": "kata"}
+    spec = valid(launcher_pod(make_vmi(nodeSelector={"disk": "ssd"}), config=config))["spec"]
+    assert spec["nodeSelector"]["example.com/vms"] == "yes"
+    assert spec["nodeSelector"]["disk"] == "ssd"  # the VMI's own wins
+    assert spec["runtimeClassName"] == "kata"
+
+
+def test_resource_claims_are_the_pods():
+    vmi = make_vmi(resourceClaims=[{"name": "gpu", "resourceClaimTemplateName": "a100"}])
+    assert launcher_pod(vmi)["spec"]["resourceClaims"] == [
+        {"name": "gpu", "resourceClaimTemplateName": "a100"}]
+
+
+def test_webhook_defaults_as_a_cluster_applies_them():
+    vmi = make_vmi()
+    as_given = launcher_pod(vmi)["spec"]
+    defaulted = launcher_pod(vmi, apply_defaults=True)["spec"]
+    assert "machine-type.node.kubevirt.io/q35" not in as_given["nodeSelector"]
+    assert defaulted["nodeSelector"]["machine-type.node.kubevirt.io/q35"] == "true"
+    assert defaulted["securityContext"]["runAsUser"] == 107
+    assert as_given["securityContext"] == {"fsGroup": 107, "runAsUser": 0}
+    # the default pod network's interface (bridge) brings vhost-net
+    assert "devices.kubevirt.io/vhost-net" in defaulted["containers"][0]["resources"]["limits"]
+
+
+def test_render_models_applies_the_webhook_defaults_when_asked():
+    from ansible_collections.vmpod.core.plugins.module_utils.pipeline.render import render_models
+    [as_given] = render_models([make_vmi()])
+    [defaulted] = render_models([make_vmi()], apply_defaults=True)
+    assert as_given["pod"] == launcher_pod(make_vmi())
+    assert defaulted["pod"] == launcher_pod(make_vmi(), apply_defaults=True)
+    assert defaulted["resources"]["limits"] != as_given["resources"]["limits"]  # vhost-net

@@ -10,7 +10,9 @@ CPUs are each their own core (no thread siblings), the CPUs the kubelet keeps fo
 (capacity less allocatable, rounded up to whole CPUs) being the lowest-numbered, as the static
 CPU manager's default reservation takes them. Its memory is the allocatable memory plus the
 hugepage pools (``hugepages-<size>`` in allocatable), so that the memory outside the pools is
-what the scheduler counts. The architecture is the ``kubernetes.io/arch`` label, else
+what the scheduler counts. The rest of allocatable (device plugins' GPUs, host devices, SEV,
+KubeVirt's ``devices.kubevirt.io/kvm``, and ``pods``) becomes ``extended_resources``, which
+fleet placement counts launcher Pods against. The architecture is the ``kubernetes.io/arch`` label, else
 ``status.nodeInfo.architecture``. Where the real topology matters (pinning, NUMA), read the host
 with ``host_topology_info`` instead.
 
@@ -113,6 +115,16 @@ def _host(node, path):
         host_architecture(host, path + ".metadata.labels['%s']" % ARCH_LABEL)
     if reserved:
         host["reserved_cpus"] = "0" if reserved == 1 else "0-%d" % (reserved - 1)
+    extended = {}
+    for resource, amount in sorted(allocatable.items()):
+        if resource in ("cpu", "memory", "ephemeral-storage") or resource.startswith(HUGEPAGES_PREFIX):
+            continue
+        if amount.unscaled < 0 or amount.milli_value() % 1000:
+            raise VmpodInputError(f.join(path, "status.allocatable") + "." + resource,
+                                  raw_allocatable[resource], "must be a whole number")
+        extended[resource] = amount.value()
+    if extended:  # device plugins (GPUs, host devices, SEV, KubeVirt's kvm/tun/vhost-net), pods
+        host["extended_resources"] = extended
     return name, host, status
 
 

@@ -79,7 +79,7 @@ class Host:
     """Read-only host topology."""
 
     __slots__ = ("name", "architecture", "cpus", "cpu_by_id", "nodes", "node_by_id", "reserved", "used",
-                 "isolated", "_siblings", "_available", "_threads_per_core", "derived")
+                 "isolated", "_siblings", "_available", "_threads_per_core", "derived", "extended")
 
     def siblings(self, cpu_id):
         """The logical CPUs of ``cpu_id``'s physical core (itself included), ascending."""
@@ -157,6 +157,7 @@ def read_host(data, path="host"):
     host.reserved = _host_cpuset(data, "reserved_cpus", path, host)
     host.used = _host_cpuset(data, "used_cpus", path, host)
     host.isolated = _host_cpuset(data, "isolated_cpus", path, host)
+    host.extended = extended_resources(data, path)
     overlap = host.reserved & host.used
     if overlap:
         raise VmpodInputError(f.join(path, "used_cpus"), data.get("used_cpus"),
@@ -165,6 +166,34 @@ def read_host(data, path="host"):
     host._threads_per_core = max(len(group) for group in host._siblings.values())
     host.derived = {}  # indexes other modules build from this host once (kubelet, kubevirt.cpu_pool)
     return host
+
+
+def extended_resources(data, path):
+    """``extended_resources``: what the node offers of each extended resource (a Node's
+    ``status.allocatable`` beyond cpu, memory and hugepages: ``nvidia.com/GA102``,
+    ``devices.kubevirt.io/sev``, ``pods``, ...), whole numbers; None when the data does not say."""
+    raw = data.get("extended_resources")
+    if raw is None:
+        return None
+    where = f.join(path, "extended_resources")
+    if not isinstance(raw, dict):
+        raise VmpodInputError(where, raw, "must map resource names to whole numbers")
+    found = {}
+    for name, amount in raw.items():
+        item = f.join(where, name) if isinstance(name, str) else where
+        if not isinstance(name, str) or not name:
+            raise VmpodInputError(where, name, "is not a resource name")
+        if isinstance(amount, bool) or not isinstance(amount, (int, str)):
+            raise VmpodInputError(item, amount, "must be a whole number")
+        value = parse_quantity(amount, item) if isinstance(amount, str) else None
+        if value is not None:
+            if value.unscaled < 0 or value.milli_value() % 1000:
+                raise VmpodInputError(item, amount, "must be a whole number")
+            amount = value.value()
+        if amount < 0:
+            raise VmpodInputError(item, amount, "must not be negative")
+        found[name] = amount
+    return found
 
 
 def _fast_cpu(item, nodes):

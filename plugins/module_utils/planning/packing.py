@@ -48,7 +48,8 @@ class FleetVm:
     """One VMI, read and sized once."""
 
     __slots__ = ("index", "name", "vmi", "sized", "dedicated", "vcpus", "cpu_request",
-                 "memory_request", "memory_use", "shape", "envelope", "qos", "qos_reason")
+                 "memory_request", "memory_use", "shape", "envelope", "qos", "qos_reason",
+                 "extended")
 
 
 class _FleetHost(Host):
@@ -78,12 +79,20 @@ def _mutable_copy(host):
     return twin
 
 
+# virt-handler's permanent device plugins advertise 1000 of each on every KubeVirt node
+# (cmd/virt-handler: maxDevices); other extended resources a host must state it offers.
+KUBEVIRT_NODE_DEVICES = {"devices.kubevirt.io/kvm": 1000, "devices.kubevirt.io/tun": 1000,
+                         "devices.kubevirt.io/vhost-net": 1000}
+_NOT_EXTENDED = ("cpu", "memory", "ephemeral-storage")
+
+
 class _HostState:
     """One host as the placement goes: what is taken, by whom, and what it refused."""
 
     __slots__ = ("index", "name", "pristine", "host", "architecture", "cpu_allocatable",
                  "cpu_requested", "memory_allocatable", "memory_requested", "vm_memory",
-                 "shared_vcpus", "node_memory", "vms", "pinned", "refused")
+                 "shared_vcpus", "node_memory", "vms", "pinned", "refused",
+                 "extended_allocatable", "extended_requested")
 
     def __init__(self, index, name, pristine, architecture):
         self.index = index
@@ -102,6 +111,10 @@ class _HostState:
         self.vms = []
         self.pinned = {}  # VM name -> its exclusive pCPUs
         self.refused = {}  # VM shape -> the reason, for shapes this host cannot take
+        # extended resources (device plugins, pods): what the node offers and what is requested
+        self.extended_allocatable = dict(KUBEVIRT_NODE_DEVICES)
+        self.extended_allocatable.update(pristine.extended or {})
+        self.extended_requested = {}
 
     def load(self):
         """The fuller of CPU and memory, as a share of what is allocatable (for spread)."""
@@ -169,6 +182,10 @@ def fleet_vm(index, sized, cfg):
     vm.sized = sized
     requests, _limits, vm.qos, vm.qos_reason = launcher_envelope(sized, cfg)
     vm.envelope = requests
+    vm.extended = tuple(sorted(
+        (name, quantity.value()) for name, quantity in requests.items()
+        if name not in _NOT_EXTENDED and not name.startswith("hugepages-") and quantity.unscaled))
+    vm.extended += (("pods", 1),)  # one Pod: counted where the host states its pod capacity
     vm.dedicated = vmi.cpu.dedicated
     vm.vcpus = guest_vcpus(vmi)
     vm.cpu_request = requests["cpu"].milli_value() if "cpu" in requests else 0
@@ -224,6 +241,16 @@ def _no_room(state, vm, cpu_requested, memory_requested):
                        "pools are left" % (readable_bytes(vm.memory_request),
                                            readable_bytes(state.memory_allocatable - memory_requested),
                                            readable_bytes(state.memory_allocatable)))
+    for name, amount in vm.extended:
+        offered = state.extended_allocatable.get(name)
+        if offered is None:
+            if name == "pods":
+                continue  # the host does not state its Pod capacity
+            offered = 0
+        taken = state.extended_requested.get(name, 0)
+        if taken + amount > offered:
+            reasons.append("the Pod requests %d %s, %d of the host's %d are left (kube-scheduler: "
+                           "Insufficient %s)" % (amount, name, max(0, offered - taken), offered, name))
     return "; ".join(reasons) or None
 
 
@@ -242,6 +269,8 @@ def take(state, vm, plan):
             host.node_by_id[int(node)].hugepages[plan.page_bytes].free -= count
     state.cpu_requested += cpu_charge
     state.memory_requested += vm.memory_request
+    for name, amount in vm.extended:
+        state.extended_requested[name] = state.extended_requested.get(name, 0) + amount
     state.vm_memory += vm.memory_use
     _bind_memory(state, vm, plan)
     state.vms.append(vm.name)

@@ -64,6 +64,10 @@ def host_usage(state, cfg):
             "memory_overcommit": cfg.memory_overcommit,
         },
         "nodes": nodes,
+        # extended resources the host states or the VMs request (device plugins, GPUs, pods)
+        "extended": dict((name, {"allocatable": state.extended_allocatable.get(name),
+                                 "requested": state.extended_requested.get(name, 0)})
+                         for name in sorted(set(state.extended_requested) | set(pristine.extended or ()))),
     }
     usage["warnings"] = _warnings(usage)
     return usage

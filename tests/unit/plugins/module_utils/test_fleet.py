@@ -393,3 +393,43 @@ def test_dedicated_vms_have_guaranteed_pods_and_others_are_findings():
     assert not_pinned_warnings([Loose()]) == [
         "loose: dedicated CPUs, but its launcher Pod would be Burstable (init container x has "
         "no cpu limit): the kubelet gives it shared CPUs"]
+
+
+def gpu_vmi(name):
+    vmi = shared_vmi(name)
+    vmi["spec"]["domain"]["devices"] = {"gpus": [{"name": "gpu", "deviceName": "nvidia.com/A10"}]}
+    return vmi
+
+
+def test_extended_resources_are_counted_as_kube_scheduler_counts_them():
+    # a GPU VM's launcher Pod requests nvidia.com/A10: a host that does not offer it leaves the
+    # Pod Pending ("Insufficient nvidia.com/A10"), and one GPU goes to one Pod
+    plain = small_host(cpus=8)
+    with_gpu = dict(small_host(cpus=8), extended_resources={"nvidia.com/A10": 1, "pods": 3})
+    result = place_fleet([gpu_vmi("g1"), gpu_vmi("g2")], {"plain": plain, "gpu": with_gpu})
+    assert result["placements"] == {"g1": "gpu", "g2": None}
+    assert "plain: the Pod requests 1 nvidia.com/A10, 0 of the host's 0 are left (kube-scheduler: " \
+           "Insufficient nvidia.com/A10)" in result["unplaced"]["g2"]
+    assert result["hosts"]["gpu"]["extended"]["nvidia.com/A10"] == {"allocatable": 1, "requested": 1}
+    # KubeVirt's own device plugins are on every node (1000 each) unless the host says otherwise
+    assert result["hosts"]["gpu"]["extended"]["devices.kubevirt.io/kvm"] == {
+        "allocatable": 1000, "requested": 1}
+    # the Pod count, where the host states it
+    vms = [shared_vmi("vm-%d" % i, cores=1) for i in range(5)]
+    result = place_fleet(vms, {"gpu": with_gpu})
+    assert sum(1 for host in result["placements"].values() if host) == 3
+    assert "the Pod requests 1 pods, 0 of the host's 3 are left" in result["unplaced"]["vm-3"][1]
+
+
+@pytest.mark.parametrize("extended, message", [
+    ({"x.io/a": -1}, "must not be negative"),
+    ({"x.io/a": "1500m"}, "must be a whole number"),
+    ({"x.io/a": True}, "must be a whole number"),
+    ([1], "must map resource names"),
+])
+def test_bad_extended_resources_name_the_field(extended, message):
+    with pytest.raises(VmpodInputError) as err:
+        place_fleet([], {"h": dict(small_host(), extended_resources=extended)})
+    assert err.value.path.startswith("hosts.h.extended_resources") or \
+        err.value.path.startswith("h.extended_resources"), err.value.path
+    assert message in str(err.value)

@@ -142,3 +142,20 @@ def test_the_filter_raises_filter_errors():
     assert sorted(hosts(NODES)["hosts"]) == ["arm-1", "kvm-a", "kvm-b"]
     with pytest.raises(AnsibleFilterError, match="^vmpod.core.hosts_from_nodes: nodes: 3 must be"):
         hosts(3)
+
+
+def test_extended_resources_come_from_allocatable():
+    gpu_node = node(NODES["items"][1]["metadata"]["name"])
+    gpu_node["status"]["allocatable"]["nvidia.com/GA102GL_A10"] = "2"
+    gpu_node["status"]["allocatable"]["devices.kubevirt.io/kvm"] = "1k"
+    [host] = hosts_from_nodes([gpu_node])["hosts"].values()
+    extended = host["extended_resources"]
+    assert extended["nvidia.com/GA102GL_A10"] == 2
+    assert extended["devices.kubevirt.io/kvm"] == 1000
+    assert extended["pods"] == int(gpu_node["status"]["allocatable"]["pods"])
+    assert "ephemeral-storage" not in extended and not any(k.startswith("hugepages-") for k in extended)
+    assert read_host(host).extended == extended
+    gpu_node["status"]["allocatable"]["nvidia.com/GA102GL_A10"] = "500m"
+    with pytest.raises(VmpodInputError) as err:
+        hosts_from_nodes([gpu_node])
+    assert "nvidia.com/GA102GL_A10" in err.value.path

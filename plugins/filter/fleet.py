@@ -21,10 +21,10 @@ from ansible_collections.vmpod.core.plugins.module_utils.placement import (
 
 
 def check_migration(vmi, source_plan, target_host, config=None, arch="amd64", options=None,
-                    source_host=None):
+                    source_host=None, source_cpu=None, target_cpu=None):
     try:
         return _check_migration(vmi, source_plan, target_host, config, arch, options,
-                                source_host)
+                                source_host, source_cpu, target_cpu)
     except VmpodInputError as err:
         raise AnsibleFilterError(str(err))
 

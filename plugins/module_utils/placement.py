@@ -15,6 +15,7 @@ __metaclass__ = type
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import read_config
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.resources import size_vmi
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi import read_vmi
+from ansible_collections.vmpod.core.plugins.module_utils.planning.cpu_compat import cpu_reasons, read_host_cpu
 from ansible_collections.vmpod.core.plugins.module_utils.planning.host import host_architecture, read_host
 from ansible_collections.vmpod.core.plugins.module_utils.planning.migration import migration_reasons, read_source_plan
 from ansible_collections.vmpod.core.plugins.module_utils.planning.options import read_options
@@ -52,7 +53,7 @@ def plan_placements(vmis, host, config=None, arch="amd64", options=None):
 
 
 def check_migration(vmi, source_plan, target_host, config=None, arch="amd64", options=None,
-                    source_host=None):
+                    source_host=None, source_cpu=None, target_cpu=None):
     """Can the VM that ``source_plan`` places move to ``target_host`` unchanged?
 
     The VM is planned on the target as ``plan_placement`` plans it (the target's own memory
@@ -60,7 +61,10 @@ def check_migration(vmi, source_plan, target_host, config=None, arch="amd64", op
     cannot change: the vCPU count, which vCPUs are hyper-thread siblings, the guest NUMA cells
     (their vCPUs and memory) and the page size. ``source_host``, the source's topology, tells
     which vCPUs are siblings there; without it each guest core is taken to sit on one host core,
-    as KubeVirt places it on a host with hyper-threads.
+    as KubeVirt places it on a host with hyper-threads. ``source_cpu`` and ``target_cpu``, the
+    hosts' CPUs as ``vmpod.core.host_cpu_info`` returns them (its ``host_cpu``, with
+    ``usable_models``), hold the guest's CPU model and features to what the target's CPU offers
+    (``planning/cpu_compat.py``), named feature by feature; without them the CPU is not checked.
 
     Returns ``{fits, reasons, target_plan, target_memory_overhead}``; every reason names the
     resource and the numbers.
@@ -76,5 +80,7 @@ def check_migration(vmi, source_plan, target_host, config=None, arch="amd64", op
     target_plan = plan.as_dict()
     reasons = migration_reasons(sized, plan, target_plan, source, source_topology, target,
                                 target.architecture, opts)
+    reasons += cpu_reasons(read, read_host_cpu(source_cpu, "source_cpu"),
+                           read_host_cpu(target_cpu, "target_cpu"))
     return {"fits": not reasons, "reasons": reasons, "target_plan": target_plan,
             "target_memory_overhead": str(sized.overhead)}

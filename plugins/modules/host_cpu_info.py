@@ -133,6 +133,14 @@ host_cpu:
       type: list
       elements: dict
       sample: [{"name": "x2apic", "policy": "require"}, {"name": "pni", "policy": "disable"}]
+    usable_models:
+      description:
+        - The named CPU models this host can run (libvirt's custom mode, C(usable=yes)), for
+          C(vmpod.core.check_migration)'s C(target_cpu).
+      returned: always
+      type: list
+      elements: str
+      sample: [Skylake-Server-noTSX-IBRS, Haswell-noTSX]
     unsettable_features:
       description: The host-model features KVM here cannot set (empty when none, or unknown).
       returned: always
@@ -194,7 +202,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.vmpod.core.plugins.module_utils.hostfacts import cpu_quirks
 from ansible_collections.vmpod.core.plugins.module_utils.libvirt.domcapabilities import (
-    host_model_cpu,
+    host_model_cpu, usable_models,
 )
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 
@@ -253,8 +261,9 @@ def run(params, check_mode, warn):
     libvirt.registerErrorHandler(lambda _context, _error: None, None)  # no stderr noise
     connection = libvirt.open(params["uri"])
     try:
-        cpu = host_model_cpu(connection.getDomainCapabilities(None, None, None,
-                                                              params["virt_type"], 0))
+        capabilities = connection.getDomainCapabilities(None, None, None, params["virt_type"], 0)
+        cpu = host_model_cpu(capabilities)
+        usable = usable_models(capabilities)
         uname = os.uname()
         fields = cpu_quirks.key_fields(cpu, connection.getLibVersion(), connection.getVersion(),
                                        "%s %s" % (uname.release, uname.version),
@@ -279,6 +288,7 @@ def run(params, check_mode, warn):
         connection.close()
     facts = cpu.as_dict()
     facts["host_model_supported"] = facts.pop("supported")
+    facts["usable_models"] = list(usable)
     facts["unsettable_features"] = list(outcome.features)
     facts["cpu_features"] = cpu_quirks.disable_entries(outcome.features)
     facts["probe"] = {"status": outcome.status, "cached": cached, "trials": len(outcome.trials),

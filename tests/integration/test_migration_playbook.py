@@ -72,3 +72,23 @@ def test_check_mode_onto_this_machine_writes_nothing(tmp_path):
     assert done.returncode == 0, done.stdout[-3000:]
     assert "plain-fedora from kvm-01 to this-machine: fits" in done.stdout
     assert not out.exists()
+
+
+def test_the_targets_cpu_must_offer_the_guests_features(tmp_path):
+    # vmpod_host_cpus gives both hosts' CPUs as host_cpu_info returns them; the target's host-model
+    # lacks two features the source's enabled, so the guest (host-model) cannot move
+    source_cpu = {"model": "Skylake-Server-IBRS", "host_model_supported": True,
+                  "usable_models": ["Skylake-Server-IBRS"],
+                  "features": [{"name": n, "policy": "require"} for n in ("avx512f", "pku", "x2apic")]}
+    target_cpu = dict(source_cpu, features=[{"name": "x2apic", "policy": "require"}])
+    extra = tmp_path / "cpus.json"
+    extra.write_text(json.dumps({"vmpod_host_cpus": {"kvm-01": source_cpu, "kvm-02": target_cpu}}))
+    done = run("-e", "vmpod_source=kvm-01", "-e", "vmpod_target=kvm-02",
+               "-e", "vmpod_vmi_file=examples/vmis/01-plain-fedora.yaml", "-e", "@%s" % extra,
+               "-e", "vmpod_output_dir=%s" % tmp_path)
+    assert done.returncode == 0, done.stdout[-3000:]
+    with open(tmp_path / "migration-plain-fedora-kvm-01-kvm-02.json") as handle:
+        written = json.load(handle)
+    assert not written["fits"]
+    assert written["reasons"] == [
+        "the target's CPU lacks 2 features the guest uses (host-model mode): avx512f, pku"]

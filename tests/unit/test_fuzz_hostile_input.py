@@ -109,6 +109,14 @@ example_texts = examples(EXAMPLE_TEXTS, "EXAMPLE_TEXTS")
 arches = st.sampled_from(ARCHES).map(lambda arch: Input(arch, repr(arch)))
 booleans = st.booleans().map(lambda flag: Input(flag, repr(flag)))
 no_host = st.just(None).map(lambda none: Input(none, "None"))
+# host_cpu_info's host_cpu, the shapes check_migration's CPU part reads
+HOST_CPUS = (
+    {"model": "EPYC-Rome", "host_model_supported": True, "usable_models": ["EPYC-Rome", "EPYC"],
+     "features": [{"name": "x2apic", "policy": "require"}, {"name": "pni", "policy": "disable"}]},
+    {"model": "Skylake-Server", "host_model_supported": True,
+     "features": [{"name": "avx512f", "policy": "require"}]},
+    {"model": None, "host_model_supported": False, "features": [], "usable_models": []},
+)
 
 
 name_lists = st.lists(st.sampled_from(VMI_NAMES), min_size=1, max_size=4, unique=True).map(tuple)
@@ -241,10 +249,13 @@ ENGINE = {
         {"host": hostile_host}, {"vmis": 3, "host": 2}),
     "check_migration": road(check_migration, {
         "planned": planned, "target_host": hosts, "config": configs, "options": PLACEMENT,
-        "source_host": st.one_of(no_host, hosts)},
+        "source_host": st.one_of(no_host, hosts),
+        "source_cpu": st.one_of(no_host, examples(HOST_CPUS, "HOST_CPUS")),
+        "target_cpu": st.one_of(no_host, examples(HOST_CPUS, "HOST_CPUS"))},
         {"planned": damaged_part(("vmi", "source_plan")),
          "target_host": hostile_host,
-         "source_host": hostile_host}, {"planned": 4, "target_host": 3},
+         "source_host": hostile_host, "source_cpu": damaged, "target_cpu": damaged},
+        {"planned": 4, "target_host": 3},
         _unpack("planned", ("vmi", "source_plan"))),
     "host_architecture": road(host_architecture, {"host": hosts}, {"host": hostile_host}),
     "read_host": road(read_host, {"data": hosts}, {"data": hostile_host}),

@@ -88,6 +88,17 @@ def host_model_cpu(xml_text):
     )
 
 
+def usable_models(xml_text):
+    """The named CPU models of custom mode this host can run (``usable='yes'``), in libvirt's
+    order: what a guest with a named model needs of a migration target."""
+    root = parse_document(xml_text, "domainCapabilities", "domcapabilities")
+    mode = root.find("cpu/mode[@name='custom']")
+    if mode is None or mode.get("supported", "no") != "yes":
+        return ()
+    return tuple((element.text or "").strip() for element in mode.findall("model")
+                 if element.get("usable") == "yes" and (element.text or "").strip())
+
+
 def _feature(element, path):
     name = element.get("name")
     if not name:

@@ -27,6 +27,11 @@ DOMCAPS = """<domainCapabilities>
       %s
       <feature policy='disable' name='pni'/>
     </mode>
+    <mode name='custom' supported='yes'>
+      <model usable='yes' vendor='AMD'>EPYC-Rome</model>
+      <model usable='no' vendor='Intel'>Cascadelake-Server</model>
+      <model usable='yes' vendor='AMD'>EPYC</model>
+    </mode>
   </cpu>
 </domainCapabilities>"""
 NAMES = ("x2apic", "tsc-deadline", "hypervisor", "umip", "arch-capabilities", "mmxext", "clzero",
@@ -124,6 +129,7 @@ def test_the_host_model_cpu_and_the_feature_kvm_cannot_set(libvirt_host, capsys,
     assert facts["features"][-1] == {"name": "pni", "policy": "disable"}
     assert facts["unsettable_features"] == ["arch-capabilities"]
     assert facts["cpu_features"] == [{"name": "arch-capabilities", "policy": "disable"}]
+    assert facts["usable_models"] == ["EPYC-Rome", "EPYC"]  # custom mode, usable='yes' only
     probe = facts["probe"]
     assert probe["status"] == "fixed" and probe["cached"] is False
     assert "failed to set MSR" in probe["error"]

@@ -13,7 +13,8 @@ from ansible_collections.vmpod.core.plugins.module_utils.output.picture import (
     host_pictures as _host_pictures)
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.fleet import (
-    hosts_from_nodes as _hosts_from_nodes, place_fleet as _place_fleet, simulate_drain as _simulate_drain)
+    hosts_from_nodes as _hosts_from_nodes, place_fleet as _place_fleet,
+    plan_hugepage_pools as _plan_hugepage_pools, simulate_drain as _simulate_drain)
 from ansible_collections.vmpod.core.plugins.module_utils.output.fleet_markdown import (
     fleet_markdown as _fleet_markdown)
 from ansible_collections.vmpod.core.plugins.module_utils.placement import (
@@ -43,6 +44,14 @@ def simulate_drain(vmis, hosts, drain, config=None, policy="pack", options=None,
         raise AnsibleFilterError("vmpod.core.simulate_drain: %s" % err)
 
 
+def plan_hugepage_pools(vmis, hosts, headroom=0.0, config=None, policy="pack", options=None,
+                        arch="amd64"):
+    try:
+        return _plan_hugepage_pools(vmis, hosts, headroom, config, policy, options, arch)
+    except VmpodInputError as err:
+        raise AnsibleFilterError("vmpod.core.plan_hugepage_pools: %s" % err)
+
+
 def hosts_from_nodes(nodes):
     try:
         return _hosts_from_nodes(nodes)
@@ -68,4 +77,5 @@ class FilterModule(object):
     def filters(self):
         return {"check_migration": check_migration, "place_fleet": place_fleet,
                 "fleet_markdown": fleet_markdown, "host_pictures": host_pictures,
-                "simulate_drain": simulate_drain, "hosts_from_nodes": hosts_from_nodes}
+                "simulate_drain": simulate_drain, "hosts_from_nodes": hosts_from_nodes,
+                "plan_hugepage_pools": plan_hugepage_pools}

@@ -15,10 +15,11 @@ from ansible_collections.vmpod.core.plugins.module_utils.planning import drain a
 from ansible_collections.vmpod.core.plugins.module_utils.planning.options import read_options
 from ansible_collections.vmpod.core.plugins.module_utils.planning.packing import (
     Packer, Spreader, read_fleet_hosts, read_fleet_vmis, take, try_place, unplaced_reasons)
-from ansible_collections.vmpod.core.plugins.module_utils.planning.usage import host_usage
+from ansible_collections.vmpod.core.plugins.module_utils.planning import pool_plan
+from ansible_collections.vmpod.core.plugins.module_utils.planning.usage import host_usage, readable_bytes
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 
-__all__ = ("place_fleet", "simulate_drain", "hosts_from_nodes", "POLICIES")
+__all__ = ("place_fleet", "simulate_drain", "plan_hugepage_pools", "hosts_from_nodes", "POLICIES")
 
 POLICIES = ("pack", "spread")
 
@@ -166,3 +167,56 @@ def simulate_drain(vmis, hosts, drain, config=None, policy="pack", options=None,
     return {"safe": not blockers, "blockers": blockers, "waves": drains.waves(moves),
             "placements": dict((vm.name, after[vm.name][0].name if vm.name in after else None) for vm in vms),
             "hosts": usage, "plans": plans, "before": before, "warnings": warnings, "policy": policy}
+
+
+def plan_hugepage_pools(vmis, hosts, headroom=0.0, config=None, policy="pack", options=None,
+                        arch="amd64"):
+    """The 2Mi and 1Gi pages each NUMA node of each host needs so that every VM can be placed
+    (``planning.pool_plan``): the fleet placed first on hosts whose nodes could give all their
+    memory as pages (their memory outside the pools kept), the pages taken plus ``headroom`` (a fraction: 0.1 is 10% more,
+    rounded up) per node and size, then the whole fleet placed on exactly those pools.
+
+    ``vmis``, ``hosts``, ``config``, ``policy``, ``options`` and ``arch`` as ``place_fleet``
+    takes them (the hosts' own pools are replaced by the plan). Returns ``{hosts: {name:
+    {hugepages_pages, nodes: {node id: {size: {pages, used, stranded}}}, stranded}},
+    stranded, stranded_readable, placements, unplaced, warnings, headroom}``:
+    ``hugepages_pages`` is the ``vmpod.core.hugepages`` role's variable for the host, ``stranded``
+    the bytes of pages the fleet leaves unused (headroom included).
+    """
+    if policy not in POLICIES:
+        raise VmpodInputError("policy", policy, "must be one of %s" % ", ".join(POLICIES))
+    headroom = pool_plan.read_headroom(headroom)
+    items = pool_plan.host_items(hosts)
+    vmi_list = list(vmis) if isinstance(vmis, (list, tuple)) else [vmis]
+    sizes = pool_plan.page_sizes(vmi_list, arch)
+    size_bytes = dict((text, size) for size, text in sizes.items())
+
+    def generous(node):
+        pools = dict((text, node.memory // size) for size, text in sizes.items())
+        return pools, sum(count * size_bytes[text] for text, count in pools.items())
+    first = place_fleet(vmi_list, dict((name, pool_plan.pools_like(data, topo, generous))
+                             for name, data, topo in items), config, policy, options, arch)
+    planned, warnings = pool_plan.planned_pools(items, sizes, pool_plan.used_pages(first), headroom)
+    second = place_fleet(vmi_list, dict(
+        (name, pool_plan.pools_like(data, topo, lambda node, name=name: (planned[name][node.id], 0)))
+        for name, data, topo in items), config, policy, options, arch)
+    used = pool_plan.used_pages(second)
+    result_hosts, stranded_total = {}, 0
+    for name, _data, topo in items:
+        nodes, pages, stranded_host = {}, [], 0
+        for node in topo.nodes:
+            per_size = {}
+            for text, count in planned[name][node.id].items():
+                taken = used.get(name, {}).get(node.id, {}).get(text, 0)
+                stranded = (count - taken) * size_bytes[text]
+                stranded_host += stranded
+                per_size[text] = {"pages": count, "used": taken, "stranded": stranded}
+                if count:
+                    pages.append({"size": text, "count": count, "node": node.id})
+            nodes[str(node.id)] = per_size
+        stranded_total += stranded_host
+        result_hosts[name] = {"hugepages_pages": pages, "nodes": nodes, "stranded": stranded_host}
+    return {"hosts": result_hosts, "stranded": stranded_total,
+            "stranded_readable": readable_bytes(stranded_total),
+            "placements": second["placements"], "unplaced": second["unplaced"],
+            "warnings": warnings + second["warnings"], "headroom": headroom}

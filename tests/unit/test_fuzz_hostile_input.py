@@ -31,7 +31,8 @@ from ansible_collections.vmpod.core.plugins.filter import quantity as quantity_f
 from ansible_collections.vmpod.core.plugins.filter import render as render_filters
 from ansible_collections.vmpod.core.plugins.module_utils.awx.survey import survey_answers, survey_spec
 from ansible_collections.vmpod.core.plugins.module_utils.domain.model import domain_model
-from ansible_collections.vmpod.core.plugins.module_utils.fleet import hosts_from_nodes, place_fleet, simulate_drain
+from ansible_collections.vmpod.core.plugins.module_utils.fleet import (
+    hosts_from_nodes, place_fleet, plan_hugepage_pools, simulate_drain)
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod import launcher_pod
 from ansible_collections.vmpod.core.plugins.module_utils.launcher import (
     launcher_envelope, launcher_resources, memory_overhead, pod_envelope)
@@ -290,6 +291,10 @@ ENGINE = {
     "launcher_envelope": road(launcher_envelope, {
         "vmi": vmis, "config": configs, "arch": arches, "apply_defaults": booleans},
         weights={"vmi": 6}),
+    "plan_hugepage_pools": road(plan_hugepage_pools, {
+        "vmis": vmi_lists, "hosts": fleet_hosts, "headroom": fixed(0.0, 0.1, 2),
+        "config": configs, "policy": fixed("pack", "spread"), "options": PLACEMENT,
+        "arch": arches}, weights={"vmis": 4, "hosts": 4}),
     "simulate_drain": road(simulate_drain, {
         "vmis": vmi_lists, "hosts": fleet_hosts, "drain": DRAINS, "config": configs,
         "policy": fixed("pack", "spread"), "options": PLACEMENT, "arch": arches},
@@ -332,6 +337,8 @@ FILTER_ROADS = {
     "yaml_flow": road(FILTERS["yaml_flow"], {"value": st.one_of(vmis, hosts)},
                       {"value": damaged}),
     "simulate_drain": ENGINE["simulate_drain"]._replace(function=FILTERS["simulate_drain"]),
+    "plan_hugepage_pools": ENGINE["plan_hugepage_pools"]._replace(
+        function=FILTERS["plan_hugepage_pools"]),
     "survey_spec": road(FILTERS["survey_spec"], {
         "roles": examples((ROLE_SPECS,), "ROLE_SPECS"), "name": fixed("Prepare KVM hosts"),
         "description": fixed(""), "optional": fixed(None, ["hugepages"])}, weights={"roles": 6}),

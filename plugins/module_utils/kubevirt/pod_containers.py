@@ -39,15 +39,18 @@ def _q(text):
     return found
 
 
+def _zero(quantity):
+    return quantity is None or not quantity.unscaled
+
+
 def wants_guaranteed(vmi):
     """VirtualMachineInstance.WantsToHaveQOSGuaranteed: CPU requested and limited alike, and
     memory likewise (or only limited)."""
     req_mem, lim_mem = vmi.requests.get("memory"), vmi.limits.get("memory")
     req_cpu, lim_cpu = vmi.requests.get("cpu"), vmi.limits.get("cpu")
-    zero = (lambda q: q is None or not q.unscaled)
-    memory = ((zero(req_mem) and not zero(lim_mem))
-              or (not zero(req_mem) and lim_mem is not None and req_mem.cmp(lim_mem) == 0))
-    cpu = not zero(req_cpu) and lim_cpu is not None and req_cpu.cmp(lim_cpu) == 0
+    memory = ((_zero(req_mem) and not _zero(lim_mem))
+              or (not _zero(req_mem) and lim_mem is not None and req_mem.cmp(lim_mem) == 0))
+    cpu = not _zero(req_cpu) and lim_cpu is not None and req_cpu.cmp(lim_cpu) == 0
     return memory and cpu
 
 
@@ -342,5 +345,3 @@ def hook_sidecars(vmi, cfg, user):
 def compact(container):
     """The container without its unset fields (what the API server would keep)."""
     return {key: value for key, value in container.items() if value is not None and value != []}
-
-

@@ -148,7 +148,7 @@ def test_extended_resources_come_from_allocatable():
     gpu_node = node(NODES["items"][1]["metadata"]["name"])
     gpu_node["status"]["allocatable"]["nvidia.com/GA102GL_A10"] = "2"
     gpu_node["status"]["allocatable"]["devices.kubevirt.io/kvm"] = "1k"
-    [host] = hosts_from_nodes([gpu_node])["hosts"].values()
+    [host] = list(hosts_from_nodes([gpu_node])["hosts"].values())
     extended = host["extended_resources"]
     assert extended["nvidia.com/GA102GL_A10"] == 2
     assert extended["devices.kubevirt.io/kvm"] == 1000

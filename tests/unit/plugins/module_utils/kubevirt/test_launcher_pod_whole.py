@@ -268,9 +268,8 @@ def test_probes_are_wrapped_by_virt_probe():
 
 
 def test_interface_ports_become_container_ports():
-    vmi = make_vmi({"interfaces": [{"name": "default", "masquerade": {},
-                                    "ports": [{"name": "http", "port": 80}, {"port": 53,
-                                                                              "protocol": "UDP"}]}]},
+    ports = [{"name": "http", "port": 80}, {"port": 53, "protocol": "UDP"}]
+    vmi = make_vmi({"interfaces": [{"name": "default", "masquerade": {}, "ports": ports}]},
                    networks=[{"name": "default", "pod": {}}])
     compute = valid(launcher_pod(vmi))["spec"]["containers"][0]
     assert compute["ports"] == [{"containerPort": 80, "protocol": "TCP", "name": "http"},

@@ -194,8 +194,9 @@ def plan_hugepage_pools(vmis, hosts, headroom=0.0, config=None, policy="pack", o
     def generous(node):
         pools = dict((text, node.memory // size) for size, text in sizes.items())
         return pools, sum(count * size_bytes[text] for text, count in pools.items())
-    first = place_fleet(vmi_list, dict((name, pool_plan.pools_like(data, topo, generous))
-                             for name, data, topo in items), config, policy, options, arch)
+    generous_hosts = dict((name, pool_plan.pools_like(data, topo, generous))
+                          for name, data, topo in items)
+    first = place_fleet(vmi_list, generous_hosts, config, policy, options, arch)
     planned, warnings = pool_plan.planned_pools(items, sizes, pool_plan.used_pages(first), headroom)
     second = place_fleet(vmi_list, dict(
         (name, pool_plan.pools_like(data, topo, lambda node, name=name: (planned[name][node.id], 0)))

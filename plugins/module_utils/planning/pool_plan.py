@@ -35,7 +35,7 @@ MAX_HEADROOM = 10.0
 
 def read_headroom(headroom):
     if isinstance(headroom, bool) or not isinstance(headroom, (int, float)) or \
-            not 0 <= headroom <= MAX_HEADROOM or headroom != headroom:
+            math.isnan(headroom) or not 0 <= headroom <= MAX_HEADROOM:
         raise VmpodInputError("headroom", headroom, "must be a fraction of the pages in use, 0 to %g "
                               "(0.1: 10%% more pages than the VMs take)" % MAX_HEADROOM)
     return float(headroom)

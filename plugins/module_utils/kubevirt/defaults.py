@@ -71,6 +71,11 @@ def apply_vmi_defaults(vmi, config=None, arch="amd64"):
             cpu["model"] = cfg.cpu_model or DEFAULT_CPU_MODEL
     if architecture != "arm64" and cfg.vm_rollout_live_update:
         _default_max_sockets(cpu, cfg)
+    machine_type = machine["type"]
+    if architecture in ("amd64", "arm64") and ("q35" in machine_type or machine_type.startswith("virt")):
+        # setDefaultPciTopologyVersion: a machine with PCIe hotplug gets PCI topology v3
+        annotations = _annotations(result)
+        annotations.setdefault("kubevirt.io/pci-topology-version", "v3")
     if not cfg.gate_enabled("Root"):
         # markAsNonroot: without the Root gate, the launcher runs as the qemu user (107). (A
         # VirtualMachine's VMI gets it when created; the defaulted copy carries it likewise.)
@@ -218,3 +223,17 @@ def _default_max_sockets(cpu, cfg):
         if per_socket and max_sockets * per_socket > _MAX_HOTPLUG_VCPUS:
             max_sockets = max(_MAX_HOTPLUG_VCPUS // per_socket, sockets)
     cpu["maxSockets"] = max_sockets
+
+
+def _annotations(obj):
+    """The VMI's annotations (a VirtualMachine's template's), created when absent."""
+    holder = obj
+    if obj.get("kind") == "VirtualMachine":
+        holder = obj["spec"]["template"]
+    meta = holder.get("metadata")
+    if not isinstance(meta, dict):
+        meta = holder["metadata"] = {}
+    annotations = meta.get("annotations")
+    if not isinstance(annotations, dict):
+        annotations = meta["annotations"] = {}
+    return annotations

@@ -420,3 +420,15 @@ def test_render_models_applies_the_webhook_defaults_when_asked():
     assert as_given["pod"] == launcher_pod(make_vmi())
     assert defaulted["pod"] == launcher_pod(make_vmi(), apply_defaults=True)
     assert defaulted["resources"]["limits"] != as_given["resources"]["limits"]  # vhost-net
+
+
+def test_the_webhook_sets_the_pci_topology_version():
+    # virt-api: a machine with PCIe hotplug (q35, virt) gets kubevirt.io/pci-topology-version v3,
+    # which the Pod carries as it carries the VMI's annotations
+    annotations = launcher_pod(make_vmi(), apply_defaults=True)["metadata"]["annotations"]
+    assert annotations["kubevirt.io/pci-topology-version"] == "v3"
+    pc = make_vmi()
+    pc["spec"]["domain"]["machine"] = {"type": "pc-i440fx-8.2"}
+    annotations = launcher_pod(pc, apply_defaults=True)["metadata"]["annotations"]
+    assert "kubevirt.io/pci-topology-version" not in annotations
+    assert "kubevirt.io/pci-topology-version" not in launcher_pod(make_vmi())["metadata"]["annotations"]

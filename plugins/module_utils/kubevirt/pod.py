@@ -24,7 +24,6 @@ __metaclass__ = type
 
 import copy
 import hashlib
-import json
 from dataclasses import dataclass
 
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt import pod_containers as parts
@@ -32,6 +31,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import 
     DEFAULT_LAUNCHER_VERBOSITY, read_config)
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.defaults import apply_vmi_defaults
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.identity import stand_in_uid
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod_annotations import pod_annotations
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod_volumes import (
     pod_volumes, runtime_mounts, runtime_volumes)
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.resources import printed, size_vmi
@@ -43,10 +43,6 @@ DEFAULT_IMAGE = "quay.io/kubevirt/virt-launcher:v1.6.0"
 NON_ROOT_UID = 107  # pkg/util: NonRootUID (the "qemu" user)
 GRACE_PADDING = 15  # renderLaunchManifest: gracePeriodPaddingSeconds, added twice for the Pod
 _DNS1035_MAX = 63
-# KubeVirt's VMI annotations that stay off the Pod (filterVMIAnnotationsForPod)
-_FILTERED_ANNOTATION_PREFIXES = ("kubectl.kubernetes.io",
-                                 "kubevirt.io/storage-observed-api-version",
-                                 "kubevirt.io/latest-observed-api-version")
 _OPTION_KEYS = ("image", "image_pull_policy", "qemu_timeout", "ovmf_path", "hypervisor",
                 "memory_overhead_annotation", "block_claims")
 _PULL_POLICIES = ("Always", "IfNotPresent", "Never")
@@ -276,86 +272,6 @@ def pod_labels(vmi, uid, hostname):
     labels.update({"kubevirt.io": "virt-launcher", "kubevirt.io/created-by": uid,
                    "vm.kubevirt.io/name": hostname, "vmi.kubevirt.io/id": vmi_id(vmi.name)})
     return _sorted(labels)
-
-
-def pod_annotations(sized, opts, cfg):
-    vmi = sized.vmi
-    annotations = {key: value for key, value in vmi.annotations.items()
-                   if not key.startswith(_FILTERED_ANNOTATION_PREFIXES)}
-    annotations.update({
-        "kubevirt.io/domain": vmi.name,
-        "kubectl.kubernetes.io/default-container": "compute",
-        "kubevirt.io/migrationTransportUnix": "true",
-        "descheduler.alpha.kubernetes.io/request-evict-only": "",
-    })
-    if opts.memory_overhead_annotation:
-        annotations["kubevirt.io/memory-overhead-bytes"] = str(sized.overhead.value())
-    annotations.update(network_annotations(vmi, cfg))
-    annotations.update(backup_hook_annotations(vmi))
-    return _sorted(annotations)
-
-
-def network_annotations(vmi, cfg):
-    """pkg/network/pod/annotations: the Multus networks the Pod joins (each secondary network
-    on the interface ``pod`` + 11 hex digits of the SHA-256 of its name; binding plugins with a
-    NetworkAttachmentDefinition), the Multus default network, Istio's for masquerade."""
-    section = vmi.pod
-    elements = []
-    for name, nad, default, mac, binding in section.networks:
-        if nad is not None and not default:
-            namespace, nad_name = _nad_name(nad, vmi)
-            element = {"name": nad_name, "namespace": namespace}
-            if mac:
-                element["mac"] = mac
-            element["interface"] = "pod" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:11]
-            elements.append(element)
-        if binding is not None:
-            if binding not in cfg.binding_nads:
-                raise VmpodInputError("%s.domain.devices.interfaces" % vmi.spec_path, binding,
-                                      "names a network binding plugin the cluster does not have "
-                                      "(config.network.binding)")
-            plugin_nad = cfg.binding_nads[binding]
-            if plugin_nad:
-                namespace, nad_name = _nad_name(plugin_nad, vmi)
-                elements.append({"name": nad_name, "namespace": namespace,
-                                 "cni-args": {"logicNetworkName": name}})
-    found = {}
-    if elements:
-        found["k8s.v1.cni.cncf.io/networks"] = json.dumps(elements, separators=(",", ":"))
-    if section.default_multus:
-        found["v1.multus-cni.io/default-network"] = section.default_multus
-    if section.masquerade:
-        found["traffic.sidecar.istio.io/kubevirtInterfaces"] = "k6t-eth0"
-        found["istio.io/reroute-virtual-interfaces"] = "k6t-eth0"
-    return found
-
-
-def _nad_name(nad, vmi):
-    """NetAttachDefNamespacedName: ``namespace/name``, or the name in the VMI's namespace."""
-    if "/" in nad:
-        namespace, name = nad.split("/", 1)
-        return namespace, name
-    return vmi.namespace or "default", nad
-
-
-_TRUE = ("1", "t", "T", "TRUE", "true", "True")  # strconv.ParseBool
-
-
-def backup_hook_annotations(vmi):
-    """pkg/storage/pod/annotations: Velero's pre- and post-backup hooks freeze and thaw the
-    guest from ``compute``, unless ``kubevirt.io/skip-backup-hooks`` is true."""
-    if vmi.annotations.get("kubevirt.io/skip-backup-hooks") in _TRUE:
-        return {}
-    names = json.dumps(vmi.name), json.dumps(vmi.namespace)
-    return {
-        "pre.hook.backup.velero.io/container": "compute",
-        "pre.hook.backup.velero.io/command":
-            '["/usr/bin/virt-freezer", "--freeze", "--name", %s, "--namespace", %s]' % names,
-        "pre.hook.backup.velero.io/timeout": "60s",
-        "post.hook.backup.velero.io/container": "compute",
-        "post.hook.backup.velero.io/command":
-            '["/usr/bin/virt-freezer", "--unfreeze", "--name", %s, "--namespace", %s]' % names,
-    }
 
 
 def node_selector(vmi, cfg=None):

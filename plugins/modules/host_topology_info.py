@@ -73,6 +73,15 @@ options:
       - The module fails, naming this option, when it lists a CPU the host does not have or a
         CPU of O(reserved_cpus).
     type: str
+  kubelet_root:
+    description:
+      - The kubelet's root directory (V(/var/lib/kubelet)). When given, the CPUs the static CPU
+        manager gave containers exclusively (its C(cpu_manager_state)) join RV(host.used_cpus),
+        and the hugepages the memory manager reserved for containers on each NUMA node (its
+        C(memory_manager_state)) are taken from that node's free pages - so that plans and
+        fleet placement start from what running Pods hold. A checkpoint that does not exist is
+        skipped (another CPU or memory manager policy).
+    type: path
 requirements:
   - libvirt-python, only for O(source=libvirt)
 notes:
@@ -261,12 +270,14 @@ from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.vmpod.core.plugins.module_utils.values.paths import check_paths
 from ansible_collections.vmpod.core.plugins.module_utils.values.architecture import kernel_architecture
-from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import format_cpuset
+from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import format_cpuset, parse_cpuset
+from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import parse_quantity
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.planning.host import read_host
 from ansible_collections.vmpod.core.plugins.module_utils.libvirt.capabilities import (
     host_from_capabilities,
 )
+from ansible_collections.vmpod.core.plugins.module_utils.hostfacts import kubelet_state
 from ansible_collections.vmpod.core.plugins.module_utils.hostfacts.sysfs import (
     SYSFS_FILES,
     host_from_sysfs,
@@ -274,6 +285,11 @@ from ansible_collections.vmpod.core.plugins.module_utils.hostfacts.sysfs import 
 
 from ansible_collections.vmpod.core.plugins.module_utils.libvirt.client import (
     LIBVIRT_ERRORS, libvirt, require_libvirt)
+
+
+def read_text(path):
+    with open(path) as handle:
+        return handle.read()
 
 
 def gather_sysfs(root):
@@ -318,6 +334,25 @@ def with_cpusets(host, reserved_cpus, used_cpus):
     return host
 
 
+def with_kubelet_state(host, root, used_cpus):
+    """The used CPUs with the CPU manager's exclusive ones; the memory manager's reserved
+    hugepages taken from each node's free pages (``hostfacts.kubelet_state``)."""
+    cpu_state = os.path.join(root, "cpu_manager_state")
+    if os.path.exists(cpu_state):
+        pinned = kubelet_state.cpu_manager_used(read_text(cpu_state), cpu_state)
+        if pinned:
+            used = parse_cpuset(used_cpus, "used_cpus") | pinned
+            used_cpus = format_cpuset(used)
+    memory_state = os.path.join(root, "memory_manager_state")
+    if os.path.exists(memory_state):
+        reserved = kubelet_state.memory_manager_reserved(read_text(memory_state), memory_state)
+        for node in host["nodes"]:
+            for size, pool in node.get("hugepages", {}).items():
+                taken = reserved.get(node["id"], {}).get(size, 0) // parse_quantity(size).value()
+                pool["free"] = max(0, min(pool["free"], pool["total"] - taken))
+    return used_cpus
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -326,6 +361,7 @@ def main():
             sysfs_root=dict(type="path", default="/"),
             reserved_cpus=dict(type="str"),
             used_cpus=dict(type="str"),
+            kubelet_root=dict(type="path"),
         ),
         supports_check_mode=True,
     )
@@ -345,7 +381,10 @@ def main():
                 architecture = kernel_architecture(os.uname()[4])
                 if architecture is not None:
                     host["architecture"] = architecture
-        host = with_cpusets(host, params["reserved_cpus"], params["used_cpus"])
+        used = params["used_cpus"]
+        if params["kubelet_root"]:
+            used = with_kubelet_state(host, params["kubelet_root"], used)
+        host = with_cpusets(host, params["reserved_cpus"], used)
     except VmpodInputError as exc:
         module.fail_json(msg=str(exc))
     except LIBVIRT_ERRORS as exc:

@@ -294,3 +294,47 @@ def test_asymmetric_example():
     assert (sizes_in_use(small), sizes_in_use(large)) == ([2 << 20], [2 << 20, 1 << 30])
     assert any(pool.free < pool.total for node in host.nodes for pool in node.hugepages.values())
     assert host.used <= frozenset(small.cpus + large.cpus) - host.reserved
+
+
+# Kubelet checkpoints in the shapes pkg/kubelet/cm/{cpumanager,memorymanager}/state write
+CPU_MANAGER_STATE = {"policyName": "static", "defaultCpuSet": "0,2-3,6",
+                     "entries": {"9f1c-pod-uid": {"compute": "1,5"}, "77aa-pod-uid": {"compute": "4"}},
+                     "checksum": 1234}
+MEMORY_MANAGER_STATE = {"policyName": "Static", "machineState": {
+    "0": {"numberOfAssignments": 1, "cells": [0], "memoryMap": {
+        "hugepages-2Mi": {"total": 1073741824, "systemReserved": 0, "allocatable": 1073741824,
+                          "reserved": 104857600, "free": 968884224},
+        "memory": {"total": 33709580288, "systemReserved": 0, "allocatable": 33709580288,
+                   "reserved": 0, "free": 33709580288}}},
+    "1": {"numberOfAssignments": 1, "cells": [1], "memoryMap": {
+        "hugepages-1Gi": {"total": 8589934592, "systemReserved": 0, "allocatable": 8589934592,
+                          "reserved": 4294967296, "free": 4294967296}}}}, "checksum": 99}
+
+
+def test_kubelet_state_fills_the_used_cpus_and_hugepages(tmp_path, capsys):
+    kubelet = tmp_path / "kubelet"
+    kubelet.mkdir()
+    (kubelet / "cpu_manager_state").write_text(json.dumps(CPU_MANAGER_STATE))
+    (kubelet / "memory_manager_state").write_text(json.dumps(MEMORY_MANAGER_STATE))
+    sysfs = fake_tree(tmp_path / "root")
+    result = run_module(capsys, sysfs_root=str(sysfs), kubelet_root=str(kubelet), used_cpus="6")
+    host = result["host"]
+    assert host["used_cpus"] == "1,4-6"  # the given 6 and the CPU manager's 1,5 and 4
+    nodes = {node["id"]: node for node in host["nodes"]}
+    # node 0: 512 2Mi pages, 500 free by sysfs; the memory manager reserved 50 -> 462 left
+    assert nodes[0]["hugepages"]["2Mi"] == {"total": 512, "free": 462}
+    # node 1: 8 1Gi pages, 6 free by sysfs, 4 reserved -> 4 left
+    assert nodes[1]["hugepages"]["1Gi"] == {"total": 8, "free": 4}
+    read_host(host)
+
+
+def test_a_kubelet_root_without_checkpoints_changes_nothing(tmp_path, capsys):
+    sysfs = fake_tree(tmp_path / "root")
+    plain = run_module(capsys, sysfs_root=str(sysfs))["host"]
+    assert run_module(capsys, sysfs_root=str(sysfs), kubelet_root=str(tmp_path))["host"] == plain
+
+
+def test_a_broken_checkpoint_fails_naming_it(tmp_path, capsys):
+    (tmp_path / "cpu_manager_state").write_text("{not json")
+    result = run_module(capsys, sysfs_root=str(fake_tree(tmp_path / "root")), kubelet_root=str(tmp_path))
+    assert result["failed"] and "cpu_manager_state" in result["msg"]

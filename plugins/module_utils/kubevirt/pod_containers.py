@@ -22,21 +22,10 @@ __metaclass__ = type
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod_volumes import (
     BIN_VOLUME, CONTAINER_BINARY_DIR, CONTAINER_DISK_DIR, HOOK_SOCKETS_DIR, LAUNCHER_VOLUME,
     PRIVATE_DIR, VIRTIOFS_DIR, VIRTIOFS_VOLUME, mount, source_path)
-from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import parse_quantity
+from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import parse_quantity, printed
 
 NON_ROOT_UID = 107
 _DROP_ALL = {"drop": ["ALL"]}
-
-
-_DEFAULTS = {}
-
-
-def _q(text):
-    """A default quantity, parsed once (quantities are immutable)."""
-    found = _DEFAULTS.get(text)
-    if found is None:
-        found = _DEFAULTS[text] = parse_quantity(text)
-    return found
 
 
 def _zero(quantity):
@@ -54,27 +43,34 @@ def wants_guaranteed(vmi):
     return memory and cpu
 
 
-def _resources(cfg, kind, requests, limits):
-    """Defaults replaced by supportContainerResources of the type (GetSupportContainer*)."""
+def guaranteed(vmi):
+    """Dedicated CPUs or a VMI that wants Guaranteed QoS: every support container then requests
+    what it limits, so that the Pod stays Guaranteed and the kubelet pins it."""
+    return vmi.cpu.dedicated or wants_guaranteed(vmi)
+
+
+def support(vmi, cfg, kind, requests, limits):
+    """A support container's resources: KubeVirt's defaults (a None default is none, yet still
+    replaceable), the CPU and memory of each replaced by ``supportContainerResources`` of its
+    type (GetSupportContainerRequest / Limit), the requests raised to the limits when
+    ``guaranteed``. Quantity values."""
     found = {}
     for side, defaults in (("requests", requests), ("limits", limits)):
-        values = {name: _q(text) for name, text in defaults.items()}
+        values = dict(defaults)
         for name, value in cfg.support_resources.get((kind, side), {}).items():
             if name in values:
                 values[name] = value
-        found[side] = values
+        found[side] = {name: parse_quantity(value) for name, value in values.items()
+                       if value is not None}
+    if guaranteed(vmi):
+        for name in ("cpu", "memory"):
+            if name in found["limits"]:
+                found["requests"][name] = found["limits"][name]
     return found
 
 
-def _raise_requests(resources, names=("cpu", "memory")):
-    for name in names:
-        if name in resources["limits"]:
-            resources["requests"][name] = resources["limits"][name]
-
-
 def printed_resources(resources):
-    return {side: {name: str(value) for name, value in sorted(values.items())}
-            for side, values in resources.items() if values}
+    return {side: printed(values) for side, values in resources.items() if values}
 
 
 def _security(user=NON_ROOT_UID, group=False):
@@ -113,11 +109,8 @@ def console_log_enabled(vmi, cfg):
 
 
 def console_resources(vmi, cfg):
-    resources = _resources(cfg, "guest-console-log", {"memory": "35M", "cpu": "5m"},
-                           {"memory": "60M", "cpu": "15m"})
-    if vmi.cpu.dedicated or wants_guaranteed(vmi):
-        _raise_requests(resources)
-    return resources
+    return support(vmi, cfg, "guest-console-log", {"memory": "35M", "cpu": "5m"},
+                   {"memory": "60M", "cpu": "15m"})
 
 
 def guest_console_log(vmi, cfg, image, pull_policy, verbosity):
@@ -141,12 +134,10 @@ def guest_console_log(vmi, cfg, image, pull_policy, verbosity):
 
 def binary_resources(vmi, cfg):
     """initContainerResourceRequirementsForVMI for the container-disk binary copy."""
-    if vmi.cpu.dedicated or wants_guaranteed(vmi):
-        resources = _resources(cfg, "container-disk", {}, {"cpu": "10m", "memory": "40M"})
-        resources["requests"] = dict(resources["limits"])
-        return resources
-    return _resources(cfg, "container-disk", {"cpu": "10m", "memory": "1M"},
-                      {"cpu": "100m", "memory": "40M"})
+    if guaranteed(vmi):
+        return support(vmi, cfg, "container-disk", {}, {"cpu": "10m", "memory": "40M"})
+    return support(vmi, cfg, "container-disk", {"cpu": "10m", "memory": "1M"},
+                   {"cpu": "100m", "memory": "40M"})
 
 
 def container_disk_binary(vmi, cfg, image, pull_policy, user):
@@ -168,11 +159,9 @@ def container_disk_binary(vmi, cfg, image, pull_policy, user):
 
 def disk_resources(vmi, cfg):
     """getMinimalInitContainerDiskResources."""
-    resources = _resources(cfg, "container-disk", {"cpu": "1m", "memory": "1M"},
-                           {"cpu": "10m", "memory": "40M"})
-    resources["requests"]["ephemeral-storage"] = _q("50M")
-    if vmi.cpu.dedicated or wants_guaranteed(vmi):
-        _raise_requests(resources)
+    resources = support(vmi, cfg, "container-disk", {"cpu": "1m", "memory": "1M"},
+                        {"cpu": "10m", "memory": "40M"})
+    resources["requests"]["ephemeral-storage"] = parse_quantity("50M")
     return resources
 
 
@@ -231,11 +220,8 @@ def virtiofs_volumes(vmi):
 
 def virtiofs_resources(vmi, cfg):
     """virtiofs.ResourcesForVirtioFSContainer (guaranteed: dedicated CPUs or a Guaranteed VMI)."""
-    resources = _resources(cfg, "virtiofs", {"cpu": "10m", "memory": "1M"},
-                           {"cpu": "100m", "memory": "80M"})
-    if vmi.cpu.dedicated or wants_guaranteed(vmi):
-        _raise_requests(resources)
-    return resources
+    return support(vmi, cfg, "virtiofs", {"cpu": "10m", "memory": "1M"},
+                   {"cpu": "100m", "memory": "80M"})
 
 
 def virtiofs_containers(vmi, cfg, image, pull_policy):
@@ -273,12 +259,10 @@ def virtiofs_containers(vmi, cfg, image, pull_policy):
 def sidecar_resources(vmi, cfg):
     """sidecarResources: 200m / 64M both for dedicated CPUs or a Guaranteed VMI, else only what
     supportContainerResources gives."""
-    if vmi.cpu.dedicated or wants_guaranteed(vmi):
-        resources = _resources(cfg, "sidecar", {}, {"cpu": "200m", "memory": "64M"})
-        resources["requests"] = dict(resources["limits"])
-        return resources
-    return {"requests": dict(cfg.support_resources.get(("sidecar", "requests"), {})),
-            "limits": dict(cfg.support_resources.get(("sidecar", "limits"), {}))}
+    if guaranteed(vmi):
+        return support(vmi, cfg, "sidecar", {}, {"cpu": "200m", "memory": "64M"})
+    return support(vmi, cfg, "sidecar", {"cpu": None, "memory": None},
+                   {"cpu": None, "memory": None})
 
 
 def support_resources(vmi, cfg):

@@ -270,8 +270,7 @@ from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.vmpod.core.plugins.module_utils.values.paths import check_paths
 from ansible_collections.vmpod.core.plugins.module_utils.values.architecture import kernel_architecture
-from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import format_cpuset, parse_cpuset
-from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import parse_quantity
+from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import format_cpuset
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.planning.host import read_host
 from ansible_collections.vmpod.core.plugins.module_utils.libvirt.capabilities import (
@@ -337,20 +336,13 @@ def with_cpusets(host, reserved_cpus, used_cpus):
 def with_kubelet_state(host, root, used_cpus):
     """The used CPUs with the CPU manager's exclusive ones; the memory manager's reserved
     hugepages taken from each node's free pages (``hostfacts.kubelet_state``)."""
-    cpu_state = os.path.join(root, "cpu_manager_state")
-    if os.path.exists(cpu_state):
-        pinned = kubelet_state.cpu_manager_used(read_text(cpu_state), cpu_state)
-        if pinned:
-            used = parse_cpuset(used_cpus, "used_cpus") | pinned
-            used_cpus = format_cpuset(used)
-    memory_state = os.path.join(root, "memory_manager_state")
-    if os.path.exists(memory_state):
-        reserved = kubelet_state.memory_manager_reserved(read_text(memory_state), memory_state)
-        for node in host["nodes"]:
-            for size, pool in node.get("hugepages", {}).items():
-                taken = reserved.get(node["id"], {}).get(size, 0) // parse_quantity(size).value()
-                pool["free"] = max(0, min(pool["free"], pool["total"] - taken))
-    return used_cpus
+    texts = {}
+    for name in ("cpu_manager_state", "memory_manager_state"):
+        path = os.path.join(root, name)
+        if os.path.exists(path):
+            texts[name] = (read_text(path), path)
+    return kubelet_state.apply_kubelet_state(host, used_cpus, texts.get("cpu_manager_state"),
+                                             texts.get("memory_manager_state"))
 
 
 def main():

@@ -18,8 +18,9 @@ __metaclass__ = type
 
 import json
 
-from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import parse_cpuset
+from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import format_cpuset, parse_cpuset
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import parse_quantity
 
 HUGEPAGES_PREFIX = "hugepages-"
 
@@ -79,3 +80,21 @@ def memory_manager_reserved(text, path="memory_manager_state"):
                                       "must be a number of bytes")
             found.setdefault(node_id, {})[resource[len(HUGEPAGES_PREFIX):]] = reserved
     return found
+
+
+def apply_kubelet_state(host, used_cpus, cpu_manager=None, memory_manager=None):
+    """``used_cpus`` (a cpuset text or None) with the CPU manager's exclusive CPUs added, as the
+    text ``host_topology_info`` returns; ``host``'s hugepage pools (host data, changed in place)
+    with the memory manager's reserved pages taken from their free ones. ``cpu_manager`` and
+    ``memory_manager``: (checkpoint text, its path), or None when the file does not exist."""
+    if cpu_manager is not None:
+        pinned = cpu_manager_used(*cpu_manager)
+        if pinned:
+            used_cpus = format_cpuset(parse_cpuset(used_cpus, "used_cpus") | pinned)
+    if memory_manager is not None:
+        reserved = memory_manager_reserved(*memory_manager)
+        for node in host["nodes"]:
+            for size, pool in node.get("hugepages", {}).items():
+                taken = reserved.get(node["id"], {}).get(size, 0) // parse_quantity(size).value()
+                pool["free"] = max(0, min(pool["free"], pool["total"] - taken))
+    return used_cpus

@@ -135,7 +135,8 @@ def interfaces(vmi, virtio, omitted):
         passt = item.uses_passt
         result.append({"type": "user" if passt else "ethernet",
                        "backend": "passt" if passt else None,
-                       "ports": [dict(port) for port in item.ports] if passt else [],
+                       "ports": [{"port": port["port"], "protocol": port["protocol"]}
+                                 for port in item.ports] if passt else [],
                        "model": virtio if model == "virtio" else model,
                        "mac": item.mac, "boot_order": item.boot_order,
                        "alias": "ua-" + item.name, "rom": "no"})

@@ -369,13 +369,26 @@ def compute_container(sized, uid, opts, cfg, volumes, user, hook_count, verbosit
         container["resources"]["claims"] = [dict(claim) for claim in sized.claims]
     if volumes.devices:
         container["volumeDevices"] = volumes.devices
-    if section.ports:
-        container["ports"] = [dict(port) for port in section.ports]
+    ports = container_ports(vmi)
+    if ports:
+        container["ports"] = ports
     for key, probe in (("readinessProbe", section.readiness_probe),
                        ("livenessProbe", section.liveness_probe)):
         if probe is not None:
             container[key] = launcher_probe(vmi, probe)
     return container
+
+
+def container_ports(vmi):
+    """containerPortsFromVMI: every port of every interface (TCP unless named otherwise)."""
+    found = []
+    for interface in vmi.interfaces:
+        for port in interface.ports:
+            item = {"containerPort": port["port"], "protocol": port["protocol"].upper()}
+            if "name" in port:
+                item["name"] = port["name"]
+            found.append(item)
+    return found
 
 
 def launcher_probe(vmi, probe):

@@ -50,7 +50,7 @@ class Interface(NamedTuple):
     binding: object  # str or None
     mac: object  # str or None
     boot_order: object  # int or None
-    ports: tuple  # ({"port", "protocol"}, ...)
+    ports: tuple  # ({"port", "protocol" (lower case), and "name" when given}, ...)
 
     @property
     def uses_passt(self):
@@ -97,7 +97,11 @@ def read_interface(item, path):
             protocol = (f.string(port, "protocol", ppath) or "TCP").lower()
             if number is None or protocol not in ("tcp", "udp"):
                 raise VmpodInputError(ppath, port, "needs a port number and protocol TCP or UDP")
-            ports.append({"port": number, "protocol": protocol})
+            entry = {"port": number, "protocol": protocol}
+            name = f.string(port, "name", ppath)
+            if name:
+                entry["name"] = name
+            ports.append(entry)
         ports = tuple(ports)
     return _new_tuple(Interface, (
         name, xml_string(item, "model", path) if "model" in item else "",

@@ -41,7 +41,6 @@ class PodSection:
     access_secrets: tuple = ()  # the secrets of spec.accessCredentials
     non_root: bool = False  # vmitrait.IsNonRoot: status.runtimeUser (or the nonroot annotation)
     hook_sidecars: tuple = ()  # the hooks.kubevirt.io/hookSidecars annotation, read
-    ports: tuple = ()  # the interfaces' ports as container ports
     machine_type: str = ""  # spec.domain.machine.type
     networks: tuple = ()  # (name, Multus NAD or None, Multus default, MAC, binding plugin or None)
     default_multus: str = ""  # the NAD of the first Multus default network
@@ -104,7 +103,6 @@ def read_pod_section(spec, sp, obj=None, annotations=None):
         access_secrets=_access_secrets(spec, sp),
         non_root=_non_root(obj, annotations or {}),
         hook_sidecars=_hook_sidecars(annotations or {}),
-        ports=_ports(devices),
         machine_type=f.string(f.mapping(domain, "machine", domain_path), "type", machine_path),
         resource_claims=_resource_claims(spec, sp),
         **_network_fields(spec, devices),
@@ -149,21 +147,6 @@ def _network_fields(spec, devices):
     masquerade = any(isinstance(i, dict) and i.get("masquerade") is not None
                      for i in devices.get("interfaces") or ())
     return {"networks": tuple(networks), "default_multus": default, "masquerade": masquerade}
-
-
-def _ports(devices):
-    """containerPortsFromVMI: every port of every interface, TCP unless named otherwise (the
-    interfaces themselves are checked by ``vmi_devices.read_interfaces``)."""
-    ports = []
-    for interface in devices.get("interfaces") or ():
-        for port in (interface.get("ports") or ()) if isinstance(interface, dict) else ():
-            if not isinstance(port, dict):
-                continue
-            item = {"containerPort": port.get("port"), "protocol": port.get("protocol") or "TCP"}
-            if port.get("name"):
-                item["name"] = port["name"]
-            ports.append(item)
-    return tuple(ports)
 
 
 def read_volumes(spec, sp):

@@ -42,10 +42,15 @@ def network_annotations(vmi, cfg):
     """pkg/network/pod/annotations: the Multus networks the Pod joins (each secondary network
     on the interface ``pod`` + 11 hex digits of the SHA-256 of its name; binding plugins with a
     NetworkAttachmentDefinition), the Multus default network, Istio's for masquerade."""
-    section = vmi.pod
+    interfaces = dict((interface.name, interface) for interface in vmi.interfaces
+                      if not interface.absent)
     elements = []
-    for name, nad, default, mac, binding in section.networks:
-        if nad is not None and not default:
+    for network in vmi.networks:
+        interface = interfaces.get(network.name)
+        if interface is None:
+            continue
+        name, nad, mac, binding = network.name, network.multus_network, interface.mac, interface.binding
+        if nad is not None and not network.multus_default:
             namespace, nad_name = _nad_name(nad, vmi)
             element = {"name": nad_name, "namespace": namespace}
             if mac:
@@ -65,9 +70,10 @@ def network_annotations(vmi, cfg):
     found = {}
     if elements:
         found["k8s.v1.cni.cncf.io/networks"] = json.dumps(elements, separators=(",", ":"))
-    if section.default_multus:
-        found["v1.multus-cni.io/default-network"] = section.default_multus
-    if section.masquerade:
+    default = next((n.multus_network for n in vmi.networks if n.multus_default), None)
+    if default:
+        found["v1.multus-cni.io/default-network"] = default
+    if any(interface.masquerade for interface in vmi.interfaces):
         found["traffic.sidecar.istio.io/kubevirtInterfaces"] = "k6t-eth0"
         found["istio.io/reroute-virtual-interfaces"] = "k6t-eth0"
     return found

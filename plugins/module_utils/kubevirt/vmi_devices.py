@@ -51,6 +51,8 @@ class Interface(NamedTuple):
     mac: object  # str or None
     boot_order: object  # int or None
     ports: tuple  # ({"port", "protocol" (lower case), and "name" when given}, ...)
+    masquerade: bool  # masquerade binding
+    absent: bool  # state: absent (being hot-unplugged)
 
     @property
     def uses_passt(self):
@@ -58,7 +60,8 @@ class Interface(NamedTuple):
 
 
 # fields of an interface beyond its name and kind that need more than a type check
-_CHECKED_INTERFACE_FIELDS = frozenset(("macAddress", "binding", "ports", "model", "bootOrder"))
+_CHECKED_INTERFACE_FIELDS = frozenset(("macAddress", "binding", "ports", "model", "bootOrder",
+                                       "state"))
 
 
 def read_interfaces(devices, devp):
@@ -71,10 +74,13 @@ def read_interfaces(devices, devp):
         if (name.__class__ is str and name in _GOOD_INTERFACE_NAMES
                 and _CHECKED_INTERFACE_FIELDS.isdisjoint(item)):
             sriov, passt = item.get("sriov"), item.get("passtBinding")
+            masquerade = item.get("masquerade")
             if ((sriov is None or sriov.__class__ is dict)
-                    and (passt is None or passt.__class__ is dict)):
+                    and (passt is None or passt.__class__ is dict)
+                    and (masquerade is None or masquerade.__class__ is dict)):
                 result.append(_new_tuple(Interface, (name, "", sriov is not None,
-                                                     passt is not None, None, None, None, ())))
+                                                     passt is not None, None, None, None, (),
+                                                     masquerade is not None, False)))
                 continue
         result.append(read_interface(item, f.item_path(devp, "interfaces", index)))
     return tuple(result)
@@ -110,7 +116,9 @@ def read_interface(item, path):
         f.string(binding, "name", f.join(path, "binding")) if binding else None,
         mac,
         f.integer(item, "bootOrder", path, None, minimum=1) if "bootOrder" in item else None,
-        ports))
+        ports,
+        "masquerade" in item and f.optional_mapping(item, "masquerade", path) is not None,
+        f.string(item, "state", path) == "absent"))
 
 
 class Disk(NamedTuple):
@@ -223,6 +231,7 @@ class Network(NamedTuple):
     pod: bool
     multus_network: object  # str or None
     claim: object  # (claim name, request name) or None
+    multus_default: bool  # multus.default: the Pod's primary network instead of the cluster's
 
 
 def read_networks(spec, sp):
@@ -234,7 +243,7 @@ def read_networks(spec, sp):
         if name.__class__ is str and "multus" not in data and "resourceClaim" not in data:
             pod = data.get("pod")
             if pod is None or pod.__class__ is dict:
-                result.append(_new_tuple(Network, (name, pod is not None, None, None)))
+                result.append(_new_tuple(Network, (name, pod is not None, None, None, False)))
                 continue
         result.append(read_network(data, f.item_path(sp, "networks", index)))
     return tuple(result)
@@ -242,12 +251,13 @@ def read_networks(spec, sp):
 
 def read_network(data, path):
     multus = f.optional_mapping(data, "multus", path)
-    multus_network = None
+    multus_network, multus_default = None, False
     if multus is not None:
         multus_network = f.string(multus, "networkName", f.join(path, "multus"))
+        multus_default = bool(f.boolean(multus, "default", f.join(path, "multus"), False))
     claim = f.optional_mapping(data, "resourceClaim", path)
     if claim is not None:
         where = f.join(path, "resourceClaim")
         claim = (f.string(claim, "claimName", where), f.string(claim, "requestName", where))
     return Network(f.string(data, "name", path), f.optional_mapping(data, "pod", path) is not None,
-                   multus_network, claim)
+                   multus_network, claim, multus_default)

@@ -42,9 +42,6 @@ class PodSection:
     non_root: bool = False  # vmitrait.IsNonRoot: status.runtimeUser (or the nonroot annotation)
     hook_sidecars: tuple = ()  # the hooks.kubevirt.io/hookSidecars annotation, read
     machine_type: str = ""  # spec.domain.machine.type
-    networks: tuple = ()  # (name, Multus NAD or None, Multus default, MAC, binding plugin or None)
-    default_multus: str = ""  # the NAD of the first Multus default network
-    masquerade: bool = False  # an interface with masquerade binding
     resource_claims: tuple = ()  # spec.resourceClaims as the Pod's (name, claim or template)
 
 
@@ -105,7 +102,6 @@ def read_pod_section(spec, sp, obj=None, annotations=None):
         hook_sidecars=_hook_sidecars(annotations or {}),
         machine_type=f.string(f.mapping(domain, "machine", domain_path), "type", machine_path),
         resource_claims=_resource_claims(spec, sp),
-        **_network_fields(spec, devices),
     )
 
 
@@ -119,34 +115,6 @@ def _resource_claims(spec, sp):
                 claim[key] = item[key]
         claims.append(claim)
     return tuple(claims)
-
-
-def _network_fields(spec, devices):
-    """What the network annotations need (the networks and interfaces themselves are checked by
-    ``vmi_devices``): each network with an interface not marked absent, in spec order."""
-    interfaces = {}
-    for interface in devices.get("interfaces") or ():
-        if isinstance(interface, dict) and interface.get("state") != "absent":
-            interfaces[interface.get("name")] = interface
-    networks, default = [], ""
-    for network in spec.get("networks") or ():
-        if not isinstance(network, dict):
-            continue
-        source = network.get("multus")
-        source = source if isinstance(source, dict) else None
-        if source is not None and source.get("default") is True and not default:
-            default = source.get("networkName") or ""
-        interface = interfaces.get(network.get("name"))
-        if interface is None:
-            continue
-        binding = interface.get("binding")
-        networks.append((network.get("name"), source.get("networkName") or "" if source else None,
-                         bool(source and source.get("default") is True),
-                         interface.get("macAddress") or "",
-                         binding.get("name") or None if isinstance(binding, dict) else None))
-    masquerade = any(isinstance(i, dict) and i.get("masquerade") is not None
-                     for i in devices.get("interfaces") or ())
-    return {"networks": tuple(networks), "default_multus": default, "masquerade": masquerade}
 
 
 def read_volumes(spec, sp):

@@ -9,12 +9,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
-import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from ansible_collections.vmpod.core.plugins.module_utils.kubernetes.names import (
-    check_label, check_labels, check_qualified_name, check_subdomain)
+    DNS1123_LABEL, check_label, check_labels, check_qualified_name, check_subdomain)
 from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 
@@ -123,7 +122,7 @@ def read_volumes(spec, sp):
     found, names = [], set()
     for index, item in enumerate(f.mapping_items(spec, "volumes", sp)):
         name = item.get("name")
-        if name.__class__ is not str or not _LABEL.match(name) or len(name) > 63:
+        if name.__class__ is not str or not DNS1123_LABEL.match(name) or len(name) > 63:
             where = f.item_path(sp, "volumes", index)
             name = f.string(item, "name", where)
             if not name:
@@ -151,7 +150,6 @@ def read_volumes(spec, sp):
 
 
 _VOLUME_KIND_SET = frozenset(VOLUME_KINDS)
-_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
 _SOURCE_TEXTS = ("claimName", "name", "image", "imagePullPolicy", "imagePullSecret", "path",
                  "type", "secretName", "serviceAccountName")
 _SOURCE_REFS = ("userDataSecretRef", "networkDataSecretRef", "persistentVolumeClaim", "secret",

@@ -138,6 +138,14 @@ FUZZ = settings(max_examples=100, deadline=None,
 ROOTS = {}
 
 
+def syslog_refused_nul(error, value):
+    """ansible-core logs the invocation to syslog before the module's code runs; on 2.16 with
+    Python 3.12 a NUL byte in an argument raises ValueError there, out of AnsibleModule."""
+    return (isinstance(error, ValueError) and isinstance(value, str) and "\x00" in value
+            and str(error) == "embedded null character"
+            and "_log_to_syslog" in [frame.name for frame in traceback.extract_tb(error.__traceback__)])
+
+
 def _root(tmp_path_factory):
     if "root" not in ROOTS:
         ROOTS["root"] = fake_root(str(tmp_path_factory.mktemp("host")))
@@ -155,6 +163,8 @@ def test_a_hostile_argument_gives_a_clean_result(name, data, capsys, tmp_path_fa
     args[option] = data.draw(hostile, label="value")
     before = snapshot(root)
     result, error = bounded_call("module " + name, run, module, args, capsys)
+    if error is not None and syslog_refused_nul(error, args[option]):
+        return  # ansible-core 2.16 on Python 3.12, before the module's code runs
     assert error is None, "%s: %s=%r raised %r" % (name, option, args[option], error)
     assert snapshot(root) == before, "check mode changed a file: %r" % result
     message = result.get("msg", "")
@@ -217,8 +227,7 @@ def test_a_path_no_file_can_have_fails_naming_the_option(name, option, value, me
     try:
         result = run(module, dict(args, **{option: value}), capsys)
     except ValueError as err:
-        assert "\x00" in value and str(err) == "embedded null character"
-        assert "_log_to_syslog" in [frame.name for frame in traceback.extract_tb(err.__traceback__)]
+        assert syslog_refused_nul(err, value), err
         return
     ours = result.get("msg", "").startswith(message)
     theirs = result.get("msg", "").startswith("Failed to log to syslog (embedded null character)")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Copyright: vmpod.core contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-# A bootable Debian bookworm test guest for the host roles' Molecule scenarios.
+# A bootable Debian bookworm test guest for the host roles' Molecule scenarios, and the
+# containerDisk image of tests/integration/test_libvirt_host_guest.py (it has cloud-init).
 #
 #   hack/test-guest.sh build                 build the base disk image (or reuse the cached one)
 #   hack/test-guest.sh start DIR [PORT]      boot a throw-away copy of it; state in DIR
@@ -54,6 +55,9 @@ HOST_PACKAGES=(debootstrap e2fsprogs grub-efi-amd64-bin mtools dosfstools fdisk 
 GUEST_PACKAGES=(linux-image-cloud-amd64 systemd-sysv udev openssh-server python3 python3-apt
     ifupdown isc-dhcp-client iproute2 kmod procps sudo ca-certificates
     grub2-common grub-efi-amd64-bin)
+# Installed with apt-get in the tree after debootstrap, whose own configuration of them fails
+# (python3-cryptography): cloud-init, for the libvirt-host guest test (NoCloud seeds only).
+LATER_PACKAGES=(cloud-init)
 DISK_SIZE_MIB=6144
 ESP_SIZE_MIB=32
 
@@ -64,7 +68,7 @@ die() { log "$*"; exit 1; }
 
 # The image depends on the recipe only: the functions that build it and the package lists.
 recipe_hash() {
-    { declare -f configure_tree build; echo "$SUITE $MIRROR ${GUEST_PACKAGES[*]}";
+    { declare -f configure_tree build; echo "$SUITE $MIRROR ${GUEST_PACKAGES[*]} ${LATER_PACKAGES[*]}";
         echo "$DISK_SIZE_MIB $ESP_SIZE_MIB"; } | sha256sum | cut -d' ' -f1
 }
 
@@ -92,6 +96,9 @@ EOF
 deb $MIRROR $SUITE main
 deb $MIRROR $SUITE-updates main
 EOF
+    # cloud-init looks for a NoCloud seed only (tests/integration/test_libvirt_host_guest.py
+    # gives one); without one, as in the Molecule scenarios, ds-identify turns it off.
+    printf 'datasource_list: [ NoCloud ]\n' >"$tree/etc/cloud/cloud.cfg.d/90-vmpod.cfg"
     install -d -m 0700 "$tree/root/.ssh"
     install -m 0600 "$KEY.pub" "$tree/root/.ssh/authorized_keys"
     # One boot entry, no menu; serial console for the log QEMU writes.
@@ -147,6 +154,10 @@ build() {
     packages="$(IFS=,; echo "${GUEST_PACKAGES[*]}")"
     debootstrap --variant=minbase --include="$packages" "$SUITE" "$work/tree" "$MIRROR" \
         >"$work/debootstrap.log" 2>&1 || { tail -n 30 "$work/debootstrap.log" >&2; die "debootstrap failed"; }
+    log "apt-get install ${LATER_PACKAGES[*]} (in the tree)"
+    chroot "$work/tree" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        --no-install-recommends "${LATER_PACKAGES[@]}" >"$work/apt.log" 2>&1 ||
+        { tail -n 30 "$work/apt.log" >&2; die "apt-get install in the tree failed"; }
     configure_tree "$work/tree" "$root_uuid"
 
     log "root filesystem (mkfs.ext4 -d)"

@@ -26,6 +26,7 @@ __metaclass__ = type
 
 import contextlib
 import ctypes
+import io
 import json
 import os
 import shutil
@@ -40,6 +41,11 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.text.converters import to_bytes, to_text
 from ansible.plugins.action import ActionBase
+
+try:
+    import pycdlib
+except ImportError:
+    pycdlib = None
 
 try:
     from ansible.template import trust_as_template
@@ -62,6 +68,8 @@ DEFAULT_DOMAIN_TEMPLATE = os.path.join(TEMPLATES, "domain.xml.j2")
 POD_FILE = "launcher-pod.yaml"
 DOMAIN_FILE = "domain.xml"
 PLAN_FILE = "plan.json"
+STORAGE_FILE = "storage.json"
+SEED_SUFFIX = ".iso"
 # Ends each rendered document in the one-pass output. Neither template can emit it: the domain
 # engine refuses control characters in XML text and yaml_flow escapes them.
 SEPARATOR = "\x1e"
@@ -79,6 +87,7 @@ ARGUMENT_SPEC = {
     "domain_options": {"type": "dict"},
     "pod_options": {"type": "dict"},
     "apply_defaults": {"type": "bool", "default": False},
+    "host_target": {"type": "dict"},
     "pod_template": {"type": "path"},
     "domain_template": {"type": "path"},
     "domain_schema": {"type": "str", "choices": ["auto", "required", "skip"], "default": "auto"},
@@ -118,7 +127,8 @@ class ActionModule(ActionBase):
         try:
             models = render_models(vmis, args["host"], args["config"], args["arch"],
                                    args["placement_options"], args["domain_options"],
-                                   args["pod_options"], args["apply_defaults"])
+                                   args["pod_options"], args["apply_defaults"],
+                                   args["host_target"])
         except VmpodInputError as err:
             raise AnsibleActionFail(to_text(err))
         pod_template = self._template_path(args["pod_template"], DEFAULT_POD_TEMPLATE)
@@ -128,8 +138,8 @@ class ActionModule(ActionBase):
         files = planned_files(models, dest, args["host"], pods, domains)
         # every file to be written is read back first: a bad one fails the task, and no file of
         # any VM is written (one the disk already holds was checked when it was written)
-        pending = frozenset(relative for relative, text in files
-                            if _read(os.path.join(dest, relative)) != to_bytes(text, errors="surrogate_or_strict"))
+        pending = frozenset(relative for relative, text in files if not isinstance(text, Seed) and
+                            _read(os.path.join(dest, relative)) != to_bytes(text, errors="surrogate_or_strict"))
         checked = check_outputs(models, pods, domains, pod_template == DEFAULT_POD_TEMPLATE,
                                 args["domain_schema"], lambda name, file: os.path.join(name, file) in pending)
         changes = write_files(dest, files, self._task.check_mode, self._task.diff)
@@ -285,8 +295,9 @@ class _DomainSchema:
 
 
 def planned_files(models, dest, host, pods, domains):
-    """[(relative path, text)] of every VM: launcher-pod.yaml (not for a Virtlet pod),
-    domain.xml, and plan.json when there is a host."""
+    """[(relative path, text or Seed)] of every VM: launcher-pod.yaml (not for a Virtlet pod),
+    domain.xml, plan.json when there is a host, and for a libvirt host target storage.json
+    (what deploy makes or must find) and a seed image per cloud-init volume."""
     host_name = host.get("name") if isinstance(host, dict) else None
     pods = iter(pods)
     files = []
@@ -299,10 +310,86 @@ def planned_files(models, dest, host, pods, domains):
                         host=host_name or "localhost", launcher_resources=model["resources"])
             files.append((os.path.join(model["dir"], PLAN_FILE),
                           json.dumps(plan, indent=2, sort_keys=True) + "\n"))
+        storage = model["domain"].get("storage")
+        if storage is not None:
+            listed = [dict((key, value) for key, value in item.items() if key != "files")
+                      for item in storage]
+            files.append((os.path.join(model["dir"], STORAGE_FILE), json.dumps(
+                {"domain": model["domain"]["name"], "directory": model["domain"]["storage_dir"],
+                 "items": listed}, indent=2, sort_keys=True) + "\n"))
+            for item in storage:
+                if item["kind"] == "seed":
+                    files.append((os.path.join(model["dir"], item["file"]),
+                                  Seed(item["label"], item["files"])))
     return files
 
 
-OWN_FILES = frozenset((POD_FILE, DOMAIN_FILE, PLAN_FILE))
+class Seed:
+    """A cloud-init seed image (ISO 9660 with Rock Ridge and Joliet names, volume label
+    ``cidata`` or ``config-2``) of text files that are secrets: built with pycdlib only when it
+    is to be written, compared by its files (an ISO holds its time of making), never shown."""
+
+    def __init__(self, label, files):
+        self.label, self.files = label, files
+
+    def image(self):
+        if pycdlib is None:
+            raise AnsibleActionFail("host_target: building cloud-init seed images needs the "
+                                    "Python package pycdlib on the controller (pip install pycdlib)")
+        iso = pycdlib.PyCdlib()
+        iso.new(interchange_level=3, joliet=3, rock_ridge="1.09", vol_ident=self.label)
+        directories = {}
+        for number, name in enumerate(sorted(self.files)):
+            parts = name.split("/")
+            parent = ""
+            for depth in range(1, len(parts)):
+                joined = "/".join(parts[:depth])
+                if joined not in directories:
+                    directories[joined] = "%s/D%d" % (directories.get(parent, ""), len(directories))
+                    iso.add_directory(directories[joined], rr_name=parts[depth - 1],
+                                      joliet_path="/" + joined)
+                parent = joined
+            data = to_bytes(self.files[name], errors="surrogate_or_strict")
+            iso.add_fp(io.BytesIO(data), len(data), "%s/F%d.;1" % (directories.get(parent, ""), number),
+                       rr_name=parts[-1], joliet_path="/" + name)
+        out = io.BytesIO()
+        iso.write_fp(out)
+        iso.close()
+        return out.getvalue()
+
+    def matches(self, path):
+        """Whether the image at ``path`` holds exactly these files under this label."""
+        if pycdlib is None or not os.path.isfile(path) or os.path.islink(path):
+            return False
+        iso = pycdlib.PyCdlib()
+        try:
+            iso.open(path)
+            try:
+                if iso.pvd.volume_identifier.decode("ascii", "replace").strip(" \0") != self.label:
+                    return False
+                present = set()
+                for root, _dirs, names in iso.walk(rr_path="/"):
+                    present.update(("%s/%s" % (root, name)).lstrip("/") for name in names)
+                if present != set(self.files):
+                    return False
+                for name, text in self.files.items():
+                    buffer = io.BytesIO()
+                    iso.get_file_from_iso_fp(buffer, rr_path="/" + name)
+                    if buffer.getvalue() != to_bytes(text, errors="surrogate_or_strict"):
+                        return False
+                return True
+            finally:
+                iso.close()
+        except Exception:  # pylint: disable=broad-except; any unreadable image is rewritten
+            return False
+
+
+OWN_FILES = frozenset((POD_FILE, DOMAIN_FILE, PLAN_FILE, STORAGE_FILE))
+
+
+def _own(names):
+    """Which of ``names`` (in a VM's directory) a render writes: its fixed files and seeds."""
+    return set(name for name in names if name in OWN_FILES or name.endswith(SEED_SUFFIX))
 
 
 TEMPORARY_PREFIX = ".vmpod-"
@@ -368,12 +455,12 @@ def stale_outputs(dest, files):
         leftovers = sorted(name for name in present if name.startswith(TEMPORARY_PREFIX))
         stale.extend(os.path.join(entry, name) for name in leftovers)
         present.difference_update(leftovers)
-        if entry not in wanted and not present <= OWN_FILES:
+        if entry not in wanted and present != _own(present):
             continue
-        ours = sorted((present & OWN_FILES) - wanted.get(entry, set()))
+        ours = sorted(_own(present) - wanted.get(entry, set()))
         stale.extend(os.path.join(entry, name) for name in ours
                      if not os.path.islink(os.path.join(directory, name)))
-        if entry not in wanted and present <= OWN_FILES:
+        if entry not in wanted and present == _own(present):
             directories.append(entry)
     return stale, directories
 
@@ -394,6 +481,17 @@ def _write_files(dest, files, check_mode, diff):
             if os.path.islink(link):
                 raise AnsibleActionFail("dest: %s is a symbolic link: the render writes only files "
                                         "of its own below dest, never through a link" % link)
+        if isinstance(text, Seed):
+            if _mode(path) == 0o600 and text.matches(path):
+                changes["unchanged"] += 1
+                continue
+            changes["written"].append(relative)
+            if diff:
+                changes["diffs"].append({"before_header": path, "after_header": path, "before": "",
+                                         "after": "(a cloud-init seed image: it holds secrets, not shown)\n"})
+            if not check_mode:
+                _write_new(path, text.image(), changes, 0o600)
+            continue
         data = to_bytes(text, errors="surrogate_or_strict")
         before = _read(path)
         if before == data and _mode(path) == 0o644:
@@ -406,18 +504,15 @@ def _write_files(dest, files, check_mode, diff):
                                      "after": hide_in_yaml(text)})
         if check_mode:
             continue
-        directory = os.path.dirname(path)
-        try:
-            if not os.path.isdir(directory):
-                os.makedirs(directory, 0o755)
-                changes["directories"].append(directory)
-            _atomic_write(path, data)
-        except OSError as err:
-            raise AnsibleActionFail("cannot write %s: %s" % (path, err.strerror or err))
+        _write_new(path, data, changes)
     stale, directories = stale_outputs(dest, files)
     for relative in stale:
         changes["removed"].append(relative)
-        if diff:
+        if diff and relative.endswith(SEED_SUFFIX):
+            changes["diffs"].append({"before_header": os.path.join(dest, relative),
+                                     "after_header": "%s (removed)" % os.path.join(dest, relative),
+                                     "before": "(a cloud-init seed image: not shown)\n", "after": ""})
+        elif diff:
             changes["diffs"].append({"before_header": os.path.join(dest, relative),
                                      "after_header": "%s (removed)" % os.path.join(dest, relative),
                                      "before": hide_in_yaml(to_text(_read(os.path.join(dest, relative)) or b"")),
@@ -437,6 +532,17 @@ def _write_files(dest, files, check_mode, diff):
     return changes
 
 
+def _write_new(path, data, changes, mode=0o644):
+    directory = os.path.dirname(path)
+    try:
+        if not os.path.isdir(directory):
+            os.makedirs(directory, 0o755)
+            changes["directories"].append(directory)
+        _atomic_write(path, data, mode)
+    except OSError as err:
+        raise AnsibleActionFail("cannot write %s: %s" % (path, err.strerror or err))
+
+
 def _read(path):
     try:
         with open(path, "rb") as handle:
@@ -452,7 +558,7 @@ def _mode(path):
         return None
 
 
-def _atomic_write(path, data):
+def _atomic_write(path, data, mode=0o644):
     """Never a half-written file: a temporary file in the same directory, then a rename."""
     temporary = None
     try:
@@ -465,7 +571,7 @@ def _atomic_write(path, data):
             signal.pthread_sigmask(signal.SIG_SETMASK, held)
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
-        os.chmod(temporary, 0o644)
+        os.chmod(temporary, mode)
         os.replace(temporary, path)
     except BaseException:
         if temporary is not None and os.path.exists(temporary):

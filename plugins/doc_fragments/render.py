@@ -47,4 +47,27 @@ options:
         (the PVC names in Block mode, whose volumes become block devices of the compute
         container).
     type: dict
+  host_target:
+    description:
+      - A libvirt host as the domains' target instead of a launcher Pod; each domain's C(storage)
+        then lists what deploy makes or must find there (C(playbooks/deploy.yml),
+        M(vmpod.core.vm_storage)).
+      - C(storage_dir) - where each VM's own files go, a directory per domain (default
+        V(/var/lib/libvirt/images/vmpod)).
+      - C(images) - maps each containerDisk image to a path on the host, or to a mapping with
+        C(path) and C(format) (V(raw), V(qcow2)); each VM gets a qcow2 overlay over the image,
+        which stays untouched.
+      - C(claims) - maps each claim or DataVolume name to a path or a mapping with C(path) and
+        C(format); a path under C(/dev/) is a block device.
+      - C(secrets) - maps each Secret name that cloud-init C(userDataSecretRef) and
+        C(networkDataSecretRef) name to its keys (C(userdata), C(networkdata)) and their text,
+        from Ansible Vault or files.
+      - C(networks) - maps each VMI network name to a mapping with one key, C(network) (a
+        libvirt network), C(bridge) (a host bridge) or C(user) (QEMU user networking, with
+        C(forwards), a list of C(host_port), C(guest_port), C(protocol) and C(address)); the pod
+        network is libvirt's NAT network C(default) unless mapped; forwards listen on loopback
+        addresses only.
+      - emptyDisk volumes become sparse qcow2 files, cloud-init volumes seed images
+        (C(cidata) or C(config-2)); other volume kinds are refused.
+    type: dict
 """

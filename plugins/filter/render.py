@@ -20,13 +20,13 @@ from ansible_collections.vmpod.core.plugins.module_utils.output.yaml_flow import
 
 
 def render_models(vmis, host=None, config=None, arch="amd64", placement_options=None,
-                  domain_options=None, pod_options=None, apply_defaults=False):
+                  domain_options=None, pod_options=None, apply_defaults=False, host_target=None):
     """A VMI or a list of them -> their launcher Pod, domain model and placement plan."""
     single = isinstance(vmis, dict)
     try:
         models = _render_models([vmis] if single else vmis, host, config, arch,
                                 placement_options, domain_options, pod_options,
-                                apply_defaults)
+                                apply_defaults, host_target)
     except VmpodInputError as err:
         raise AnsibleFilterError(str(err))
     return models[0] if single else models

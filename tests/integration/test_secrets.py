@@ -4,6 +4,7 @@
 """Secrets in VMIs (cloud-init user and network data, a token annotation) never reach the output
 of a run, not with -vvv, not with --diff; the files that must hold them still do."""
 
+import json
 import os
 import subprocess
 import sys
@@ -73,3 +74,24 @@ def test_no_secret_is_printed_by_the_migration_check(tmp_path, vmis):
     assert done.returncode == 0, done.stdout[-3000:]
     assert [secret for secret in SECRETS if secret in done.stdout] == []
     assert (tmp_path / "out" / "migration-secretive-kvm-01-kvm-02.json").exists()
+
+
+def test_no_secret_is_printed_for_a_libvirt_host_target(tmp_path, vmis):
+    """The seed ISO holds the user and network data (mode 0600), storage.json and the output do
+    not, and a Secret given in the host map is not printed either."""
+    out = tmp_path / "out"
+    extra = tmp_path / "target.json"
+    extra.write_text(json.dumps({"vmpod_host_target": {
+        "storage_dir": str(tmp_path / "vms"),
+        "secrets": {"unused": {"userdata": "MAPPED-SEEKRIT-4"}}}}))
+    done = run(os.path.join(ROOT, "playbooks", "render.yml"), "-e", "vmpod_vmi_dir=%s" % vmis,
+               "-e", "vmpod_output_dir=%s" % out, "-e", "vmpod_host_file=%s" % HOST, "-e", "@%s" % extra)
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert [s for s in SECRETS + ("MAPPED-SEEKRIT-4",) if s in done.stdout] == []
+    seed = out / "secretive" / "cloudinit.iso"
+    assert oct(seed.stat().st_mode & 0o777) == "0o600"
+    data = seed.read_bytes()
+    assert b"HUNTER2-SEEKRIT-1" in data and b"NETDATA-SEEKRIT-2" in data
+    storage = (out / "secretive" / "storage.json").read_text()
+    assert "SEEKRIT" not in storage and json.loads(storage)["items"][0]["kind"] == "seed"
+    assert "cloud-init seed image: it holds secrets, not shown" in done.stdout

@@ -80,7 +80,7 @@ def disks(vmi, name, namespace, virtio, threads, opts, omitted):
                                       "has no volume of that name in spec.volumes")
             source, fmt = None, "raw"
         else:
-            kind, template, fmt = volume
+            kind, template, fmt = volume.kind, volume.template, volume.format
             source = template if kind == "hostDisk" else template.format(
                 private=opts.private_dir, name=disk.name, namespace=namespace, vmi=name)
         prefix = _BUS_PREFIX[disk.bus]

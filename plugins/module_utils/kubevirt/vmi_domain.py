@@ -12,8 +12,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
+import binascii
 import uuid
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.identity import legacy_firmware_uuid
 from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
@@ -40,6 +43,30 @@ _VOLUME_SOURCES = (
 )
 
 
+class CloudInit(NamedTuple):
+    """A cloud-init volume's data: each item the text given inline (``userData``, or
+    ``userDataBase64`` decoded), or None; the Secrets it names otherwise. Secrets all."""
+
+    user_data: object  # str or None
+    network_data: object  # str or None
+    user_data_secret: object  # Secret name or None
+    network_data_secret: object  # Secret name or None
+
+
+class DomainVolume(NamedTuple):
+    """A volume of ``spec.volumes`` as the domain uses it: where virt-launcher finds it
+    (``template``, formatted with the private directory and names) and what a libvirt host
+    needs to find or make it instead (``ref``: the containerDisk image, the claim or DataVolume
+    name; ``capacity``: an emptyDisk's bytes; ``cloud_init``: a ``CloudInit``)."""
+
+    kind: str
+    template: str
+    format: str
+    ref: object = None
+    capacity: object = None
+    cloud_init: object = None
+
+
 @dataclass(frozen=True)
 class DomainSection:
     firmware_uuid: str  # firmware.uuid, else KubeVirt's legacy UUID of the name
@@ -53,7 +80,7 @@ class DomainSection:
     kvm_hidden: object  # "on", "off" or None
     pvspinlock: object  # "on", "off" or None
     has_features: bool
-    volumes: dict  # volume name -> (kind, path template, format)
+    volumes: dict  # volume name -> DomainVolume
     filesystems: tuple  # virtiofs filesystem names
     tpm_persistent: bool
     rng: bool
@@ -131,11 +158,46 @@ def _volume(item, path):
         disk_path = xml_string(host_disk, "path", f.join(path, "hostDisk"))
         if not disk_path.startswith("/"):
             raise VmpodInputError(f.join(path, "hostDisk.path"), disk_path, "is not an absolute path")
-        return name, ("hostDisk", disk_path, "raw")
+        return name, DomainVolume("hostDisk", disk_path, "raw")
     for kind, template, fmt in _VOLUME_SOURCES:
-        if item.get(kind) is not None:
-            return name, (kind, template, fmt)
-    return name, ("other", "{private}/vmi-disks/{name}/disk.img", "raw")
+        source = item.get(kind)
+        if source is not None:
+            kp = f.join(path, kind)
+            ref = capacity = cloud_init = None
+            if kind == "containerDisk":
+                ref = xml_string(source, "image", kp) or None
+            elif kind == "persistentVolumeClaim":
+                ref = xml_string(source, "claimName", kp) or None
+            elif kind == "dataVolume":
+                ref = xml_string(source, "name", kp) or None
+            elif kind == "emptyDisk":
+                size = f.quantity(source, "capacity", kp)
+                capacity = size.value() if size is not None else None
+            elif kind.startswith("cloudInit"):
+                cloud_init = _cloud_init(source, kp)
+            return name, DomainVolume(kind, template, fmt, ref, capacity, cloud_init)
+    return name, DomainVolume("other", "{private}/vmi-disks/{name}/disk.img", "raw")
+
+
+def _cloud_init(source, path):
+    if not isinstance(source, dict):
+        raise VmpodInputError(path, source, "must be a mapping")
+    items = []
+    for key in ("userData", "networkData"):
+        text = f.string(source, key, path) or None
+        encoded = f.string(source, key + "Base64", path)
+        if text is None and encoded:
+            try:
+                text = base64.b64decode(encoded, validate=True).decode("utf-8")
+            except (binascii.Error, ValueError):
+                # the field is a secret: its value is not repeated
+                raise VmpodInputError(f.join(path, key + "Base64"), "(not shown)",
+                                      "is not base64 of UTF-8 text")
+        ref = f.optional_mapping(source, key + "SecretRef", path)
+        items.append(text)
+        items.append(xml_string(ref, "name", f.join(path, key + "SecretRef")) or None
+                     if ref is not None else None)
+    return CloudInit(items[0], items[2], items[1], items[3])
 
 
 def _clock(clock, path):

@@ -11,6 +11,8 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.vmpod.core.plugins.module_utils.domain.host_target import (
+    read_host_target, retarget)
 from ansible_collections.vmpod.core.plugins.module_utils.domain.model import build_domain
 from ansible_collections.vmpod.core.plugins.module_utils.domain.options import read_domain_options
 from ansible_collections.vmpod.core.plugins.module_utils.domain.plan_view import plan_view
@@ -42,7 +44,7 @@ def output_name(name, path):
 
 
 def render_models(vmis, host=None, config=None, arch="amd64", placement_options=None,
-                  domain_options=None, pod_options=None, apply_defaults=False):
+                  domain_options=None, pod_options=None, apply_defaults=False, host_target=None):
     """Everything the renderer writes, for each VMI / VirtualMachine / Virtlet VM pod of a list:
     ``{"name", "namespace", "kind", "pod", "domain", "plan", "resources", "dir"}``.
 
@@ -54,6 +56,9 @@ def render_models(vmis, host=None, config=None, arch="amd64", placement_options=
     ``namespace_name`` when VMs of other namespaces share the name; two items of one namespace
     and name are refused. ``apply_defaults``: apply virt-api's webhook defaults to each VMI
     first (``kubevirt.defaults``), as a cluster does to a VMI as users write it.
+    ``host_target``: a libvirt host's map (``domain.host_target.read_host_target``): each
+    domain is made for that host, with ``storage`` (what deploy makes or must find; seed
+    entries hold the cloud-init secrets in ``files``).
     """
     if not isinstance(vmis, (list, tuple)):
         raise VmpodInputError("vmis", vmis, "must be a list of VMIs")
@@ -62,8 +67,9 @@ def render_models(vmis, host=None, config=None, arch="amd64", placement_options=
     placement_opts = read_options(placement_options)
     domain_opts = read_domain_options(domain_options)
     pod_opts = read_pod_options(pod_options)
+    target = read_host_target(host_target)
     models = each_item(vmis, lambda obj: _render_one(obj, cfg, topo, arch, placement_opts,
-                                                     domain_opts, pod_opts, apply_defaults))
+                                                     domain_opts, pod_opts, apply_defaults, target))
     # the output directory: the name, or namespace_name (the libvirt domain's name) for a name
     # that VMs of other namespaces share; the same namespace and name twice is refused
     for entry, key in zip(models, vm_keys([(entry["namespace"], entry["name"]) for entry in models], "_")):
@@ -71,7 +77,8 @@ def render_models(vmis, host=None, config=None, arch="amd64", placement_options=
     return models
 
 
-def _render_one(obj, cfg, topo, arch, placement_opts, domain_opts, pod_opts, apply_defaults):
+def _render_one(obj, cfg, topo, arch, placement_opts, domain_opts, pod_opts, apply_defaults,
+                target=None):
     if virtlet.is_virtlet_pod(obj):
         pod_spec = virtlet.read_virtlet_pod(obj)
         name = output_name(pod_spec.name, "metadata.name")
@@ -89,6 +96,8 @@ def _render_one(obj, cfg, topo, arch, placement_opts, domain_opts, pod_opts, app
         plan = place(sized, topo, placement_opts) if topo else None
         pod = build_pod(sized, pod_opts, cfg)
         domain = build_domain(sized, plan_view(plan), topo, cfg, domain_opts)
+        if target is not None:
+            domain = retarget(domain, vmi, target)
     plan_data = None
     if plan is not None:
         plan_data = plan.as_dict()

@@ -1,0 +1,344 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A libvirt host as the target of a VMI's domain, instead of a virt-launcher Pod.
+
+In a launcher Pod every volume is a file virt-launcher finds in its own directories
+(``/var/run/kubevirt-ephemeral-disks/...``); on a plain libvirt host those paths mean nothing.
+``read_host_target`` reads the user's map of the host once (where each containerDisk image and
+claim is, which libvirt network or bridge each VMI network becomes, where the VM's own files
+go); ``retarget`` then turns a built domain model into one for that host and lists the files a
+deploy makes for it (``storage``):
+
+* containerDisk -> a qcow2 overlay per VM over the image (the image itself stays untouched);
+* emptyDisk -> a sparse qcow2 of its capacity;
+* persistentVolumeClaim / dataVolume -> the file or block device the map names;
+* hostDisk -> its own path;
+* cloudInitNoCloud / cloudInitConfigDrive -> a seed ISO (``cidata`` / ``config-2``) made from
+  the VMI's user and network data, or the Secrets the map holds (never printed: ``files`` of
+  a seed entry hold secrets and leave the engine only to be written into the seed);
+* the pod network -> libvirt's NAT network ``default`` unless the map says otherwise; a
+  ``user`` network with port forwards -> QEMU user networking with ``hostfwd`` on a loopback
+  address (libvirt 9.0 has no passt backend, so it is given as QEMU arguments);
+* the serial console becomes a pty, graphics a VNC server on 127.0.0.1, EFI firmware libvirt's
+  own choice of a firmware descriptor (its NVRAM is libvirt's, removed with the domain).
+
+Anything a VMI names that the map does not place is an error naming the VMI's item.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ipaddress
+import posixpath
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.values.xml import xml_string
+
+DEFAULT_STORAGE_DIR = "/var/lib/libvirt/images/vmpod"
+_KEYS = ("storage_dir", "images", "claims", "secrets", "networks")
+_FORMATS = ("raw", "qcow2")
+_SEED_LABELS = {"cloudInitNoCloud": "cidata", "cloudInitConfigDrive": "config-2"}
+# QEMU's user-network NICs sit on the root bus from this slot up, clear of libvirt's own
+# addresses (it fills slots from 1 up for root ports and devices)
+_USER_NIC_SLOT = 0x10
+
+
+class HostFile(NamedTuple):
+    path: str
+    format: str
+    block: bool
+
+
+class PortForward(NamedTuple):
+    protocol: str  # tcp or udp
+    address: str  # a loopback address
+    host_port: int
+    guest_port: int
+
+
+class HostNetwork(NamedTuple):
+    kind: str  # network, bridge or user
+    source: object  # the libvirt network or bridge name; None for user
+    forwards: tuple  # PortForward values (user only)
+
+
+@dataclass(frozen=True)
+class HostTarget:
+    storage_dir: str
+    images: dict  # containerDisk image reference -> HostFile
+    claims: dict  # claim or DataVolume name -> HostFile
+    secrets: dict  # Secret name -> {key: text}
+    networks: dict  # VMI network name -> HostNetwork
+
+
+def read_host_target(data, path="host_target"):
+    """The host map (None when ``data`` is None or empty):
+
+    * ``storage_dir``: where each VM's own files go, in a directory per domain (default
+      ``/var/lib/libvirt/images/vmpod``);
+    * ``images``: ``{containerDisk image: path or {path, format}}`` (format raw by default);
+    * ``claims``: ``{claim or DataVolume name: path or {path, format}}`` (a path under
+      ``/dev/`` is a block device);
+    * ``secrets``: ``{Secret name: {key: text}}`` for cloud-init ``...SecretRef`` (keys
+      ``userdata`` / ``userData``, ``networkdata`` / ``networkData``, as KubeVirt reads them);
+    * ``networks``: ``{VMI network name: {network: NAME} | {bridge: NAME} |
+      {user: {forwards: [{host_port, guest_port, protocol: tcp, address: 127.0.0.1}]}}}``.
+    """
+    if not data:
+        return None
+    f.option_map(data, path, _KEYS)
+    storage_dir = xml_string(data, "storage_dir", path) or DEFAULT_STORAGE_DIR
+    if not storage_dir.startswith("/") or "/../" in storage_dir + "/" or storage_dir == "/":
+        raise VmpodInputError(f.join(path, "storage_dir"), storage_dir,
+                              "must be an absolute directory path other than /")
+    return HostTarget(
+        storage_dir=posixpath.normpath(storage_dir),
+        images=_files(data, "images", path),
+        claims=_files(data, "claims", path),
+        secrets=_secrets(data, path),
+        networks=_networks(data, path),
+    )
+
+
+def _named(data, key, path):
+    section = f.mapping(data, key, path)
+    for name in section:
+        if not isinstance(name, str) or not name:
+            raise VmpodInputError(f.join(path, key), name, "names must be non-empty strings")
+    return section
+
+
+def _files(data, key, path):
+    result = {}
+    for name, entry in _named(data, key, path).items():
+        ep = f.join(f.join(path, key), name)
+        if isinstance(entry, str):
+            entry = {"path": entry}
+        if not isinstance(entry, dict):
+            raise VmpodInputError(ep, entry, "must be a path or {path, format}")
+        f.option_map(entry, ep, ("path", "format"))
+        file_path = xml_string(entry, "path", ep)
+        if not file_path.startswith("/"):
+            raise VmpodInputError(f.join(ep, "path"), file_path, "must be an absolute path")
+        fmt = f.string(entry, "format", ep, "raw")
+        if fmt not in _FORMATS:
+            raise VmpodInputError(f.join(ep, "format"), fmt, "must be raw or qcow2")
+        result[name] = HostFile(posixpath.normpath(file_path), fmt,
+                                file_path.startswith("/dev/"))
+    return result
+
+
+def _secrets(data, path):
+    result = {}
+    for name, entry in _named(data, "secrets", path).items():
+        ep = f.join(f.join(path, "secrets"), name)
+        if not isinstance(entry, dict):
+            raise VmpodInputError(ep, "(not shown)", "must be a mapping of keys to text")
+        for key, value in entry.items():
+            if not isinstance(key, str) or not isinstance(value, str):
+                raise VmpodInputError(f.join(ep, str(key)), "(not shown)", "must be text")
+        result[name] = dict(entry)
+    return result
+
+
+def _networks(data, path):
+    result = {}
+    for name, entry in _named(data, "networks", path).items():
+        ep = f.join(f.join(path, "networks"), name)
+        if not isinstance(entry, dict) or len(entry) != 1:
+            raise VmpodInputError(ep, entry, "must be one of {network: NAME}, {bridge: NAME}, "
+                                  "{user: {forwards: [...]}}")
+        f.option_map(entry, ep, ("network", "bridge", "user"))
+        kind = next(iter(entry))
+        if kind == "user":
+            user = f.mapping(entry, "user", ep)
+            up = f.join(ep, "user")
+            f.option_map(user, up, ("forwards",))
+            forwards = tuple(_forward(item, p) for p, item in f.mappings(user, "forwards", up))
+            result[name] = HostNetwork("user", None, forwards)
+        else:
+            source = xml_string(entry, kind, ep)
+            if not source:
+                raise VmpodInputError(f.join(ep, kind), entry[kind], "must name a libvirt %s"
+                                      % ("network" if kind == "network" else "bridge"))
+            result[name] = HostNetwork(kind, source, ())
+    return result
+
+
+def _forward(item, path):
+    f.option_map(item, path, ("host_port", "guest_port", "protocol", "address"))
+    protocol = f.string(item, "protocol", path, "tcp")
+    if protocol not in ("tcp", "udp"):
+        raise VmpodInputError(f.join(path, "protocol"), protocol, "must be tcp or udp")
+    address = f.string(item, "address", path, "127.0.0.1")
+    try:
+        loopback = ipaddress.IPv4Address(address).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise VmpodInputError(f.join(path, "address"), address,
+                              "must be an IPv4 loopback address (127.0.0.0/8): a port forward "
+                              "never opens the guest beyond this host")
+    ports = []
+    for key in ("host_port", "guest_port"):
+        if item.get(key) is None:
+            raise VmpodInputError(f.join(path, key), None, "is required")
+        ports.append(f.integer(item, key, path, None, minimum=1, maximum=65535))
+    return PortForward(protocol, address, ports[0], ports[1])
+
+
+def retarget(model, vmi, target, path="spec"):
+    """The domain model ``model`` (built for ``vmi``, a read VMI with its domain section) made
+    for the libvirt host ``target``; adds ``storage``: what deploy makes or must find, in
+    order. ``path``: the VMI's spec path, for errors."""
+    directory = posixpath.join(target.storage_dir, model["name"])
+    storage = []
+    devices = dict(model["devices"])
+    uid = model["metadata"]["uid"]
+    devices["disks"] = [_disk(dict(disk), vmi, target, directory, storage, path, uid)
+                        for disk in devices["disks"]]
+    if devices["filesystems"]:
+        raise VmpodInputError(f.join(path, "domain.devices.filesystems"), devices["filesystems"][0]["name"],
+                              "virtiofs filesystems need virt-launcher's virtiofsd; a libvirt host "
+                              "target does not provide them")
+    interfaces, user_nics = [], []
+    for iface, item in zip(devices["interfaces"], [i for i in vmi.interfaces if not i.sriov]):
+        network = _network_of(item, vmi, target, path)
+        if network.kind == "user" and network.forwards:
+            user_nics.append(_user_nic(iface, network, len(user_nics), model))
+            continue
+        iface = dict(iface, type=network.kind, source=network.source, backend=None, ports=[])
+        interfaces.append(iface)
+    devices["interfaces"] = interfaces
+    if devices["serial"]:
+        devices["serial"] = {"type": "pty", "path": None, "log": None}
+    if devices["graphics"]:
+        devices["graphics"] = dict(devices["graphics"], socket=None, listen="127.0.0.1")
+    os_section = dict(model["os"])
+    if os_section["loader"]:
+        os_section["firmware"] = "efi"
+        os_section["secure_boot"] = os_section["loader"]["secure"]
+        os_section["loader"] = os_section["nvram"] = None
+    result = dict(model, devices=devices, os=os_section, qemu_args=[], storage=storage,
+                  storage_dir=directory)
+    for nic in user_nics:
+        result["qemu_args"].extend(nic)
+    return result
+
+
+def _disk(disk, vmi, target, directory, storage, path, uid):
+    name = disk["alias"][len("ua-"):]
+    volume = vmi.domain.volumes.get(name)
+    if volume is None:  # an empty CD-ROM tray
+        disk["source_type"] = "file"
+        return disk
+    vp = "%s.volumes(%s)" % (path, name)
+    kind = volume.kind
+    own = posixpath.join(directory, name)
+    if kind == "containerDisk":
+        base = _mapped(target.images, volume.ref, vp, "containerDisk.image", "images")
+        disk.update(source=own + ".qcow2", format="qcow2")
+        storage.append({"kind": "overlay", "volume": name, "path": own + ".qcow2",
+                        "base": base.path, "base_format": base.format})
+    elif kind in ("persistentVolumeClaim", "dataVolume"):
+        key = "persistentVolumeClaim.claimName" if kind == "persistentVolumeClaim" else "dataVolume.name"
+        claim = _mapped(target.claims, volume.ref, vp, key, "claims")
+        disk.update(source=claim.path, format=claim.format)
+        storage.append({"kind": "existing", "volume": name, "path": claim.path, "block": claim.block})
+        disk["source_type"] = "block" if claim.block else "file"
+        return disk
+    elif kind == "hostDisk":
+        storage.append({"kind": "existing", "volume": name, "path": volume.template, "block": False})
+    elif kind == "emptyDisk":
+        if not volume.capacity:
+            raise VmpodInputError(vp + ".emptyDisk.capacity", volume.capacity,
+                                  "is required: deploy creates the disk of that size")
+        disk.update(source=own + ".qcow2", format="qcow2")
+        storage.append({"kind": "empty", "volume": name, "path": own + ".qcow2",
+                        "size": volume.capacity})
+    elif kind in _SEED_LABELS:
+        disk.update(source=own + ".iso", format="raw")
+        storage.append({"kind": "seed", "volume": name, "path": own + ".iso",
+                        "file": "%s.iso" % name, "label": _SEED_LABELS[kind],
+                        "files": _seed_files(kind, volume.cloud_init, vmi, target, vp + "." + kind,
+                                             uid)})
+    else:
+        raise VmpodInputError(vp, kind, "is a kind of volume a libvirt host target cannot "
+                              "provide (containerDisk, persistentVolumeClaim, dataVolume, "
+                              "hostDisk, emptyDisk, cloudInitNoCloud, cloudInitConfigDrive)")
+    disk["source_type"] = "file"
+    return disk
+
+
+def _mapped(section, ref, path, field, key):
+    if not ref:
+        raise VmpodInputError(path + "." + field, ref, "is required on a libvirt host target")
+    entry = section.get(ref)
+    if entry is None:
+        raise VmpodInputError(path + "." + field, ref, "has no entry in the host map's %s: "
+                              "say where it is on the host" % key)
+    return entry
+
+
+def _seed_files(kind, cloud_init, vmi, target, path, uid):
+    """The seed's files (secrets: they go into the seed and nowhere else)."""
+    user = _secret_text(cloud_init.user_data, cloud_init.user_data_secret, ("userdata", "userData"),
+                        target, path + ".userDataSecretRef.name")
+    network = _secret_text(cloud_init.network_data, cloud_init.network_data_secret,
+                           ("networkdata", "networkData"), target,
+                           path + ".networkDataSecretRef.name")
+    if kind == "cloudInitNoCloud":
+        # cloud-init's NoCloud: meta-data names the instance (KubeVirt: the VMI's UID)
+        files = {"meta-data": "instance-id: %s\nlocal-hostname: %s\n" % (uid, vmi.name), "user-data": user or ""}
+        if network is not None:
+            files["network-config"] = network
+        return files
+    files = {"openstack/latest/meta_data.json": '{"uuid": "%s", "hostname": "%s"}\n' % (uid, vmi.name), "openstack/latest/user_data": user or ""}
+    if network is not None:
+        files["openstack/latest/network_data.json"] = network
+    return files
+
+
+def _secret_text(inline, secret, keys, target, path):
+    if secret is None:
+        return inline
+    entry = target.secrets.get(secret)
+    if entry is None:
+        raise VmpodInputError(path, secret, "has no entry in the host map's secrets")
+    for key in keys:
+        if key in entry:
+            return entry[key]
+    raise VmpodInputError(path, secret, "the host map's secret has none of the keys %s"
+                          % ", ".join(keys))
+
+
+def _network_of(item, vmi, target, path):
+    network = target.networks.get(item.name)
+    if network is not None:
+        return network
+    pod = any(net.name == item.name and net.pod for net in vmi.networks)
+    if pod or not vmi.networks:
+        return HostNetwork("network", "default", ())
+    raise VmpodInputError("%s.networks(%s)" % (path, item.name), item.name,
+                          "has no entry in the host map's networks: name the libvirt network "
+                          "or bridge it becomes")
+
+
+def _user_nic(iface, network, index, model):
+    """QEMU arguments of a user-network NIC with its port forwards."""
+    netdev = "vmpod-%s" % iface["alias"]
+    forwards = ",".join("hostfwd=%s:%s:%d-:%d" % (fw.protocol, fw.address, fw.host_port,
+                                                  fw.guest_port) for fw in network.forwards)
+    machine = model["os"]["machine"] or ""
+    bus = "pci.0" if machine.startswith("pc-i440fx") or machine == "pc" else "pcie.0"
+    device = "%s,netdev=%s,bus=%s,addr=0x%x" % (
+        "virtio-net-pci" if iface["model"].startswith("virtio") else iface["model"],
+        netdev, bus, _USER_NIC_SLOT + index)
+    if iface["mac"]:
+        device += ",mac=%s" % iface["mac"]
+    return ["-netdev", "user,id=%s,%s" % (netdev, forwards), "-device", device]

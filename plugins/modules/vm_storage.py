@@ -1,0 +1,264 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: vm_storage
+short_description: Make or remove the disk files of VMs rendered for a libvirt host
+version_added: 0.1.0
+description:
+  - Takes the C(storage.json) lists that M(vmpod.core.render_vmis) writes for a libvirt host
+    target (one per VM) and makes on this host what they list, or removes it.
+  - O(state=present) first checks every VM's list; when anything is wrong (an image, claim or host
+    disk that is not there, a path outside the VM's directory) it fails naming the VM and the volume,
+    and nothing is made. Then, per VM, its directory, a qcow2 overlay over each containerDisk
+    image (the image is only read), and a sparse qcow2 for each emptyDisk, each only when it is
+    not there yet. When C(qemu-img) fails, what this run made is removed again.
+  - Cloud-init seed images are listed too; the playbook copies them from the render's output
+    (they hold secrets, and this module never reads them).
+  - O(state=absent) removes the overlays, empty disks and seeds the lists name, each only when it
+    is what deploy makes (a qcow2 image; an ISO 9660 image with the seed's label), then each VM's
+    directory when nothing else is left in it. Images, claims and host disks are never touched.
+    O(only_new) limits it to VMs whose directories RV(created_directories) of a failed present
+    run named.
+author: vmpod.core developers (@vmpod)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - vmpod.core.attributes.changes
+options:
+  vms:
+    description:
+      - The VMs' storage lists, each as C(storage.json) holds it, C({domain, directory, items}).
+      - Each item has C(kind) (V(overlay), V(empty), V(seed), V(existing)), C(volume), C(path), and
+        for an overlay C(base) and C(base_format), for an empty disk C(size) in bytes, for an
+        existing one C(block).
+    type: list
+    elements: dict
+    required: true
+  state:
+    description: Whether the files are to be there.
+    type: str
+    choices: [present, absent]
+    default: present
+  only_new:
+    description: With O(state=absent), the directories of the VMs to clear; the others are left as
+      they are. None clears every VM of O(vms).
+    type: list
+    elements: path
+notes:
+  - Needs C(qemu-img) (Debian C(qemu-utils)) on the host for overlays and empty disks.
+seealso:
+  - module: vmpod.core.libvirt_domain
+"""
+
+EXAMPLES = r"""
+- name: Make the disks of the rendered VMs
+  vmpod.core.vm_storage:
+    vms: "{{ query('ansible.builtin.fileglob', 'out/render/*/storage.json') | map('ansible.builtin.file') | map('from_json') }}"
+  register: storage
+
+- name: Remove them
+  vmpod.core.vm_storage:
+    vms: "{{ storage_lists }}"
+    state: absent
+"""
+
+RETURN = r"""
+made:
+  description: The files made (present) or removed (absent), or that would be in check mode.
+  returned: always
+  type: list
+  elements: str
+created_directories:
+  description: The VM directories made by this run (or that would be).
+  returned: always
+  type: list
+  elements: str
+"""
+
+import os
+import posixpath
+import shutil
+import stat
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_native
+
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.values.paths import check_path
+
+_OWN = ("overlay", "empty", "seed")
+_KINDS = _OWN + ("existing",)
+_FORMATS = ("raw", "qcow2")
+
+
+def read_lists(vms):
+    """Each VM's (domain, directory, items) checked as data: names, kinds, absolute paths, its
+    own files inside its directory. Raises VmpodInputError naming the VM and item."""
+    result = []
+    for index, vm in enumerate(vms):
+        where = "vms[%d]" % index
+        if not isinstance(vm, dict):
+            raise VmpodInputError(where, vm, "must be a storage list {domain, directory, items}")
+        domain = vm.get("domain")
+        directory = vm.get("directory")
+        if not isinstance(domain, str) or not domain:
+            raise VmpodInputError(where + ".domain", domain, "must name the domain")
+        where = "vms[%d](%s)" % (index, domain)
+        check_path(directory, where + ".directory")
+        if not isinstance(directory, str) or not posixpath.isabs(directory) or \
+                posixpath.normpath(directory) != directory or directory == "/":
+            raise VmpodInputError(where + ".directory", directory, "must be an absolute, normal path")
+        items = vm.get("items")
+        if not isinstance(items, list):
+            raise VmpodInputError(where + ".items", items, "must be a list")
+        checked = []
+        for number, item in enumerate(items):
+            ip = "%s.items[%d]" % (where, number)
+            if not isinstance(item, dict) or item.get("kind") not in _KINDS:
+                raise VmpodInputError(ip, item, "must be an item of kind %s" % ", ".join(_KINDS))
+            path = check_path(item.get("path"), ip + ".path")
+            if not isinstance(path, str) or not posixpath.isabs(path):
+                raise VmpodInputError(ip + ".path", path, "must be an absolute path")
+            if item["kind"] in _OWN and posixpath.dirname(posixpath.normpath(path)) != directory:
+                raise VmpodInputError(ip + ".path", path, "must be a file directly in %s" % directory)
+            if item["kind"] == "overlay":
+                check_path(item.get("base"), ip + ".base")
+                if not isinstance(item.get("base"), str) or item.get("base_format") not in _FORMATS:
+                    raise VmpodInputError(ip, item, "an overlay needs base and base_format (raw, qcow2)")
+            if item["kind"] == "empty" and (not isinstance(item.get("size"), int) or isinstance(item.get("size"), bool)
+                                            or item["size"] <= 0):
+                raise VmpodInputError(ip + ".size", item.get("size"), "must be a positive number of bytes")
+            checked.append(item)
+        result.append((domain, directory, checked))
+    return result
+
+
+def missing(lists):
+    """What the host lacks that the lists say must be there: [message]."""
+    problems = []
+    for domain, _directory, items in lists:
+        for item in items:
+            where = "%s: volume %s" % (domain, item.get("volume"))
+            if item["kind"] == "overlay":
+                if not os.path.isfile(item["base"]):
+                    problems.append("%s: the image %s is not a file on this host" % (where, item["base"]))
+                elif not os.access(item["base"], os.R_OK):
+                    problems.append("%s: the image %s cannot be read" % (where, item["base"]))
+            elif item["kind"] == "existing":
+                try:
+                    mode = os.stat(item["path"]).st_mode
+                except OSError:
+                    problems.append("%s: %s is not on this host" % (where, item["path"]))
+                    continue
+                if item.get("block") and not stat.S_ISBLK(mode):
+                    problems.append("%s: %s is not a block device" % (where, item["path"]))
+                elif not item.get("block") and not stat.S_ISREG(mode):
+                    problems.append("%s: %s is not a file" % (where, item["path"]))
+    return problems
+
+
+def make(module, lists):
+    made, created = [], []
+    for _domain, directory, items in lists:
+        wanted = [item for item in items if item["kind"] in ("overlay", "empty")
+                  and not os.path.lexists(item["path"])]
+        if not os.path.isdir(directory):
+            created.append(directory)
+            if not module.check_mode:
+                os.makedirs(directory, 0o755)
+                os.chmod(directory, 0o755)  # QEMU's user reaches its files through it
+        for item in wanted:
+            made.append(item["path"])
+            if module.check_mode:
+                continue
+            if item["kind"] == "overlay":
+                command = ["qemu-img", "create", "-q", "-f", "qcow2", "-F", item["base_format"],
+                           "-b", item["base"], item["path"]]
+            else:
+                command = ["qemu-img", "create", "-q", "-f", "qcow2", item["path"], str(item["size"])]
+            code, _out, err = module.run_command(command)
+            if code != 0:
+                for path in made:
+                    if os.path.lexists(path):
+                        os.unlink(path)
+                for path in reversed(created):
+                    shutil.rmtree(path, ignore_errors=True)
+                module.fail_json(msg="%s failed, and what this run made was removed: %s"
+                                 % (" ".join(command[:2]), err.strip()), made=[], created_directories=[])
+    return made, created
+
+
+def made_here(item):
+    """Whether the file at the item's path is what deploy makes for it: a qcow2 image (overlays,
+    empty disks) or an ISO 9660 image labelled as the seed (its volume identifier)."""
+    path = item["path"]
+    if os.path.islink(path) or not os.path.isfile(path):
+        return False
+    with open(path, "rb") as handle:
+        if item["kind"] != "seed":
+            return handle.read(4) == b"QFI\xfb"
+        handle.seek(0x8000)
+        descriptor = handle.read(72)
+    label = item.get("label")
+    return descriptor[1:6] == b"CD001" and isinstance(label, str) and \
+        descriptor[40:72].rstrip(b" ") == label.encode("ascii", "replace")
+
+
+def remove(module, lists, only):
+    removed = []
+    for _domain, directory, items in lists:
+        if only is not None and directory not in only:
+            continue
+        for item in items:
+            if item["kind"] in _OWN and made_here(item):
+                removed.append(item["path"])
+                if not module.check_mode:
+                    os.unlink(item["path"])
+        if os.path.isdir(directory) and not os.path.islink(directory):
+            left = [name for name in os.listdir(directory)
+                    if os.path.join(directory, name) not in removed]
+            if not left:
+                removed.append(directory)
+                if not module.check_mode:
+                    os.rmdir(directory)
+    return removed
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            vms=dict(type="list", elements="dict", required=True),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+            only_new=dict(type="list", elements="path"),
+        ),
+        supports_check_mode=True,
+    )
+    try:
+        lists = read_lists(module.params["vms"])
+        for index, path in enumerate(module.params["only_new"] or []):
+            check_path(path, "only_new[%d]" % index)
+    except VmpodInputError as exc:
+        module.fail_json(msg=to_native(exc))
+    try:
+        if module.params["state"] == "absent":
+            removed = remove(module, lists, module.params["only_new"])
+            module.exit_json(changed=bool(removed), made=removed, created_directories=[],
+                             diff={"before": "\n".join(removed) + ("\n" if removed else ""), "after": ""})
+        problems = missing(lists)
+        if problems:
+            module.fail_json(msg="nothing made: " + "; ".join(problems), made=[], created_directories=[])
+        made, created = make(module, lists)
+    except (IOError, OSError) as exc:
+        module.fail_json(msg="%s: %s" % (exc.filename, exc.strerror))
+    module.exit_json(changed=bool(made or created), made=made, created_directories=created,
+                     diff={"before": "", "after": "".join(path + "\n" for path in created + made)})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,192 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A VMI's domain made for a libvirt host target: every volume on real host storage, networks
+mapped, secrets only in the seed's files, and every gap in the map an error naming the item."""
+
+import base64
+import copy
+import os
+import subprocess
+
+import jinja2
+import pytest
+
+from ansible_collections.vmpod.core.plugins.module_utils.domain.host_target import (
+    DEFAULT_STORAGE_DIR, read_host_target)
+from ansible_collections.vmpod.core.plugins.module_utils.pipeline.render import render_models
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), *[".."] * 5))
+RNG = "/usr/share/libvirt/schemas/domain.rng"
+
+VMI = {
+    "apiVersion": "kubevirt.io/v1", "kind": "VirtualMachineInstance",
+    "metadata": {"name": "web", "namespace": "lab", "uid": "6a1d1f52-2b7f-4c0e-9d8b-1f1e5e0c3a11"},
+    "spec": {
+        "domain": {
+            "cpu": {"cores": 2},
+            "memory": {"guest": "2Gi"},
+            "firmware": {"bootloader": {"efi": {"secureBoot": False}}},
+            "devices": {
+                "disks": [{"name": "root", "disk": {"bus": "virtio"}},
+                          {"name": "data", "disk": {"bus": "virtio"}},
+                          {"name": "block", "disk": {"bus": "scsi"}},
+                          {"name": "host", "disk": {"bus": "virtio"}},
+                          {"name": "scratch", "disk": {"bus": "virtio"}},
+                          {"name": "seed", "disk": {"bus": "virtio"}}],
+                "interfaces": [{"name": "default", "masquerade": {}},
+                               {"name": "storage", "bridge": {}}],
+            },
+        },
+        "networks": [{"name": "default", "pod": {}},
+                     {"name": "storage", "multus": {"networkName": "storage-net"}}],
+        "volumes": [
+            {"name": "root", "containerDisk": {"image": "quay.io/containerdisks/debian:12"}},
+            {"name": "data", "persistentVolumeClaim": {"claimName": "web-data"}},
+            {"name": "block", "dataVolume": {"name": "web-block"}},
+            {"name": "host", "hostDisk": {"path": "/srv/disks/web.img", "type": "Disk"}},
+            {"name": "scratch", "emptyDisk": {"capacity": "3Gi"}},
+            {"name": "seed", "cloudInitNoCloud": {
+                "userDataBase64": base64.b64encode(b"#cloud-config\npassword: SEEKRIT\n").decode(),
+                "networkDataSecretRef": {"name": "web-net"}}},
+        ],
+    },
+}
+TARGET = {
+    "storage_dir": "/srv/vms",
+    "images": {"quay.io/containerdisks/debian:12": {
+        "path": "/srv/images/debian-12.qcow2", "format": "qcow2"}},
+    "claims": {"web-data": "/srv/claims/web-data.img", "web-block": "/dev/vg0/web-block"},
+    "secrets": {"web-net": {"networkdata": "version: 2\nNETSEEKRIT\n"}},
+    "networks": {"storage": {"bridge": "br-storage"}},
+}
+
+
+def render(vmi=None, target=None):
+    return render_models([vmi or VMI], host_target=TARGET if target is None else target)[0]["domain"]
+
+
+def test_every_volume_lands_on_host_storage():
+    domain = render()
+    disks = {disk["alias"]: disk for disk in domain["devices"]["disks"]}
+    own = "/srv/vms/lab_web"
+    assert domain["storage_dir"] == own
+    assert (disks["ua-root"]["source"], disks["ua-root"]["format"]) == (own + "/root.qcow2", "qcow2")
+    assert (disks["ua-data"]["source"], disks["ua-data"]["source_type"]) == ("/srv/claims/web-data.img", "file")
+    assert (disks["ua-block"]["source"], disks["ua-block"]["source_type"]) == ("/dev/vg0/web-block", "block")
+    assert disks["ua-host"]["source"] == "/srv/disks/web.img"
+    assert disks["ua-scratch"]["source"] == own + "/scratch.qcow2"
+    assert disks["ua-seed"]["source"] == own + "/seed.iso"
+    storage = {item["volume"]: item for item in domain["storage"]}
+    assert storage["root"] == {"kind": "overlay", "volume": "root", "path": own + "/root.qcow2",
+                               "base": "/srv/images/debian-12.qcow2", "base_format": "qcow2"}
+    assert storage["scratch"]["size"] == 3 * 1024 ** 3
+    assert storage["data"]["kind"] == storage["block"]["kind"] == storage["host"]["kind"] == "existing"
+    assert storage["block"]["block"] is True
+    seed = storage["seed"]
+    assert seed["label"] == "cidata" and seed["file"] == "seed.iso"
+    assert seed["files"]["user-data"] == "#cloud-config\npassword: SEEKRIT\n"
+    assert seed["files"]["network-config"] == "version: 2\nNETSEEKRIT\n"
+    assert "instance-id: 6a1d1f52-2b7f-4c0e-9d8b-1f1e5e0c3a11" in seed["files"]["meta-data"]
+    # nothing of the launcher's own directories is left
+    assert "kubevirt" not in repr([disk["source"] for disk in domain["devices"]["disks"]])
+
+
+def test_config_drive_seed():
+    vmi = copy.deepcopy(VMI)
+    vmi["spec"]["volumes"][5] = {"name": "seed", "cloudInitConfigDrive": {"userData": "#cloud-config\n"}}
+    seed = [item for item in render(vmi)["storage"] if item["kind"] == "seed"][0]
+    assert seed["label"] == "config-2"
+    assert sorted(seed["files"]) == ["openstack/latest/meta_data.json", "openstack/latest/user_data"]
+
+
+def test_networks_serial_graphics_and_firmware():
+    domain = render()
+    interfaces = domain["devices"]["interfaces"]
+    assert [(i["type"], i["source"]) for i in interfaces] == [("network", "default"), ("bridge", "br-storage")]
+    assert domain["devices"]["serial"]["type"] == "pty"
+    assert domain["devices"]["graphics"]["listen"] == "127.0.0.1"
+    assert domain["os"]["firmware"] == "efi" and domain["os"]["loader"] is None
+    assert domain["qemu_args"] == []
+
+
+def test_user_network_forwards_only_from_loopback():
+    target = dict(TARGET, networks={"default": {"user": {"forwards": [
+        {"host_port": 2222, "guest_port": 22}, {"host_port": 8080, "guest_port": 80,
+                                                "address": "127.0.0.2"}]}},
+        "storage": {"network": "isolated"}})
+    domain = render(target=target)
+    assert [i["alias"] for i in domain["devices"]["interfaces"]] == ["ua-storage"]
+    args = domain["qemu_args"]
+    assert args[:2] == ["-netdev", "user,id=vmpod-ua-default,hostfwd=tcp:127.0.0.1:2222-:22,"
+                                   "hostfwd=tcp:127.0.0.2:8080-:80"]
+    assert args[2] == "-device" and "netdev=vmpod-ua-default,bus=pcie.0,addr=0x10" in args[3]
+    for address in ("0.0.0.0", "192.168.1.5", "::1", "localhost"):
+        bad = dict(TARGET, networks={"default": {"user": {"forwards": [
+            {"host_port": 2222, "guest_port": 22, "address": address}]}}})
+        with pytest.raises(VmpodInputError, match="address.*loopback"):
+            render(target=bad)
+
+
+@pytest.mark.parametrize("change, where", [
+    (lambda t: t["images"].clear(), r"vmis\[0\]\(web\)\.spec\.volumes\(root\)\.containerDisk\.image"),
+    (lambda t: t["claims"].pop("web-data"), r"volumes\(data\)\.persistentVolumeClaim\.claimName"),
+    (lambda t: t["claims"].pop("web-block"), r"volumes\(block\)\.dataVolume\.name"),
+    (lambda t: t["secrets"].clear(), r"volumes\(seed\)\.cloudInitNoCloud\.networkDataSecretRef\.name"),
+    (lambda t: t["networks"].clear(), r"spec\.networks\(storage\)"),
+    (lambda t: t.update(storage_dir="relative/dir"), r"host_target\.storage_dir"),
+    (lambda t: t["images"].update(x={"path": "/a", "format": "vmdk"}), r"host_target\.images\.x\.format"),
+    (lambda t: t.update(extra=1), r"host_target\.extra"),
+    (lambda t: t["networks"].update(storage={"bridge": "a", "network": "b"}), r"host_target\.networks\.storage"),
+])
+def test_a_gap_in_the_map_names_the_item(change, where):
+    target = copy.deepcopy(TARGET)
+    change(target)
+    with pytest.raises(VmpodInputError, match=where):
+        render(target=target)
+
+
+def test_errors_never_show_secrets():
+    target = copy.deepcopy(TARGET)
+    target["secrets"]["web-net"] = {"other": "NETSEEKRIT"}
+    with pytest.raises(VmpodInputError) as err:
+        render(target=target)
+    assert "SEEKRIT" not in str(err.value)
+    vmi = copy.deepcopy(VMI)
+    vmi["spec"]["volumes"][5]["cloudInitNoCloud"]["userDataBase64"] = "SEEKRIT!!"
+    with pytest.raises(VmpodInputError, match="userDataBase64") as err:
+        render(vmi)
+    assert "SEEKRIT" not in str(err.value)
+
+
+def test_kinds_a_host_cannot_provide_are_refused():
+    vmi = copy.deepcopy(VMI)
+    vmi["spec"]["volumes"][1] = {"name": "data", "configMap": {"name": "settings"}}
+    with pytest.raises(VmpodInputError, match=r"volumes\(data\).*configMap.*cannot provide"):
+        render(vmi)
+
+
+def test_no_target_no_change():
+    assert read_host_target(None) is None and read_host_target({}) is None
+    assert read_host_target({"images": {}}).storage_dir == DEFAULT_STORAGE_DIR
+    plain = render_models([VMI])[0]["domain"]
+    assert "storage" not in plain and "kubevirt" in plain["devices"]["disks"][0]["source"]
+
+
+@pytest.mark.skipif(not os.path.isfile(RNG) or not os.path.exists("/usr/bin/xmllint"),
+                    reason="needs libvirt's schema and xmllint")
+def test_the_rendered_domain_passes_libvirts_schema(tmp_path):
+    target = dict(TARGET, networks={"default": {"user": {"forwards": [{"host_port": 2222, "guest_port": 22}]}},
+                                    "storage": {"bridge": "br0"}})
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(os.path.join(ROOT, "templates")),
+                                     trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+    text = environment.get_template("domain.xml.j2").render(domain=render(target=target))
+    assert "<source dev='/dev/vg0/web-block'/>" in text and "<disk type='block'" in text
+    assert "<source bridge='br0'/>" in text and "<os firmware='efi'>" in text
+    assert "<qemu:arg value='-netdev'/>" in text
+    path = tmp_path / "domain.xml"
+    path.write_text(text)
+    done = subprocess.run(["xmllint", "--noout", "--relaxng", RNG, str(path)],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
+    assert done.returncode == 0, done.stdout

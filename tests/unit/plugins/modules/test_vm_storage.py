@@ -1,0 +1,98 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""vmpod.core.vm_storage in a temporary directory with the real qemu-img: present makes the
+overlays and empty disks (each once) after every image and disk was found; a missing one makes
+nothing; absent removes only what deploy makes, never an image or a file it did not make."""
+
+import json
+import os
+import shutil
+from unittest import mock
+
+import pytest
+from ansible.module_utils import basic
+from ansible.module_utils.common.text.converters import to_bytes
+
+from ansible_collections.vmpod.core.plugins.modules import vm_storage
+
+pytestmark = pytest.mark.skipif(shutil.which("qemu-img") is None, reason="needs qemu-img")
+
+
+def run_module(capsys, check_mode=False, **args):
+    if check_mode:
+        args["_ansible_check_mode"] = True
+    payload = to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
+    with mock.patch.object(basic, "_ANSIBLE_ARGS", payload), \
+            mock.patch.object(basic, "_ANSIBLE_PROFILE", "legacy", create=True):
+        with pytest.raises(SystemExit):
+            vm_storage.main()
+    out, _err = capsys.readouterr()
+    return json.loads(out)
+
+
+@pytest.fixture
+def host(tmp_path):
+    image = tmp_path / "images" / "base.raw"
+    image.parent.mkdir()
+    image.write_bytes(b"\0" * 65536)
+    claim = tmp_path / "claim.img"
+    claim.write_bytes(b"data")
+    directory = str(tmp_path / "vms" / "lab_web")
+    vm = {"domain": "lab_web", "directory": directory, "items": [
+        {"kind": "overlay", "volume": "root", "path": directory + "/root.qcow2",
+         "base": str(image), "base_format": "raw"},
+        {"kind": "empty", "volume": "scratch", "path": directory + "/scratch.qcow2", "size": 1 << 30},
+        {"kind": "seed", "volume": "seed", "path": directory + "/seed.iso", "file": "seed.iso",
+         "label": "cidata"},
+        {"kind": "existing", "volume": "data", "path": str(claim), "block": False},
+    ]}
+    return {"vm": vm, "image": image, "claim": claim, "directory": directory}
+
+
+def test_present_makes_each_file_once_and_absent_removes_only_them(capsys, host):
+    vm, directory = host["vm"], host["directory"]
+    checked = run_module(capsys, check_mode=True, vms=[vm])
+    assert checked["changed"] and not os.path.exists(directory)
+    made = run_module(capsys, vms=[vm])
+    assert made["changed"] and made["created_directories"] == [directory]
+    assert sorted(os.listdir(directory)) == ["root.qcow2", "scratch.qcow2"]
+    with open(directory + "/root.qcow2", "rb") as handle:
+        assert handle.read(4) == b"QFI\xfb"
+    assert run_module(capsys, vms=[vm])["changed"] is False
+    # a file deploy did not make, where a seed would be, is left alone, and so the directory
+    with open(directory + "/seed.iso", "wb") as handle:
+        handle.write(b"not an ISO")
+    gone = run_module(capsys, vms=[vm], state="absent")
+    assert sorted(gone["made"]) == [directory + "/root.qcow2", directory + "/scratch.qcow2"]
+    assert os.listdir(directory) == ["seed.iso"]
+    os.unlink(directory + "/seed.iso")
+    assert run_module(capsys, vms=[vm], state="absent")["made"] == [directory]
+    assert not os.path.exists(directory)
+    assert host["image"].read_bytes() == b"\0" * 65536 and host["claim"].read_bytes() == b"data"
+
+
+def test_a_missing_image_or_disk_makes_nothing(capsys, host):
+    host["image"].unlink()
+    host["claim"].unlink()
+    failed = run_module(capsys, vms=[host["vm"]])
+    assert failed["failed"]
+    assert "lab_web: volume root: the image %s is not a file" % host["image"] in failed["msg"]
+    assert "lab_web: volume data: %s is not on this host" % host["claim"] in failed["msg"]
+    assert not os.path.exists(host["directory"])
+
+
+def test_own_files_stay_in_the_vm_directory(capsys, host):
+    vm = host["vm"]
+    vm["items"][2]["path"] = "/etc/passwd"
+    failed = run_module(capsys, vms=[vm], state="absent")
+    assert failed["failed"] and "vms[0](lab_web).items[2].path" in failed["msg"]
+    assert os.path.exists("/etc/passwd")
+
+
+def test_a_failed_qemu_img_leaves_nothing(capsys, host):
+    vm = host["vm"]
+    vm["items"][1]["size"] = 1 << 70  # more than qemu-img makes
+    failed = run_module(capsys, vms=[vm])
+    assert failed["failed"] and "removed" in failed["msg"]
+    assert not os.path.exists(host["directory"])

@@ -227,7 +227,7 @@ def test_the_requirements_are_what_the_plugins_import(installed):
     assert meta["version"] == 3
     python = tree / meta["dependencies"]["python"]
     # the import name of each distribution the requirements list
-    distributions = {"libvirt-python": "libvirt"}
+    distributions = {"libvirt-python": "libvirt", "pycdlib": "pycdlib"}
     assert {distributions[name] for name in requirement_names(python)} == third_party_imports(tree)
 
 
@@ -256,7 +256,7 @@ def test_the_example_execution_environment_builds_a_context_with_the_collection(
                  "introspect", str(tree.parents[2])], tmp_path, env)
     wanted = yaml.safe_load(found.stdout)
     python = [line.split("#")[0].strip() for line in wanted["python"]]
-    assert python == ["libvirt-python"]
+    assert python == ["libvirt-python", "pycdlib"]
     system = [line.split("#")[0].strip() for line in wanted["system"]]
     compile_only = {line.split()[0] for line in system if "compile" in line}
     run_time = {line.split()[0] for line in system if "compile" not in line}

@@ -23,5 +23,9 @@ options:
       - C(numa_nodes), C(numa_cpus), C(numa_mem) - an explicit guest NUMA layout with Nova's
         C(hw:numa_nodes), C(hw:numa_cpus.N) and C(hw:numa_mem.N) semantics (C(numa_cpus) and
         C(numa_mem) map guest node numbers to a vCPU set and a memory quantity).
+      - C(numa_share_host_nodes) - bool; guest NUMA nodes of an explicit layout may share a host
+        node (each host node then holds all of its guest nodes' vCPUs and memory). Nova places
+        each on a host node of its own; libvirt allows both, and a host with fewer nodes than
+        the layout needs this.
     type: dict
 """

@@ -49,7 +49,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.virtlet import pod as v
 
 from vmpod_examples import ROOT
 from vmpod_hostile import (
-    ARCHES, CONFIGS, DOMAIN_OPTIONS, EXAMPLE_TEXTS, HUGE_INT, LONG, MEMORY_LIMIT, NADS, NAMESPACES,
+    ARCHES, CONFIGS, DOMAIN_OPTIONS, EXAMPLE_TEXTS, HOST_TARGETS, HUGE_INT, LONG, MEMORY_LIMIT, NADS, NAMESPACES,
     PLACEMENT_OPTIONS, PLANTED_HOSTS, PLANTED_PODS, PLANTED_VMIS, POD_OPTIONS, RESOURCE_QUOTAS,
     SECRET_TOKEN, STATS, TIME_LIMIT, Call, Input, aliased_lists, bounded_call, check_error,
     damaged, damaged_part, example, examples, hostile_host,
@@ -265,8 +265,9 @@ ENGINE = {
         "options": PLACEMENT, "arch": arches}, weights={"vmis": 4, "hosts": 4}),
     "render_models": road(render_models, {
         "vmis": render_lists, "host": st.one_of(no_host, hosts), "config": configs, "arch": arches,
-        "placement_options": PLACEMENT, "domain_options": DOMAIN, "pod_options": POD},
-        {"host": hostile_host}, {"vmis": 8, "host": 2}),
+        "placement_options": PLACEMENT, "domain_options": DOMAIN, "pod_options": POD,
+        "host_target": examples(HOST_TARGETS, "HOST_TARGETS")},
+        {"host": hostile_host}, {"vmis": 8, "host": 2, "host_target": 2}),
     "domain_model": road(domain_model, {
         "placed": st.one_of(placed, placed, pod_unplaced), "config": configs, "arch": arches,
         "options": DOMAIN}, {"placed": damaged_part(PLACED_LABELS)}, {"placed": 6},
@@ -333,7 +334,8 @@ FILTER_ROADS = {
     "render_models": road(FILTERS["render_models"], {
         "vmis": st.one_of(vmis, pods, render_lists), "host": st.one_of(no_host, hosts),
         "config": configs, "arch": arches, "placement_options": PLACEMENT, "domain_options": DOMAIN,
-        "pod_options": POD, "apply_defaults": booleans}, {"host": hostile_host}, {"vmis": 6}),
+        "pod_options": POD, "apply_defaults": booleans, "host_target": examples(HOST_TARGETS, "HOST_TARGETS")},
+        {"host": hostile_host}, {"vmis": 6}),
     "yaml_flow": road(FILTERS["yaml_flow"], {"value": st.one_of(vmis, hosts)},
                       {"value": damaged}),
     "simulate_drain": ENGINE["simulate_drain"]._replace(function=FILTERS["simulate_drain"]),

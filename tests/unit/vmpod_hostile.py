@@ -113,6 +113,20 @@ PLACEMENT_OPTIONS = (
     {"topology_policy": "single-numa-node", "thread_policy": "isolate", "full_pcpus_only": True},
     {"topology_policy": "best-effort", "numa_nodes": 2, "numa_cpus": {0: "0", "1": "1-3"},
      "numa_mem": {0: "1Gi", 1: "3Gi"}},
+    {"numa_nodes": 2, "numa_share_host_nodes": True},
+)
+# a libvirt host's map for the example VMIs (render_models' host_target)
+HOST_TARGETS = (
+    None,
+    {"storage_dir": "/srv/vms",
+     "images": {"quay.io/containerdisks/fedora:41": "/srv/images/fedora-41.qcow2",
+                "quay.io/containerdisks/ubuntu:24.04": {"path": "/srv/images/ubuntu.raw", "format": "raw"},
+                "quay.io/containerdisks/centos-stream:9": "/srv/images/centos.qcow2"},
+     "claims": {name: "/srv/claims/%s.img" % name
+                for name in ("analytics-root", "db-root", "hpc-root", "ml-root", "windows-root")},
+     "secrets": {"cloud-init": {"userdata": "#cloud-config\n"}},
+     "networks": {"default": {"user": {"forwards": [{"host_port": 2222, "guest_port": 22}]}},
+                  "storage": {"bridge": "br0"}}},
 )
 DOMAIN_OPTIONS = (
     None,

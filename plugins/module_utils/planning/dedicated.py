@@ -183,7 +183,8 @@ def place_explicit_layout(plan, sized, host, opts, need, cells):
     count = exclusive_cpus(sized)
     plan.pcpus = count
     available = host.available()
-    assignment, reasons = fit_cells(host, cells, available, True, need.size if need else None)
+    assignment, reasons = fit_cells(host, cells, available, True, need.size if need else None,
+                                    bool(opts.layout.get("numa_share_host_nodes")))
     if reasons:
         plan.reasons.extend(reasons)
         return

@@ -14,7 +14,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from itertools import permutations
+from itertools import permutations, product
 
 from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import format_cpuset, parse_cpuset
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
@@ -135,24 +135,36 @@ def _asymmetric(nodes, vcpus, memory, cpus_by_node, mem_by_node):
     return cells
 
 
-def fit_cells(host, cells, available, dedicated, page_size):
-    """(host node of each cell, None) for the first fitting assignment, or (None, reasons)."""
+def fit_cells(host, cells, available, dedicated, page_size, shared=False):
+    """(host node of each cell, None) for the first fitting assignment, or (None, reasons).
+    ``shared``: cells may share a host node (then each node must hold all its cells)."""
     node_ids = [node.id for node in host.nodes]
-    if len(cells) > len(node_ids):
-        return None, ["the layout has %d guest NUMA nodes, the host %d" % (len(cells), len(node_ids))]
+    if len(cells) > len(node_ids) and not shared:
+        return None, ["the layout has %d guest NUMA nodes, the host %d (numa_share_host_nodes "
+                      "lets guest nodes share a host node)" % (len(cells), len(node_ids))]
 
-    def fits(cell, node_id):
+    def room(node_id):
         node = host.node_by_id[node_id]
         cpus = len(available & frozenset(node.cpus)) if dedicated else len(node.cpus)
-        if cpus < len(cell.vcpus):
-            return False
-        if page_size:
-            return free_pages(host, node_id, page_size) * page_size >= cell.memory
-        return ordinary_memory(node) >= cell.memory
+        memory = free_pages(host, node_id, page_size) * page_size if page_size else ordinary_memory(node)
+        return cpus, memory
+
+    def fits(cell, node_id):
+        cpus, memory = room(node_id)
+        return cpus >= len(cell.vcpus) and memory >= cell.memory
+
+    def all_fit(assignment):
+        wanted = {}
+        for cell, node_id in zip(cells, assignment):
+            cpus, memory = wanted.get(node_id, (0, 0))
+            wanted[node_id] = (cpus + len(cell.vcpus), memory + cell.memory)
+        return all(cpus <= room(node_id)[0] and memory <= room(node_id)[1]
+                   for node_id, (cpus, memory) in wanted.items())
 
     checked = 0
-    for assignment in permutations(node_ids, len(cells)):
-        if all(fits(cell, node_id) for cell, node_id in zip(cells, assignment)):
+    candidates = product(node_ids, repeat=len(cells)) if shared else permutations(node_ids, len(cells))
+    for assignment in candidates:
+        if all_fit(assignment):
             return list(assignment), None
         checked += 1
         if checked >= _MAX_PERMUTATIONS:

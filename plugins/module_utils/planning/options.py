@@ -15,8 +15,8 @@ from ansible_collections.vmpod.core.plugins.module_utils.values.errors import Vm
 
 TOPOLOGY_POLICIES = ("none", "best-effort", "restricted", "single-numa-node")
 THREAD_POLICIES = ("prefer", "isolate", "require")
-_OPTION_KEYS = ("full_pcpus_only", "numa_cpus", "numa_mem", "numa_nodes", "thread_policy",
-                "topology_policy")
+_OPTION_KEYS = ("full_pcpus_only", "numa_cpus", "numa_mem", "numa_nodes", "numa_share_host_nodes",
+                "thread_policy", "topology_policy")
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,8 @@ class PlacementOptions:
     """``topology_policy``: the kubelet Topology Manager's; ``full_pcpus_only``: the static CPU
     manager's option; ``thread_policy``: Nova's (prefer, isolate, require); ``layout``: the
     explicit guest NUMA layout options (``numa_nodes``, ``numa_cpus``, ``numa_mem``), checked
-    against each VM's vCPUs and memory when it is planned (``numa_layout.guest_cells``)."""
+    against each VM's vCPUs and memory when it is planned (``numa_layout.guest_cells``), and
+    ``numa_share_host_nodes`` (guest cells may share a host node: libvirt allows it, Nova not)."""
 
     topology_policy: str = "none"
     full_pcpus_only: bool = False
@@ -53,4 +54,9 @@ def read_options(options):
                               "must be one of %s" % ", ".join(THREAD_POLICIES))
     layout = {key: options[key] for key in ("numa_nodes", "numa_cpus", "numa_mem")
               if key in options}
+    shared = options.get("numa_share_host_nodes", False)
+    if not isinstance(shared, bool):
+        raise VmpodInputError("options.numa_share_host_nodes", shared, "must be true or false")
+    if shared:
+        layout["numa_share_host_nodes"] = True
     return PlacementOptions(topology_policy, full_pcpus_only, thread_policy, layout)

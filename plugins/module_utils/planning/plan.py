@@ -86,7 +86,8 @@ def place(sized, host, opts):
     if need is None:
         ordinary += memory
     if not vmi.cpu.dedicated:
-        _place_shared(plan, vmi, host, need, ordinary, cells)
+        _place_shared(plan, vmi, host, need, ordinary, cells,
+                      bool(opts.layout.get("numa_share_host_nodes")))
     elif cells is not None:
         place_explicit_layout(plan, sized, host, opts, need, cells)
     else:
@@ -110,7 +111,7 @@ def placed_memory(sized):
 # -- shared CPUs: no pinning, only memory and hugepages ------------------------------------------
 
 
-def _place_shared(plan, vmi, host, need, ordinary, cells):
+def _place_shared(plan, vmi, host, need, ordinary, cells, shared=False):
     room = []
     for node in host.nodes:
         if need is not None and free_pages(host, node.id, need.size) < need.pages:
@@ -120,14 +121,16 @@ def _place_shared(plan, vmi, host, need, ordinary, cells):
     plan.nodes_with_room = room
     if cells is not None:
         assignment, reasons = fit_cells(host, cells, host.available(), False,
-                                        need.size if need else None)
+                                        need.size if need else None, shared)
         if reasons:
             plan.reasons.extend(reasons)
             return
         plan.numa_cells = [cell_dict(cell, node) for cell, node in zip(cells, assignment)]
         if need is not None:
             for cell, node in zip(cells, assignment):
-                plan.hugepages["per_node"][str(node)] = cell.memory // need.size
+                key = str(node)
+                plan.hugepages["per_node"][key] = plan.hugepages["per_node"].get(key, 0) + \
+                    cell.memory // need.size
         return
     if need is not None:
         per_node, left = spread_pages(host, need, [node.id for node in host.nodes])

@@ -98,3 +98,43 @@ def test_dedicated_cells_count_available_cpus_only():
     assignment, reasons = fit_cells(topo, cells, available, True, GI)
     assert assignment is None and reasons
     assert fit_cells(topo, cells, available, False, GI) == ([0, 1], None)
+
+
+def test_shared_host_nodes_hold_all_their_cells():
+    topo = host(free_pages=(8, 0))
+    cells = guest_cells({"numa_nodes": 2}, 4, 4 * GI, GI)
+    # distinct nodes (Nova): node 1 has no pages, so no fit
+    assert fit_cells(topo, cells, topo.available(), True, GI)[0] is None
+    # shared: both cells on node 0, which holds 4 vCPUs and 4 pages
+    assert fit_cells(topo, cells, topo.available(), True, GI, shared=True) == ([0, 0], None)
+    # but not more than the node holds together: 3 pages for 2 cells of 2 GiB each
+    small = host(free_pages=(3, 0))
+    assignment, reasons = fit_cells(small, cells, small.available(), True, GI, shared=True)
+    assert assignment is None and reasons
+
+
+def test_more_cells_than_host_nodes_needs_sharing():
+    one = read_host({"cpus": [{"id": i, "socket": 0, "core": i, "node": 0} for i in range(2)],
+                     "nodes": [{"id": 0, "memory": "8Gi",
+                                "hugepages": {"2Mi": {"total": 600, "free": 600}}}]})
+    cells = guest_cells({"numa_nodes": 2}, 2, GI, 2 * 1024 * 1024)
+    assignment, reasons = fit_cells(one, cells, one.available(), True, 2 * 1024 * 1024)
+    assert assignment is None and "numa_share_host_nodes" in reasons[0]
+    assert fit_cells(one, cells, one.available(), True, 2 * 1024 * 1024, shared=True) == ([0, 0], None)
+
+
+def test_a_shared_layout_plans_and_pins_on_one_node():
+    from ansible_collections.vmpod.core.plugins.module_utils.placement import plan_placement
+    one = {"cpus": [{"id": i, "socket": 0, "core": i, "node": 0} for i in range(2)],
+           "nodes": [{"id": 0, "memory": "8Gi", "hugepages": {"2Mi": {"total": 600, "free": 600}}}]}
+    vmi = {"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachineInstance",
+           "metadata": {"name": "two-cells", "namespace": "lab"},
+           "spec": {"domain": {"cpu": {"cores": 1, "sockets": 2, "dedicatedCpuPlacement": True},
+                               "memory": {"guest": "1Gi", "hugepages": {"pageSize": "2Mi"}}}}}
+    plan = plan_placement(vmi, one, options={"numa_nodes": 2, "numa_share_host_nodes": True})
+    assert plan["fits"], plan["reasons"]
+    assert sorted(plan["vcpupin"]) == [0, 1]
+    assert [cell["host_node"] for cell in plan["numa_cells"]] == [0, 0]
+    assert plan["hugepages"]["per_node"] == {"0": 512}
+    with pytest.raises(VmpodInputError, match="numa_share_host_nodes"):
+        plan_placement(vmi, one, options={"numa_nodes": 2, "numa_share_host_nodes": "yes"})

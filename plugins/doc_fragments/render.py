@@ -61,13 +61,16 @@ options:
         C(format); a path under C(/dev/) is a block device.
       - C(secrets) - maps each Secret name that cloud-init C(userDataSecretRef) and
         C(networkDataSecretRef) name to its keys (C(userdata), C(networkdata)) and their text,
-        from Ansible Vault or files.
+        from Ansible Vault or files; secret volumes take all of a Secret's keys.
+      - C(config_maps) - maps each ConfigMap name that configMap volumes name to its keys and
+        their text.
       - C(networks) - maps each VMI network name to a mapping with one key, C(network) (a
         libvirt network), C(bridge) (a host bridge) or C(user) (QEMU user networking, with
         C(forwards), a list of C(host_port), C(guest_port), C(protocol) and C(address)); the pod
         network is libvirt's NAT network C(default) unless mapped; forwards listen on loopback
         addresses only.
       - emptyDisk volumes become sparse qcow2 files, cloud-init volumes seed images
-        (C(cidata) or C(config-2)); other volume kinds are refused.
+        (C(cidata) or C(config-2)), configMap and secret volumes ISO images of their data
+        (labelled C(volumeLabel) or C(cfgdata)); other volume kinds are refused.
     type: dict
 """

@@ -17,6 +17,9 @@ deploy makes for it (``storage``):
 * cloudInitNoCloud / cloudInitConfigDrive -> a seed ISO (``cidata`` / ``config-2``) made from
   the VMI's user and network data, or the Secrets the map holds (never printed: ``files`` of
   a seed entry hold secrets and leave the engine only to be written into the seed);
+* configMap / secret -> an ISO of the map's ConfigMap or Secret data, a file per key, labelled
+  with the volume's ``volumeLabel`` or ``cfgdata``, as virt-launcher makes it
+  (``pkg/config/config.go``);
 * the pod network -> libvirt's NAT network ``default`` unless the map says otherwise; a
   ``user`` network with port forwards -> QEMU user networking with ``hostfwd`` on a loopback
   address (libvirt 9.0 has no passt backend, so it is given as QEMU arguments);
@@ -32,6 +35,7 @@ __metaclass__ = type
 
 import ipaddress
 import posixpath
+import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -40,12 +44,14 @@ from ansible_collections.vmpod.core.plugins.module_utils.values.errors import Vm
 from ansible_collections.vmpod.core.plugins.module_utils.values.xml import xml_string
 
 DEFAULT_STORAGE_DIR = "/var/lib/libvirt/images/vmpod"
-_KEYS = ("storage_dir", "images", "claims", "secrets", "networks")
+_KEYS = ("storage_dir", "images", "claims", "secrets", "config_maps", "networks")
 _FORMATS = ("raw", "qcow2")
 _SEED_LABELS = {"cloudInitNoCloud": "cidata", "cloudInitConfigDrive": "config-2"}
 # QEMU's user-network NICs sit on the root bus from this slot up, clear of libvirt's own
 # addresses (it fills slots from 1 up for root ports and devices)
 _USER_NIC_SLOT = 0x10
+_DATA_KEY = re.compile(r"[-._a-zA-Z0-9]+\Z")  # a ConfigMap's or Secret's key (its file name)
+_ISO_LABEL = re.compile(r"[ -~]{1,32}\Z")  # an ISO 9660 volume identifier: 32 characters
 
 
 class HostFile(NamedTuple):
@@ -74,6 +80,7 @@ class HostTarget:
     claims: dict  # claim or DataVolume name -> HostFile
     secrets: dict  # Secret name -> {key: text}
     networks: dict  # VMI network name -> HostNetwork
+    config_maps: dict = None  # ConfigMap name -> {key: text}
 
 
 def read_host_target(data, path="host_target"):
@@ -85,7 +92,9 @@ def read_host_target(data, path="host_target"):
     * ``claims``: ``{claim or DataVolume name: path or {path, format}}`` (a path under
       ``/dev/`` is a block device);
     * ``secrets``: ``{Secret name: {key: text}}`` for cloud-init ``...SecretRef`` (keys
-      ``userdata`` / ``userData``, ``networkdata`` / ``networkData``, as KubeVirt reads them);
+      ``userdata`` / ``userData``, ``networkdata`` / ``networkData``, as KubeVirt reads them)
+      and for secret volumes;
+    * ``config_maps``: ``{ConfigMap name: {key: text}}`` for configMap volumes;
     * ``networks``: ``{VMI network name: {network: NAME} | {bridge: NAME} |
       {user: {forwards: [{host_port, guest_port, protocol: tcp, address: 127.0.0.1}]}}}``.
     """
@@ -100,8 +109,9 @@ def read_host_target(data, path="host_target"):
         storage_dir=posixpath.normpath(storage_dir),
         images=_files(data, "images", path),
         claims=_files(data, "claims", path),
-        secrets=_secrets(data, path),
+        secrets=_secrets(data, "secrets", path),
         networks=_networks(data, path),
+        config_maps=_secrets(data, "config_maps", path),
     )
 
 
@@ -133,15 +143,18 @@ def _files(data, key, path):
     return result
 
 
-def _secrets(data, path):
+def _secrets(data, key, path):
     result = {}
-    for name, entry in _named(data, "secrets", path).items():
-        ep = f.join(f.join(path, "secrets"), name)
+    for name, entry in _named(data, key, path).items():
+        ep = f.join(f.join(path, key), name)
         if not isinstance(entry, dict):
             raise VmpodInputError(ep, "(not shown)", "must be a mapping of keys to text")
         for key, value in entry.items():
-            if not isinstance(key, str) or not isinstance(value, str):
-                raise VmpodInputError(f.join(ep, str(key)), "(not shown)", "must be text")
+            if not isinstance(key, str) or not _DATA_KEY.match(key) or key in (".", ".."):
+                raise VmpodInputError(ep, key, "keys must be Kubernetes data keys (letters, "
+                                      "digits, '-', '_', '.'): each is a file name")
+            if not isinstance(value, str):
+                raise VmpodInputError(f.join(ep, key), "(not shown)", "must be text")
         result[name] = dict(entry)
     return result
 
@@ -267,10 +280,22 @@ def _disk(disk, vmi, target, directory, storage, path, uid):
                         "file": "%s.iso" % name, "label": _SEED_LABELS[kind],
                         "files": _seed_files(kind, volume.cloud_init, vmi, target, vp + "." + kind,
                                              uid)})
+    elif kind in ("configMap", "secret"):
+        section, key = (target.config_maps, "config_maps") if kind == "configMap" else (target.secrets, "secrets")
+        field = "configMap.name" if kind == "configMap" else "secret.secretName"
+        data = _mapped(section, volume.ref, vp, field, key)
+        if volume.label is not None and not _ISO_LABEL.match(volume.label):
+            raise VmpodInputError(vp + "." + kind + ".volumeLabel", volume.label,
+                                  "must be 1 to 32 printable ASCII characters (an ISO 9660 label)")
+        disk.update(source=own + ".iso", format="raw")
+        storage.append({"kind": "seed", "volume": name, "path": own + ".iso",
+                        "file": "%s.iso" % name, "label": volume.label or "cfgdata",
+                        "files": dict(data)})
     else:
         raise VmpodInputError(vp, kind, "is a kind of volume a libvirt host target cannot "
                               "provide (containerDisk, persistentVolumeClaim, dataVolume, "
-                              "hostDisk, emptyDisk, cloudInitNoCloud, cloudInitConfigDrive)")
+                              "hostDisk, emptyDisk, cloudInitNoCloud, cloudInitConfigDrive, "
+                              "configMap, secret)")
     disk["source_type"] = "file"
     return disk
 

@@ -56,8 +56,9 @@ class CloudInit(NamedTuple):
 class DomainVolume(NamedTuple):
     """A volume of ``spec.volumes`` as the domain uses it: where virt-launcher finds it
     (``template``, formatted with the private directory and names) and what a libvirt host
-    needs to find or make it instead (``ref``: the containerDisk image, the claim or DataVolume
-    name; ``capacity``: an emptyDisk's bytes; ``cloud_init``: a ``CloudInit``)."""
+    needs to find or make it instead (``ref``: the containerDisk image, the claim, DataVolume,
+    ConfigMap or Secret name; ``capacity``: an emptyDisk's bytes; ``cloud_init``: a
+    ``CloudInit``; ``label``: a ConfigMap's or Secret's ``volumeLabel``)."""
 
     kind: str
     template: str
@@ -65,6 +66,7 @@ class DomainVolume(NamedTuple):
     ref: object = None
     capacity: object = None
     cloud_init: object = None
+    label: object = None
 
 
 @dataclass(frozen=True)
@@ -163,7 +165,7 @@ def _volume(item, path):
         source = item.get(kind)
         if source is not None:
             kp = f.join(path, kind)
-            ref = capacity = cloud_init = None
+            ref = capacity = cloud_init = label = None
             if kind == "containerDisk":
                 ref = xml_string(source, "image", kp) or None
             elif kind == "persistentVolumeClaim":
@@ -175,7 +177,10 @@ def _volume(item, path):
                 capacity = size.value() if size is not None else None
             elif kind.startswith("cloudInit"):
                 cloud_init = _cloud_init(source, kp)
-            return name, DomainVolume(kind, template, fmt, ref, capacity, cloud_init)
+            elif kind in ("configMap", "secret"):
+                ref = xml_string(source, "name" if kind == "configMap" else "secretName", kp) or None
+                label = xml_string(source, "volumeLabel", kp) or None
+            return name, DomainVolume(kind, template, fmt, ref, capacity, cloud_init, label)
     return name, DomainVolume("other", "{private}/vmi-disks/{name}/disk.img", "raw")
 
 

@@ -162,8 +162,8 @@ def test_errors_never_show_secrets():
 
 def test_kinds_a_host_cannot_provide_are_refused():
     vmi = copy.deepcopy(VMI)
-    vmi["spec"]["volumes"][1] = {"name": "data", "configMap": {"name": "settings"}}
-    with pytest.raises(VmpodInputError, match=r"volumes\(data\).*configMap.*cannot provide"):
+    vmi["spec"]["volumes"][1] = {"name": "data", "serviceAccount": {"serviceAccountName": "default"}}
+    with pytest.raises(VmpodInputError, match=r"volumes\(data\).*serviceAccount.*cannot provide"):
         render(vmi)
 
 
@@ -190,3 +190,21 @@ def test_the_rendered_domain_passes_libvirts_schema(tmp_path):
     done = subprocess.run(["xmllint", "--noout", "--relaxng", RNG, str(path)],
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
     assert done.returncode == 0, done.stdout
+
+
+def test_config_map_and_secret_volumes_become_labelled_isos():
+    vmi = copy.deepcopy(VMI)
+    vmi["spec"]["volumes"][1] = {"name": "data", "configMap": {"name": "settings", "volumeLabel": "CFG"}}
+    vmi["spec"]["volumes"][2] = {"name": "block", "secret": {"secretName": "tls"}}
+    target = copy.deepcopy(TARGET)
+    target["config_maps"] = {"settings": {"app.properties": "a=1\n"}}
+    target["secrets"]["tls"] = {"tls.key": "KEYSEEKRIT"}
+    storage = {item["volume"]: item for item in render(vmi, target)["storage"]}
+    assert storage["data"]["label"] == "CFG" and storage["data"]["files"] == {"app.properties": "a=1\n"}
+    assert storage["block"]["label"] == "cfgdata" and storage["block"]["files"] == {"tls.key": "KEYSEEKRIT"}
+    del target["config_maps"]
+    with pytest.raises(VmpodInputError, match=r"volumes\(data\)\.configMap\.name: 'settings' has no entry"):
+        render(vmi, target)
+    target["config_maps"] = {"settings": {"../escape": "x"}}
+    with pytest.raises(VmpodInputError, match="data keys"):
+        render(vmi, target)

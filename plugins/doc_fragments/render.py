@@ -62,6 +62,8 @@ options:
       - C(secrets) - maps each Secret name that cloud-init C(userDataSecretRef) and
         C(networkDataSecretRef) name to its keys (C(userdata), C(networkdata)) and their text,
         from Ansible Vault or files; secret volumes take all of a Secret's keys.
+      - C(host_devices) - maps each GPU or host device C(deviceName) to a list of PCI addresses
+        (V(0000:65:00.0)), given out in order across the VMs of one render for PCI passthrough.
       - C(config_maps) - maps each ConfigMap name that configMap volumes name to its keys and
         their text.
       - C(networks) - maps each VMI network name to a mapping with one key, C(network) (a

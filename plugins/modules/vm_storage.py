@@ -15,7 +15,7 @@ description:
   - Takes the C(storage.json) lists that M(vmpod.core.render_vmis) writes for a libvirt host
     target (one per VM) and makes on this host what they list, or removes it.
   - O(state=present) first checks every VM's list; when anything is wrong (an image, claim or host
-    disk that is not there, a path outside the VM's directory) it fails naming the VM and the volume,
+    disk that is not there, a PCI device the host does not have, a path outside the VM's directory) it fails naming the VM and the volume,
     and nothing is made. Then, per VM, its directory, a qcow2 overlay over each containerDisk
     image (the image is only read), and a sparse qcow2 for each emptyDisk, each only when it is
     not there yet. When C(qemu-img) fails, what this run made is removed again.
@@ -34,7 +34,7 @@ options:
   vms:
     description:
       - The VMs' storage lists, each as C(storage.json) holds it, C({domain, directory, items}).
-      - Each item has C(kind) (V(overlay), V(empty), V(seed), V(existing)), C(volume), C(path), and
+      - Each item has C(kind) (V(overlay), V(empty), V(seed), V(existing), V(pci)), C(volume), C(path), and
         for an overlay C(base) and C(base_format), for an empty disk C(size) in bytes, for an
         existing one C(block).
     type: list
@@ -93,7 +93,8 @@ from ansible_collections.vmpod.core.plugins.module_utils.values.errors import Vm
 from ansible_collections.vmpod.core.plugins.module_utils.values.paths import check_path
 
 _OWN = ("overlay", "empty", "seed")
-_KINDS = _OWN + ("existing",)
+_KINDS = _OWN + ("existing", "pci")
+_PCI_DEVICES = "/sys/bus/pci/devices/"
 _FORMATS = ("raw", "qcow2")
 
 
@@ -125,6 +126,8 @@ def read_lists(vms):
             path = check_path(item.get("path"), ip + ".path")
             if not isinstance(path, str) or not posixpath.isabs(path):
                 raise VmpodInputError(ip + ".path", path, "must be an absolute path")
+            if item["kind"] == "pci" and not path.startswith(_PCI_DEVICES):
+                raise VmpodInputError(ip + ".path", path, "must be under %s" % _PCI_DEVICES)
             if item["kind"] in _OWN and posixpath.dirname(posixpath.normpath(path)) != directory:
                 raise VmpodInputError(ip + ".path", path, "must be a file directly in %s" % directory)
             if item["kind"] == "overlay":
@@ -150,6 +153,10 @@ def missing(lists):
                     problems.append("%s: the image %s is not a file on this host" % (where, item["base"]))
                 elif not os.access(item["base"], os.R_OK):
                     problems.append("%s: the image %s cannot be read" % (where, item["base"]))
+            elif item["kind"] == "pci":
+                if not os.path.isdir(item["path"]):
+                    problems.append("%s: device %s: %s is not a PCI device of this host" % (
+                        domain, item.get("volume"), posixpath.basename(item["path"])))
             elif item["kind"] == "existing":
                 try:
                     mode = os.stat(item["path"]).st_mode

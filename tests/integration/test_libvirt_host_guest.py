@@ -243,7 +243,7 @@ def test_a_vmi_boots_on_this_host_and_sees_its_plan(connection, guest_image, tmp
         assert handle.read(1 << 20) == image_head
 
 
-@pytest.mark.parametrize("fault", ["missing image", "unknown network"])
+@pytest.mark.parametrize("fault", ["missing image", "unknown network", "unknown PCI device"])
 def test_bad_input_defines_nothing_and_leaves_nothing(connection, tmp_path, fault):
     """An image file that is not there fails before anything is made; a libvirt network that does
     not exist fails at start, and the domain and files the run made are removed again. Each error
@@ -261,10 +261,15 @@ def test_bad_input_defines_nothing_and_leaves_nothing(connection, tmp_path, faul
     spec["metadata"]["name"] = "faulty"
     spec["spec"]["domain"]["cpu"] = {"cores": 1}
     spec["spec"]["domain"]["memory"] = {"guest": "64Mi"}
+    target = {"storage_dir": STORAGE_DIR}
+    if fault == "unknown PCI device":
+        spec["spec"]["domain"]["devices"]["hostDevices"] = [{"name": "nic1", "deviceName": "vmpod.test/nic"}]
+        target["host_devices"] = {"vmpod.test/nic": ["0000:ff:1f.7"]}
     (vmi_dir / "faulty.yaml").write_text(yaml.safe_dump(spec))
     networks = {"default": {"network": "vmpod-no-such-network"}}
     images = {IMAGE_REF: str(image) + (".gone" if fault == "missing image" else "")}
-    extra = {"vmpod_host_target": {"storage_dir": STORAGE_DIR, "images": images, "networks": networks},
+    target.update(images=images, networks=networks)
+    extra = {"vmpod_host_target": target,
              "vmpod_domain_options": {"domain_type": "qemu"}}
     (tmp_path / "extra.json").write_text(json.dumps(extra))
     done = ansible_playbook(playbook("render.yml"), "-e", "vmpod_vmi_dir=%s" % vmi_dir,
@@ -276,6 +281,9 @@ def test_bad_input_defines_nothing_and_leaves_nothing(connection, tmp_path, faul
     if fault == "missing image":
         assert "nothing made: vmpod-guest_faulty: volume root: the image %s.gone is not a file" % image \
             in said, failed.stdout[-3000:]
+    elif fault == "unknown PCI device":
+        assert "nothing made: vmpod-guest_faulty: device nic1: 0000:ff:1f.7 is not a PCI device of " \
+            "this host" in said, failed.stdout[-3000:]
     else:
         assert "vmpod-no-such-network" in failed.stdout and "faulty" in failed.stdout, failed.stdout[-3000:]
         assert "this run made were removed" in failed.stdout

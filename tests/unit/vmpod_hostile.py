@@ -125,6 +125,7 @@ HOST_TARGETS = (
      "claims": {name: "/srv/claims/%s.img" % name
                 for name in ("analytics-root", "db-root", "hpc-root", "ml-root", "windows-root")},
      "secrets": {"cloud-init": {"userdata": "#cloud-config\n"}},
+     "host_devices": {"nvidia.com/GA102GL_A10": ["0000:65:00.0"], "intel.com/P5800X": "0000:b3:00.0"},
      "networks": {"default": {"user": {"forwards": [{"host_port": 2222, "guest_port": 22}]}},
                   "storage": {"bridge": "br0"}}},
 )

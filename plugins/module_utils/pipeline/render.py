@@ -68,8 +68,10 @@ def render_models(vmis, host=None, config=None, arch="amd64", placement_options=
     domain_opts = read_domain_options(domain_options)
     pod_opts = read_pod_options(pod_options)
     target = read_host_target(host_target)
+    taken = {}  # host devices given out so far, by device name
     models = each_item(vmis, lambda obj: _render_one(obj, cfg, topo, arch, placement_opts,
-                                                     domain_opts, pod_opts, apply_defaults, target))
+                                                     domain_opts, pod_opts, apply_defaults, target,
+                                                     taken))
     # the output directory: the name, or namespace_name (the libvirt domain's name) for a name
     # that VMs of other namespaces share; the same namespace and name twice is refused
     for entry, key in zip(models, vm_keys([(entry["namespace"], entry["name"]) for entry in models], "_")):
@@ -78,7 +80,7 @@ def render_models(vmis, host=None, config=None, arch="amd64", placement_options=
 
 
 def _render_one(obj, cfg, topo, arch, placement_opts, domain_opts, pod_opts, apply_defaults,
-                target=None):
+                target=None, taken=None):
     if virtlet.is_virtlet_pod(obj):
         pod_spec = virtlet.read_virtlet_pod(obj)
         name = output_name(pod_spec.name, "metadata.name")
@@ -97,7 +99,7 @@ def _render_one(obj, cfg, topo, arch, placement_opts, domain_opts, pod_opts, app
         pod = build_pod(sized, pod_opts, cfg)
         domain = build_domain(sized, plan_view(plan), topo, cfg, domain_opts)
         if target is not None:
-            domain = retarget(domain, vmi, target)
+            domain = retarget(domain, vmi, target, taken=taken)
     plan_data = None
     if plan is not None:
         plan_data = plan.as_dict()

@@ -96,3 +96,15 @@ def test_a_failed_qemu_img_leaves_nothing(capsys, host):
     failed = run_module(capsys, vms=[vm])
     assert failed["failed"] and "removed" in failed["msg"]
     assert not os.path.exists(host["directory"])
+
+
+def test_a_pci_device_the_host_lacks_makes_nothing(capsys, host):
+    vm = host["vm"]
+    vm["items"].append({"kind": "pci", "volume": "gpu1", "path": "/sys/bus/pci/devices/0000:ff:1f.7"})
+    failed = run_module(capsys, vms=[vm])
+    assert failed["failed"]
+    assert "lab_web: device gpu1: 0000:ff:1f.7 is not a PCI device of this host" in failed["msg"]
+    assert not os.path.exists(host["directory"])
+    vm["items"][-1]["path"] = "/etc"
+    failed = run_module(capsys, vms=[vm])
+    assert failed["failed"] and "must be under /sys/bus/pci/devices/" in failed["msg"]

@@ -178,10 +178,13 @@ def test_no_target_no_change():
                     reason="needs libvirt's schema and xmllint")
 def test_the_rendered_domain_passes_libvirts_schema(tmp_path):
     target = dict(TARGET, networks={"default": {"user": {"forwards": [{"host_port": 2222, "guest_port": 22}]}},
-                                    "storage": {"bridge": "br0"}})
+                                    "storage": {"bridge": "br0"}},
+                  host_devices={"nvidia.com/GA102GL_A10": ["0000:65:00.0"]})
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(os.path.join(ROOT, "templates")),
                                      trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
-    text = environment.get_template("domain.xml.j2").render(domain=render(target=target))
+    text = environment.get_template("domain.xml.j2").render(
+        domain=render(gpu_vmi("web", [("gpu1", "nvidia.com/GA102GL_A10")]), target=target))
+    assert "<address domain='0x0000' bus='0x65' slot='0x00' function='0x0'/>" in text
     assert "<source dev='/dev/vg0/web-block'/>" in text and "<disk type='block'" in text
     assert "<source bridge='br0'/>" in text and "<os firmware='efi'>" in text
     assert "<qemu:arg value='-netdev'/>" in text
@@ -208,3 +211,38 @@ def test_config_map_and_secret_volumes_become_labelled_isos():
     target["config_maps"] = {"settings": {"../escape": "x"}}
     with pytest.raises(VmpodInputError, match="data keys"):
         render(vmi, target)
+
+
+def gpu_vmi(name, devices):
+    vmi = copy.deepcopy(VMI)
+    vmi["metadata"]["name"] = name
+    vmi["spec"]["domain"]["devices"]["gpus"] = [{"name": n, "deviceName": d} for n, d in devices]
+    return vmi
+
+
+def test_gpus_take_the_mapped_pci_addresses_in_order_across_vms():
+    target = dict(TARGET, host_devices={"nvidia.com/GA102GL_A10": ["0000:65:00.0", "0000:B3:00.0"]})
+    models = render_models([gpu_vmi("a", [("gpu1", "nvidia.com/GA102GL_A10")]),
+                            gpu_vmi("b", [("gpu1", "nvidia.com/GA102GL_A10")])], host_target=target)
+    first, second = (model["domain"]["devices"]["hostdevs"] for model in models)
+    assert first == [{"alias": "ua-gpu-gpu1", "domain": "0x0000", "bus": "0x65", "slot": "0x00",
+                      "function": "0x0"}]
+    assert second[0]["bus"] == "0xb3"
+    assert {"kind": "pci", "volume": "gpu1", "path": "/sys/bus/pci/devices/0000:65:00.0"} \
+        in models[0]["domain"]["storage"]
+    assert not [note for note in models[0]["domain"]["omitted"] if note.startswith("GPU")]
+    with pytest.raises(VmpodInputError, match=r"vmis\[2\]\(c\)\.spec\.domain\.devices\.gpus\(gpu1\)"
+                                              r"\.deviceName.*all 2 addresses"):
+        render_models([gpu_vmi(n, [("gpu1", "nvidia.com/GA102GL_A10")]) for n in "abc"], host_target=target)
+
+
+@pytest.mark.parametrize("devices, message", [
+    ({}, "has no entry in the host map's host_devices"),
+    ({"nvidia.com/GA102GL_A10": ["65:00.0"]}, "is not a PCI address"),
+    ({"nvidia.com/GA102GL_A10": ["0000:65:00.0", "0000:65:00.0"]}, "listed twice"),
+    ({"nvidia.com/GA102GL_A10": ["0000:65:00.0"], "other": "0000:65:00.0"}, "listed under both"),
+])
+def test_a_bad_device_map_names_the_item(devices, message):
+    target = dict(TARGET, host_devices=devices)
+    with pytest.raises(VmpodInputError, match=message):
+        render(gpu_vmi("a", [("gpu1", "nvidia.com/GA102GL_A10")]), target)

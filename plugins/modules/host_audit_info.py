@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: host_audit_info
 short_description: Audit a VM host - memory overhead, drift from the plans, readiness
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Reads what a host runs and how it is set up, changes nothing, and returns one report with
     three sections.

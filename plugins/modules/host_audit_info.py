@@ -353,7 +353,11 @@ def host_facts(params):
 def qemu_processes(root):
     """``{guest name: (pid, guest KiB)}`` of the QEMU processes in ``/proc``."""
     found = {}
-    for entry in os.listdir(os.path.join(root, "proc")):
+    try:
+        entries = os.listdir(os.path.join(root, "proc"))
+    except (IOError, OSError):
+        return found
+    for entry in entries:
         if not entry.isdigit():
             continue
         text = read_text(os.path.join(root, "proc", entry, "cmdline"))

@@ -67,8 +67,8 @@ def markdown(report):
              ", ".join("%s %d" % item for item in sorted(report["counts"].items())), "",
              "## Overhead", "", section["counted"] + ".", ""]
     if section["problem"]:
-        lines += ["Skipped: %s" % _cell(section["problem"]), ""]
-    elif not section["rows"]:
+        lines += ["Note: %s" % _cell(section["problem"]), ""]
+    if not section["rows"]:
         lines += ["No running domain.", ""]
     else:
         lines += ["| domain | class | guest MiB | computed MiB | measured MiB | counted | "

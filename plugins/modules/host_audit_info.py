@@ -345,7 +345,7 @@ def host_facts(params):
         mounts=tuple(procfs.hugetlbfs_mounts(read_text(os.path.join(root, "proc/mounts"), ""))),
         kvm={"usable": kvm_usable(check), "problem": kvm_problem(check)},
         kubelet=settings,
-        kubelet_files=tuple(path for path, _ in files),
+        kubelet_files=tuple(item[0] for item in files),
         kubelet_problem=problem,
     )
 

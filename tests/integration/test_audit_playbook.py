@@ -145,7 +145,7 @@ def test_audit_measures_and_checks_real_domains(domains, tmp_path):
     gone, gone_text = read_report(out, "vmpod-audit-gone")
     assert gone["verdict"] == "unreachable" and gone["message"]
     assert gone_text.startswith("# Audit of vmpod-audit-gone: unreachable")
-    nolibvirt, _ = read_report(out, "vmpod-audit-nolibvirt")
+    nolibvirt = read_report(out, "vmpod-audit-nolibvirt")[0]
     assert "cannot be reached" in findings(nolibvirt["drift"])["libvirt"]["message"]
     assert findings(nolibvirt["readiness"])["/dev/kvm"]["status"] == "ok"
 

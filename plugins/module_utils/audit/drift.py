@@ -15,7 +15,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ansible_collections.vmpod.core.plugins.module_utils.audit.findings import FAIL, OK, SKIP, WARN, finding
 from ansible_collections.vmpod.core.plugins.module_utils.hostfacts.kubelet_state import (
@@ -109,7 +109,7 @@ def hugepages(planned, live):
     if live.hugepages is None:
         return [finding("drift", planned.domain + " hugepages", WARN, "%s: its QEMU process's "
                         "numa_maps could not be read" % planned.domain)]
-    sizes = set(size for _, size in planned.hugepages)
+    sizes = set(key[1] for key in planned.hugepages)
     actual = dict((key, pages) for key, pages in live.hugepages.items() if key[1] in sizes)
     return [_compare(planned.domain, "hugepages", _pages_text(planned.hugepages), _pages_text(actual))]
 
@@ -211,4 +211,3 @@ def kubelet_drift(planned_vms, state):
 def drift(planned_vms, live_domains, state, cpu_nodes=None):
     """Every drift finding: the domains, then the kubelet."""
     return domain_drift(planned_vms, live_domains, cpu_nodes) + kubelet_drift(planned_vms, state)
-

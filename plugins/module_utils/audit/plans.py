@@ -93,4 +93,3 @@ def read_planned_vms(plans, path="plans"):
             raise VmpodInputError(where, planned.domain, "is planned twice")
         found[planned.domain] = planned
     return found
-

@@ -172,7 +172,7 @@ def hugetlbfs_mounts(facts, wanted):
     sizes = sorted(set(request.size_kib for request in wanted.pages if request.count))
     if wanted.mount_prefix is None or not sizes:
         return [finding("hugetlbfs_mounts", "hugetlbfs", SKIP, "no hugetlbfs mount wanted; "
-                        "mounted: %s" % (", ".join(path for path, _ in facts.mounts) or "none"))]
+                        "mounted: %s" % (", ".join(mount[0] for mount in facts.mounts) or "none"))]
     found = []
     for size in sizes:
         path = wanted.mount_prefix + kernel_size(size)
@@ -182,10 +182,10 @@ def hugetlbfs_mounts(facts, wanted):
             found.append(finding("hugetlbfs_mounts", path, OK, "hugetlbfs of %s pages is mounted "
                                  "at %s" % (quantity_size(size), path), wanted=path, actual=mounted))
         elif mounted:
-            found.append(finding("hugetlbfs_mounts", path, WARN, "hugetlbfs of %s pages is "
-                                 "mounted at %s, not at %s" % (quantity_size(size),
-                                                                ", ".join(mounted), path),
-                                 wanted=path, actual=mounted))
+            message = "hugetlbfs of %s pages is mounted at %s, not at %s" % (
+                quantity_size(size), ", ".join(mounted), path)
+            found.append(finding("hugetlbfs_mounts", path, WARN, message, wanted=path,
+                                 actual=mounted))
         else:
             found.append(finding("hugetlbfs_mounts", path, FAIL, "no hugetlbfs of %s pages is "
                                  "mounted (QEMU and the kubelet need one)" % quantity_size(size),

@@ -55,8 +55,8 @@ def _cell(value):
 def _findings_table(findings):
     lines = ["| status | check | subject | message |", "|---|---|---|---|"]
     for item in findings:
-        lines.append("| %s | %s | %s | %s |" % tuple(_cell(item[key]) for key in
-                                                      ("status", "check", "subject", "message")))
+        cells = tuple(_cell(item[key]) for key in ("status", "check", "subject", "message"))
+        lines.append("| %s | %s | %s | %s |" % cells)
     return lines
 
 

@@ -124,13 +124,19 @@ def test_a_pinned_hugepage_guest_on_a_prepared_node(host, capsys):
 
 def test_without_libvirt_python_the_report_says_so(host, capsys):
     with mock.patch.object(host_audit_info, "libvirt", None):
-        result = run_module(capsys, **dict(arguments(host), libvirt=True))
+        args = arguments(host)
+        args["libvirt"] = True
+        result = run_module(capsys, **args)
     assert not result.get("failed")
     assert "libvirt-python" in result["audit"]["overhead"]["problem"]
 
 
 def test_bad_input_fails_naming_the_field(host, capsys):
-    result = run_module(capsys, **dict(arguments(host), plans=[dict(PLAN, vcpupin="x")]))
+    args = arguments(host)
+    args["plans"] = [dict(PLAN, vcpupin="x")]
+    result = run_module(capsys, **args)
     assert result["failed"] and result["msg"].startswith("plans[0].vcpupin")
-    result = run_module(capsys, **dict(arguments(host), hugepages_pages=[{"size": "2Mi"}]))
+    args = arguments(host)
+    args["hugepages_pages"] = [{"size": "2Mi"}]
+    result = run_module(capsys, **args)
     assert result["failed"] and result["msg"] == "hugepages_pages[0].count is required"

@@ -28,7 +28,11 @@ description:
     C(reservedOverhead.addedOverhead).
   - C(drift) - the live vCPU, emulator and IOThread pinning and numatune of each running libvirt
     domain (through the libvirt API at O(uri)) and the hugepages its QEMU maps per NUMA node
-    (C(/proc/<pid>/numa_maps)) against its plan; the kubelet's C(cpu_manager_state) and
+    (C(/proc/<pid>/numa_maps)) against its plan. A guest that libvirt at O(uri) does not list (a
+    KubeVirt VM, whose libvirt runs inside its launcher Pod, or any guest when libvirt cannot be
+    read) is read from its QEMU threads instead - the C(Cpus_allowed_list) of its C(CPU n/KVM)
+    and C(IO iothreadN) threads and of its main thread (the emulator), and the main thread's
+    C(Mems_allowed_list) (the cgroup's C(cpuset.mems) a strict numatune sets); the kubelet's C(cpu_manager_state) and
     C(memory_manager_state) under O(kubelet_root), where present, against the plans together.
   - C(readiness) - C(/proc/cmdline) against the kernel arguments the C(cpu_isolation) and
     C(hugepages) roles want for the same variables, the isolated CPUs
@@ -367,6 +371,17 @@ def qemu_processes(root):
     return found
 
 
+def threads(root, pid):
+    """``[(tid, comm, status text)]`` of a process's threads."""
+    found = []
+    for task in glob.glob(os.path.join(root, "proc", str(pid), "task", "[0-9]*")):
+        comm = read_text(os.path.join(task, "comm"))
+        status = read_text(os.path.join(task, "status"))
+        if comm is not None and status is not None:
+            found.append((int(os.path.basename(task)), comm, status))
+    return sorted(found)
+
+
 def measure(root, name, pid, guest_kib):
     """The ``Measured`` of one QEMU process, and its hugepages per node (None if unreadable)."""
     proc = os.path.join(root, "proc", str(pid))
@@ -421,10 +436,18 @@ def run(params):
     facts = host_facts(params)
     measurements = []
     pages = {}
-    for name, (pid, guest_kib) in sorted(qemu_processes(params["root"]).items()):
+    processes = qemu_processes(params["root"])
+    for name, (pid, guest_kib) in sorted(processes.items()):
         measured, pages[name] = measure(params["root"], name, pid, guest_kib)
         measurements.append(measured)
     placements, problem = live_placements(params)
+    # a guest libvirt does not list here (libvirt unreachable, or inside a launcher Pod): the
+    # pinning its threads have
+    for name, process in processes.items():
+        if name not in placements:
+            placement = procfs.thread_placement(process[0], threads(params["root"], process[0]))
+            if placement is not None:
+                placements[name] = placement
     live = [LiveDomain(name, placement, pages.get(name)) for name, placement in sorted(placements.items())]
     state = KubeletState(*(
         (text, path) if text is not None else None

@@ -222,3 +222,56 @@ def qemu_guest(arguments):
     if not name or memory is None:
         return None
     return name, memory
+
+
+_VCPU_THREAD = re.compile(r"^CPU (\d+)/KVM$")
+_IOTHREAD = re.compile(r"^IO iothread(\d+)$")
+
+
+def _status_field(status_text, name):
+    for line in status_text.splitlines():
+        if line.startswith(name + ":"):
+            return line.split(":", 1)[1].strip()
+    return None
+
+
+def thread_placement(pid, threads):
+    """The pinning the kernel applies to a QEMU process's threads, in the shape of
+    ``libvirt/domain_xml.placement_from_libvirt`` (``source``: ``threads``), for a domain whose
+    libvirt cannot be asked (a Kubernetes node: libvirt runs inside the launcher Pod).
+
+    ``threads``: ``[(tid, comm, status text)]`` of ``/proc/<pid>/task``. QEMU names its threads
+    when libvirt starts it with ``debug-threads=on`` (always): ``CPU <n>/KVM`` for vCPU n,
+    ``IO iothread<n>`` for IOThread n; the emulator's pinning is the main thread's (libvirt's
+    emulatorpin covers every other thread). The memory nodes are ``Mems_allowed_list``, the
+    cgroup's ``cpuset.mems`` that a strict numatune sets; the mode itself is not visible there,
+    so it is given as ``strict``. None when no vCPU thread is named."""
+    vcpus = {}
+    iothreads = {}
+    emulator = mems = None
+    for tid, comm, status in threads:
+        cpus = _status_field(status, "Cpus_allowed_list")
+        if cpus is None:
+            continue
+        vcpu = _VCPU_THREAD.match(comm.strip())
+        iothread = _IOTHREAD.match(comm.strip())
+        if vcpu:
+            vcpus[int(vcpu.group(1))] = cpus
+        elif iothread:
+            iothreads[iothread.group(1)] = cpus
+        elif tid == pid:
+            emulator = cpus
+            mems = _status_field(status, "Mems_allowed_list")
+    if not vcpus:
+        return None
+    cpusets = [vcpus.get(index, "") for index in range(max(vcpus) + 1)]
+    single = all(cpus.isdigit() for cpus in cpusets)
+    return {
+        "source": "threads",
+        "vcpupin": [int(cpus) for cpus in cpusets] if single else None,
+        "vcpu_cpusets": cpusets,
+        "emulatorpin": emulator,
+        "iothreadpin": iothreads,
+        "numatune": {"mode": "strict", "nodeset": mems} if mems else None,
+        "memnodes": {},
+    }

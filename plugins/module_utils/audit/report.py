@@ -19,11 +19,10 @@ COUNTED = ("measured overhead = max(QEMU process Rss minus the resident guest RA
 
 def host_report(host, facts, wanted, planned_vms, live_domains, measurements, state,
                 libvirt_problem=None):
-    """The report of one host. ``libvirt_problem``: why no domain could be read (then the
-    overhead and the domains' drift are skipped with that reason)."""
+    """The report of one host. ``live_domains``: the running domains' pinning, from libvirt or
+    from their QEMU threads; ``libvirt_problem``: why libvirt could not be read (a note)."""
     drift_findings = drift(planned_vms, live_domains, state, facts.cpu_nodes)
-    if libvirt_problem:
-        drift_findings = [f for f in drift_findings if f["check"] != "drift"]
+    if libvirt_problem:  # the running guests' threads were read instead
         drift_findings.insert(0, {"check": "drift", "subject": "libvirt", "status": "skip",
                                   "wanted": None, "actual": None, "message": libvirt_problem})
     ready = readiness(facts, wanted)

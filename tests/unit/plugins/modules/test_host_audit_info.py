@@ -49,6 +49,11 @@ def host(tmp_path):
         "proc/4242/numa_maps": "7fe8afe00000 bind:0 file=/memfd:memory-backend-memfd huge dirty=64 "
                                "N0=64 kernelpagesize_kB=2048\n",
         "proc/4242/cgroup": "4:memory:%s\n0::%s/emulator\n" % (CGROUP, CGROUP),
+        "proc/4242/task/4242/comm": "qemu-system-x86\n",
+        "proc/4242/task/4242/status": "Name:\tqemu-system-x86\nCpus_allowed_list:\t0-1\n"
+                                      "Mems_allowed_list:\t0\n",
+        "proc/4242/task/4250/comm": "CPU 0/KVM\n",
+        "proc/4242/task/4250/status": "Name:\tCPU 0/KVM\nCpus_allowed_list:\t1\nMems_allowed_list:\t0\n",
         "proc/1/cmdline": "/sbin/init\0",
         "sys/fs/cgroup/memory%s/memory.usage_in_bytes" % CGROUP: "16818176\n",
         "sys/fs/cgroup/memory%s/memory.max_usage_in_bytes" % CGROUP: "23244800\n",
@@ -111,6 +116,10 @@ def test_a_pinned_hugepage_guest_on_a_prepared_node(host, capsys):
     assert row["margin"] == 373555200 - 24124 * 1024 and row["oom_risk"] == "low"
     drift = dict((f["subject"], f["status"]) for f in audit["drift"]["findings"])
     assert drift["libvirt"] == "skip"
+    # libvirt not read: the pinning of the QEMU threads
+    assert drift["lab_pinned-small vcpupin"] == "ok"
+    assert drift["lab_pinned-small numatune"] == "ok"
+    assert drift["lab_pinned-small hugepages"] == "ok"
     assert drift["lab_pinned-small cpu_manager_state"] == "ok"
     ready = dict((f["subject"], f["status"]) for f in audit["readiness"]["findings"])
     assert ready["/dev/kvm"] == "ok"

@@ -7,7 +7,8 @@ Documentation/filesystems/proc.rst, "Rss" and "Private_Hugetlb"), and a 1Gi TCG 
 512Mi RAM backends (two guest NUMA cells)."""
 
 from ansible_collections.vmpod.core.plugins.module_utils.audit.procfs import (
-    hugetlb_pages_per_node, hugetlbfs_mounts, process_memory, qemu_guest, smaps_mappings, vm_cgroup)
+    hugetlb_pages_per_node, hugetlbfs_mounts, process_memory, qemu_guest, smaps_mappings, thread_placement,
+    vm_cgroup)
 
 
 def mapping(start, name, size, rss, hugetlb=0):
@@ -111,3 +112,26 @@ def test_qemu_guest_from_libvirts_command_line():
                        "size=4194304k,slots=16,maxmem=8G"]) == ("a,b", 4194304)
     assert qemu_guest(["/usr/bin/virtqemud", "--timeout", "120"]) is None
     assert qemu_guest(["/usr/bin/qemu-system-x86_64", "-m", "1G"]) is None  # no guest name
+
+
+def status(cpus, mems="0"):
+    return "Name:\tx\nCpus_allowed:\t3\nCpus_allowed_list:\t%s\nMems_allowed_list:\t%s\n" % (cpus, mems)
+
+
+def test_thread_placement_of_a_pinned_guest():
+    # the threads of the pinned-small domain under libvirt 9.0, QEMU 7.2 (debug-threads=on)
+    threads = [(29916, "qemu-system-x86\n", status("0-1")), (29920, "call_rcu\n", status("0-1")),
+               (29921, "TC tc-ram-node0\n", status("0-1")), (29922, "IO mon_iothread\n", status("0-1")),
+               (29923, "CPU 0/KVM\n", status("0")), (29925, "kvm-nx-lpage-re\n", status("0")),
+               (29926, "IO iothread1\n", status("1"))]
+    assert thread_placement(29916, threads) == {
+        "source": "threads", "vcpupin": [0], "vcpu_cpusets": ["0"], "emulatorpin": "0-1",
+        "iothreadpin": {"1": "1"}, "numatune": {"mode": "strict", "nodeset": "0"}, "memnodes": {}}
+
+
+def test_thread_placement_unpinned_and_unnamed():
+    threads = [(10, "qemu-kvm", status("0-3", "0-1")), (11, "CPU 0/KVM", status("0-3")),
+               (12, "CPU 1/KVM", status("0-3"))]
+    placement = thread_placement(10, threads)
+    assert placement["vcpupin"] is None and placement["vcpu_cpusets"] == ["0-3", "0-3"]
+    assert thread_placement(10, [(10, "qemu-kvm", status("0-3"))]) is None

@@ -191,12 +191,13 @@ audit:
     overhead:
       description:
         - C(rows) - one per running QEMU guest - C(domain), C(class), C(guest_memory),
-          C(computed_overhead), C(measured_overhead), C(margin) (computed minus measured, bytes),
+          C(accelerator) (V(kvm), V(tcg)), C(computed_overhead), C(measured_overhead), C(margin) (computed minus measured, bytes),
           C(counted) (V(process) or V(cgroup), the larger view), C(oom_risk) (V(high) above the
           computed overhead, V(medium) within 10% of it, V(low), V(unknown) without a plan),
           C(process) (C(rss), C(guest_resident), C(hugetlb), C(overhead), C(guest_ram_found)) and
           C(cgroup) (C(path), C(current), C(peak)).
-        - C(recommendations) - per class - C(measured_to_computed),
+        - C(recommendations) - per class (dedicated or shared CPUs, hugepage size or regular
+          memory, TCG when emulated) - C(measured_to_computed),
           C(additionalGuestMemoryOverheadRatio) (the factor to multiply the ratio the plans were
           made with; null when none is needed), C(addedOverhead) (a quantity; null when none is
           needed), C(advice).
@@ -355,7 +356,7 @@ def host_facts(params):
 
 
 def qemu_processes(root):
-    """``{guest name: (pid, guest KiB)}`` of the QEMU processes in ``/proc``."""
+    """``{guest name: (pid, guest KiB, accelerator)}`` of the QEMU processes in ``/proc``."""
     found = {}
     try:
         entries = os.listdir(os.path.join(root, "proc"))
@@ -365,9 +366,10 @@ def qemu_processes(root):
         if not entry.isdigit():
             continue
         text = read_text(os.path.join(root, "proc", entry, "cmdline"))
-        guest = procfs.qemu_guest(text.split("\0")) if text else None
+        arguments = text.split("\0") if text else []
+        guest = procfs.qemu_guest(arguments)
         if guest is not None:
-            found[guest[0]] = (int(entry), guest[1])
+            found[guest[0]] = (int(entry), guest[1], procfs.qemu_accelerator(arguments))
     return found
 
 
@@ -382,7 +384,7 @@ def threads(root, pid):
     return sorted(found)
 
 
-def measure(root, name, pid, guest_kib):
+def measure(root, name, pid, guest_kib, accelerator):
     """The ``Measured`` of one QEMU process, and its hugepages per node (None if unreadable)."""
     proc = os.path.join(root, "proc", str(pid))
     smaps = read_text(os.path.join(proc, "smaps"))
@@ -395,7 +397,7 @@ def measure(root, name, pid, guest_kib):
         peak = read_int(os.path.join(root, "sys/fs/cgroup", high.lstrip("/")))
     measured = Measured(name, guest_kib * 1024,
                         procfs.process_memory(smaps, guest_kib) if smaps is not None else None,
-                        cgroup.path if cgroup else None, current, peak)
+                        cgroup.path if cgroup else None, current, peak, accelerator)
     pages = procfs.hugetlb_pages_per_node(numa_maps) if numa_maps is not None else None
     return measured, pages
 
@@ -437,8 +439,8 @@ def run(params):
     measurements = []
     pages = {}
     processes = qemu_processes(params["root"])
-    for name, (pid, guest_kib) in sorted(processes.items()):
-        measured, pages[name] = measure(params["root"], name, pid, guest_kib)
+    for name, process in sorted(processes.items()):
+        measured, pages[name] = measure(params["root"], name, *process)
         measurements.append(measured)
     placements, problem = live_placements(params)
     # a guest libvirt does not list here (libvirt unreachable, or inside a launcher Pod): the

@@ -120,6 +120,7 @@ def test_audit_measures_and_checks_real_domains(domains, tmp_path):
         assert 0 < row["measured_overhead"] < row["computed_overhead"], row
         assert row["margin"] == row["computed_overhead"] - row["measured_overhead"]
         assert row["oom_risk"] == "low"
+        assert row["accelerator"] == "kvm"
         assert row["cgroup"] and row["cgroup"]["peak"] > 0, row
     # hugepage-backed guest RAM: all of it hugetlb, none resident in Rss
     assert pinned["process"]["hugetlb"] == 128 * MIB and pinned["process"]["guest_resident"] == 0

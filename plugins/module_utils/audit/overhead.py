@@ -44,7 +44,7 @@ UNKNOWN = "unknown"
 class Measured:
     """What was read of one running VM: its domain name, guest RAM (bytes), its process's
     ``procfs.ProcessMemory`` (None when unreadable), its memory cgroup path, usage and peak in
-    bytes (None when unknown)."""
+    bytes (None when unknown), and QEMU's accelerator (``kvm``, ``tcg``; None when unknown)."""
 
     domain: str
     guest_bytes: int
@@ -52,6 +52,7 @@ class Measured:
     cgroup: str = None
     cgroup_current: int = None
     cgroup_peak: int = None
+    accelerator: str = None
 
 
 def measured_overhead(measured):
@@ -81,6 +82,16 @@ def oom_risk(computed, measured):
     return LOW
 
 
+def vm_class(measured, planned):
+    """The plan's class of VM (CPUs, memory backing), with ``TCG`` for an emulated guest: its
+    translation cache is overhead KubeVirt's rules do not count (they assume KVM)."""
+    if planned is None:
+        return None
+    if measured.accelerator == "tcg":
+        return planned.vm_class + ", TCG"
+    return planned.vm_class
+
+
 def overhead_row(measured, planned):
     """One VM's row: sizes in bytes, the margin (computed minus measured), the OOM risk."""
     value, counted = measured_overhead(measured)
@@ -88,7 +99,8 @@ def overhead_row(measured, planned):
     process = measured.process
     return {
         "domain": measured.domain,
-        "class": planned.vm_class if planned is not None else None,
+        "class": vm_class(measured, planned),
+        "accelerator": measured.accelerator,
         "guest_memory": measured.guest_bytes,
         "computed_overhead": computed,
         "measured_overhead": value,

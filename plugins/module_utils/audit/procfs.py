@@ -224,6 +224,20 @@ def qemu_guest(arguments):
     return name, memory
 
 
+def qemu_accelerator(arguments):
+    """``kvm`` or ``tcg`` (QEMU's emulation, whose translation cache adds hundreds of MiB) from
+    ``-accel <name>`` or ``-machine ...,accel=<name>``; ``kvm`` for ``-enable-kvm``; None when the
+    command line does not say."""
+    for option, value in zip(arguments, arguments[1:]):
+        if option == "-accel":
+            return value.split(",", 1)[0]
+        if option == "-machine":
+            for part in value.split(","):
+                if part.startswith("accel="):
+                    return part[len("accel="):].split(":", 1)[0]
+    return "kvm" if "-enable-kvm" in arguments else None
+
+
 _VCPU_THREAD = re.compile(r"^CPU (\d+)/KVM$")
 _IOTHREAD = re.compile(r"^IO iothread(\d+)$")
 

@@ -30,7 +30,7 @@ TCG_GUEST = {
 SMALL = Measured("lab_pinned-small", 128 * MIB, ProcessMemory(37072, 0, 131072, 1),
                  "/machine/qemu-4-lab_pinned-small.libvirt-qemu", 16818176, 23244800)
 TCG = Measured("lab_tcg", 1024 * MIB, ProcessMemory(991580, 348160, 0, 2),
-               "/machine/qemu-3-lab_tcg.libvirt-qemu", 1020477440, 1020751872)
+               "/machine/qemu-3-lab_tcg.libvirt-qemu", 1020477440, 1020751872, "tcg")
 
 
 def test_the_larger_view_counts():
@@ -63,7 +63,8 @@ def test_rows_and_advice_per_class():
     advice = dict((item["class"], item) for item in section["recommendations"])
     assert advice["dedicated CPUs, hugepages-2Mi"]["additionalGuestMemoryOverheadRatio"] is None
     assert advice["dedicated CPUs, hugepages-2Mi"]["addedOverhead"] is None
-    shared = advice["shared CPUs, regular memory"]
+    assert tcg["class"] == "shared CPUs, regular memory, TCG"
+    shared = advice["shared CPUs, regular memory, TCG"]
     needed = int(tcg["measured_overhead"] * 1.1)
     assert shared["addedOverhead"] == "%dMi" % -(-(needed - 240 * MIB) // MIB)
     assert float(shared["additionalGuestMemoryOverheadRatio"]) * 240 * MIB >= needed

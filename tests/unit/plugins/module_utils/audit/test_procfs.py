@@ -7,8 +7,8 @@ Documentation/filesystems/proc.rst, "Rss" and "Private_Hugetlb"), and a 1Gi TCG 
 512Mi RAM backends (two guest NUMA cells)."""
 
 from ansible_collections.vmpod.core.plugins.module_utils.audit.procfs import (
-    hugetlb_pages_per_node, hugetlbfs_mounts, process_memory, qemu_guest, smaps_mappings, thread_placement,
-    vm_cgroup)
+    hugetlb_pages_per_node, hugetlbfs_mounts, process_memory, qemu_accelerator, qemu_guest,
+    smaps_mappings, thread_placement, vm_cgroup)
 
 
 def mapping(start, name, size, rss, hugetlb=0):
@@ -93,6 +93,13 @@ def test_vm_cgroup_of_a_launcher_pod_is_the_pod():
     assert vm_cgroup("0::" + pod + "\n").path == pod.rsplit("/", 1)[0]
 
 
+def test_vm_cgroup_of_a_launcher_pod_with_the_cgroupfs_driver_v1():
+    text = ("12:memory:/kubepods/pod3f0e8a52-1c2d-4e5f-8a9b-0c1d2e3f4a5b/0123abcd\n"
+            "0::/kubepods/pod3f0e8a52-1c2d-4e5f-8a9b-0c1d2e3f4a5b/0123abcd\n")
+    cgroup = vm_cgroup(text)
+    assert (cgroup.version, cgroup.path) == (1, "/kubepods/pod3f0e8a52-1c2d-4e5f-8a9b-0c1d2e3f4a5b")
+
+
 def test_vm_cgroup_none_outside_a_vm():
     assert vm_cgroup("0::/user.slice/user-0.slice/session-1.scope\n") is None
 
@@ -102,6 +109,14 @@ def test_hugetlbfs_mounts_with_their_page_size():
             "none /dev/hugepages1G hugetlbfs rw,pagesize=1024M 0 0\nnone /mnt/h hugetlbfs rw 0 0\n")
     assert hugetlbfs_mounts(text) == [("/dev/hugepages", 2048), ("/dev/hugepages1G", 1048576),
                                       ("/mnt/h", None)]
+
+
+def test_qemu_accelerator():
+    assert qemu_accelerator(["qemu-system-x86_64", "-machine", "pc-q35-7.2,usb=off", "-accel", "kvm"]) == "kvm"
+    assert qemu_accelerator(["qemu-system-x86_64", "-accel", "tcg"]) == "tcg"
+    assert qemu_accelerator(["qemu-system-x86_64", "-machine", "q35,accel=tcg"]) == "tcg"
+    assert qemu_accelerator(["qemu-kvm", "-enable-kvm"]) == "kvm"
+    assert qemu_accelerator(["qemu-kvm"]) is None
 
 
 def test_qemu_guest_from_libvirts_command_line():

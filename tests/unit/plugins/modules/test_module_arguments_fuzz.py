@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.vmpod.core.plugins.modules import (
-    cpu_partition_info, host_topology_info, kernel_cmdline, kvm_host_info, numa_hugepages)
+    cpu_partition_info, host_audit_info, host_topology_info, kernel_cmdline, kvm_host_info, numa_hugepages)
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 from vmpod_hostile import HOSTILE_SCALARS, LONG, STATS, TIME_LIMIT, bounded_call  # noqa: E402 pylint: disable=wrong-import-position
@@ -113,6 +113,14 @@ def modules(root):
         "numa_hugepages": (numa_hugepages, {"pages": [{"node": 0, "size": "2Mi", "count": 2}], "default_size": "2Mi",
                                             "retries": 1, "delay": 0, "compact": True, "sysfs_root": root}),
         "kvm_host_info": (kvm_host_info, {"root": root}),
+        "host_audit_info": (host_audit_info, {
+            "root": root, "libvirt": False, "kubelet_root": os.path.join(root, "var/lib/kubelet"),
+            "kubelet_config_dir": os.path.join(root, "etc/kubernetes/kubelet.conf.d"),
+            "cpu_isolation_isolated": "2-3", "cpu_isolation_reserved": "0-1",
+            "hugepages_pages": [{"node": 0, "size": "2Mi", "count": 0}],
+            "plans": [{"name": "vm", "namespace": "lab", "fits": True, "cpuset": "2", "vcpupin": [2],
+                       "hugepages": {"page_size": "2Mi", "per_node": {"0": 1}},
+                       "launcher_resources": {"memory_overhead": "300Mi"}}]}),
     }
 
 

@@ -82,8 +82,18 @@ options:
         fleet placement start from what running Pods hold. A checkpoint that does not exist is
         skipped (another CPU or memory manager policy).
     type: path
+  libvirt_domains:
+    description:
+      - Whether the CPUs that running libvirt domains at O(uri) pin (C(<cputune>) C(vcpupin),
+        and their C(emulatorpin) and C(iothreadpin)) join RV(host.used_cpus), read from each
+        running domain's live XML over a read-only connection. Domains without C(vcpupin)
+        (shared CPUs) hold none.
+      - With O(source=sysfs) the free hugepages are the kernel's, which already leave out the
+        pages running domains hold.
+    type: bool
+    default: false
 requirements:
-  - libvirt-python, only for O(source=libvirt)
+  - libvirt-python, only for O(source=libvirt) and O(libvirt_domains)
 notes:
   - Offline CPUs are left out, and so are the offline CPUs that C(isolcpus) names.
   - When the kernel's core ids do not identify the hyper-thread siblings within a socket (core
@@ -227,8 +237,10 @@ host:
       type: str
       sample: "0,32"
     used_cpus:
-      description: O(used_cpus) in canonical Linux list format.
-      returned: when O(used_cpus) is given
+      description:
+        - O(used_cpus) in canonical Linux list format, with the CPUs the kubelet's CPU manager
+          (O(kubelet_root)) and running libvirt domains (O(libvirt_domains)) hold.
+      returned: when O(used_cpus) is given or one of those holds CPUs
       type: str
       sample: "4-11,36-43"
     isolated_cpus:
@@ -276,6 +288,8 @@ from ansible_collections.vmpod.core.plugins.module_utils.planning.host import re
 from ansible_collections.vmpod.core.plugins.module_utils.libvirt.capabilities import (
     host_from_capabilities,
 )
+from ansible_collections.vmpod.core.plugins.module_utils.libvirt import domain_xml
+from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import parse_cpuset
 from ansible_collections.vmpod.core.plugins.module_utils.hostfacts import kubelet_state
 from ansible_collections.vmpod.core.plugins.module_utils.hostfacts.sysfs import (
     SYSFS_FILES,
@@ -321,6 +335,26 @@ def read_capabilities(uri):
         connection.close()
 
 
+def domains_pinned_cpus(uri):
+    """The CPUs the running domains at ``uri`` pin (``domain_xml.pinned_cpus``)."""
+    connection = libvirt.openReadOnly(uri)
+    try:
+        held = set()
+        for domain in connection.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE):
+            held |= domain_xml.pinned_cpus(domain_xml.read_domain(domain.XMLDesc(0), "libvirt's XML"))
+        return held
+    finally:
+        connection.close()
+
+
+def with_domains(used_cpus, held):
+    """``used_cpus`` (text or None) joined by the CPUs domains hold."""
+    if not held:
+        return used_cpus
+    given = parse_cpuset(used_cpus, "used_cpus") if used_cpus else set()
+    return format_cpuset(given | held)
+
+
 def with_cpusets(host, reserved_cpus, used_cpus):
     """The host data with the reserved and used CPU sets, both checked against its CPUs."""
     for key, value in (("reserved_cpus", reserved_cpus), ("used_cpus", used_cpus)):
@@ -354,6 +388,7 @@ def main():
             reserved_cpus=dict(type="str"),
             used_cpus=dict(type="str"),
             kubelet_root=dict(type="path"),
+            libvirt_domains=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
@@ -362,7 +397,7 @@ def main():
     except VmpodInputError as exc:
         module.fail_json(msg=to_native(exc))
     params = module.params
-    if params["source"] == "libvirt":
+    if params["source"] == "libvirt" or params["libvirt_domains"]:
         require_libvirt(module, libvirt, missing_required_lib("libvirt-python"))
     try:
         if params["source"] == "libvirt":
@@ -376,6 +411,8 @@ def main():
         used = params["used_cpus"]
         if params["kubelet_root"]:
             used = with_kubelet_state(host, params["kubelet_root"], used)
+        if params["libvirt_domains"]:
+            used = with_domains(used, domains_pinned_cpus(params["uri"]))
         host = with_cpusets(host, params["reserved_cpus"], used)
     except VmpodInputError as exc:
         module.fail_json(msg=str(exc))

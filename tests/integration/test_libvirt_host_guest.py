@@ -30,6 +30,8 @@ import time
 import pytest
 import yaml
 
+from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import parse_cpuset
+
 from vmpod_libvirt import NEEDS_KVM, ROOT, URI, script
 from vmpod_playbooks import ansible_playbook, changed, playbook
 
@@ -221,6 +223,17 @@ def test_a_vmi_boots_on_this_host_and_sees_its_plan(connection, guest_image, tmp
     domain = connection.lookupByName(DOMAIN)
     pins = [sorted(i for i, on in enumerate(cpus) if on) for cpus in domain.vcpuPinInfo()]
     assert pins == [[cpu] for cpu in plan["vcpupin"]]
+    # host_topology_info counts the running VM's pinned CPUs as used (plans start from them)
+    topology = tmp_path / "topology.yml"
+    topology.write_text(yaml.safe_dump([{
+        "hosts": "localhost", "connection": "local", "gather_facts": False,
+        "tasks": [{"vmpod.core.host_topology_info": {"libvirt_domains": True}, "register": "topo"},
+                  {"ansible.builtin.copy": {"content": "{{ topo.host | to_json }}",
+                                            "dest": str(tmp_path / "host.json"), "mode": "0644"}}]}]))
+    read = ansible_playbook(topology)
+    assert read.returncode == 0, read.stdout[-3000:]
+    used = parse_cpuset(json.loads((tmp_path / "host.json").read_text())["used_cpus"])
+    assert set(plan["vcpupin"]) <= used <= parse_cpuset(plan["cpuset"]), used
     pid = qemu_pid(DOMAIN)
     assert hugetlb_bytes(pid) == 1 << 30  # all the guest's memory, in hugepages
 

@@ -256,6 +256,22 @@ def numatune_from_xml(root):
     return result
 
 
+def pinned_cpus(root):
+    """The host CPUs a domain's ``<cputune>`` pins its vCPUs to (each ``vcpupin``), and its
+    emulator and IOThreads when it pins vCPUs at all: the CPUs a running VM with dedicated CPUs
+    holds. A domain without ``vcpupin`` (shared CPUs) holds none. A set of ints."""
+    tune = root.find("cputune")
+    if tune is None or tune.find("vcpupin") is None:
+        return set()
+    held = set()
+    for tag in ("vcpupin", "emulatorpin", "iothreadpin"):
+        for element in tune.findall(tag):
+            cpus = _cpuset_attribute(element, "cpuset")
+            if cpus:
+                held |= parse_cpuset(cpus, "cpuset")
+    return held
+
+
 def _cpuset_attribute(element, name):
     value = element.get(name)
     if value is None:

@@ -262,3 +262,16 @@ def test_a_domain_the_collection_did_not_make_is_refused_unless_adopted(active):
         libvirt_xml.REDEFINE
     with pytest.raises(VmpodInputError):  # adopted, but never replaced
         libvirt_xml.existing_domain_plan(root, wanted(UUID_B), active, adopt=True)
+
+
+def test_pinned_cpus_are_what_a_dedicated_domain_holds():
+    pinned = libvirt_xml.read_domain(
+        "<domain type='kvm'><name>a</name><cputune><vcpupin vcpu='0' cpuset='2'/>"
+        "<vcpupin vcpu='1' cpuset='3'/><emulatorpin cpuset='4'/>"
+        "<iothreadpin iothread='1' cpuset='5-6,^6'/></cputune></domain>")
+    assert libvirt_xml.pinned_cpus(pinned) == {2, 3, 4, 5}
+    shared = libvirt_xml.read_domain(
+        "<domain type='kvm'><name>b</name><cputune><shares>1024</shares>"
+        "<emulatorpin cpuset='0-7'/></cputune></domain>")
+    assert libvirt_xml.pinned_cpus(shared) == set()
+    assert libvirt_xml.pinned_cpus(libvirt_xml.read_domain("<domain type='kvm'><name>c</name></domain>")) == set()

@@ -62,6 +62,11 @@ def disks(vmi, name, namespace, virtio, threads, vcpus, opts, omitted):
                  "queues": queues if virtio_bus else None,
                  "iommu": "on" if iommu and virtio_bus else None,
                  "shareable": disk.shareable, "address": _address(disk, used[prefix])}
+        if volume is not None and volume.kind == "downwardMetrics":
+            # volume.go convert_v1_DownwardMetricSource_To_api_Disk: a read-only virtio disk
+            # with a driver of its own (raw, no discard, cache, io or queues)
+            entry.update(readonly=True, model=virtio, discard=None, cache=None, io=None,
+                         queues=None)
         if disk.device == "lun":
             entry["device"] = "disk"  # a LUN needs the node's block device; rendered as a disk
             omitted.append("disk %s: LUN passthrough needs the node's block device; rendered as "

@@ -43,6 +43,9 @@ _VOLUME_SOURCES = (
     ("configMap", "{private}/config-map-disks/{name}.iso", "raw"),
     ("serviceAccount", "{private}/service-account-disk/service-account.iso", "raw"),
     ("sysprep", "{private}/sysprep-disks/{name}.iso", "raw"),
+    # pkg/config: GetDownwardAPIDiskPath; DownwardMetricDisk (in DownwardAPIDisksDir)
+    ("downwardAPI", "{private}/downwardapi-disks/{name}.iso", "raw"),
+    ("downwardMetrics", "{private}/downwardapi-disks/vhostmd0", "raw"),
 )
 
 

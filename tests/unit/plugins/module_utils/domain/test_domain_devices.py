@@ -484,3 +484,18 @@ def test_interface_pci_address_acpi_index_and_rom(tmp_path):
     with pytest.raises(VmpodInputError) as err:
         domain_model(interfaces([{"name": "default", "masquerade": {}, "pciAddress": "81:01.0"}]))
     assert err.value.path == "spec.domain.devices.interfaces[0].pciAddress"
+
+
+def test_downward_metrics_and_downward_api_disks(tmp_path):
+    # volume.go convert_v1_DownwardMetricSource_To_api_Disk: config.DownwardMetricDisk, read-only
+    # virtio, raw, no discard; convert_v1_Config_To_api_Disk: GetDownwardAPIDiskPath
+    obj = vmi({"disks": [{"name": "metrics", "disk": {"bus": "virtio"}},
+                         {"name": "info", "disk": {"bus": "sata"}}], "blockMultiQueue": True},
+              [{"name": "metrics", "downwardMetrics": {}},
+               {"name": "info", "downwardAPI": {"fields": []}}])
+    metrics, info = domain_model(obj)["devices"]["disks"]
+    assert metrics["source"] == "/var/run/kubevirt-private/downwardapi-disks/vhostmd0"
+    assert (metrics["readonly"], metrics["discard"], metrics["queues"], metrics["model"]) == (
+        True, None, None, "virtio-non-transitional")
+    assert info["source"] == "/var/run/kubevirt-private/downwardapi-disks/info.iso"
+    assert rendered(obj, tmp_path).find("devices/disk/readonly") is not None

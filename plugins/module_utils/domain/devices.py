@@ -83,8 +83,9 @@ def interfaces(vmi, virtio, vcpus, omitted):
     passt backend; SR-IOV VFs are left to the node (their PCI address is assigned there).
 
     A virtio NIC's driver: vhost with a queue per requested vCPU (at most 256) under
-    networkInterfaceMultiqueue, the IOMMU under SEV; the option ROM off unless the NIC boots
-    (always off under SEV; s390x has none to tune); the PCI address and ACPI index given."""
+    networkInterfaceMultiqueue, the IOMMU under SEV; a tap's option ROM off unless the NIC
+    boots (always off under SEV; s390x has none to tune); the PCI address and ACPI index
+    given."""
     queues = min(max(vcpus, 1), MULTI_QUEUE_MAX) if vmi.domain.network_multi_queue else None
     iommu = launch_security_iommu(vmi)
     result = []
@@ -99,8 +100,8 @@ def interfaces(vmi, virtio, vcpus, omitted):
         if model == "virtio" and (queues or iommu):
             driver = {"name": "vhost", "queues": queues, "iommu": iommu["iommu"] if iommu
                       else None}
-        rom = None
-        if vmi.architecture != "s390x" and (item.boot_order is None or iommu):
+        rom = None  # tapBindingOptions: tuned for a tap only (passt's options have no ROM)
+        if not passt and vmi.architecture != "s390x" and (item.boot_order is None or iommu):
             rom = "no"
         address = None
         if item.pci_address is not None:

@@ -481,6 +481,9 @@ def test_interface_pci_address_acpi_index_and_rom(tmp_path):
     assert root.find("devices/interface/acpi").get("index") == "3"
     assert root.find("devices/interface/address").get("bus") == "0x02"
     assert root.findall("devices/interface")[1].find("rom") is None
+    # passtBindingOptions set no ROM
+    passt = interfaces([{"name": "default", "passtBinding": {}}])
+    assert domain_model(passt)["devices"]["interfaces"][0]["rom"] is None
     with pytest.raises(VmpodInputError) as err:
         domain_model(interfaces([{"name": "default", "masquerade": {}, "pciAddress": "81:01.0"}]))
     assert err.value.path == "spec.domain.devices.interfaces[0].pciAddress"

@@ -84,8 +84,8 @@ def interfaces(vmi, virtio, vcpus, omitted):
 
     A virtio NIC's driver: vhost with a queue per requested vCPU (at most 256) under
     networkInterfaceMultiqueue, the IOMMU under SEV; a tap's option ROM off unless the NIC
-    boots (always off under SEV; s390x has none to tune); the PCI address and ACPI index
-    given."""
+    boots (always off under SEV; s390x has none to tune), its link down when its state says
+    so; the PCI address and ACPI index given."""
     queues = min(max(vcpus, 1), MULTI_QUEUE_MAX) if vmi.domain.network_multi_queue else None
     iommu = launch_security_iommu(vmi)
     result = []
@@ -115,7 +115,8 @@ def interfaces(vmi, virtio, vcpus, omitted):
                        "model": virtio if model == "virtio" else model,
                        "mac": item.mac, "boot_order": item.boot_order,
                        "alias": "ua-" + item.name, "rom": rom, "driver": driver,
-                       "address": address, "acpi_index": item.acpi_index or None})
+                       "address": address, "acpi_index": item.acpi_index or None,
+                       "link_state": "down" if item.link_down and not passt else None})
     return result
 
 

@@ -55,6 +55,7 @@ class Interface(NamedTuple):
     absent: bool  # state: absent (being hot-unplugged)
     pci_address: object  # (domain, bus, slot, function) hex texts, or None
     acpi_index: int  # 0 for none
+    link_down: bool  # state: down (the link starts down)
 
     @property
     def uses_passt(self):
@@ -82,7 +83,8 @@ def read_interfaces(devices, devp):
                     and (masquerade is None or masquerade.__class__ is dict)):
                 result.append(_new_tuple(Interface, (name, "", sriov is not None,
                                                      passt is not None, None, None, None, (),
-                                                     masquerade is not None, False, None, 0)))
+                                                     masquerade is not None, False, None, 0,
+                                                     False)))
                 continue
         result.append(read_interface(item, f.item_path(devp, "interfaces", index)))
     return tuple(result)
@@ -111,6 +113,7 @@ def read_interface(item, path):
                 entry["name"] = name
             ports.append(entry)
         ports = tuple(ports)
+    state = f.string(item, "state", path)
     return _new_tuple(Interface, (
         name, xml_string(item, "model", path) if "model" in item else "",
         "sriov" in item and f.optional_mapping(item, "sriov", path) is not None,
@@ -120,11 +123,12 @@ def read_interface(item, path):
         f.integer(item, "bootOrder", path, None, minimum=1) if "bootOrder" in item else None,
         ports,
         "masquerade" in item and f.optional_mapping(item, "masquerade", path) is not None,
-        f.string(item, "state", path) == "absent",
+        state == "absent",
         _pci_address(item, path) if item.get("pciAddress") else None,
         # converter/network/configurator.go: an acpiIndex above 0 is set, any other ignored
         max(f.integer(item, "acpiIndex", path, 0, maximum=(1 << 31) - 1), 0)
-        if "acpiIndex" in item else 0))
+        if "acpiIndex" in item else 0,
+        state == "down"))
 
 
 class Disk(NamedTuple):

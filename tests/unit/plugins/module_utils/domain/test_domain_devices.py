@@ -481,6 +481,10 @@ def test_interface_pci_address_acpi_index_and_rom(tmp_path):
     assert root.find("devices/interface/acpi").get("index") == "3"
     assert root.find("devices/interface/address").get("bus") == "0x02"
     assert root.findall("devices/interface")[1].find("rom") is None
+    # tapBindingOptions: state down -> <link state='down'/>
+    down = interfaces([{"name": "default", "masquerade": {}, "state": "down"}])
+    assert domain_model(down)["devices"]["interfaces"][0]["link_state"] == "down"
+    assert rendered(down, tmp_path).find("devices/interface/link").get("state") == "down"
     # passtBindingOptions set no ROM
     passt = interfaces([{"name": "default", "passtBinding": {}}])
     assert domain_model(passt)["devices"]["interfaces"][0]["rom"] is None

@@ -3,11 +3,12 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The domain's devices: disks (``domain.disks``), interfaces, filesystems, serial console,
 channels, controllers (``domain.controllers``), graphics and video, input devices, watchdog,
-sound, VSOCK, USB redirection (``domain.peripherals``), memory balloon, TPM and RNG.
+sound, panic devices, VSOCK, USB redirection (``domain.peripherals``), memory balloon, TPM and
+RNG.
 
 KubeVirt ``pkg/virt-launcher/virtwrap/converter/``: ``compute/console.go``,
 ``compute/balloon.go`` and ``virtwrap/manager.go`` ``isFreePageReportingEnabled``,
-``compute/tpm.go``, ``network/configurator.go`` and ``network/virtio-queues.go`` (interfaces:
+``compute/tpm.go``, ``compute/rng.go``, ``network/configurator.go`` and ``network/virtio-queues.go`` (interfaces:
 multiqueue, PCI address, ACPI index; the MTU is the Pod NIC's, read on the node), ``arch/``
 (``TransitionalModelType``: plain ``virtio`` on s390x).
 """
@@ -52,11 +53,14 @@ def devices(vmi, name, namespace, uid, iothreads, vcpus, opts, omitted):
         "inputs": peripherals.inputs(vmi),
         "watchdog": peripherals.watchdog(vmi),
         "sound": peripherals.sound(vmi),
+        "panics": peripherals.panic_devices(vmi),
         "vsock": peripherals.vsock(vmi),
         "redirections": peripherals.usb_redirections(vmi, private),
         "memballoon": memballoon(vmi, virtio, opts),
         "tpm": None,
-        "rng": {"model": virtio} if section.rng else None,
+        # rng.go: the IOMMU under SEV
+        "rng": {"model": virtio, "iommu": "on" if launch_security_iommu(vmi) else None}
+        if section.rng else None,
     }
     if vmi.autoattach_serial is not False:
         result["serial"] = {"type": "unix", "path": "%s/virt-serial0" % private,

@@ -1,13 +1,13 @@
 # -*- coding: utf-8 -*-
 # Copyright: vmpod.core contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The domain's peripherals: input devices, video, watchdog, sound card, VSOCK, the virtio
-channels and USB redirection.
+"""The domain's peripherals: input devices, video, watchdog, sound card, panic devices, VSOCK,
+the virtio channels and USB redirection.
 
 KubeVirt ``pkg/virt-launcher/virtwrap/converter/compute/``: ``input_device.go``,
 ``graphics.go`` (the video model: vram 16384 KiB and one head; bochs for EFI guests on amd64
 unless the KubeVirt CR carries ``kubevirt.io/vga-display-efi-x86``, ``virt-handler/options.go``),
-``watchdog.go``, ``sound.go``, ``vsock.go``, ``channels.go`` with ``pkg/downwardmetrics``
+``watchdog.go``, ``sound.go``, ``panic_devices.go``, ``vsock.go``, ``channels.go`` with ``pkg/downwardmetrics``
 (the channel and its socket) and ``usb_redir.go``.
 """
 
@@ -66,6 +66,11 @@ def sound(vmi):
     if item is None:
         return None
     return {"model": item.model, "alias": "ua-" + item.name}
+
+
+def panic_devices(vmi):
+    """Each panic device with its model, or libvirt's default model when it names none."""
+    return [{"model": model} for model in vmi.domain.panic_devices]
 
 
 def vsock(vmi):

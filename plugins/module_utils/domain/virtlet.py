@@ -50,7 +50,7 @@ def virtlet_domain_model(spec, opts=DEFAULT_DOMAIN_OPTIONS):
         "devices": {"disks": [], "interfaces": [], "filesystems": [], "channels": [],
                     "serial": {"type": "pty", "path": None, "log": None}, "controllers": [],
                     "graphics": None, "video": None, "inputs": [], "watchdog": None,
-                    "sound": None, "vsock": None, "redirections": [],
+                    "sound": None, "panics": [], "vsock": None, "redirections": [],
                     "memballoon": None, "tpm": None, "rng": None},
         "omitted": ["Virtlet's root volume, network and cloud-init disk are made on the node"],
     }

@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.identity import legacy_firmware_uuid
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi_peripherals import (
-    read_inputs, read_sound, read_video, read_vsock_cid, read_watchdog)
+    read_inputs, read_panic_devices, read_sound, read_video, read_vsock_cid, read_watchdog)
 from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.values.xml import (
@@ -102,6 +102,7 @@ class DomainSection:
     network_multi_queue: bool  # devices.networkInterfaceMultiqueue
     client_passthrough: bool  # devices.clientPassthrough (USB redirection)
     vsock_cid: object  # int: status.VSOCKCID, as virt-controller allocated it; or None
+    panic_devices: tuple  # each a model (hyperv, isa, pvpanic) or None for the default
 
 
 def read_domain_section(spec, sp, architecture, name, status=None, from_vm=False):
@@ -169,6 +170,7 @@ def read_domain_section(spec, sp, architecture, name, status=None, from_vm=False
         network_multi_queue=bool(f.boolean(devices, "networkInterfaceMultiqueue", vp, False)),
         client_passthrough=f.optional_mapping(devices, "clientPassthrough", vp) is not None,
         vsock_cid=read_vsock_cid(status),
+        panic_devices=read_panic_devices(devices, vp, architecture),
     )
 
 

@@ -2,11 +2,12 @@
 # Copyright: vmpod.core contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The VMI's peripheral devices that only the domain uses: input devices, the watchdog, the
-sound card, the video type and the VSOCK CID (``vmi_domain.read_domain_section`` calls these).
+sound card, the video type, panic devices and the VSOCK CID (``vmi_domain.read_domain_section`` calls these).
 
 Checked as KubeVirt's webhooks check them and defaulted as its mutating webhook defaults them:
 ``pkg/virt-api/webhooks/validating-webhook/admitters/vmi-create-admitter.go``
-(``validateInputDevices``, ``validateSoundDevices``, ``validateVideoConfig``),
+(``validateInputDevices``, ``validateSoundDevices``, ``validateVideoConfig``,
+``validatePanicDevices``),
 ``pkg/virt-api/webhooks/{amd64,arm64,s390x}.go`` (watchdog and video types per architecture),
 ``staging/src/kubevirt.io/api/core/v1/defaults.go`` (an input's bus usb and type tablet),
 ``pkg/defaults/{amd64,s390x}.go`` (the watchdog's device and its action reset) and
@@ -26,6 +27,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.values.xml import xml_s
 INPUT_BUSES = ("usb", "virtio")
 WATCHDOG_ACTIONS = ("poweroff", "reset", "shutdown")
 SOUND_MODELS = ("ich9", "ac97")
+PANIC_MODELS = ("hyperv", "isa", "pvpanic")
 # the webhooks' video types per architecture
 VIDEO_TYPES = {"amd64": ("vga", "cirrus", "virtio", "ramfb", "bochs"),
                "arm64": ("virtio", "ramfb"), "s390x": ("virtio",)}
@@ -116,6 +118,22 @@ def read_video(devices, path, architecture):
         raise VmpodInputError(f.join(vp, "type"), kind, "is not a video type of %s (%s)"
                               % (architecture, ", ".join(valid)))
     return kind
+
+
+def read_panic_devices(devices, path, architecture):
+    """``devices.panicDevices``: each model one of hyperv, isa, pvpanic, or None for the
+    hypervisor's default; none on s390x."""
+    result = []
+    for ppath, item in f.mappings(devices, "panicDevices", path):
+        if architecture == "s390x":
+            raise VmpodInputError(f.join(path, "panicDevices"), devices["panicDevices"],
+                                  "are not supported on s390x")
+        model = f.string(item, "model", ppath) or None
+        if model is not None and model not in PANIC_MODELS:
+            raise VmpodInputError(f.join(ppath, "model"), model,
+                                  "must be one of %s" % ", ".join(PANIC_MODELS))
+        result.append(model)
+    return tuple(result)
 
 
 def read_vsock_cid(status):

@@ -506,3 +506,23 @@ def test_downward_metrics_and_downward_api_disks(tmp_path):
         True, None, None, "virtio-non-transitional")
     assert info["source"] == "/var/run/kubevirt-private/downwardapi-disks/info.iso"
     assert rendered(obj, tmp_path).find("devices/disk/readonly") is not None
+
+
+def test_panic_devices_and_rng_iommu(tmp_path):
+    # converter_test.go "should use panic devices if requested": hyperv; panic_devices.go keeps
+    # each model, an unset one left to libvirt
+    obj = vmi({"panicDevices": [{"model": "hyperv"}, {}], "rng": {}},
+              launchSecurity={"sev": {}})
+    devices = domain_model(obj)["devices"]
+    assert devices["panics"] == [{"model": "hyperv"}, {"model": None}]
+    # rng.go: driver iommu on under SEV
+    assert devices["rng"] == {"model": "virtio-non-transitional", "iommu": "on"}
+    root = rendered(obj, tmp_path)
+    assert [p.get("model") for p in root.findall("devices/panic")] == ["hyperv", None]
+    assert root.find("devices/rng/driver").get("iommu") == "on"
+    # vmi-create-admitter.go validatePanicDevices: the three models, none on s390x
+    with pytest.raises(VmpodInputError) as err:
+        domain_model(vmi({"panicDevices": [{"model": "s390"}]}))
+    assert err.value.path == "spec.domain.devices.panicDevices[0].model"
+    with pytest.raises(VmpodInputError, match="s390x"):
+        domain_model(vmi({"panicDevices": [{}]}, arch="s390x"))

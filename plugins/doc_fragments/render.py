@@ -30,6 +30,8 @@ options:
       - C(mem_balloon_stats_period) - seconds, 0 for none.
       - C(private_dir) - virt-launcher's private directory (disk images, sockets, NVRAM).
       - C(ovmf_path) - the directory of the UEFI firmware files.
+      - C(vga_display_for_efi) - bool, VGA instead of bochs video for EFI guests on amd64 (the
+        KubeVirt CR's C(kubevirt.io/vga-display-efi-x86) annotation).
     type: dict
   apply_defaults:
     description:

@@ -1,53 +1,73 @@
 # -*- coding: utf-8 -*-
 # Copyright: vmpod.core contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The domain's devices: disks, interfaces, filesystems, serial console, channels, controllers,
-graphics, memory balloon, TPM and RNG.
+"""The domain's devices: disks (``domain.disks``), interfaces, filesystems, serial console,
+channels, controllers (``domain.controllers``), graphics and video, input devices, watchdog,
+sound, panic devices, VSOCK, USB redirection (``domain.peripherals``), memory balloon, TPM and
+RNG.
 
-KubeVirt ``storage/disk.go`` (``assignDiskIOThread``), ``compute/console.go``,
-``compute/channels.go``, ``compute/balloon.go`` and ``virtwrap/manager.go``
-``isFreePageReportingEnabled``, ``compute/tpm.go``.
+KubeVirt ``pkg/virt-launcher/virtwrap/converter/``: ``compute/console.go``,
+``compute/balloon.go`` and ``virtwrap/manager.go`` ``isFreePageReportingEnabled``,
+``compute/tpm.go``, ``compute/rng.go``, ``network/configurator.go`` and ``network/virtio-queues.go`` (interfaces:
+multiqueue, PCI address, ACPI index; the MTU is the Pod NIC's, read on the node), ``arch/``
+(``TransitionalModelType``: plain ``virtio`` on s390x).
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
-from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.domain import peripherals
+from ansible_collections.vmpod.core.plugins.module_utils.domain.controllers import (
+    controllers, launch_security_iommu)
+from ansible_collections.vmpod.core.plugins.module_utils.domain.disks import disks
 
 FREE_PAGE_REPORTING_DISABLED = "kubevirt.io/free-page-reporting-disabled"
 VIRTIO_MODEL = "virtio-non-transitional"
-_BUS_PREFIX = {"virtio": "vd", "sata": "sd", "scsi": "sd", "usb": "sd"}
+MULTI_QUEUE_MAX = 256  # network/virtio-queues.go MultiQueueMaxQueues (a tap device's queues)
 
 
-def devices(vmi, name, namespace, uid, iothreads, opts, omitted):
-    """The devices; ``iothreads``: the domain's IOThread count (``iothreads.iothread_count``)."""
+def virtio_model(vmi):
+    """virtio.InterpretTransitionalModelType: virtio on s390x, else (non-)transitional."""
+    if vmi.architecture == "s390x":
+        return "virtio"
+    return "virtio-transitional" if vmi.domain.transitional else VIRTIO_MODEL
+
+
+def devices(vmi, name, namespace, uid, iothreads, vcpus, opts, omitted):
+    """The devices; ``iothreads``: the domain's IOThread count (``iothreads.iothread_count``);
+    ``vcpus``: the vCPUs requested (the queues of multiqueue disks and interfaces)."""
     section = vmi.domain
-    virtio = "virtio-transitional" if section.transitional else VIRTIO_MODEL
+    virtio = virtio_model(vmi)
     private = "%s/%s" % (opts.private_dir, uid)
     result = {
-        "disks": disks(vmi, name, namespace, virtio, iothreads, opts, omitted),
-        "interfaces": interfaces(vmi, virtio, omitted),
+        "disks": disks(vmi, name, namespace, virtio, iothreads, vcpus, opts, omitted),
+        "interfaces": interfaces(vmi, virtio, vcpus, omitted),
         "filesystems": [{"name": fs, "socket": "/var/run/kubevirt/virtiofs-containers/%s.sock"
                          % fs} for fs in section.filesystems],
         "serial": None,
-        "channels": ["org.qemu.guest_agent.0"],
-        "controllers": [],
+        "channels": peripherals.channels(vmi, opts.private_dir),
+        "controllers": controllers(vmi, virtio, iothreads, vcpus),
         "graphics": None,
+        "video": None,
+        "inputs": peripherals.inputs(vmi),
+        "watchdog": peripherals.watchdog(vmi),
+        "sound": peripherals.sound(vmi),
+        "panics": peripherals.panic_devices(vmi),
+        "vsock": peripherals.vsock(vmi),
+        "redirections": peripherals.usb_redirections(vmi, private),
         "memballoon": memballoon(vmi, virtio, opts),
         "tpm": None,
-        "rng": {"model": virtio} if section.rng else None,
+        # rng.go: the IOMMU under SEV
+        "rng": {"model": virtio, "iommu": "on" if launch_security_iommu(vmi) else None}
+        if section.rng else None,
     }
-    if vmi.architecture == "amd64":
-        result["controllers"].append({"type": "usb", "index": 0, "model": "none"})
-    result["controllers"].append({"type": "virtio-serial", "index": 0, "model": virtio})
     if vmi.autoattach_serial is not False:
         result["serial"] = {"type": "unix", "path": "%s/virt-serial0" % private,
                             "log": "%s/virt-serial0-log" % private}
-    if vmi.autoattach_graphics is not False and vmi.architecture != "s390x":
-        result["graphics"] = {"socket": "%s/virt-vnc" % private,
-                              "video": "virtio" if vmi.architecture == "arm64" else "vga"}
+    if vmi.autoattach_graphics is not False:
+        result["graphics"] = {"socket": "%s/virt-vnc" % private}
+        result["video"] = peripherals.video(vmi, opts.vga_display_for_efi)
     if vmi.tpm:
         persistent = section.tpm_persistent
         result["tpm"] = {"model": "tpm-crb" if persistent else "tpm-tis", "version": "2.0",
@@ -62,69 +82,16 @@ def devices(vmi, name, namespace, uid, iothreads, opts, omitted):
     return result
 
 
-def disks(vmi, name, namespace, virtio, threads, opts, omitted):
-    """Each disk with its volume's source, target (vda, vdb, ... sda, ... by bus), and IOThread
-    (assignDiskIOThread: dedicated disks after the shared pool, shared ones round-robin)."""
-    dedicated = sum(1 for disk in vmi.disks if disk.dedicated_io_thread)
-    supplemental = vmi.io_threads_policy == "supplementalPool" and \
-        vmi.supplemental_pool_thread_count is not None
-    auto = max(threads - dedicated, 1) if not supplemental else threads
-    next_auto, next_dedicated = 1, auto + 1
-    used = {}
-    result = []
-    for disk in vmi.disks:
-        volume = vmi.domain.volumes.get(disk.name)
-        if volume is None:
-            if disk.device != "cdrom":
-                raise VmpodInputError(f.join(disk.path, "name"), disk.name,
-                                      "has no volume of that name in spec.volumes")
-            source, fmt = None, "raw"
-        else:
-            kind, template, fmt = volume.kind, volume.template, volume.format
-            source = template if kind == "hostDisk" else template.format(
-                private=opts.private_dir, name=disk.name, namespace=namespace, vmi=name)
-        prefix = _BUS_PREFIX[disk.bus]
-        used[prefix] = used.get(prefix, -1) + 1
-        entry = {"device": disk.device, "source": source, "format": fmt,
-                 "bus": disk.bus, "dev": prefix + _device_letters(used[prefix]),
-                 "model": virtio if disk.bus == "virtio" else None,
-                 "readonly": disk.readonly, "serial": disk.serial,
-                 "boot_order": disk.boot_order, "alias": "ua-" + disk.name,
-                 "discard": None if disk.device == "cdrom" else "unmap",
-                 "tray": "closed" if disk.device == "cdrom" else None, "iothread": None}
-        if disk.device == "lun":
-            entry["device"] = "disk"  # a LUN needs the node's block device; rendered as a disk
-            omitted.append("disk %s: LUN passthrough needs the node's block device; rendered as "
-                           "a disk" % disk.name)
-        if threads and disk.bus == "virtio":
-            if supplemental:
-                # KubeVirt maps each disk's queues over all pool IOThreads (<driver><iothreads>,
-                # libvirt >= 10.0); round-robin keeps the domain valid for older libvirt
-                entry["iothread"] = next_auto
-                next_auto = next_auto % threads + 1
-            elif disk.dedicated_io_thread:
-                entry["iothread"] = next_dedicated
-                next_dedicated += 1
-            else:
-                entry["iothread"] = next_auto
-                next_auto = next_auto % auto + 1
-        result.append(entry)
-    return result
-
-
-def _device_letters(index):
-    """0 -> a, 25 -> z, 26 -> aa: the suffix of vda, vdb, ..."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(ord("a") + rest) + letters
-    return letters
-
-
-def interfaces(vmi, virtio, omitted):
+def interfaces(vmi, virtio, vcpus, omitted):
     """Pod-network bindings as a tap (``type='ethernet'``), passt as ``type='user'`` with the
-    passt backend; SR-IOV VFs are left to the node (their PCI address is assigned there)."""
+    passt backend; SR-IOV VFs are left to the node (their PCI address is assigned there).
+
+    A virtio NIC's driver: vhost with a queue per requested vCPU (at most 256) under
+    networkInterfaceMultiqueue, the IOMMU under SEV; a tap's option ROM off unless the NIC
+    boots (always off under SEV; s390x has none to tune), its link down when its state says
+    so; the PCI address and ACPI index given."""
+    queues = min(max(vcpus, 1), MULTI_QUEUE_MAX) if vmi.domain.network_multi_queue else None
+    iommu = launch_security_iommu(vmi)
     result = []
     for item in vmi.interfaces:
         if item.sriov:
@@ -133,13 +100,27 @@ def interfaces(vmi, virtio, omitted):
             continue
         model = item.model or "virtio"
         passt = item.uses_passt
+        driver = None
+        if model == "virtio" and (queues or iommu):
+            driver = {"name": "vhost", "queues": queues, "iommu": iommu["iommu"] if iommu
+                      else None}
+        rom = None  # tapBindingOptions: tuned for a tap only (passt's options have no ROM)
+        if not passt and vmi.architecture != "s390x" and (item.boot_order is None or iommu):
+            rom = "no"
+        address = None
+        if item.pci_address is not None:
+            domain, bus, slot, function = item.pci_address
+            address = {"type": "pci", "domain": "0x" + domain, "bus": "0x" + bus,
+                       "slot": "0x" + slot, "function": "0x" + function}
         result.append({"type": "user" if passt else "ethernet",
                        "backend": "passt" if passt else None,
                        "ports": [{"port": port["port"], "protocol": port["protocol"]}
                                  for port in item.ports] if passt else [],
                        "model": virtio if model == "virtio" else model,
                        "mac": item.mac, "boot_order": item.boot_order,
-                       "alias": "ua-" + item.name, "rom": "no"})
+                       "alias": "ua-" + item.name, "rom": rom, "driver": driver,
+                       "address": address, "acpi_index": item.acpi_index or None,
+                       "link_state": "down" if item.link_down and not passt else None})
     return result
 
 

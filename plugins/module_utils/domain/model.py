@@ -89,5 +89,6 @@ def build_domain(sized, view, host, cfg, opts):
         "devices": None,
         "omitted": [],
     }
-    model["devices"] = devices(vmi, name, namespace, uid, iothreads, opts, model["omitted"])
+    model["devices"] = devices(vmi, name, namespace, uid, iothreads, enabled, opts,
+                               model["omitted"])
     return model

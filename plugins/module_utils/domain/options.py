@@ -16,7 +16,8 @@ from ansible_collections.vmpod.core.plugins.module_utils.virtlet.pod import CFS_
 
 KUBEVIRT_PRIVATE_DIR = "/var/run/kubevirt-private"  # pkg/util: VirtPrivateDir
 _OPTION_KEYS = ("domain_type", "cpu_features", "cfs_period", "memory_hard_limit",
-                "free_page_reporting", "mem_balloon_stats_period", "private_dir", "ovmf_path")
+                "free_page_reporting", "mem_balloon_stats_period", "private_dir", "ovmf_path",
+                "vga_display_for_efi")
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class DomainOptions:
     mem_balloon_stats_period: int = 10  # pkg/virt-config: DefaultMemBalloonStatsPeriod
     private_dir: str = KUBEVIRT_PRIVATE_DIR
     ovmf_path: object = None  # str or None
+    vga_display_for_efi: bool = False
 
 
 DEFAULT_DOMAIN_OPTIONS = DomainOptions()
@@ -49,7 +51,9 @@ def read_domain_options(options, path="domain_options"):
     * ``free_page_reporting``: false is KubeVirt's cluster-wide freePageReportingDisabled;
     * ``mem_balloon_stats_period``: seconds, 0 for none (KubeVirt's memBalloonStatsPeriod);
     * ``private_dir``: virt-launcher's private directory (disk images, sockets, NVRAM);
-    * ``ovmf_path``: directory of the UEFI firmware files.
+    * ``ovmf_path``: directory of the UEFI firmware files;
+    * ``vga_display_for_efi``: VGA instead of bochs video for EFI guests on amd64 (the KubeVirt
+      CR's ``kubevirt.io/vga-display-efi-x86`` annotation, ``virt-handler/options.go``).
     """
     if options is None:
         return DEFAULT_DOMAIN_OPTIONS
@@ -69,4 +73,5 @@ def read_domain_options(options, path="domain_options"):
                                            minimum=0),
         private_dir=xml_string(options, "private_dir", path) or KUBEVIRT_PRIVATE_DIR,
         ovmf_path=xml_string(options, "ovmf_path", path) or None,
+        vga_display_for_efi=bool(f.boolean(options, "vga_display_for_efi", path, False)),
     )

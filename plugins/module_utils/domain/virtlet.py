@@ -49,7 +49,8 @@ def virtlet_domain_model(spec, opts=DEFAULT_DOMAIN_OPTIONS):
         "clock": None,
         "devices": {"disks": [], "interfaces": [], "filesystems": [], "channels": [],
                     "serial": {"type": "pty", "path": None, "log": None}, "controllers": [],
-                    "graphics": None,
+                    "graphics": None, "video": None, "inputs": [], "watchdog": None,
+                    "sound": None, "panics": [], "vsock": None, "redirections": [],
                     "memballoon": None, "tpm": None, "rng": None},
         "omitted": ["Virtlet's root volume, network and cloud-init disk are made on the node"],
     }

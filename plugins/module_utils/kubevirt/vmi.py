@@ -238,7 +238,9 @@ def read_vmi(obj, arch="amd64", with_domain=False, with_pod=False):
     if with_domain or with_pod:
         v["known_uid"] = v.get("uid") or stand_in_uid(v.get("namespace"), v.get("name", ""))
     if with_domain:
-        v["domain"] = read_domain_section(spec, sp, architecture, v.get("name", ""))
+        status = obj.get("status") if kind == "VirtualMachineInstance" else None
+        v["domain"] = read_domain_section(spec, sp, architecture, v.get("name", ""),
+                                          status=status, from_vm=kind == "VirtualMachine")
     if with_pod:
         v["pod"] = read_pod_section(spec, sp, obj, v.get("annotations"))
     vmi = _new_vmi(Vmi)

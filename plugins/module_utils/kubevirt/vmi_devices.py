@@ -53,6 +53,9 @@ class Interface(NamedTuple):
     ports: tuple  # ({"port", "protocol" (lower case), and "name" when given}, ...)
     masquerade: bool  # masquerade binding
     absent: bool  # state: absent (being hot-unplugged)
+    pci_address: object  # (domain, bus, slot, function) hex texts, or None
+    acpi_index: int  # 0 for none
+    link_down: bool  # state: down (the link starts down)
 
     @property
     def uses_passt(self):
@@ -61,7 +64,7 @@ class Interface(NamedTuple):
 
 # fields of an interface beyond its name and kind that need more than a type check
 _CHECKED_INTERFACE_FIELDS = frozenset(("macAddress", "binding", "ports", "model", "bootOrder",
-                                       "state"))
+                                       "state", "pciAddress", "acpiIndex"))
 
 
 def read_interfaces(devices, devp):
@@ -80,7 +83,8 @@ def read_interfaces(devices, devp):
                     and (masquerade is None or masquerade.__class__ is dict)):
                 result.append(_new_tuple(Interface, (name, "", sriov is not None,
                                                      passt is not None, None, None, None, (),
-                                                     masquerade is not None, False)))
+                                                     masquerade is not None, False, None, 0,
+                                                     False)))
                 continue
         result.append(read_interface(item, f.item_path(devp, "interfaces", index)))
     return tuple(result)
@@ -109,6 +113,7 @@ def read_interface(item, path):
                 entry["name"] = name
             ports.append(entry)
         ports = tuple(ports)
+    state = f.string(item, "state", path)
     return _new_tuple(Interface, (
         name, xml_string(item, "model", path) if "model" in item else "",
         "sriov" in item and f.optional_mapping(item, "sriov", path) is not None,
@@ -118,7 +123,12 @@ def read_interface(item, path):
         f.integer(item, "bootOrder", path, None, minimum=1) if "bootOrder" in item else None,
         ports,
         "masquerade" in item and f.optional_mapping(item, "masquerade", path) is not None,
-        f.string(item, "state", path) == "absent"))
+        state == "absent",
+        _pci_address(item, path) if item.get("pciAddress") else None,
+        # converter/network/configurator.go: an acpiIndex above 0 is set, any other ignored
+        max(f.integer(item, "acpiIndex", path, 0, maximum=(1 << 31) - 1), 0)
+        if "acpiIndex" in item else 0,
+        state == "down"))
 
 
 class Disk(NamedTuple):
@@ -133,12 +143,27 @@ class Disk(NamedTuple):
     readonly: bool
     reservation: bool  # a LUN with SCSI persistent reservation
     path: str
+    cache: object  # none, writethrough, writeback; None: the node decides (direct I/O or not)
+    io: object  # native, threads; None: the node decides
+    error_policy: str  # stop (the default), ignore, report, enospace
+    shareable: bool
+    tray: object  # a CD-ROM's tray, open or closed (the default); None for other kinds
+    pci_address: object  # (domain, bus, slot, function) hex texts of a virtio disk, or None
 
 
 DISK_BUSES = ("sata", "scsi", "usb", "virtio")
 
 
 _DISK_KINDS = (("disk", "virtio"), ("cdrom", "sata"), ("lun", "scsi"))
+# pkg/storage/admitters/disks.go: validateCacheMode, validateIOMode, validateErrorPolicy
+DISK_CACHES = ("none", "writethrough", "writeback")
+DISK_IO_MODES = ("native", "threads")
+DISK_ERROR_POLICIES = ("stop", "ignore", "report", "enospace")
+# pkg/util/hardware/hw_utils.go PCI_ADDRESS_PATTERN (Go's \d is ASCII digits only)
+PCI_ADDRESS = re.compile(r"^([0-9a-fA-F]{4}):([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7])\Z")
+# the fields of a disk beyond its kind that the full read checks; a disk without them takes
+# their defaults at once
+_DISK_DETAIL_FIELDS = frozenset(("cache", "io", "errorPolicy", "shareable"))
 
 
 def read_disks(devices, devp):
@@ -159,6 +184,7 @@ def read_disk(item, path):
                                   "is not a disk serial ([A-Za-z0-9_.+-], at most 256, as "
                                   "KubeVirt requires)")
     device, bus, readonly, reservation = "disk", "virtio", False, False
+    tray = pci_address = None
     for kind, default_bus in _DISK_KINDS:
         section = item.get(kind)
         if section is None:
@@ -172,20 +198,71 @@ def read_disk(item, path):
             if bus not in DISK_BUSES:
                 raise VmpodInputError(f.join(path, kind + ".bus"), bus,
                                       "must be one of %s" % ", ".join(DISK_BUSES))
-        if kind == "cdrom":
-            readonly = True
+        if kind == "cdrom":  # api/core/v1/defaults.go SetDefaults_CDRomTarget: readonly, closed
+            readonly = bool(f.boolean(section, "readonly", f.join(path, kind), True))
+            tray = f.string(section, "tray", f.join(path, kind)) or "closed"
+            if tray not in ("open", "closed"):
+                raise VmpodInputError(f.join(path, "cdrom.tray"), tray, "must be open or closed")
         elif "readonly" in section:
             readonly = bool(f.boolean(section, "readonly", f.join(path, kind), False))
         if kind == "lun":
             reservation = bool(f.boolean(section, "reservation", f.join(path, kind), False))
+        if kind == "disk" and section.get("pciAddress"):
+            pci_address = _disk_pci_address(section, f.join(path, kind), bus)
         break
     dedicated = item.get("dedicatedIOThread")
     if dedicated.__class__ is not bool:
         dedicated = bool(f.boolean(item, "dedicatedIOThread", path, False))
+    cache, io, error_policy, shareable = None, None, "stop", False
+    if not _DISK_DETAIL_FIELDS.isdisjoint(item):
+        cache, io, error_policy, shareable = _disk_details(item, path, device)
     return _new_tuple(Disk, (
         name, device, bus, serial,
         f.integer(item, "bootOrder", path, None, minimum=1) if "bootOrder" in item else None,
-        dedicated, readonly, reservation, path))
+        dedicated, readonly, reservation, path, cache, io, error_policy, shareable, tray,
+        pci_address))
+
+
+def _one_of(item, key, path, allowed):
+    value = f.string(item, key, path) or None
+    if value is not None and value not in allowed:
+        raise VmpodInputError(f.join(path, key), value, "must be one of %s" % ", ".join(allowed))
+    return value
+
+
+def _disk_details(item, path, device):
+    """(cache, io, errorPolicy, shareable) of a disk; only a disk target is made shareable, and
+    a shareable disk takes cache none and no other (storage/disk.go
+    convert_v1_Disk_To_api_Disk)."""
+    cache = _one_of(item, "cache", path, DISK_CACHES)
+    shareable = device == "disk" and bool(f.boolean(item, "shareable", path, False))
+    if shareable:
+        if cache is None:
+            cache = "none"
+        elif cache != "none":
+            raise VmpodInputError(f.join(path, "cache"), cache, "must be none for a shareable disk")
+    return (cache, _one_of(item, "io", path, DISK_IO_MODES),
+            _one_of(item, "errorPolicy", path, DISK_ERROR_POLICIES) or "stop", shareable)
+
+
+def _disk_pci_address(section, path, bus):
+    """A disk target's pciAddress (virtio only, pkg/storage/admitters/disks.go
+    validatePciAddress)."""
+    if bus != "virtio":
+        raise VmpodInputError(f.join(path, "pciAddress"), section.get("pciAddress"),
+                              "is only possible on the virtio bus")
+    return _pci_address(section, path)
+
+
+def _pci_address(item, path):
+    """``item.pciAddress`` split as device.NewPciAddressField splits it (hw_utils.go
+    ParsePciAddress): domain, bus, slot, function."""
+    text = f.string(item, "pciAddress", path)
+    match = PCI_ADDRESS.match(text)
+    if match is None:
+        raise VmpodInputError(f.join(path, "pciAddress"), text,
+                              "is not a PCI address such as 0000:81:01.0")
+    return match.groups()
 
 
 def _checked(item, key, path, pattern, good, problem):

@@ -2,7 +2,8 @@
 # Copyright: vmpod.core contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The fields of a VMI that only its libvirt domain uses (firmware, machine, features, volumes,
-filesystems, TPM, RNG, clock), read once into a ``DomainSection``.
+filesystems, TPM, RNG, clock, input devices, watchdog, sound, video, queues), read once into a
+``DomainSection``.
 
 ``kubevirt.vmi.read_vmi(obj, with_domain=True)`` calls this; disks, interfaces, the CPU and memory
 are in the ``Vmi`` itself, since sizing reads them too.
@@ -19,6 +20,8 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.identity import legacy_firmware_uuid
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi_peripherals import (
+    read_inputs, read_panic_devices, read_sound, read_video, read_vsock_cid, read_watchdog)
 from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.values.xml import (
@@ -40,6 +43,9 @@ _VOLUME_SOURCES = (
     ("configMap", "{private}/config-map-disks/{name}.iso", "raw"),
     ("serviceAccount", "{private}/service-account-disk/service-account.iso", "raw"),
     ("sysprep", "{private}/sysprep-disks/{name}.iso", "raw"),
+    # pkg/config: GetDownwardAPIDiskPath; DownwardMetricDisk (in DownwardAPIDisksDir)
+    ("downwardAPI", "{private}/downwardapi-disks/{name}.iso", "raw"),
+    ("downwardMetrics", "{private}/downwardapi-disks/vhostmd0", "raw"),
 )
 
 
@@ -88,11 +94,24 @@ class DomainSection:
     rng: bool
     clock: object  # dict or None
     transitional: bool
+    disable_hotplug: bool  # devices.disableHotplug (no SCSI controller kept for hotplug)
+    inputs: tuple  # InputDevice values
+    watchdog: object  # Watchdog or None
+    sound: object  # SoundCard or None
+    video: object  # devices.video.type, or None for the architecture's default
+    downward_metrics_device: bool  # devices.downwardMetrics
+    block_multi_queue: bool  # devices.blockMultiQueue
+    network_multi_queue: bool  # devices.networkInterfaceMultiqueue
+    client_passthrough: bool  # devices.clientPassthrough (USB redirection)
+    vsock_cid: object  # int: status.VSOCKCID, as virt-controller allocated it; or None
+    panic_devices: tuple  # each a model (hyperv, isa, pvpanic) or None for the default
 
 
-def read_domain_section(spec, sp, architecture, name):
+def read_domain_section(spec, sp, architecture, name, status=None, from_vm=False):
     """The domain's own fields of a VMI spec (``sp``: its path, for errors); the firmware UUID
-    defaults, as virt-controller defaults it, from the VM's ``name``."""
+    defaults, as virt-controller defaults it, from the VM's ``name``. ``status``: the VMI's
+    status (its VSOCK CID); ``from_vm``: the VMI is a VirtualMachine's, which virt-controller
+    gives an input device under autoattachInputDevice."""
     dp = f.join(sp, "domain")
     domain = f.mapping(spec, "domain", sp, required=True)
 
@@ -143,6 +162,17 @@ def read_domain_section(spec, sp, architecture, name):
         rng=f.optional_mapping(devices, "rng", vp) is not None,
         clock=_clock(f.optional_mapping(domain, "clock", dp), f.join(dp, "clock")),
         transitional=bool(f.boolean(devices, "useVirtioTransitional", vp, False)),
+        disable_hotplug=bool(f.boolean(devices, "disableHotplug", vp, False)),
+        inputs=read_inputs(devices, vp, from_vm),
+        watchdog=read_watchdog(devices, vp, architecture),
+        sound=read_sound(devices, vp),
+        video=read_video(devices, vp, architecture),
+        downward_metrics_device=f.optional_mapping(devices, "downwardMetrics", vp) is not None,
+        block_multi_queue=bool(f.boolean(devices, "blockMultiQueue", vp, False)),
+        network_multi_queue=bool(f.boolean(devices, "networkInterfaceMultiqueue", vp, False)),
+        client_passthrough=f.optional_mapping(devices, "clientPassthrough", vp) is not None,
+        vsock_cid=read_vsock_cid(status),
+        panic_devices=read_panic_devices(devices, vp, architecture),
     )
 
 

@@ -265,6 +265,19 @@ def retarget(model, vmi, target, path="spec", taken=None):
         iface = dict(iface, type=network.kind, source=network.source, backend=None, ports=[])
         interfaces.append(iface)
     devices["interfaces"] = interfaces
+    if devices.get("redirections"):
+        raise VmpodInputError(f.join(path, "domain.devices.clientPassthrough"), {},
+                              "USB redirection binds sockets in virt-launcher's directory; a "
+                              "libvirt host target does not provide them")
+    notes = []
+    channels = []
+    for channel in devices["channels"]:
+        if channel.get("path"):  # a socket of virt-launcher's (downward metrics): none here
+            notes.append("channel %s: its socket is virt-launcher's (vhostmd); left out on a "
+                         "libvirt host" % channel["name"])
+        else:
+            channels.append(channel)
+    devices["channels"] = channels
     if devices["serial"]:
         devices["serial"] = {"type": "pty", "path": None, "log": None}
     if devices["graphics"]:
@@ -276,7 +289,7 @@ def retarget(model, vmi, target, path="spec", taken=None):
         os_section["secure_boot"] = os_section["loader"]["secure"]
         os_section["loader"] = os_section["nvram"] = None
     omitted = [note for note in model["omitted"]
-               if not (note.startswith("GPU ") or note.startswith("host device "))]
+               if not (note.startswith("GPU ") or note.startswith("host device "))] + notes
     result = dict(model, devices=devices, os=os_section, qemu_args=[], storage=storage,
                   storage_dir=directory, omitted=omitted)
     for nic in user_nics:

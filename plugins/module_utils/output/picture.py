@@ -100,7 +100,8 @@ class _Picture:
         self.colour = dict((vm, PALETTE[index % len(PALETTE)])
                            for index, vm in enumerate(vm for vm in vmis if vm in self.pinned))
         page_owners = [vm for vm in vmis if (plans.get(vm) or {}).get("hugepages")]
-        for vm in page_owners:
+        # a pinned VM the usage's list leaves out (damaged usage) still gets a colour of its own
+        for vm in page_owners + sorted(vm for vm in self.pinned if vm not in self.colour):
             if vm not in self.colour:
                 self.colour[vm] = PALETTE[len(self.colour) % len(PALETTE)]
         self.plans = dict((vm, plans[vm]) for vm in vmis if vm in plans)

@@ -246,3 +246,14 @@ def test_a_bad_device_map_names_the_item(devices, message):
     target = dict(TARGET, host_devices=devices)
     with pytest.raises(VmpodInputError, match=message):
         render(gpu_vmi("a", [("gpu1", "nvidia.com/GA102GL_A10")]), target)
+
+
+def test_launcher_sockets_are_left_out_or_refused():
+    vmi = copy.deepcopy(VMI)
+    vmi["spec"]["domain"]["devices"]["downwardMetrics"] = {}
+    domain = render(vmi)
+    assert [channel["name"] for channel in domain["devices"]["channels"]] == ["org.qemu.guest_agent.0"]
+    assert any("vhostmd" in note for note in domain["omitted"])
+    vmi["spec"]["domain"]["devices"]["clientPassthrough"] = {}
+    with pytest.raises(VmpodInputError, match="clientPassthrough"):
+        render(vmi)

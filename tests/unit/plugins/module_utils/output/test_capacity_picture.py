@@ -197,3 +197,16 @@ def test_a_small_node_is_as_wide_as_its_longest_label():
                 assert float(frame.get("width")) >= text_width(text.text, 11)
                 labels += 1
     assert labels == 2
+
+
+def test_a_pinned_vm_the_usage_list_leaves_out_still_gets_its_colour():
+    """Found by the fuzz suite: usage whose ``vmis`` list lost a VM that ``pinned`` names drew
+    nothing (a KeyError); the VM's PUs keep a colour of their own."""
+    name = next(host for host in sorted(FLEET_HOSTS) if FLEET["hosts"][host]["pinned"])
+    usage = dict(FLEET["hosts"][name])
+    left_out = sorted(usage["pinned"])[0]
+    usage["vmis"] = [vm for vm in usage["vmis"] if vm != left_out]
+    svg = pic.host_picture(FLEET_HOSTS[name], usage, FLEET["plans"], name)
+    fills = pus(svg)
+    owned = parse_cpuset(usage["pinned"][left_out])
+    assert {fills[cpu][0] for cpu in owned} <= set(pic.PALETTE)

@@ -38,6 +38,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi import rea
 from ansible_collections.vmpod.core.plugins.module_utils.planning.host import Host, HostNode, HugepagePool, read_host
 from ansible_collections.vmpod.core.plugins.module_utils.planning.hugepages import ordinary_memory
 from ansible_collections.vmpod.core.plugins.module_utils.planning.plan import place, placed_memory
+from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError, each_item, key_path, within
 from ansible_collections.vmpod.core.plugins.module_utils.planning.usage import readable_bytes, cores_text
 
@@ -45,7 +46,7 @@ _LISTED_HOSTS = 5  # hosts named in an unplaced VM's reasons
 
 
 class FleetVm:
-    """One VMI, read and sized once."""
+    """One VMI, read and sized once (its sized values shared with the VMIs sized the same)."""
 
     __slots__ = ("index", "name", "vmi", "sized", "dedicated", "vcpus", "cpu_request",
                  "memory_request", "memory_use", "shape", "envelope", "qos", "qos_reason",
@@ -141,34 +142,80 @@ def read_fleet_hosts(hosts):
                               "data with names")
     if not items:
         raise VmpodInputError("hosts", hosts, "must name at least one host")
-    states, seen = [], {}
+    states, seen, read = [], {}, {}
     for index, (name, data, where) in enumerate(items):
         if not isinstance(name, str) or not name:
             raise VmpodInputError(where, name, "is not a host name")
         if name in seen:
             raise VmpodInputError(where + ".name", name, "is a duplicate of %s" % seen[name])
         seen[name] = where
-        host = read_host(data, where)
+        host = _read_like(data, where, read)
         states.append(_HostState(index, name, host, host.architecture))
     return states
+
+
+def _read_like(data, where, read):
+    """``read_host(data)``, once for all hosts whose data is the same but for their name (a
+    fleet is mostly hosts of a few models): those share one read Host, and so its static
+    indexes (``Host.derived``), each under its own name."""
+    if data.__class__ is not dict:
+        return read_host(data, where)
+    key = repr([item for item in data.items() if item[0] != "name"])  # (plain data: value reprs)
+    first = read.get(key)
+    if first is None:
+        first = read[key] = read_host(data, where)
+        return first
+    name = f.string(data, "name", where)
+    if name == first.name:
+        return first
+    twin = Host()
+    for slot in Host.__slots__:
+        setattr(twin, slot, getattr(first, slot))
+    twin.name = name
+    return twin
 
 
 def read_fleet_vmis(vmis, cfg, arch):
     """Each VMI read and sized once, as a ``FleetVm``, keyed by ``vm_keys``."""
     if isinstance(vmis, dict):
         vmis = [vmis]
-    sized = each_item(vmis, lambda obj: size_vmi(read_vmi(obj, arch, with_pod=True), cfg),
+    like = {}  # sizing key -> the first VMI's sized values
+    sized = each_item(vmis, lambda obj: _sized_like(read_vmi(obj, arch, with_pod=True), cfg, like),
                       named=False)
-    for index, one in enumerate(sized):
+    for index, (one, _key) in enumerate(sized):
         if not one.vmi.name:
             raise VmpodInputError("vmis[%d].metadata.name" % index, None,
                                   "is required: placements are keyed by VMI name")
-    keys = vm_keys([(one.vmi.namespace, one.vmi.name) for one in sized], "/")
-    read = []
-    for index, one in enumerate(sized):
-        read.append(fleet_vm(index, one, cfg))
-        read[-1].name = keys[index]
+    keys = vm_keys([(one.vmi.namespace, one.vmi.name) for one, _key in sized], "/")
+    read, first_vm = [], {}  # sizing key -> the first FleetVm sized so
+    for index, (one, key) in enumerate(sized):
+        first = first_vm.get(key)
+        if first is None:
+            vm = first_vm[key] = fleet_vm(index, one, cfg)
+        else:
+            vm = FleetVm()
+            for slot in FleetVm.__slots__:
+                setattr(vm, slot, getattr(first, slot))
+            vm.index, vm.vmi, vm.sized = index, one.vmi, one
+        vm.name = keys[index]
+        read.append(vm)
     return read
+
+
+# What a VMI's sizing, launcher envelope and placement never read: who it is.
+_IDENTITY = frozenset(("name", "namespace", "uid", "known_uid"))
+
+
+def _sized_like(vmi, cfg, like):
+    """``(size_vmi(vmi, cfg), sizing key)``, sized once for all VMIs that read the same but for
+    their identity (a fleet is mostly VMs of a few instance types): those share the sized values,
+    each with its own read VMI."""
+    key = repr([item for item in vmi.__dict__.items() if item[0] not in _IDENTITY])  # value reprs
+    first = like.get(key)
+    if first is None:
+        first = like[key] = size_vmi(vmi, cfg)
+        return first, key
+    return first._replace(vmi=vmi), key
 
 
 def fleet_vm(index, sized, cfg):

@@ -5,13 +5,16 @@
 reading it on its own gives."""
 
 import copy
+import gc
+
+import pytest
 
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import read_config
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.resources import size_vmi
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi import read_vmi
 from ansible_collections.vmpod.core.plugins.module_utils.planning.host import Host, HostNode, read_host
 from ansible_collections.vmpod.core.plugins.module_utils.planning.packing import (
-    FleetVm, fleet_vm, read_fleet_hosts, read_fleet_vmis, take, try_place)
+    FleetVm, collector_paused, fleet_vm, read_fleet_hosts, read_fleet_vmis, take, try_place)
 from ansible_collections.vmpod.core.plugins.module_utils.planning.options import read_options
 
 from vmpod_placement_data import dedicated_vmi, host_data
@@ -87,3 +90,19 @@ def test_hosts_alike_but_for_their_name_are_each_what_reading_it_alone_gives():
     assert states[0].host.free != states[1].host.free == states[1].pristine.available()
     assert [n.hugepages[1 << 30].free for n in states[1].host.nodes] == [8, 8]
     assert [n.hugepages[1 << 30].free for n in states[0].pristine.nodes] == [8, 8]
+
+
+def test_the_collector_is_paused_while_placing_and_left_as_it_was():
+    assert gc.isenabled()
+    with pytest.raises(ValueError):
+        with collector_paused():
+            assert not gc.isenabled()
+            raise ValueError("bad input")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # a caller's choice is kept
+    finally:
+        gc.enable()

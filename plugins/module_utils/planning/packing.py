@@ -28,6 +28,7 @@ __metaclass__ = type
 import gc
 import hashlib
 import heapq
+import pickle
 from contextlib import contextmanager
 
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.guest import guest_vcpus
@@ -37,7 +38,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.resources impo
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.launcher_envelope import (
     launcher_envelope)
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.resources import SizedVmi, size_vmi
-from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi import read_vmi
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi import read_vmi, renamed_vmi
 from ansible_collections.vmpod.core.plugins.module_utils.planning.host import Host, HostNode, HugepagePool, read_host
 from ansible_collections.vmpod.core.plugins.module_utils.planning.hugepages import ordinary_memory
 from ansible_collections.vmpod.core.plugins.module_utils.planning.plan import place, placed_memory
@@ -54,7 +55,7 @@ class FleetVm:
 
     __slots__ = ("index", "name", "vmi", "sized", "dedicated", "vcpus", "cpu_request",
                  "memory_request", "memory_use", "shape", "envelope", "qos", "qos_reason",
-                 "extended")
+                 "extended", "plans")
 
 
 class _FleetHost(Host):
@@ -94,15 +95,16 @@ _NOT_EXTENDED = ("cpu", "memory", "ephemeral-storage")
 class _HostState:
     """One host as the placement goes: what is taken, by whom, and what it refused."""
 
-    __slots__ = ("index", "name", "pristine", "host", "architecture", "cpu_allocatable",
+    __slots__ = ("index", "name", "pristine", "model", "host", "architecture", "cpu_allocatable",
                  "cpu_requested", "memory_allocatable", "memory_requested", "vm_memory",
                  "shared_vcpus", "node_memory", "vms", "pinned", "refused",
                  "extended_allocatable", "extended_requested")
 
-    def __init__(self, index, name, pristine, architecture):
+    def __init__(self, index, name, pristine, architecture, model=None):
         self.index = index
         self.name = name
         self.pristine = pristine
+        self.model = model if model is not None else ("host", index)  # hosts alike share it
         self.host = _mutable_copy(pristine)
         self.architecture = architecture
         # The scheduler's view: allocatable CPU (millicores) and memory (bytes).
@@ -153,49 +155,52 @@ def read_fleet_hosts(hosts):
         if name in seen:
             raise VmpodInputError(where + ".name", name, "is a duplicate of %s" % seen[name])
         seen[name] = where
-        host = _read_like(data, where, read)
-        states.append(_HostState(index, name, host, host.architecture))
+        host, model = _read_like(data, where, read)
+        states.append(_HostState(index, name, host, host.architecture, model))
     return states
 
 
 def _read_like(data, where, read):
-    """``read_host(data)``, once for all hosts whose data is the same but for their name (a
-    fleet is mostly hosts of a few models): those share one read Host, and so its static
-    indexes (``Host.derived``), each under its own name."""
-    if data.__class__ is not dict:
-        return read_host(data, where)
-    key = content_key([item for item in data.items() if item[0] != "name"])
+    """``(read_host(data), model)``, read once for all hosts whose data is the same but for their
+    name (a fleet is mostly hosts of a few models): those share one read Host, and so its static
+    indexes (``Host.derived``), each under its own name, and a ``model`` key (None for data
+    read on its own)."""
+    key = content_key([item for item in data.items() if item[0] != "name"]) \
+        if data.__class__ is dict else None
+    if key is None:
+        return read_host(data, where), None
     first = read.get(key)
     if first is None:
         first = read[key] = read_host(data, where)
-        return first
+        return first, key
     name = f.string(data, "name", where)
     if name == first.name:
-        return first
+        return first, key
     twin = Host()
     for slot in Host.__slots__:
         setattr(twin, slot, getattr(first, slot))
     twin.name = name
-    return twin
+    return twin, key
 
 
 def read_fleet_vmis(vmis, cfg, arch):
     """Each VMI read and sized once, as a ``FleetVm``, keyed by ``vm_keys``."""
     if isinstance(vmis, dict):
         vmis = [vmis]
-    like = {}  # sizing key -> the first VMI's sized values
-    sized = each_item(vmis, lambda obj: _sized_like(read_vmi(obj, arch, with_pod=True), cfg, like),
-                      named=False)
+    like = {}  # object key -> the sized values of the first VMI of that object
+    sized = each_item(vmis, lambda obj: _sized_like(obj, arch, cfg, like), named=False)
     for index, (one, _key) in enumerate(sized):
         if not one.vmi.name:
             raise VmpodInputError("vmis[%d].metadata.name" % index, None,
                                   "is required: placements are keyed by VMI name")
     keys = vm_keys([(one.vmi.namespace, one.vmi.name) for one, _key in sized], "/")
-    read, first_vm = [], {}  # sizing key -> the first FleetVm sized so
+    read, first_vm = [], {}  # object key -> the first FleetVm of that object
     for index, (one, key) in enumerate(sized):
-        first = first_vm.get(key)
+        first = first_vm.get(key) if key is not None else None
         if first is None:
-            vm = first_vm[key] = fleet_vm(index, one, cfg)
+            vm = fleet_vm(index, one, cfg)
+            if key is not None:
+                first_vm[key] = vm
         else:
             vm = FleetVm()
             for slot in FleetVm.__slots__:
@@ -206,27 +211,39 @@ def read_fleet_vmis(vmis, cfg, arch):
     return read
 
 
-# What a VMI's sizing, launcher envelope and placement never read: who it is.
-_IDENTITY = frozenset(("name", "namespace", "uid", "known_uid"))
+# Who a VM is: nothing its sizing, launcher envelope or placement reads.
+_IDENTITY = frozenset(("name", "namespace", "uid"))
 
 
-def _sized_like(vmi, cfg, like):
-    """``(size_vmi(vmi, cfg), sizing key)``, sized once for all VMIs that read the same but for
-    their identity (a fleet is mostly VMs of a few instance types): those share the sized values,
-    each with its own read VMI."""
-    key = content_key([item for item in vmi.__dict__.items() if item[0] not in _IDENTITY])
+def _sized_like(obj, arch, cfg, like):
+    """``(size_vmi(read_vmi(obj)), object key)``, read and sized once for all objects that are
+    the same but for their metadata name, namespace and uid (a fleet is mostly copies of a few
+    instance types): those share the sized values, each with its own identity
+    (``renamed_vmi``). The key is None for an object that is not plain data."""
+    meta = obj.get("metadata") if obj.__class__ is dict else None
+    key = content_key(([item for item in obj.items() if item[0] != "metadata"],
+                       [item for item in meta.items() if item[0] not in _IDENTITY])) \
+        if meta.__class__ is dict else None
+    if key is None:
+        return size_vmi(read_vmi(obj, arch, with_pod=True), cfg), None
     first = like.get(key)
     if first is None:
-        first = like[key] = size_vmi(vmi, cfg)
+        first = like[key] = size_vmi(read_vmi(obj, arch, with_pod=True), cfg)
         return first, key
-    return _new_tuple(SizedVmi, (vmi,) + first[1:]), key
+    return _new_tuple(SizedVmi, (renamed_vmi(first.vmi, obj),) + first[1:]), key
 
 
 def content_key(values):
-    """A short key that only equal values share: the digest of their text (plain data and the
-    values read from it, whose reprs show all they hold: a Quantity the text it was read from),
-    so that a fleet of VMs that all differ keeps no copy of each."""
-    return hashlib.sha256(repr(values).encode("utf-8", "backslashreplace")).digest()
+    """A short key that only equal values share, or None: the digest of their pickle (which
+    holds every type and value exactly, writes a list or dict met twice once, as hostile input
+    that nests one in itself millions of times over, and refuses what it cannot write or nests
+    too deep), so that a fleet of hosts or VMs that all differ keeps no copy of each. The pickle
+    is only written, never loaded."""
+    try:
+        text = pickle.dumps(values, 4)
+    except Exception:  # what pickle cannot write, or nested too deep: read on its own
+        return None
+    return hashlib.sha256(text).digest()
 
 
 def fleet_vm(index, sized, cfg):
@@ -238,6 +255,7 @@ def fleet_vm(index, sized, cfg):
     vm.name = vmi.name
     vm.vmi = vmi
     vm.sized = sized
+    vm.plans = {}  # its plans by host model and state, shared with the VMs sized alike
     requests, _limits, vm.qos, vm.qos_reason = launcher_envelope(sized, cfg)
     vm.envelope = requests
     vm.extended = tuple(sorted(
@@ -285,12 +303,31 @@ def try_place(state, vm, opts):
         return None
     reason = _no_room(state, vm, state.cpu_requested, state.memory_requested)
     if reason is None:
-        plan = _place(state.host, vm, opts)
+        plan = _planned(state, vm, opts)
         if not plan.reasons:
-            return plan
+            return plan.copy()
         reason = "; ".join(plan.reasons)
     state.refused[vm.shape] = reason
     return None
+
+
+_PLANS_KEPT = 4096  # plans kept per sizing, then dropped: host states met long ago seldom recur
+
+
+def _planned(state, vm, opts):
+    """``place`` of ``vm`` on the host as it stands, made once for the VMs sized alike on hosts
+    of one model in one state (the same free CPUs and free pages): the plan is the same, and
+    the caller copies it. ``opts`` are the fleet's, the same for every call."""
+    host = state.host
+    key = (state.model, host.free,
+           tuple(pool.free for node in host.nodes for pool in node.hugepages.values()))
+    plans = vm.plans
+    plan = plans.get(key)
+    if plan is None:
+        if len(plans) >= _PLANS_KEPT:
+            plans.clear()
+        plan = plans[key] = _place(host, vm, opts)
+    return plan
 
 
 def _place(host, vm, opts):

@@ -9,6 +9,7 @@ import gc
 
 import pytest
 
+from ansible_collections.vmpod.core.plugins.module_utils.fleet import place_fleet
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import read_config
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.resources import size_vmi
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi import read_vmi
@@ -106,3 +107,18 @@ def test_the_collector_is_paused_while_placing_and_left_as_it_was():
         assert not gc.isenabled()  # a caller's choice is kept
     finally:
         gc.enable()
+
+
+def test_look_alikes_on_hosts_alike_get_equal_plans_each_its_own():
+    # made once for both (the same sizing, host model and state), copied for each VM
+    model = host_data(sockets=2, cores=4, threads=2, pages_1g=8)
+    vmis = [dedicated_vmi(cores=2, threads=2, page="1Gi", passthrough=True, name=name)
+            for name in ("a", "b")]
+    result = place_fleet(vmis, {"h1": copy.deepcopy(model), "h2": copy.deepcopy(model)},
+                         policy="spread")
+    a, b = result["plans"]["a"], result["plans"]["b"]
+    assert (a["host"], b["host"]) == ("h1", "h2")
+    assert dict(a, name="", host="") == dict(b, name="", host="")
+    for key in ("vcpupin", "numa_cells", "hugepages"):
+        assert a[key] and a[key] is not b[key], key
+    assert a["numa_cells"][0] is not b["numa_cells"][0]

@@ -469,9 +469,14 @@ class Spreader:
 def unplaced_reasons(vm, states, opts):
     """Whether the VM would fit any host if it were empty, then each host's refusal."""
     first_fit = None
+    fits_empty = {}  # host model -> whether the VM's plan fits a host of it as given
     for state in states:
-        if _no_room(state, vm, 1000 * len(state.pristine.used), 0) is None and not _place(
-                state.pristine, vm, opts).reasons:
+        if _no_room(state, vm, 1000 * len(state.pristine.used), 0) is not None:
+            continue
+        fits = fits_empty.get(state.model)
+        if fits is None:
+            fits = fits_empty[state.model] = not _place(state.pristine, vm, opts).reasons
+        if fits:
             first_fit = state.name
             break
     if first_fit is None:

@@ -14,7 +14,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import 
 from ansible_collections.vmpod.core.plugins.module_utils.planning import drain as drains
 from ansible_collections.vmpod.core.plugins.module_utils.planning.options import read_options
 from ansible_collections.vmpod.core.plugins.module_utils.planning.packing import (
-    Packer, Spreader, collector_paused, read_fleet_hosts, read_fleet_vmis, take, try_place,
+    Packer, RoomIndex, Spreader, collector_paused, read_fleet_hosts, read_fleet_vmis, take, try_place,
     unplaced_reasons)
 from ansible_collections.vmpod.core.plugins.module_utils.planning import pool_plan
 from ansible_collections.vmpod.core.plugins.module_utils.planning.usage import host_usage, readable_bytes
@@ -45,7 +45,7 @@ def place_fleet(vmis, hosts, config=None, policy="pack", options=None, arch="amd
     opts = read_options(options)
     states = read_fleet_hosts(hosts)
     vms = read_fleet_vmis(vmis, cfg, arch)
-    picker = Packer(states) if policy == "pack" else Spreader(states)
+    picker = Packer(states, RoomIndex(states)) if policy == "pack" else Spreader(states)
     placements, unplaced, plans = {}, {}, {}
     nowhere = {}  # shape -> reasons, for shapes no host took
     for vm in vms:

@@ -413,24 +413,81 @@ def _bind_memory(state, vm, plan):
 
 class Packer:
     """``pack``: hosts in their given order; each VM shape resumes at the host that took it
-    last, since the hosts before it refused that shape already."""
+    last, since the hosts before it refused that shape already. With a ``RoomIndex`` the hosts
+    whose CPU or memory left cannot admit the VM's Pod are passed over without a try (their
+    refusal is then not noted: ``simulate_drain`` shows noted refusals and goes without)."""
 
-    def __init__(self, states):
+    def __init__(self, states, room=None):
         self.states = states
         self.start = {}
+        self.room = room
 
     def place(self, vm, attempt):
-        states = self.states
-        for index in range(self.start.get(vm.shape, 0), len(states)):
+        states, room = self.states, self.room
+        index = self.start.get(vm.shape, 0)
+        while index < len(states):
+            if room is not None:
+                index = room.first(index, vm.cpu_request, vm.memory_request)
+                if index is None:
+                    break
             plan = attempt(states[index])
             if plan is not None:
                 self.start[vm.shape] = index
                 return states[index], plan
+            index += 1
         self.start[vm.shape] = len(states)
         return None, None
 
     def taken(self, state):
-        """Nothing to do: the given order does not change."""
+        if self.room is not None:
+            self.room.update(state)
+
+
+class RoomIndex:
+    """The CPU and memory each host has left for Pod requests (allocatable less requested), in
+    a tree over the hosts in their given order that keeps the most of each under every node:
+    the first host from a given one that could admit a request is found without walking the
+    full hosts before it (with many VM shapes, each walked them all)."""
+
+    def __init__(self, states):
+        size = 1
+        while size < len(states):
+            size *= 2
+        self.size = size
+        self.cpu = [-1] * (2 * size)  # (requests are never negative: -1 admits none)
+        self.memory = [-1] * (2 * size)
+        for state in states:
+            self.cpu[size + state.index] = state.cpu_allocatable - state.cpu_requested
+            self.memory[size + state.index] = state.memory_allocatable - state.memory_requested
+        for node in range(size - 1, 0, -1):
+            self.cpu[node] = max(self.cpu[2 * node], self.cpu[2 * node + 1])
+            self.memory[node] = max(self.memory[2 * node], self.memory[2 * node + 1])
+
+    def update(self, state):
+        node = self.size + state.index
+        self.cpu[node] = state.cpu_allocatable - state.cpu_requested
+        self.memory[node] = state.memory_allocatable - state.memory_requested
+        node //= 2
+        while node:
+            self.cpu[node] = max(self.cpu[2 * node], self.cpu[2 * node + 1])
+            self.memory[node] = max(self.memory[2 * node], self.memory[2 * node + 1])
+            node //= 2
+
+    def first(self, start, cpu, memory):
+        """The index of the first host at or after ``start`` with ``cpu`` millicores and
+        ``memory`` bytes left, or None."""
+        return self._first(1, 0, self.size, start, cpu, memory)
+
+    def _first(self, node, low, high, start, cpu, memory):
+        if high <= start or self.cpu[node] < cpu or self.memory[node] < memory:
+            return None
+        if high - low == 1:
+            return low
+        middle = (low + high) // 2
+        found = self._first(2 * node, low, middle, start, cpu, memory)
+        if found is None:
+            found = self._first(2 * node + 1, middle, high, start, cpu, memory)
+        return found
 
 
 class Spreader:

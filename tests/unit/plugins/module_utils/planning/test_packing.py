@@ -8,6 +8,8 @@ import copy
 import gc
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ansible_collections.vmpod.core.plugins.module_utils.fleet import place_fleet
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import read_config
@@ -15,7 +17,8 @@ from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.resources impo
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi import read_vmi
 from ansible_collections.vmpod.core.plugins.module_utils.planning.host import Host, HostNode, read_host
 from ansible_collections.vmpod.core.plugins.module_utils.planning.packing import (
-    FleetVm, collector_paused, fleet_vm, read_fleet_hosts, read_fleet_vmis, take, try_place)
+    FleetVm, RoomIndex, collector_paused, fleet_vm, read_fleet_hosts, read_fleet_vmis, take,
+    try_place)
 from ansible_collections.vmpod.core.plugins.module_utils.planning.options import read_options
 
 from vmpod_placement_data import dedicated_vmi, host_data
@@ -122,3 +125,30 @@ def test_look_alikes_on_hosts_alike_get_equal_plans_each_its_own():
     for key in ("vcpupin", "numa_cells", "hugepages"):
         assert a[key] and a[key] is not b[key], key
     assert a["numa_cells"][0] is not b["numa_cells"][0]
+
+
+class Left:
+    """A host state as RoomIndex reads it."""
+
+    def __init__(self, index, cpu, memory):
+        self.index, self.cpu_allocatable, self.memory_allocatable = index, cpu, memory
+        self.cpu_requested = self.memory_requested = 0
+
+
+@settings(max_examples=150, deadline=None)
+@given(left=st.lists(st.tuples(st.integers(-2, 8), st.integers(-2, 8)), min_size=1, max_size=40),
+       takes=st.lists(st.tuples(st.integers(0, 39), st.integers(0, 3), st.integers(0, 3)), max_size=30),
+       asks=st.lists(st.tuples(st.integers(0, 45), st.integers(0, 9), st.integers(0, 9)), max_size=30))
+def test_room_index_finds_the_first_host_with_room_as_walking_them_would(left, takes, asks):
+    states = [Left(index, cpu, memory) for index, (cpu, memory) in enumerate(left)]
+    room = RoomIndex(states)
+    for index, cpu, memory in takes:
+        if index < len(states):
+            states[index].cpu_requested += cpu
+            states[index].memory_requested += memory
+            room.update(states[index])
+    for start, cpu, memory in asks:
+        walked = next((state.index for state in states[start:]
+                       if state.cpu_allocatable - state.cpu_requested >= cpu
+                       and state.memory_allocatable - state.memory_requested >= memory), None)
+        assert room.first(start, cpu, memory) == walked

@@ -19,6 +19,12 @@ taken are subtracted as VMs land, so ``place`` sees the host as it stands. ``pac
 hosts in their given order; ``spread`` gives each VM to the least loaded host that takes it.
 A host only ever fills up, so a VM shape (what decides the fit: resources, CPU topology, page
 size) refused by a host is not tried there again.
+
+A fleet is mostly copies of a few instance types on a few host models, so what is the same for
+look-alikes is done once: VMIs that are the same object but for their identity are read and
+sized once, hosts whose data is the same but for the name are read once, and a plan is made
+once per VM sizing, host model and host state (free CPUs and pages), each VM getting a copy.
+``pack`` skips the hosts without CPU or memory left for a Pod through a ``RoomIndex``.
 """
 
 from __future__ import absolute_import, division, print_function

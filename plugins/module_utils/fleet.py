@@ -14,7 +14,8 @@ from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import 
 from ansible_collections.vmpod.core.plugins.module_utils.planning import drain as drains
 from ansible_collections.vmpod.core.plugins.module_utils.planning.options import read_options
 from ansible_collections.vmpod.core.plugins.module_utils.planning.packing import (
-    Packer, Spreader, read_fleet_hosts, read_fleet_vmis, take, try_place, unplaced_reasons)
+    Packer, RoomIndex, Spreader, collector_paused, read_fleet_hosts, read_fleet_vmis, take, try_place,
+    unplaced_reasons)
 from ansible_collections.vmpod.core.plugins.module_utils.planning import pool_plan
 from ansible_collections.vmpod.core.plugins.module_utils.planning.usage import host_usage, readable_bytes
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
@@ -24,6 +25,7 @@ __all__ = ("place_fleet", "simulate_drain", "plan_hugepage_pools", "hosts_from_n
 POLICIES = ("pack", "spread")
 
 
+@collector_paused()
 def place_fleet(vmis, hosts, config=None, policy="pack", options=None, arch="amd64"):
     """Place every VMI on a host, or leave it unplaced with the reason from each host.
 
@@ -43,7 +45,7 @@ def place_fleet(vmis, hosts, config=None, policy="pack", options=None, arch="amd
     opts = read_options(options)
     states = read_fleet_hosts(hosts)
     vms = read_fleet_vmis(vmis, cfg, arch)
-    picker = Packer(states) if policy == "pack" else Spreader(states)
+    picker = Packer(states, RoomIndex(states)) if policy == "pack" else Spreader(states)
     placements, unplaced, plans = {}, {}, {}
     nowhere = {}  # shape -> reasons, for shapes no host took
     for vm in vms:
@@ -82,6 +84,7 @@ def not_pinned_warnings(vms):
             for vm in vms if vm.dedicated and vm.qos != "Guaranteed"]
 
 
+@collector_paused()
 def simulate_drain(vmis, hosts, drain, config=None, policy="pack", options=None, arch="amd64"):
     """Can every VM on the host ``drain`` (a host name, or a list of them) move to the rest of
     the fleet, as a live migration would move it? (``planning.drain``)

@@ -248,6 +248,22 @@ def read_vmi(obj, arch="amd64", with_domain=False, with_pod=False):
     return vmi
 
 
+def renamed_vmi(vmi, obj):
+    """The read VMI of ``obj``, an object that is the one ``vmi`` was read from (without its
+    domain section) but for ``metadata`` ``name``, ``namespace`` and ``uid``: ``vmi`` with
+    those, read and checked as ``read_vmi`` reads them (nothing else read depends on them)."""
+    if vmi.domain is not None:
+        raise ValueError("the domain section depends on the name: read the VMI")
+    v = {}
+    _read_metadata(v, obj, vmi.kind)
+    if "known_uid" in vmi.__dict__:
+        v["known_uid"] = v["uid"] or stand_in_uid(v["namespace"], v["name"])
+    twin = _new_vmi(Vmi)
+    twin.__dict__.update(vmi.__dict__)
+    twin.__dict__.update(v)
+    return twin
+
+
 def _read_metadata(v, obj, kind):
     meta = obj.get("metadata")
     if meta.__class__ is not dict:

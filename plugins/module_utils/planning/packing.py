@@ -19,13 +19,23 @@ taken are subtracted as VMs land, so ``place`` sees the host as it stands. ``pac
 hosts in their given order; ``spread`` gives each VM to the least loaded host that takes it.
 A host only ever fills up, so a VM shape (what decides the fit: resources, CPU topology, page
 size) refused by a host is not tried there again.
+
+A fleet is mostly copies of a few instance types on a few host models, so what is the same for
+look-alikes is done once: VMIs that are the same object but for their identity are read and
+sized once, hosts whose data is the same but for the name are read once, and a plan is made
+once per VM sizing, host model and host state (free CPUs and pages), each VM getting a copy.
+``pack`` skips the hosts without CPU or memory left for a Pod through a ``RoomIndex``.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import gc
+import hashlib
 import heapq
+import pickle
+from contextlib import contextmanager
 
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.guest import guest_vcpus
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.identity import vm_keys
@@ -33,23 +43,25 @@ from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.iothreads impo
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.resources import EVEN_PARITY_ANNOTATION
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.launcher_envelope import (
     launcher_envelope)
-from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.resources import size_vmi
-from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi import read_vmi
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.resources import SizedVmi, size_vmi
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi import read_vmi, renamed_vmi
 from ansible_collections.vmpod.core.plugins.module_utils.planning.host import Host, HostNode, HugepagePool, read_host
 from ansible_collections.vmpod.core.plugins.module_utils.planning.hugepages import ordinary_memory
 from ansible_collections.vmpod.core.plugins.module_utils.planning.plan import place, placed_memory
+from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError, each_item, key_path, within
 from ansible_collections.vmpod.core.plugins.module_utils.planning.usage import readable_bytes, cores_text
 
 _LISTED_HOSTS = 5  # hosts named in an unplaced VM's reasons
+_new_tuple = tuple.__new__
 
 
 class FleetVm:
-    """One VMI, read and sized once."""
+    """One VMI, read and sized once (its sized values shared with the VMIs sized the same)."""
 
     __slots__ = ("index", "name", "vmi", "sized", "dedicated", "vcpus", "cpu_request",
                  "memory_request", "memory_use", "shape", "envelope", "qos", "qos_reason",
-                 "extended")
+                 "extended", "plans")
 
 
 class _FleetHost(Host):
@@ -89,15 +101,16 @@ _NOT_EXTENDED = ("cpu", "memory", "ephemeral-storage")
 class _HostState:
     """One host as the placement goes: what is taken, by whom, and what it refused."""
 
-    __slots__ = ("index", "name", "pristine", "host", "architecture", "cpu_allocatable",
+    __slots__ = ("index", "name", "pristine", "model", "host", "architecture", "cpu_allocatable",
                  "cpu_requested", "memory_allocatable", "memory_requested", "vm_memory",
                  "shared_vcpus", "node_memory", "vms", "pinned", "refused",
                  "extended_allocatable", "extended_requested")
 
-    def __init__(self, index, name, pristine, architecture):
+    def __init__(self, index, name, pristine, architecture, model=None):
         self.index = index
         self.name = name
         self.pristine = pristine
+        self.model = model if model is not None else ("host", index)  # hosts alike share it
         self.host = _mutable_copy(pristine)
         self.architecture = architecture
         # The scheduler's view: allocatable CPU (millicores) and memory (bytes).
@@ -141,34 +154,102 @@ def read_fleet_hosts(hosts):
                               "data with names")
     if not items:
         raise VmpodInputError("hosts", hosts, "must name at least one host")
-    states, seen = [], {}
+    states, seen, read = [], {}, {}
     for index, (name, data, where) in enumerate(items):
         if not isinstance(name, str) or not name:
             raise VmpodInputError(where, name, "is not a host name")
         if name in seen:
             raise VmpodInputError(where + ".name", name, "is a duplicate of %s" % seen[name])
         seen[name] = where
-        host = read_host(data, where)
-        states.append(_HostState(index, name, host, host.architecture))
+        host, model = _read_like(data, where, read)
+        states.append(_HostState(index, name, host, host.architecture, model))
     return states
+
+
+def _read_like(data, where, read):
+    """``(read_host(data), model)``, read once for all hosts whose data is the same but for their
+    name (a fleet is mostly hosts of a few models): those share one read Host, and so its static
+    indexes (``Host.derived``), each under its own name, and a ``model`` key (None for data
+    read on its own)."""
+    key = content_key([item for item in data.items() if item[0] != "name"]) \
+        if data.__class__ is dict else None
+    if key is None:
+        return read_host(data, where), None
+    first = read.get(key)
+    if first is None:
+        first = read[key] = read_host(data, where)
+        return first, key
+    name = f.string(data, "name", where)
+    if name == first.name:
+        return first, key
+    twin = Host()
+    for slot in Host.__slots__:
+        setattr(twin, slot, getattr(first, slot))
+    twin.name = name
+    return twin, key
 
 
 def read_fleet_vmis(vmis, cfg, arch):
     """Each VMI read and sized once, as a ``FleetVm``, keyed by ``vm_keys``."""
     if isinstance(vmis, dict):
         vmis = [vmis]
-    sized = each_item(vmis, lambda obj: size_vmi(read_vmi(obj, arch, with_pod=True), cfg),
-                      named=False)
-    for index, one in enumerate(sized):
+    like = {}  # object key -> the sized values of the first VMI of that object
+    sized = each_item(vmis, lambda obj: _sized_like(obj, arch, cfg, like), named=False)
+    for index, (one, _key) in enumerate(sized):
         if not one.vmi.name:
             raise VmpodInputError("vmis[%d].metadata.name" % index, None,
                                   "is required: placements are keyed by VMI name")
-    keys = vm_keys([(one.vmi.namespace, one.vmi.name) for one in sized], "/")
-    read = []
-    for index, one in enumerate(sized):
-        read.append(fleet_vm(index, one, cfg))
-        read[-1].name = keys[index]
+    keys = vm_keys([(one.vmi.namespace, one.vmi.name) for one, _key in sized], "/")
+    read, first_vm = [], {}  # object key -> the first FleetVm of that object
+    for index, (one, key) in enumerate(sized):
+        first = first_vm.get(key) if key is not None else None
+        if first is None:
+            vm = fleet_vm(index, one, cfg)
+            if key is not None:
+                first_vm[key] = vm
+        else:
+            vm = FleetVm()
+            for slot in FleetVm.__slots__:
+                setattr(vm, slot, getattr(first, slot))
+            vm.index, vm.vmi, vm.sized = index, one.vmi, one
+        vm.name = keys[index]
+        read.append(vm)
     return read
+
+
+# Who a VM is: nothing its sizing, launcher envelope or placement reads.
+_IDENTITY = frozenset(("name", "namespace", "uid"))
+
+
+def _sized_like(obj, arch, cfg, like):
+    """``(size_vmi(read_vmi(obj)), object key)``, read and sized once for all objects that are
+    the same but for their metadata name, namespace and uid (a fleet is mostly copies of a few
+    instance types): those share the sized values, each with its own identity
+    (``renamed_vmi``). The key is None for an object that is not plain data."""
+    meta = obj.get("metadata") if obj.__class__ is dict else None
+    key = content_key(([item for item in obj.items() if item[0] != "metadata"],
+                       [item for item in meta.items() if item[0] not in _IDENTITY])) \
+        if meta.__class__ is dict else None
+    if key is None:
+        return size_vmi(read_vmi(obj, arch, with_pod=True), cfg), None
+    first = like.get(key)
+    if first is None:
+        first = like[key] = size_vmi(read_vmi(obj, arch, with_pod=True), cfg)
+        return first, key
+    return _new_tuple(SizedVmi, (renamed_vmi(first.vmi, obj),) + first[1:]), key
+
+
+def content_key(values):
+    """A short key that only equal values share, or None: the digest of their pickle (which
+    holds every type and value exactly, writes a list or dict met twice once, as hostile input
+    that nests one in itself millions of times over, and refuses what it cannot write or nests
+    too deep), so that a fleet of hosts or VMs that all differ keeps no copy of each. The pickle
+    is only written, never loaded."""
+    try:
+        text = pickle.dumps(values, 4)
+    except Exception:  # what pickle cannot write, or nested too deep: read on its own
+        return None
+    return hashlib.sha256(text).digest()
 
 
 def fleet_vm(index, sized, cfg):
@@ -180,6 +261,7 @@ def fleet_vm(index, sized, cfg):
     vm.name = vmi.name
     vm.vmi = vmi
     vm.sized = sized
+    vm.plans = {}  # its plans by host model and state, shared with the VMs sized alike
     requests, _limits, vm.qos, vm.qos_reason = launcher_envelope(sized, cfg)
     vm.envelope = requests
     vm.extended = tuple(sorted(
@@ -203,6 +285,21 @@ def fleet_vm(index, sized, cfg):
     return vm
 
 
+@contextmanager
+def collector_paused():
+    """CPython's cyclic garbage collector paused while a fleet is placed, as it was afterwards:
+    its automatic passes walk every live container again and again, and a fleet builds hundreds
+    of thousands (read VMIs, plans, usage), none of them in a cycle - a quarter of the time of
+    100,000 VMs went there."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 # -- one VM on one host --------------------------------------------------------------------------
 
 def try_place(state, vm, opts):
@@ -212,12 +309,31 @@ def try_place(state, vm, opts):
         return None
     reason = _no_room(state, vm, state.cpu_requested, state.memory_requested)
     if reason is None:
-        plan = _place(state.host, vm, opts)
+        plan = _planned(state, vm, opts)
         if not plan.reasons:
-            return plan
+            return plan.copy()
         reason = "; ".join(plan.reasons)
     state.refused[vm.shape] = reason
     return None
+
+
+_PLANS_KEPT = 4096  # plans kept per sizing, then dropped: host states met long ago seldom recur
+
+
+def _planned(state, vm, opts):
+    """``place`` of ``vm`` on the host as it stands, made once for the VMs sized alike on hosts
+    of one model in one state (the same free CPUs and free pages): the plan is the same, and
+    the caller copies it. ``opts`` are the fleet's, the same for every call."""
+    host = state.host
+    key = (state.model, host.free,
+           tuple(pool.free for node in host.nodes for pool in node.hugepages.values()))
+    plans = vm.plans
+    plan = plans.get(key)
+    if plan is None:
+        if len(plans) >= _PLANS_KEPT:
+            plans.clear()
+        plan = plans[key] = _place(host, vm, opts)
+    return plan
 
 
 def _place(host, vm, opts):
@@ -303,24 +419,81 @@ def _bind_memory(state, vm, plan):
 
 class Packer:
     """``pack``: hosts in their given order; each VM shape resumes at the host that took it
-    last, since the hosts before it refused that shape already."""
+    last, since the hosts before it refused that shape already. With a ``RoomIndex`` the hosts
+    whose CPU or memory left cannot admit the VM's Pod are passed over without a try (their
+    refusal is then not noted: ``simulate_drain`` shows noted refusals and goes without)."""
 
-    def __init__(self, states):
+    def __init__(self, states, room=None):
         self.states = states
         self.start = {}
+        self.room = room
 
     def place(self, vm, attempt):
-        states = self.states
-        for index in range(self.start.get(vm.shape, 0), len(states)):
+        states, room = self.states, self.room
+        index = self.start.get(vm.shape, 0)
+        while index < len(states):
+            if room is not None:
+                index = room.first(index, vm.cpu_request, vm.memory_request)
+                if index is None:
+                    break
             plan = attempt(states[index])
             if plan is not None:
                 self.start[vm.shape] = index
                 return states[index], plan
+            index += 1
         self.start[vm.shape] = len(states)
         return None, None
 
     def taken(self, state):
-        """Nothing to do: the given order does not change."""
+        if self.room is not None:
+            self.room.update(state)
+
+
+class RoomIndex:
+    """The CPU and memory each host has left for Pod requests (allocatable less requested), in
+    a tree over the hosts in their given order that keeps the most of each under every node:
+    the first host from a given one that could admit a request is found without walking the
+    full hosts before it (with many VM shapes, each walked them all)."""
+
+    def __init__(self, states):
+        size = 1
+        while size < len(states):
+            size *= 2
+        self.size = size
+        self.cpu = [-1] * (2 * size)  # (requests are never negative: -1 admits none)
+        self.memory = [-1] * (2 * size)
+        for state in states:
+            self.cpu[size + state.index] = state.cpu_allocatable - state.cpu_requested
+            self.memory[size + state.index] = state.memory_allocatable - state.memory_requested
+        for node in range(size - 1, 0, -1):
+            self.cpu[node] = max(self.cpu[2 * node], self.cpu[2 * node + 1])
+            self.memory[node] = max(self.memory[2 * node], self.memory[2 * node + 1])
+
+    def update(self, state):
+        node = self.size + state.index
+        self.cpu[node] = state.cpu_allocatable - state.cpu_requested
+        self.memory[node] = state.memory_allocatable - state.memory_requested
+        node //= 2
+        while node:
+            self.cpu[node] = max(self.cpu[2 * node], self.cpu[2 * node + 1])
+            self.memory[node] = max(self.memory[2 * node], self.memory[2 * node + 1])
+            node //= 2
+
+    def first(self, start, cpu, memory):
+        """The index of the first host at or after ``start`` with ``cpu`` millicores and
+        ``memory`` bytes left, or None."""
+        return self._first(1, 0, self.size, start, cpu, memory)
+
+    def _first(self, node, low, high, start, cpu, memory):
+        if high <= start or self.cpu[node] < cpu or self.memory[node] < memory:
+            return None
+        if high - low == 1:
+            return low
+        middle = (low + high) // 2
+        found = self._first(2 * node, low, middle, start, cpu, memory)
+        if found is None:
+            found = self._first(2 * node + 1, middle, high, start, cpu, memory)
+        return found
 
 
 class Spreader:
@@ -359,9 +532,14 @@ class Spreader:
 def unplaced_reasons(vm, states, opts):
     """Whether the VM would fit any host if it were empty, then each host's refusal."""
     first_fit = None
+    fits_empty = {}  # host model -> whether the VM's plan fits a host of it as given
     for state in states:
-        if _no_room(state, vm, 1000 * len(state.pristine.used), 0) is None and not _place(
-                state.pristine, vm, opts).reasons:
+        if _no_room(state, vm, 1000 * len(state.pristine.used), 0) is not None:
+            continue
+        fits = fits_empty.get(state.model)
+        if fits is None:
+            fits = fits_empty[state.model] = not _place(state.pristine, vm, opts).reasons
+        if fits:
             first_fit = state.name
             break
     if first_fit is None:

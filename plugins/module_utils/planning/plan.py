@@ -38,6 +38,12 @@ class Plan:
         self.pcpus = 0
         self.nodes_with_room = None
 
+    def copy(self):
+        """An equal plan that shares no list or dict with this one (for a VM of its own)."""
+        twin = Plan.__new__(Plan)
+        twin.__dict__.update((name, _fresh(value)) for name, value in self.__dict__.items())
+        return twin
+
     def as_dict(self):
         result = {
             "fits": not self.reasons,
@@ -53,6 +59,15 @@ class Plan:
         if self.nodes_with_room is not None:
             result["nodes_with_room"] = self.nodes_with_room
         return result
+
+
+def _fresh(value):
+    """``value`` with new lists and dicts all the way down (the rest is immutable)."""
+    if value.__class__ is list:
+        return [_fresh(item) for item in value]
+    if value.__class__ is dict:
+        return dict((key, _fresh(item)) for key, item in value.items())
+    return value
 
 
 def place(sized, host, opts):

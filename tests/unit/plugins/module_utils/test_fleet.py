@@ -270,24 +270,37 @@ def fleets(draw):
     return vmis, hosts, config
 
 
-def reference_pack(vmis, hosts, config):
-    """``pack`` without the engine's mutable host state or memo: every VM tries every host in
-    order, planned with plan_placement on host data rewritten after each placement."""
+def reference_placement(vmis, hosts, config, policy="pack"):
+    """The policy without the engine's mutable host state, shared reads or memos: every VM
+    tries the hosts in the policy's order (``pack``: as given; ``spread``: least loaded first,
+    ties as given), planned with plan_placement on host data rewritten after each placement.
+    Returns (placements, plans)."""
     state = dict((name, {"data": copy.deepcopy(data), "cpu": 0, "memory": 0})
                  for name, data in hosts.items())
     for entry in state.values():
-        entry["cpu"] = 1000 * len(read_host(entry["data"]).used)
-    placements = {}
+        topo = read_host(entry["data"])
+        entry["cpu"] = 1000 * len(topo.used)
+        entry["cpu_allocatable"] = 1000 * (len(topo.cpus) - len(topo.reserved))
+        entry["memory_allocatable"] = sum(ordinary_memory(node) for node in topo.nodes)
+    placements, plans = {}, {}
     for vmi in vmis:
         requests = launcher_envelope(vmi, config)["requests"]
         cpu = parse_quantity(requests["cpu"]).milli_value()
         memory = parse_quantity(requests["memory"]).value()
         placements[vmi["metadata"]["name"]] = None
-        for name, entry in state.items():
+        order = list(state)
+        if policy == "spread":
+            order.sort(key=lambda name: max(
+                state[name]["cpu"] / state[name]["cpu_allocatable"]
+                if state[name]["cpu_allocatable"] else 1.0,
+                state[name]["memory"] / state[name]["memory_allocatable"]
+                if state[name]["memory_allocatable"] else 1.0))  # (a stable sort: ties as given)
+        for name in order:
+            entry = state[name]
             topo = read_host(entry["data"])
-            if entry["cpu"] + cpu > 1000 * (len(topo.cpus) - len(topo.reserved)):
+            if entry["cpu"] + cpu > entry["cpu_allocatable"]:
                 continue
-            if entry["memory"] + memory > sum(ordinary_memory(node) for node in topo.nodes):
+            if entry["memory"] + memory > entry["memory_allocatable"]:
                 continue
             plan = plan_placement(vmi, entry["data"], config)
             if not plan["fits"]:
@@ -303,15 +316,17 @@ def reference_pack(vmis, hosts, config):
             entry["cpu"] += cpu
             entry["memory"] += memory
             placements[vmi["metadata"]["name"]] = name
+            plans[vmi["metadata"]["name"]] = dict(plan, name=vmi["metadata"]["name"], host=name)
             break
-    return placements
+    return placements, plans
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
-@given(fleet=fleets())
-def test_pack_places_as_trying_every_host_in_turn_would(fleet):
+@given(fleet=fleets(), policy=st.sampled_from(["pack", "spread"]))
+def test_each_policy_places_and_plans_as_trying_every_host_in_its_order_would(fleet, policy):
     vmis, hosts, config = fleet
-    assert place_fleet(vmis, hosts, config)["placements"] == reference_pack(vmis, hosts, config)
+    result = place_fleet(vmis, hosts, config, policy=policy)
+    assert (result["placements"], result["plans"]) == reference_placement(vmis, hosts, config, policy)
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
@@ -433,3 +448,42 @@ def test_bad_extended_resources_name_the_field(extended, message):
     assert err.value.path.startswith("hosts.h.extended_resources") or \
         err.value.path.startswith("h.extended_resources"), err.value.path
     assert message in str(err.value)
+
+
+# -- a fleet of look-alikes ---------------------------------------------------------------------
+
+def look_alike_fleet():
+    """60 VMIs of five shapes (in a fixed shuffled order) on 9 hosts of three models, interleaved:
+    more than fits, so some stay unplaced."""
+    shapes = [lambda name: shared_vmi(name, cores=2, memory="4Gi"),
+              lambda name: shared_vmi(name, cores=4, memory=None, guest="8Gi"),
+              lambda name: dedicated_vmi(cores=2, threads=2, memory="8Gi", name=name),
+              lambda name: dedicated_vmi(cores=2, memory="4Gi", page="2Mi", name=name),
+              lambda name: dedicated_vmi(cores=2, threads=2, memory="8Gi", page="1Gi",
+                                         emulator=True, passthrough=True, name=name)]
+    order = [(index * 7) % 5 if index % 3 else (index * 3) % 5 for index in range(60)]
+    vmis = [shapes[shape]("vm-%02d" % index) for index, shape in enumerate(order)]
+    models = [host_data(sockets=2, cores=4, threads=2, pages_1g=8, pages_2m=2048),
+              host_data(sockets=1, cores=8, threads=2, pages_1g=4, reserved="0,8"),
+              host_data(sockets=2, cores=2, threads=1, pages_1g=0, used="1")]
+    hosts = dict(("host-%d" % index, copy.deepcopy(models[index % 3])) for index in range(9))
+    return vmis, hosts
+
+
+@pytest.mark.parametrize("policy", ["pack", "spread"])
+def test_look_alikes_are_placed_as_the_same_vms_and_hosts_told_apart_would_be(policy):
+    # Identical VMIs share their sizing and identical hosts their read; told apart (a label of
+    # their own for each VMI, each host read on its own) they must land and plan the same.
+    vmis, hosts = look_alike_fleet()
+    config = {"developerConfiguration": {"cpuAllocationRatio": 4}}
+    given = copy.deepcopy((vmis, hosts))
+    result = place_fleet(vmis, hosts, config, policy=policy)
+    assert (vmis, hosts) == given  # the input is left as it was
+    assert place_fleet(vmis, hosts, config, policy=policy) == result
+    apart = copy.deepcopy(vmis)
+    for index, vmi in enumerate(apart):
+        vmi["metadata"]["labels"] = {"index": str(index)}
+    read_apart = dict((name, read_host(data)) for name, data in hosts.items())
+    assert place_fleet(apart, read_apart, config, policy=policy) == result
+    placed = [name for name, host in result["placements"].items() if host]
+    assert 0 < len(placed) < len(vmis) and len(set(result["placements"].values()) - {None}) >= 8

@@ -79,8 +79,21 @@ def domain_uuid(root):
 
 def canonical_xml(root):
     """The Canonical XML 2.0 text of ``root`` without the vmpod record: attribute order, quoting,
-    namespace prefixes, comments and indentation do not count."""
-    text = ET.tostring(without_record(root), encoding="unicode")
+    namespace prefixes, comments and indentation do not count, nor the place of a
+    ``<controller>`` among the devices (a controller is named by its type and index; libvirt adds
+    the ones a domain needs but does not list, such as virtio-serial for a channel, at a place
+    of its own choosing that differs between definitions)."""
+    plain = without_record(root)
+    devices = plain.find("devices")
+    if devices is not None:
+        controllers = devices.findall("controller")
+        for element in controllers:
+            devices.remove(element)
+        controllers.sort(key=lambda element: (element.get("type") or "", element.get("index") or "",
+                                              ET.tostring(element, encoding="unicode")))
+        for position, element in enumerate(controllers):
+            devices.insert(position, element)
+    text = ET.tostring(plain, encoding="unicode")
     return ET.canonicalize(text, strip_text=True, rewrite_prefixes=True)
 
 

@@ -275,3 +275,23 @@ def test_pinned_cpus_are_what_a_dedicated_domain_holds():
         "<emulatorpin cpuset='0-7'/></cputune></domain>")
     assert libvirt_xml.pinned_cpus(shared) == set()
     assert libvirt_xml.pinned_cpus(libvirt_xml.read_domain("<domain type='kvm'><name>c</name></domain>")) == set()
+
+
+def test_the_place_of_a_controller_does_not_count_but_its_content_does():
+    """libvirt adds a virtio-serial controller for a channel at a place of its own choosing,
+    which differed between two definitions of the same XML (seen on libvirt 9.0)."""
+    first = libvirt_xml.read_domain(
+        "<domain type='kvm'><name>a</name><devices><controller type='usb' index='0' model='none'/>"
+        "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>"
+        "<controller type='virtio-serial' index='0'/></devices></domain>")
+    second = libvirt_xml.read_domain(
+        "<domain type='kvm'><name>a</name><devices><controller type='virtio-serial' index='0'/>"
+        "<controller type='usb' index='0' model='none'/>"
+        "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>"
+        "</devices></domain>")
+    assert libvirt_xml.fingerprint(first) == libvirt_xml.fingerprint(second)
+    changed = libvirt_xml.read_domain(
+        "<domain type='kvm'><name>a</name><devices><controller type='usb' index='0' model='qemu-xhci'/>"
+        "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>"
+        "<controller type='virtio-serial' index='0'/></devices></domain>")
+    assert libvirt_xml.fingerprint(first) != libvirt_xml.fingerprint(changed)

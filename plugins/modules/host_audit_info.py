@@ -222,7 +222,6 @@ markdown:
   type: str
 """
 
-import fcntl
 import glob
 import os
 import platform
@@ -238,8 +237,9 @@ from ansible_collections.vmpod.core.plugins.module_utils.audit.readiness import 
     HostFacts, kubelet_configuration)
 from ansible_collections.vmpod.core.plugins.module_utils.audit.report import host_report, markdown
 from ansible_collections.vmpod.core.plugins.module_utils.audit.wanted import read_wanted
+from ansible_collections.vmpod.core.plugins.module_utils.hostfacts.kvm_device import check_kvm
 from ansible_collections.vmpod.core.plugins.module_utils.hostfacts.kvm import (
-    KVM_CREATE_VM, KVM_GET_API_VERSION, KvmCheck, kvm_problem, kvm_usable)
+    kvm_problem, kvm_usable)
 from ansible_collections.vmpod.core.plugins.module_utils.libvirt import domain_xml as libvirt_xml
 from ansible_collections.vmpod.core.plugins.module_utils.libvirt.client import LIBVIRT_ERRORS, libvirt
 from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import parse_cpuset
@@ -268,27 +268,6 @@ def read_int(path):
         return int(text.strip()) if text is not None else None
     except ValueError:
         return None
-
-
-def check_kvm(path):
-    """Open ``path`` (``/dev/kvm``), read its API version and create a VM, closed at once (as
-    ``kvm_host_info`` does)."""
-    if not os.path.exists(path):
-        return KvmCheck(False)
-    try:
-        device = os.open(path, os.O_RDWR | getattr(os, "O_CLOEXEC", 0))
-    except OSError as exc:
-        return KvmCheck(True, error="open %s: %s" % (path, exc))
-    api_version = None
-    try:
-        api_version = fcntl.ioctl(device, KVM_GET_API_VERSION, 0)
-        os.close(fcntl.ioctl(device, KVM_CREATE_VM, 0))
-    except (IOError, OSError) as exc:
-        step = "KVM_GET_API_VERSION" if api_version is None else "KVM_CREATE_VM"
-        return KvmCheck(True, api_version, error="%s on %s: %s" % (step, path, exc))
-    finally:
-        os.close(device)
-    return KvmCheck(True, api_version, vm_created=True)
 
 
 def hugepage_pools(root):

@@ -117,7 +117,6 @@ kvm_host:
       sample: 7.2.15
 """
 
-import fcntl
 import os
 
 from ansible.module_utils.basic import AnsibleModule
@@ -125,10 +124,8 @@ from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.values.paths import check_paths
+from ansible_collections.vmpod.core.plugins.module_utils.hostfacts.kvm_device import check_kvm
 from ansible_collections.vmpod.core.plugins.module_utils.hostfacts.kvm import (
-    KVM_CREATE_VM,
-    KVM_GET_API_VERSION,
-    KvmCheck,
     cpu_info,
     kvm_facts,
     kvm_module,
@@ -153,26 +150,6 @@ def list_dir(path):
         return os.listdir(path)
     except (IOError, OSError):
         return []
-
-
-def check_kvm(path):
-    """Open ``path`` (``/dev/kvm``), read its API version and create a VM, closed at once."""
-    if not os.path.exists(path):
-        return KvmCheck(False)
-    try:
-        device = os.open(path, os.O_RDWR | getattr(os, "O_CLOEXEC", 0))
-    except OSError as exc:
-        return KvmCheck(True, error="open %s: %s" % (path, exc))
-    api_version = None
-    try:
-        api_version = fcntl.ioctl(device, KVM_GET_API_VERSION, 0)
-        os.close(fcntl.ioctl(device, KVM_CREATE_VM, 0))
-    except (IOError, OSError) as exc:
-        step = "KVM_GET_API_VERSION" if api_version is None else "KVM_CREATE_VM"
-        return KvmCheck(True, api_version, error="%s on %s: %s" % (step, path, exc))
-    finally:
-        os.close(device)
-    return KvmCheck(True, api_version, vm_created=True)
 
 
 def version_of(module, programs):

@@ -22,7 +22,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.kubernetes.validation i
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod import launcher_pod
 from ansible_collections.vmpod.core.plugins.module_utils.placement import plan_placement
 from ansible_collections.vmpod.core.plugins.module_utils.hostfacts.kvm import kvm_usable
-from ansible_collections.vmpod.core.plugins.modules.kvm_host_info import check_kvm
+from ansible_collections.vmpod.core.plugins.module_utils.hostfacts.kvm_device import check_kvm
 from vmpod_playbooks import ROOT, ansible_playbook, changed, playbook
 
 PLAYBOOK = playbook("render.yml")

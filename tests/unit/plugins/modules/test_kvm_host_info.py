@@ -14,6 +14,7 @@ import pytest
 from ansible.module_utils import basic
 from ansible.module_utils.common.text.converters import to_bytes
 
+from ansible_collections.vmpod.core.plugins.module_utils.hostfacts import kvm_device
 from ansible_collections.vmpod.core.plugins.modules import kvm_host_info
 
 
@@ -38,7 +39,7 @@ class FakeKvm:
 def run_module(capsys, kvm=None, **args):
     payload = to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
     with mock.patch.object(basic, "_ANSIBLE_ARGS", payload), \
-            mock.patch.object(kvm_host_info.fcntl, "ioctl", kvm or FakeKvm()), \
+            mock.patch.object(kvm_device.fcntl, "ioctl", kvm or FakeKvm()), \
             mock.patch.object(basic, "_ANSIBLE_PROFILE", "legacy", create=True), \
             mock.patch.object(basic.AnsibleModule, "get_bin_path", lambda *a, **k: None):
         with pytest.raises(SystemExit):

@@ -13,8 +13,9 @@ from ansible_collections.vmpod.core.plugins.module_utils.kubernetes.nodes import
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import read_config
 from ansible_collections.vmpod.core.plugins.module_utils.planning import drain as drains
 from ansible_collections.vmpod.core.plugins.module_utils.planning.options import read_options
+from ansible_collections.vmpod.core.plugins.module_utils.planning.fleet_vms import read_fleet_vmis
 from ansible_collections.vmpod.core.plugins.module_utils.planning.packing import (
-    Packer, RoomIndex, Spreader, collector_paused, read_fleet_hosts, read_fleet_vmis, take, try_place,
+    Packer, RoomIndex, Spreader, collector_paused, read_fleet_hosts, take, try_place,
     unplaced_reasons)
 from ansible_collections.vmpod.core.plugins.module_utils.planning import pool_plan
 from ansible_collections.vmpod.core.plugins.module_utils.planning.usage import host_usage, readable_bytes

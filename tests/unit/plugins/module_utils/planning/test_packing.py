@@ -16,9 +16,10 @@ from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import 
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.resources import size_vmi
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi import read_vmi
 from ansible_collections.vmpod.core.plugins.module_utils.planning.host import Host, HostNode, read_host
+from ansible_collections.vmpod.core.plugins.module_utils.planning.fleet_vms import (
+    FleetVm, fleet_vm, read_fleet_vmis)
 from ansible_collections.vmpod.core.plugins.module_utils.planning.packing import (
-    FleetVm, RoomIndex, collector_paused, fleet_vm, read_fleet_hosts, read_fleet_vmis, take,
-    try_place)
+    RoomIndex, collector_paused, read_fleet_hosts, take, try_place)
 from ansible_collections.vmpod.core.plugins.module_utils.planning.options import read_options
 
 from vmpod_placement_data import dedicated_vmi, host_data

@@ -30,7 +30,7 @@ import yaml
 from ansible_collections.vmpod.core.plugins.module_utils.libvirt import domain_xml as libvirt_xml
 from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import parse_cpuset
 
-from vmpod_libvirt import NEEDS_KVM, ROOT, URI, script
+from vmpod_libvirt import NEEDS_KVM, ROOT, libvirt_for_tests
 
 libvirt = pytest.importorskip("libvirt")
 
@@ -50,19 +50,7 @@ pytestmark = NEEDS_KVM
 def connection():
     """libvirtd up with PAGES free 2Mi pages; afterwards the test's domains are gone and what
     hack/libvirtd.sh set up is undone (only the hugepages when libvirtd was running before)."""
-    was_running = script("status").returncode == 0
-    started = script("start", str(PAGES))
-    assert started.returncode == 0, started.stdout
-    conn = libvirt.open(URI)
-    yield conn
-    for domain in conn.listAllDomains():
-        if domain.name().startswith(NAMESPACE):
-            if domain.isActive():
-                domain.destroy()
-            domain.undefine()
-    conn.close()
-    done = script("release" if was_running else "stop")
-    assert done.returncode == 0, done.stdout
+    yield from libvirt_for_tests(NAMESPACE, PAGES)
 
 
 def ansible_playbook(*args):

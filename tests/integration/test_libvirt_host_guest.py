@@ -32,7 +32,7 @@ import yaml
 
 from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import parse_cpuset
 
-from vmpod_libvirt import NEEDS_KVM, ROOT, URI, script
+from vmpod_libvirt import NEEDS_KVM, ROOT, libvirt_for_tests
 from vmpod_playbooks import ansible_playbook, changed, playbook
 
 libvirt = pytest.importorskip("libvirt")
@@ -114,20 +114,7 @@ def guest_image():
 
 @pytest.fixture(scope="module")
 def connection():
-    was_running = script("status").returncode == 0
-    started = script("start", str(PAGES))
-    assert started.returncode == 0, started.stdout
-    conn = libvirt.open(URI)
-    yield conn
-    for domain in conn.listAllDomains():
-        if domain.name().startswith(NAMESPACE):
-            if domain.isActive():
-                domain.destroy()
-            domain.undefineFlags(getattr(libvirt, "VIR_DOMAIN_UNDEFINE_NVRAM", 0))
-    conn.close()
-    shutil.rmtree(STORAGE_DIR, ignore_errors=True)
-    done = script("release" if was_running else "stop")
-    assert done.returncode == 0, done.stdout
+    yield from libvirt_for_tests(NAMESPACE, PAGES, lambda: shutil.rmtree(STORAGE_DIR, ignore_errors=True))
 
 
 def ssh(key, port, command):

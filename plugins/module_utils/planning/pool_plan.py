@@ -34,8 +34,10 @@ MAX_HEADROOM = 10.0
 
 
 def read_headroom(headroom):
+    # (a comparison is false for NaN, and exact for an integer of any size: math.isnan
+    # raised OverflowError on 10 ** 5000)
     if isinstance(headroom, bool) or not isinstance(headroom, (int, float)) or \
-            math.isnan(headroom) or not 0 <= headroom <= MAX_HEADROOM:
+            not 0 <= headroom <= MAX_HEADROOM:
         raise VmpodInputError("headroom", headroom, "must be a fraction of the pages in use, 0 to %g "
                               "(0.1: 10%% more pages than the VMs take)" % MAX_HEADROOM)
     return float(headroom)

@@ -69,7 +69,7 @@ def test_a_guest_larger_than_any_node_stays_unplaced():
     assert plan["placements"] == {"big": None}
 
 
-@pytest.mark.parametrize("headroom", [-0.1, "10%", True, float("nan"), 11])
+@pytest.mark.parametrize("headroom", [-0.1, "10%", True, float("nan"), float("inf"), 11, 10 ** 400])
 def test_bad_headroom_is_named(headroom):
     with pytest.raises(VmpodInputError) as err:
         plan_hugepage_pools([], {"h": host_data()}, headroom=headroom)

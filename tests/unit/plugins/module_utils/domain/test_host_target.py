@@ -257,3 +257,46 @@ def test_launcher_sockets_are_left_out_or_refused():
     vmi["spec"]["domain"]["devices"]["clientPassthrough"] = {}
     with pytest.raises(VmpodInputError, match="clientPassthrough"):
         render(vmi)
+
+
+def test_a_disk_or_create_host_disk_is_made_by_deploy():
+    vmi = copy.deepcopy(VMI)
+    vmi["spec"]["volumes"][3]["hostDisk"] = {"path": "/srv/disks/web.img", "type": "DiskOrCreate",
+                                             "capacity": "2Gi"}
+    storage = {item["volume"]: item for item in render(vmi)["storage"]}
+    assert storage["host"] == {"kind": "host_disk", "volume": "host", "path": "/srv/disks/web.img",
+                               "size": 2 * 1024 ** 3}
+    del vmi["spec"]["volumes"][3]["hostDisk"]["capacity"]
+    with pytest.raises(VmpodInputError) as error:
+        render(vmi)
+    assert "volumes[3].hostDisk.capacity" in str(error.value) and "DiskOrCreate" in str(error.value)
+    vmi["spec"]["volumes"][3]["hostDisk"]["type"] = "Directory"
+    with pytest.raises(VmpodInputError) as error:
+        render(vmi)
+    assert "hostDisk.type" in str(error.value) and "'Directory'" in str(error.value)
+
+
+def test_an_absent_interface_is_left_out_and_the_others_keep_their_networks():
+    vmi = copy.deepcopy(VMI)
+    vmi["spec"]["domain"]["devices"]["interfaces"].insert(
+        1, {"name": "gone", "bridge": {}, "state": "absent"})
+    vmi["spec"]["networks"].insert(1, {"name": "gone", "multus": {"networkName": "old-net"}})
+    interfaces = render(vmi)["devices"]["interfaces"]
+    assert [(i["alias"], i["type"], i["source"]) for i in interfaces] == [
+        ("ua-default", "network", "default"), ("ua-storage", "bridge", "br-storage")]
+    # the same VMI for a launcher Pod: its domain has no interface for it either
+    launcher = render_models([vmi])[0]["domain"]["devices"]["interfaces"]
+    assert [i["alias"] for i in launcher] == ["ua-default", "ua-storage"]
+
+
+def test_a_network_entry_may_set_the_nics_mtu():
+    target = dict(TARGET, networks={"storage": {"bridge": "br-storage", "mtu": 9000}})
+    interfaces = render(target=target)["devices"]["interfaces"]
+    assert [i["mtu"] for i in interfaces] == [None, 9000]
+    for entry, where in (({"bridge": "br0", "mtu": 20}, "networks.storage.mtu"),
+                         ({"bridge": "br0", "mtu": "9000"}, "networks.storage.mtu"),
+                         ({"user": {"forwards": []}, "mtu": 1500}, "networks.storage.mtu"),
+                         ({"bridge": "br0", "network": "default"}, "networks.storage")):
+        with pytest.raises(VmpodInputError) as error:
+            render(target=dict(TARGET, networks={"storage": entry}))
+        assert where in str(error.value)

@@ -178,7 +178,7 @@ def test_no_target_no_change():
                     reason="needs libvirt's schema and xmllint")
 def test_the_rendered_domain_passes_libvirts_schema(tmp_path):
     target = dict(TARGET, networks={"default": {"user": {"forwards": [{"host_port": 2222, "guest_port": 22}]}},
-                                    "storage": {"bridge": "br0"}},
+                                    "storage": {"bridge": "br0", "mtu": 9000}},
                   host_devices={"nvidia.com/GA102GL_A10": ["0000:65:00.0"]})
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(os.path.join(ROOT, "templates")),
                                      trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
@@ -187,6 +187,7 @@ def test_the_rendered_domain_passes_libvirts_schema(tmp_path):
     assert "<address domain='0x0000' bus='0x65' slot='0x00' function='0x0'/>" in text
     assert "<source dev='/dev/vg0/web-block'/>" in text and "<disk type='block'" in text
     assert "<source bridge='br0'/>" in text and "<os firmware='efi'>" in text
+    assert "<mtu size='9000'/>" in text
     assert "<qemu:arg value='-netdev'/>" in text
     path = tmp_path / "domain.xml"
     path.write_text(text)

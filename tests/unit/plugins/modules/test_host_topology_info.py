@@ -100,8 +100,9 @@ def test_reads_the_tree_under_sysfs_root(tmp_path, capsys):
 
 def pci_tree(root):
     """An A10 GPU on node 1, bound to vfio-pci (links as the kernel makes them), and a bridge."""
-    for address, vendor, device, pci_class, node in (("0000:3b:00.0", "0x10de", "0x2236", "0x030200", "1"),
-                                                      ("0000:00:01.0", "0x8086", "0x2030", "0x060400", "0")):
+    devices = (("0000:3b:00.0", "0x10de", "0x2236", "0x030200", "1"),
+               ("0000:00:01.0", "0x8086", "0x2030", "0x060400", "0"))
+    for address, vendor, device, pci_class, node in devices:
         base = root / "sys/bus/pci/devices" / address
         base.mkdir(parents=True)
         for name, text in (("vendor", vendor), ("device", device), ("class", pci_class), ("numa_node", node)):

@@ -206,3 +206,37 @@ def test_config_reads_selectors_by_resource():
         read_config({"permittedHostDevices": {"pciHostDevices": [
             {"pciVendorSelector": "10DE-2236", "resourceName": A10}]}})
     assert err.value.path == "config.permittedHostDevices.pciHostDevices[0].pciVendorSelector"
+
+
+def test_a_fleet_gives_each_vm_its_own_device_and_the_cpus_beside_it():
+    """place_fleet holds the devices a VM got: the next VM on the host takes the other GPU (on
+    the other node) and its CPUs there; with both held, a third has none left."""
+    from ansible_collections.vmpod.core.plugins.module_utils.fleet import place_fleet
+    second = dict(GPU, address="0000:af:00.0", numa_node=0)
+    host = gpu_host(devices=(GPU, second))
+    host["name"] = "gpu-host"
+    host["extended_resources"] = {A10: 2}  # what the device plugin advertises
+    vmis = []
+    for index in range(3):
+        vmi = copy.deepcopy(gpu_vmi())
+        vmi["metadata"]["name"] = "vm-%d" % index
+        vmis.append(vmi)
+    result = place_fleet(vmis, [host], CONFIG, options={"topology_policy": "single-numa-node"})
+    plans = result["plans"]
+    assert result["placements"] == {"vm-0": "gpu-host", "vm-1": "gpu-host", "vm-2": None}
+    got = [(plans[name]["devices"][0]["address"], plans[name]["devices"][0]["numa_node"])
+           for name in ("vm-0", "vm-1")]
+    assert sorted(got) == [("0000:3b:00.0", 1), ("0000:af:00.0", 0)]
+    for name in ("vm-0", "vm-1"):
+        node = plans[name]["devices"][0]["numa_node"]
+        assert parse_cpuset(plans[name]["cpuset"]) <= (NODE1 if node == 1 else NODE0)
+    assert result["unplaced"]["vm-2"] == [
+        "no host has room left for it (gpu-host could take it before this placement's VMs)",
+        "gpu-host: the Pod requests 1 %s, 0 of the host's 2 are left (kube-scheduler: "
+        "Insufficient %s)" % (A10, A10)]
+    # a device plugin that advertises more than the host's free devices: the devices decide
+    host["extended_resources"] = {A10: 3}
+    result = place_fleet(vmis, [host], CONFIG, options={"topology_policy": "single-numa-node"})
+    assert result["placements"]["vm-2"] is None
+    assert any("the VM asks 1, the host has 0 free" in reason and "2 held by running VMs" in reason
+               for reason in result["unplaced"]["vm-2"]), result["unplaced"]["vm-2"]

@@ -42,6 +42,8 @@ import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from ansible_collections.vmpod.core.plugins.module_utils.domain.pcie_numa import (
+    host_numa_node, place_near_cells)
 from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.values.xml import xml_string
@@ -56,6 +58,7 @@ _SEED_LABELS = {"cloudInitNoCloud": "cidata", "cloudInitConfigDrive": "config-2"
 _USER_NIC_SLOT = 0x10
 _DATA_KEY = re.compile(r"[-._a-zA-Z0-9]+\Z")  # a ConfigMap's or Secret's key (its file name)
 _ISO_LABEL = re.compile(r"[ -~]{1,32}\Z")  # an ISO 9660 volume identifier: 32 characters
+MAX_NUMA_NODE = 1023  # Linux's MAX_NUMNODES at its largest (NODES_SHIFT 10)
 
 
 class HostFile(NamedTuple):
@@ -86,6 +89,7 @@ class HostTarget:
     networks: dict  # VMI network name -> HostNetwork
     config_maps: dict = None  # ConfigMap name -> {key: text}
     host_devices: dict = None  # device name (deviceName) -> (PCI address, ...)
+    pci_numa_nodes: dict = None  # PCI address -> host NUMA node, where the map gives it
 
 
 def read_host_target(data, path="host_target"):
@@ -112,6 +116,7 @@ def read_host_target(data, path="host_target"):
     if not storage_dir.startswith("/") or "/../" in storage_dir + "/" or storage_dir == "/":
         raise VmpodInputError(f.join(path, "storage_dir"), storage_dir,
                               "must be an absolute directory path other than /")
+    devices, nodes = _host_devices(data, path)
     return HostTarget(
         storage_dir=posixpath.normpath(storage_dir),
         images=_files(data, "images", path),
@@ -119,7 +124,8 @@ def read_host_target(data, path="host_target"):
         secrets=_secrets(data, "secrets", path),
         networks=_networks(data, path),
         config_maps=_secrets(data, "config_maps", path),
-        host_devices=_host_devices(data, path),
+        host_devices=devices,
+        pci_numa_nodes=nodes,
     )
 
 
@@ -168,22 +174,23 @@ def _secrets(data, key, path):
 
 
 def _host_devices(data, path):
-    result = {}
+    """({device name: (PCI address, ...)}, {PCI address: host NUMA node the map gives})."""
+    result, nodes = {}, {}
     for name, entry in _named(data, "host_devices", path).items():
         ep = f.join(f.join(path, "host_devices"), name)
-        if isinstance(entry, str):
+        if isinstance(entry, (str, dict)):
             entry = [entry]
         if not isinstance(entry, list) or not entry:
             raise VmpodInputError(ep, entry, "must be a list of PCI addresses")
         addresses = []
-        for index, address in enumerate(entry):
-            text = address.lower() if isinstance(address, str) else address
-            if not isinstance(text, str) or not _PCI_ADDRESS.match(text):
-                raise VmpodInputError("%s[%d]" % (ep, index), address,
-                                      "is not a PCI address such as 0000:65:00.0")
-            if text in addresses:
-                raise VmpodInputError("%s[%d]" % (ep, index), address, "is listed twice")
-            addresses.append(text)
+        for index, item in enumerate(entry):
+            ip = "%s[%d]" % (ep, index)
+            address, node = _device_address(item, ip)
+            if address in addresses:
+                raise VmpodInputError(ip, item, "is listed twice")
+            addresses.append(address)
+            if node is not None:
+                nodes[address] = node
         result[name] = tuple(addresses)
     seen = {}
     for name, addresses in result.items():
@@ -192,7 +199,21 @@ def _host_devices(data, path):
                 raise VmpodInputError(f.join(path, "host_devices"), address,
                                       "is listed under both %s and %s" % (seen[address], name))
             seen[address] = name
-    return result
+    return result, nodes
+
+
+def _device_address(item, path):
+    """A PCI address and its host NUMA node (None when not given): ``"0000:65:00.0"`` or
+    ``{address: "0000:65:00.0", numa_node: 0}``."""
+    address, where, node = item, path, None
+    if isinstance(item, dict):
+        f.option_map(item, path, ("address", "numa_node"))
+        address, where = item.get("address"), f.join(path, "address")
+        node = f.integer(item, "numa_node", path, None, minimum=0, maximum=MAX_NUMA_NODE)
+    text = address.lower() if isinstance(address, str) else address
+    if not isinstance(text, str) or not _PCI_ADDRESS.match(text):
+        raise VmpodInputError(where, address, "is not a PCI address such as 0000:65:00.0")
+    return text, node
 
 
 def _networks(data, path):
@@ -241,11 +262,13 @@ def _forward(item, path):
     return PortForward(protocol, address, ports[0], ports[1])
 
 
-def retarget(model, vmi, target, path="spec", taken=None):
+def retarget(model, vmi, target, path="spec", taken=None, pci_numa_nodes=None):
     """The domain model ``model`` (built for ``vmi``, a read VMI with its domain section) made
     for the libvirt host ``target``; adds ``storage``: what deploy makes or must find, in
     order. ``path``: the VMI's spec path, for errors; ``taken``: {device name: count} of the
-    host devices earlier VMs of the render took (updated)."""
+    host devices earlier VMs of the render took (updated); ``pci_numa_nodes``: {PCI address:
+    host NUMA node} the host's facts give, for the devices whose node the map does not say
+    (with guest NUMA, each device goes next to its cell: ``domain.pcie_numa``)."""
     directory = posixpath.join(target.storage_dir, model["name"])
     storage = []
     devices = dict(model["devices"])
@@ -282,7 +305,12 @@ def retarget(model, vmi, target, path="spec", taken=None):
         devices["serial"] = {"type": "pty", "path": None, "log": None}
     if devices["graphics"]:
         devices["graphics"] = dict(devices["graphics"], socket=None, listen="127.0.0.1")
-    devices["hostdevs"] = _hostdevs(vmi, target, storage, path, {} if taken is None else taken)
+    hostdevs, nodes, names = _hostdevs(vmi, target, storage, path, {} if taken is None else taken,
+                                       pci_numa_nodes)
+    buses, devices["hostdevs"], placement_notes = place_near_cells(model, hostdevs, nodes, names)
+    if buses:
+        devices["controllers"] = list(devices["controllers"]) + buses
+    notes.extend(placement_notes)
     os_section = dict(model["os"])
     if os_section["loader"]:
         os_section["firmware"] = "efi"
@@ -297,10 +325,11 @@ def retarget(model, vmi, target, path="spec", taken=None):
     return result
 
 
-def _hostdevs(vmi, target, storage, path, taken):
+def _hostdevs(vmi, target, storage, path, taken, known_nodes):
     """PCI passthrough of each GPU and host device, from the map's addresses for its
-    deviceName (KubeVirt's aliases: ``ua-gpu-<name>``, ``ua-hostdevice-<name>``)."""
-    result = []
+    deviceName (KubeVirt's aliases: ``ua-gpu-<name>``, ``ua-hostdevice-<name>``), with each
+    one's host NUMA node (None when unknown) and its name for notes."""
+    result, nodes, names = [], [], []
     for kind, alias, items in (("gpus", "ua-gpu-", vmi.gpus), ("hostDevices", "ua-hostdevice-", vmi.host_devices)):
         for device in items:
             where = "%s.domain.devices.%s(%s).deviceName" % (path, kind, device.name)
@@ -319,7 +348,10 @@ def _hostdevs(vmi, target, storage, path, taken):
                            "slot": "0x" + slot, "function": "0x" + function})
             storage.append({"kind": "pci", "volume": device.name,
                             "path": "/sys/bus/pci/devices/" + addresses[used]})
-    return result
+            nodes.append(host_numa_node(addresses[used], target.pci_numa_nodes, known_nodes))
+            names.append("%s %s (%s)" % ("GPU" if kind == "gpus" else "host device", device.name,
+                                         addresses[used]))
+    return result, nodes, names
 
 
 def _disk(disk, vmi, target, directory, storage, path, uid):

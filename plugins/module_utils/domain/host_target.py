@@ -24,7 +24,9 @@ deploy makes for it (``storage``):
   ``user`` network with port forwards -> QEMU user networking with ``hostfwd`` on a loopback
   address (libvirt 9.0 has no passt backend, so it is given as QEMU arguments);
 * GPUs and host devices -> PCI passthrough (``<hostdev managed='yes'>``) of the addresses the
-  map lists per device name (``deviceName``), taken in order across the VMs of one render; deploy
+  map lists per device name (``deviceName``), taken in order across the VMs of one render
+  (``domain.host_devices``); with guest NUMA cells, a device whose host NUMA node is known goes
+  behind a pcie-expander-bus on the guest cell next to it (``domain.pcie_numa``); deploy
   checks each address is a PCI device of the host before it makes anything;
 * the serial console becomes a pty, graphics a VNC server on 127.0.0.1, EFI firmware libvirt's
   own choice of a firmware descriptor (its NVRAM is libvirt's, removed with the domain).
@@ -42,15 +44,15 @@ import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from ansible_collections.vmpod.core.plugins.module_utils.domain.pcie_numa import (
-    host_numa_node, place_near_cells)
+from ansible_collections.vmpod.core.plugins.module_utils.domain.host_devices import (
+    passthrough, read_host_devices)
+from ansible_collections.vmpod.core.plugins.module_utils.domain.pcie_numa import place_near_cells
 from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.values.xml import xml_string
 
 DEFAULT_STORAGE_DIR = "/var/lib/libvirt/images/vmpod"
 _KEYS = ("storage_dir", "images", "claims", "secrets", "config_maps", "networks", "host_devices")
-_PCI_ADDRESS = re.compile(r"([0-9a-f]{4}):([0-9a-f]{2}):([0-1][0-9a-f])\.([0-7])\Z")
 _FORMATS = ("raw", "qcow2")
 _SEED_LABELS = {"cloudInitNoCloud": "cidata", "cloudInitConfigDrive": "config-2"}
 # QEMU's user-network NICs sit on the root bus from this slot up, clear of libvirt's own
@@ -58,7 +60,6 @@ _SEED_LABELS = {"cloudInitNoCloud": "cidata", "cloudInitConfigDrive": "config-2"
 _USER_NIC_SLOT = 0x10
 _DATA_KEY = re.compile(r"[-._a-zA-Z0-9]+\Z")  # a ConfigMap's or Secret's key (its file name)
 _ISO_LABEL = re.compile(r"[ -~]{1,32}\Z")  # an ISO 9660 volume identifier: 32 characters
-MAX_NUMA_NODE = 1023  # Linux's MAX_NUMNODES at its largest (NODES_SHIFT 10)
 
 
 class HostFile(NamedTuple):
@@ -105,7 +106,8 @@ def read_host_target(data, path="host_target"):
       and for secret volumes;
     * ``config_maps``: ``{ConfigMap name: {key: text}}`` for configMap volumes;
     * ``host_devices``: ``{deviceName: [PCI address, ...]}`` (``0000:65:00.0``) for GPUs and
-      host devices, given out in order;
+      host devices, given out in order; an address may be ``{address, numa_node}``, its host
+      NUMA node (for guest NUMA: ``domain.pcie_numa``);
     * ``networks``: ``{VMI network name: {network: NAME} | {bridge: NAME} |
       {user: {forwards: [{host_port, guest_port, protocol: tcp, address: 127.0.0.1}]}}}``.
     """
@@ -116,7 +118,8 @@ def read_host_target(data, path="host_target"):
     if not storage_dir.startswith("/") or "/../" in storage_dir + "/" or storage_dir == "/":
         raise VmpodInputError(f.join(path, "storage_dir"), storage_dir,
                               "must be an absolute directory path other than /")
-    devices, nodes = _host_devices(data, path)
+    devices, nodes = read_host_devices(_named(data, "host_devices", path),
+                                       f.join(path, "host_devices"))
     return HostTarget(
         storage_dir=posixpath.normpath(storage_dir),
         images=_files(data, "images", path),
@@ -171,49 +174,6 @@ def _secrets(data, key, path):
                 raise VmpodInputError(f.join(ep, key), "(not shown)", "must be text")
         result[name] = dict(entry)
     return result
-
-
-def _host_devices(data, path):
-    """({device name: (PCI address, ...)}, {PCI address: host NUMA node the map gives})."""
-    result, nodes = {}, {}
-    for name, entry in _named(data, "host_devices", path).items():
-        ep = f.join(f.join(path, "host_devices"), name)
-        if isinstance(entry, (str, dict)):
-            entry = [entry]
-        if not isinstance(entry, list) or not entry:
-            raise VmpodInputError(ep, entry, "must be a list of PCI addresses")
-        addresses = []
-        for index, item in enumerate(entry):
-            ip = "%s[%d]" % (ep, index)
-            address, node = _device_address(item, ip)
-            if address in addresses:
-                raise VmpodInputError(ip, item, "is listed twice")
-            addresses.append(address)
-            if node is not None:
-                nodes[address] = node
-        result[name] = tuple(addresses)
-    seen = {}
-    for name, addresses in result.items():
-        for address in addresses:
-            if address in seen:
-                raise VmpodInputError(f.join(path, "host_devices"), address,
-                                      "is listed under both %s and %s" % (seen[address], name))
-            seen[address] = name
-    return result, nodes
-
-
-def _device_address(item, path):
-    """A PCI address and its host NUMA node (None when not given): ``"0000:65:00.0"`` or
-    ``{address: "0000:65:00.0", numa_node: 0}``."""
-    address, where, node = item, path, None
-    if isinstance(item, dict):
-        f.option_map(item, path, ("address", "numa_node"))
-        address, where = item.get("address"), f.join(path, "address")
-        node = f.integer(item, "numa_node", path, None, minimum=0, maximum=MAX_NUMA_NODE)
-    text = address.lower() if isinstance(address, str) else address
-    if not isinstance(text, str) or not _PCI_ADDRESS.match(text):
-        raise VmpodInputError(where, address, "is not a PCI address such as 0000:65:00.0")
-    return text, node
 
 
 def _networks(data, path):
@@ -305,8 +265,8 @@ def retarget(model, vmi, target, path="spec", taken=None, pci_numa_nodes=None):
         devices["serial"] = {"type": "pty", "path": None, "log": None}
     if devices["graphics"]:
         devices["graphics"] = dict(devices["graphics"], socket=None, listen="127.0.0.1")
-    hostdevs, nodes, names = _hostdevs(vmi, target, storage, path, {} if taken is None else taken,
-                                       pci_numa_nodes)
+    hostdevs, nodes, names = passthrough(vmi, target, storage, path,
+                                         {} if taken is None else taken, pci_numa_nodes)
     buses, devices["hostdevs"], placement_notes = place_near_cells(model, hostdevs, nodes, names)
     if buses:
         devices["controllers"] = list(devices["controllers"]) + buses
@@ -323,35 +283,6 @@ def retarget(model, vmi, target, path="spec", taken=None, pci_numa_nodes=None):
     for nic in user_nics:
         result["qemu_args"].extend(nic)
     return result
-
-
-def _hostdevs(vmi, target, storage, path, taken, known_nodes):
-    """PCI passthrough of each GPU and host device, from the map's addresses for its
-    deviceName (KubeVirt's aliases: ``ua-gpu-<name>``, ``ua-hostdevice-<name>``), with each
-    one's host NUMA node (None when unknown) and its name for notes."""
-    result, nodes, names = [], [], []
-    for kind, alias, items in (("gpus", "ua-gpu-", vmi.gpus), ("hostDevices", "ua-hostdevice-", vmi.host_devices)):
-        for device in items:
-            where = "%s.domain.devices.%s(%s).deviceName" % (path, kind, device.name)
-            addresses = (target.host_devices or {}).get(device.device_name)
-            if not addresses:
-                raise VmpodInputError(where, device.device_name or None,
-                                      "has no entry in the host map's host_devices: list the PCI "
-                                      "addresses of that device on the host")
-            used = taken.get(device.device_name, 0)
-            if used >= len(addresses):
-                raise VmpodInputError(where, device.device_name, "all %d addresses the host map "
-                                      "lists for it are taken by earlier VMs" % len(addresses))
-            taken[device.device_name] = used + 1
-            domain, bus, slot, function = _PCI_ADDRESS.match(addresses[used]).groups()
-            result.append({"alias": alias + device.name, "domain": "0x" + domain, "bus": "0x" + bus,
-                           "slot": "0x" + slot, "function": "0x" + function})
-            storage.append({"kind": "pci", "volume": device.name,
-                            "path": "/sys/bus/pci/devices/" + addresses[used]})
-            nodes.append(host_numa_node(addresses[used], target.pci_numa_nodes, known_nodes))
-            names.append("%s %s (%s)" % ("GPU" if kind == "gpus" else "host device", device.name,
-                                         addresses[used]))
-    return result, nodes, names
 
 
 def _disk(disk, vmi, target, directory, storage, path, uid):

@@ -68,8 +68,8 @@ def place_near_cells(model, hostdevs, nodes, names):
         cell = near.get(node)
         if cell is None:
             notes.append("%s on host NUMA node %d is not next to any guest NUMA cell (their "
-                          "memory is on host nodes %s): it stays on the default root bus"
-                          % (names[position], node, _nodes_text(near)))
+                         "memory is on host nodes %s): it stays on the default root bus"
+                         % (names[position], node, _nodes_text(near)))
         elif len(by_cell.setdefault(cell, [])) < EXPANDER_SLOTS:
             by_cell[cell].append(position)
         else:

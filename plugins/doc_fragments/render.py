@@ -66,6 +66,9 @@ options:
         from Ansible Vault or files; secret volumes take all of a Secret's keys.
       - C(host_devices) - maps each GPU or host device C(deviceName) to a list of PCI addresses
         (V(0000:65:00.0)), given out in order across the VMs of one render for PCI passthrough.
+        An address may be a mapping of C(address) and C(numa_node), the device's host NUMA node;
+        with guest NUMA cells, the device then sits behind a pcie-expander-bus on the guest cell
+        whose memory is on that node.
       - C(config_maps) - maps each ConfigMap name that configMap volumes name to its keys and
         their text.
       - C(networks) - maps each VMI network name to a mapping with one key, C(network) (a

@@ -26,7 +26,9 @@ deploy makes for it (``storage``):
   ``user`` network with port forwards -> QEMU user networking with ``hostfwd`` on a loopback
   address (libvirt 9.0 has no passt backend, so it is given as QEMU arguments);
 * GPUs and host devices -> PCI passthrough (``<hostdev managed='yes'>``) of the addresses the
-  map lists per device name (``deviceName``), taken in order across the VMs of one render; deploy
+  map lists per device name (``deviceName``), taken in order across the VMs of one render
+  (``domain.host_devices``); with guest NUMA cells, a device whose host NUMA node is known goes
+  behind a pcie-expander-bus on the guest cell next to it (``domain.pcie_numa``); deploy
   checks each address is a PCI device of the host before it makes anything;
 * the serial console becomes a pty, graphics a VNC server on 127.0.0.1, EFI firmware libvirt's
   own choice of a firmware descriptor (its NVRAM is libvirt's, removed with the domain).
@@ -45,13 +47,15 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from ansible_collections.vmpod.core.plugins.module_utils.domain.devices import domain_interfaces
+from ansible_collections.vmpod.core.plugins.module_utils.domain.host_devices import (
+    passthrough, read_host_devices)
+from ansible_collections.vmpod.core.plugins.module_utils.domain.pcie_numa import place_near_cells
 from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.values.xml import xml_string
 
 DEFAULT_STORAGE_DIR = "/var/lib/libvirt/images/vmpod"
 _KEYS = ("storage_dir", "images", "claims", "secrets", "config_maps", "networks", "host_devices")
-_PCI_ADDRESS = re.compile(r"([0-9a-f]{4}):([0-9a-f]{2}):([0-1][0-9a-f])\.([0-7])\Z")
 _FORMATS = ("raw", "qcow2")
 _SEED_LABELS = {"cloudInitNoCloud": "cidata", "cloudInitConfigDrive": "config-2"}
 # QEMU's user-network NICs sit on the root bus from this slot up, clear of libvirt's own
@@ -90,6 +94,7 @@ class HostTarget:
     networks: dict  # VMI network name -> HostNetwork
     config_maps: dict = None  # ConfigMap name -> {key: text}
     host_devices: dict = None  # device name (deviceName) -> (PCI address, ...)
+    pci_numa_nodes: dict = None  # PCI address -> host NUMA node, where the map gives it
 
 
 def read_host_target(data, path="host_target"):
@@ -105,7 +110,8 @@ def read_host_target(data, path="host_target"):
       and for secret volumes;
     * ``config_maps``: ``{ConfigMap name: {key: text}}`` for configMap volumes;
     * ``host_devices``: ``{deviceName: [PCI address, ...]}`` (``0000:65:00.0``) for GPUs and
-      host devices, given out in order;
+      host devices, given out in order; an address may be ``{address, numa_node}``, its host
+      NUMA node (for guest NUMA: ``domain.pcie_numa``);
     * ``networks``: ``{VMI network name: {network: NAME} | {bridge: NAME} |
       {user: {forwards: [{host_port, guest_port, protocol: tcp, address: 127.0.0.1}]}}}``;
       a network or bridge entry may add ``mtu`` (68 to 65535), the NIC's MTU (a jumbo-frame
@@ -118,6 +124,8 @@ def read_host_target(data, path="host_target"):
     if not storage_dir.startswith("/") or "/../" in storage_dir + "/" or storage_dir == "/":
         raise VmpodInputError(f.join(path, "storage_dir"), storage_dir,
                               "must be an absolute directory path other than /")
+    devices, nodes = read_host_devices(_named(data, "host_devices", path),
+                                       f.join(path, "host_devices"))
     return HostTarget(
         storage_dir=posixpath.normpath(storage_dir),
         images=_files(data, "images", path),
@@ -125,7 +133,8 @@ def read_host_target(data, path="host_target"):
         secrets=_secrets(data, "secrets", path),
         networks=_networks(data, path),
         config_maps=_secrets(data, "config_maps", path),
-        host_devices=_host_devices(data, path),
+        host_devices=devices,
+        pci_numa_nodes=nodes,
     )
 
 
@@ -170,34 +179,6 @@ def _secrets(data, key, path):
             if not isinstance(value, str):
                 raise VmpodInputError(f.join(ep, key), "(not shown)", "must be text")
         result[name] = dict(entry)
-    return result
-
-
-def _host_devices(data, path):
-    result = {}
-    for name, entry in _named(data, "host_devices", path).items():
-        ep = f.join(f.join(path, "host_devices"), name)
-        if isinstance(entry, str):
-            entry = [entry]
-        if not isinstance(entry, list) or not entry:
-            raise VmpodInputError(ep, entry, "must be a list of PCI addresses")
-        addresses = []
-        for index, address in enumerate(entry):
-            text = address.lower() if isinstance(address, str) else address
-            if not isinstance(text, str) or not _PCI_ADDRESS.match(text):
-                raise VmpodInputError("%s[%d]" % (ep, index), address,
-                                      "is not a PCI address such as 0000:65:00.0")
-            if text in addresses:
-                raise VmpodInputError("%s[%d]" % (ep, index), address, "is listed twice")
-            addresses.append(text)
-        result[name] = tuple(addresses)
-    seen = {}
-    for name, addresses in result.items():
-        for address in addresses:
-            if address in seen:
-                raise VmpodInputError(f.join(path, "host_devices"), address,
-                                      "is listed under both %s and %s" % (seen[address], name))
-            seen[address] = name
     return result
 
 
@@ -252,11 +233,13 @@ def _forward(item, path):
     return PortForward(protocol, address, ports[0], ports[1])
 
 
-def retarget(model, vmi, target, path="spec", taken=None):
+def retarget(model, vmi, target, path="spec", taken=None, pci_numa_nodes=None):
     """The domain model ``model`` (built for ``vmi``, a read VMI with its domain section) made
     for the libvirt host ``target``; adds ``storage``: what deploy makes or must find, in
     order. ``path``: the VMI's spec path, for errors; ``taken``: {device name: count} of the
-    host devices earlier VMs of the render took (updated)."""
+    host devices earlier VMs of the render took (updated); ``pci_numa_nodes``: {PCI address:
+    host NUMA node} the host's facts give, for the devices whose node the map does not say
+    (with guest NUMA, each device goes next to its cell: ``domain.pcie_numa``)."""
     directory = posixpath.join(target.storage_dir, model["name"])
     storage = []
     devices = dict(model["devices"])
@@ -294,7 +277,12 @@ def retarget(model, vmi, target, path="spec", taken=None):
         devices["serial"] = {"type": "pty", "path": None, "log": None}
     if devices["graphics"]:
         devices["graphics"] = dict(devices["graphics"], socket=None, listen="127.0.0.1")
-    devices["hostdevs"] = _hostdevs(vmi, target, storage, path, {} if taken is None else taken)
+    hostdevs, nodes, names = passthrough(vmi, target, storage, path,
+                                         {} if taken is None else taken, pci_numa_nodes)
+    buses, devices["hostdevs"], placement_notes = place_near_cells(model, hostdevs, nodes, names)
+    if buses:
+        devices["controllers"] = list(devices["controllers"]) + buses
+    notes.extend(placement_notes)
     os_section = dict(model["os"])
     if os_section["loader"]:
         os_section["firmware"] = "efi"
@@ -306,31 +294,6 @@ def retarget(model, vmi, target, path="spec", taken=None):
                   storage_dir=directory, omitted=omitted)
     for nic in user_nics:
         result["qemu_args"].extend(nic)
-    return result
-
-
-def _hostdevs(vmi, target, storage, path, taken):
-    """PCI passthrough of each GPU and host device, from the map's addresses for its
-    deviceName (KubeVirt's aliases: ``ua-gpu-<name>``, ``ua-hostdevice-<name>``)."""
-    result = []
-    for kind, alias, items in (("gpus", "ua-gpu-", vmi.gpus), ("hostDevices", "ua-hostdevice-", vmi.host_devices)):
-        for device in items:
-            where = "%s.domain.devices.%s(%s).deviceName" % (path, kind, device.name)
-            addresses = (target.host_devices or {}).get(device.device_name)
-            if not addresses:
-                raise VmpodInputError(where, device.device_name or None,
-                                      "has no entry in the host map's host_devices: list the PCI "
-                                      "addresses of that device on the host")
-            used = taken.get(device.device_name, 0)
-            if used >= len(addresses):
-                raise VmpodInputError(where, device.device_name, "all %d addresses the host map "
-                                      "lists for it are taken by earlier VMs" % len(addresses))
-            taken[device.device_name] = used + 1
-            domain, bus, slot, function = _PCI_ADDRESS.match(addresses[used]).groups()
-            result.append({"alias": alias + device.name, "domain": "0x" + domain, "bus": "0x" + bus,
-                           "slot": "0x" + slot, "function": "0x" + function})
-            storage.append({"kind": "pci", "volume": device.name,
-                            "path": "/sys/bus/pci/devices/" + addresses[used]})
     return result
 
 

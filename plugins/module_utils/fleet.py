@@ -185,9 +185,20 @@ def simulate_drain(vmis, hosts, drain, config=None, policy="pack", options=None,
             plans[vm.name] = result
     usage = dict((state.name, host_usage(state, cfg)) for state in fresh)
     warnings.extend("%s: %s" % (name, warning) for name, host in usage.items() for warning in host["warnings"])
+    fragmented = {}
+    if blockers:  # could moving other VMs off one target make room for a blocked one?
+        by_fresh = dict((state.name, state) for state in fresh)
+        stuck = [vm for vm in vms if vm.name in blockers]
+        fragmented = fragmentation.fragmentation(
+            stuck, fresh, entries_by_host((vm, after[vm.name][0].name, after[vm.name][1])
+                                          for vm in vms if vm.name in after),
+            opts, fragmentation.Mover(drains.migration_land(opts),
+                                      [state.name for state in fresh], targets),
+            dict((vm.name, (by_fresh[after[vm.name][0].name], after[vm.name][1])) for vm in stuck))
     return {"safe": not blockers, "blockers": blockers, "waves": drains.waves(moves),
             "placements": dict((vm.name, after[vm.name][0].name if vm.name in after else None) for vm in vms),
-            "hosts": usage, "plans": plans, "before": before, "warnings": warnings, "policy": policy}
+            "hosts": usage, "plans": plans, "before": before, "warnings": warnings, "policy": policy,
+            "fragmentation": fragmented}
 
 
 def plan_hugepage_pools(vmis, hosts, headroom=0.0, config=None, policy="pack", options=None,

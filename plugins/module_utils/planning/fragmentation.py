@@ -23,6 +23,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import copy
+
 from ansible_collections.vmpod.core.plugins.module_utils.planning.dedicated import exclusive_cpus
 from ansible_collections.vmpod.core.plugins.module_utils.planning.hugepages import page_need
 from ansible_collections.vmpod.core.plugins.module_utils.planning.packing import (
@@ -117,14 +119,18 @@ def fragmentation(stuck, states, entries, opts, mover, sources=None):
     searched = 0
     for vm in stuck:
         key = (vm.shape, vm.name if vm.name in sources else None)
-        report = by_shape.get(key)
+        first, report = by_shape.get(key, (None, None))
         if report is None:
             search = searched < MAX_SHAPES
             report = _report(vm, states, entries, opts, mover, sources.get(vm.name), search)
             searched += 1
-            by_shape[key] = report
+            first = vm.name
+            by_shape[key] = first, report
+        plans = copy.deepcopy(report["plans"])
+        if first in plans:  # (a look-alike of the VM the moves were searched for)
+            plans[vm.name] = dict(plans.pop(first), name=vm.name)
         reports[vm.name] = dict(
-            report, summary="%s: %s" % (vm.name, report["summary"]),
+            report, summary="%s: %s" % (vm.name, report["summary"]), plans=plans,
             moves=[dict(move) for move in report["moves"]],
             needed=dict(report["needed"]), largest_free=dict(report["largest_free"]),
             free_total=dict(report["free_total"]))
@@ -137,7 +143,7 @@ def _report(vm, states, entries, opts, mover, source, search):
              and fits_empty(state, vm, opts, memo)]
     needs = [need for need in needs_of(vm, opts) if need.key != "pods"
              or any("pods" in (state.pristine.extended or ()) for state in hosts)]
-    report = {"fragmented": False, "host": None, "moves": [], "bound_hit": False,
+    report = {"fragmented": False, "host": None, "moves": [], "plans": {}, "bound_hit": False,
               "piece": "NUMA node" if any(need.per_node for need in needs) else "host",
               "needed": dict((need.key, need.amount) for need in needs),
               "largest_free": {}, "free_total": {}}
@@ -188,7 +194,9 @@ def _report(vm, states, entries, opts, mover, source, search):
         report["summary"] = report["reason"] + "; no %d moves or fewer free one of the %d hosts " \
             "tried" % (MAX_MOVES, min(len(ranked), MAX_HOSTS))
         return report
-    report["host"], report["moves"] = best
+    report["host"], report["moves"] = best[0], best[1]
+    for name, host, plan in best[2]:
+        report["plans"][name] = dict(plan.as_dict(), name=name, host=host)
     report["summary"] = report["reason"] + "; moving %s frees %s" % (", ".join(
         "%s (%s -> %s)" % (move["vmi"], move["source"], move["target"]) for move in best[1]),
         best[0])
@@ -224,11 +232,12 @@ def rebuilt(state, entries):
 
 
 def _free_host(vm, state, needs, by_name, entries, mover, source, limit):
-    """``(host name, moves)``: at most ``limit`` moves of ``state``'s VMs to other hosts after
-    which ``vm`` lands there, checked; or None."""
+    """``(host name, moves, [(vm name, host name, plan)])``: at most ``limit`` moves of
+    ``state``'s VMs to other hosts after which ``vm`` lands there (the plans of the moved VMs on
+    their targets and of ``vm``), checked; or None."""
     left = list(entries.get(state.name, ()))
     work = {}  # host name -> its working state and entries, once it takes a moved VM
-    moves, current, unmovable = [], state, set()
+    moves, plans, current, unmovable = [], [], state, set()
     while len(moves) < limit:
         order = sorted((item for item in left if item[0].name not in unmovable),
                        key=lambda item: (_missing(needs, _freed(current, needs, item)),
@@ -248,14 +257,16 @@ def _free_host(vm, state, needs, by_name, entries, mover, source, limit):
         target_entries.append((resident, target_plan))
         left.remove((resident, plan))
         moves.append({"vmi": resident.name, "source": state.name, "target": target_name})
+        plans.append((resident.name, target_name, target_plan))
         current = rebuilt(state, left)
         landed = mover.land(current, vm, source)
         if landed is not None:
             touched = dict((name, pair[1]) for name, pair in work.items())
             touched[state.name] = left + [(vm, landed)]
-            if _sound(touched, by_name):
-                return state.name, moves
-            return None
+            if not _sound(touched, by_name):
+                return None
+            plans.append((vm.name, state.name, landed))
+            return state.name, moves, plans
     return None
 
 

@@ -156,21 +156,19 @@ def _report(vm, states, entries, opts, mover, source, search):
     for index, need in enumerate(needs):
         report["free_total"][need.key] = sum(free[state.name][index][0] for state in hosts)
         report["largest_free"][need.key] = max(piece(need, free[state.name][index]) for state in hosts)
-    short = [need for need in needs if report["free_total"][need.key] < need.amount]
+    short = _named([need for need in needs if report["free_total"][need.key] < need.amount])
     if short:
         report["reason"] = report["summary"] = "the fleet lacks room: " + "; ".join(
             "it has %s in total, the VM needs %s" % (_amount(need, report["free_total"][need.key]),
-                                                    _amount(need, need.amount)) for need in short)
+                                                    _number(need, need.amount)) for need in short)
         return report
     report["fragmented"] = True
-    tight = [need for need in needs if report["largest_free"][need.key] < need.amount]
-    if any(need.key == PCPUS for need in tight):  # (its CPU request is those pCPUs)
-        tight = [need for need in tight if need.key != CPU]
+    tight = _named([need for need in needs if report["largest_free"][need.key] < need.amount])
     report["reason"] = "; ".join(
         "the fleet has %s in total but at most %s on one %s, the VM needs %s" % (
             _amount(need, report["free_total"][need.key]),
-            _amount(need, report["largest_free"][need.key]).split(" ", 1)[0],
-            "NUMA node" if need.per_node else "host", _amount(need, need.amount).split(" ", 1)[0])
+            _number(need, report["largest_free"][need.key]),
+            "NUMA node" if need.per_node else "host", _number(need, need.amount))
         for need in tight) or ("the fleet has all it needs free in total, and each resource on "
                                "some host, but no host has all of it free at once in the layout "
                                "its plan needs")
@@ -201,6 +199,17 @@ def _report(vm, states, entries, opts, mover, source, search):
         "%s (%s -> %s)" % (move["vmi"], move["source"], move["target"]) for move in best[1]),
         best[0])
     return report
+
+
+def _named(needs):
+    """The needs a sentence names: a dedicated VM's CPU request is its pCPUs, named once."""
+    if any(need.key == PCPUS for need in needs):
+        return [need for need in needs if need.key != CPU]
+    return needs
+
+
+def _number(need, value):
+    return _amount(need, value).split(" ", 1)[0]
 
 
 def _amount(need, value):

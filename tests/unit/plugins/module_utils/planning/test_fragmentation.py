@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from ansible_collections.vmpod.core.plugins.module_utils.fleet import place_fleet, simulate_drain
 from ansible_collections.vmpod.core.plugins.module_utils.launcher import launcher_envelope
+from ansible_collections.vmpod.core.plugins.module_utils.output.fleet_markdown import fleet_markdown
 from ansible_collections.vmpod.core.plugins.module_utils.planning.host import read_host
 from ansible_collections.vmpod.core.plugins.module_utils.planning.hugepages import ordinary_memory
 from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import parse_cpuset
@@ -241,3 +242,15 @@ def test_proposed_moves_leave_no_host_overcommitted_and_every_plan_valid(fleet):
         if report["moves"]:
             assert 1 <= len(report["moves"]) <= 4
             assert_sound(vmis, hosts, result, report, options)
+
+
+def test_the_markdown_report_names_the_moves():
+    vmis = [vmi("a", 2), vmi("b", 2), vmi("big", 4)]
+    result = place_fleet(vmis, {"h1": flat_host(4), "h2": flat_host(4)}, policy="spread")
+    text = fleet_markdown(result)
+    assert "## Fragmentation" in text
+    assert ("- big: the fleet has 4 free pCPUs in total but at most 2 on one host, the VM needs 4; "
+            "moving a (h1 -> h2) frees h1\n") in text
+    # a VM the fleet lacks room for is unplaced, not fragmented
+    text = fleet_markdown(place_fleet([vmi("huge", 10)], {"h1": flat_host(8)}))
+    assert "## Unplaced" in text and "## Fragmentation" not in text

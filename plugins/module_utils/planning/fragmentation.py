@@ -34,6 +34,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.planning.usage import c
 MAX_HOSTS = 8  # candidate hosts tried per stuck VM
 MAX_MOVES = 4  # moves tried per candidate host
 MAX_SHAPES = 20  # stuck VM shapes whose moves are searched; the others are classified only
+MAX_TRIES = 20000  # plans tried (a VM on a host) per stuck VM shape, over all its candidates
 
 PCPUS, CPU, MEMORY = "pcpus", "cpu_millicores", "memory_bytes"
 
@@ -72,8 +73,9 @@ def free_of(state, need):
     host = state.host
     if need.key == PCPUS:
         free = host.free
-        nodes = [sum(1 for cpu in node.cpus if cpu in free) for node in host.nodes]
-        return len(free), nodes
+        if not need.per_node:
+            return len(free), None
+        return len(free), [sum(1 for cpu in node.cpus if cpu in free) for node in host.nodes]
     if need.page is not None:
         nodes = [node.hugepages[need.page].free if need.page in node.hugepages else 0
                  for node in host.nodes]
@@ -179,15 +181,16 @@ def _report(vm, states, entries, opts, mover, source, search):
         return report
     ranked = sorted(hosts, key=lambda state: (_missing(needs, free[state.name]), state.index))
     by_name = dict((state.name, state) for state in states)
-    best = None
+    best, budget = None, _Budget(MAX_TRIES)
     for state in ranked[:MAX_HOSTS]:
         limit = MAX_MOVES if best is None else len(best[1]) - 1
-        if limit < 1:
+        if limit < 1 or not budget.left:
             break
-        found = _free_host(vm, state, needs, by_name, entries, mover, source, limit)
+        found = _free_host(vm, state, needs, by_name, entries, mover, source, limit, budget)
         if found is not None and (best is None or len(found[1]) < len(best[1])):
             best = found
-    report["bound_hit"] = len(ranked) > MAX_HOSTS and (best is None or len(best[1]) > 1)
+    report["bound_hit"] = not budget.left or (
+        len(ranked) > MAX_HOSTS and (best is None or len(best[1]) > 1))
     if best is None:
         report["summary"] = report["reason"] + "; no %d moves or fewer free one of the %d hosts " \
             "tried" % (MAX_MOVES, min(len(ranked), MAX_HOSTS))
@@ -240,7 +243,22 @@ def rebuilt(state, entries):
     return fresh
 
 
-def _free_host(vm, state, needs, by_name, entries, mover, source, limit):
+class _Budget:
+    """The plans a search may still try; ``land`` through it counts each."""
+
+    __slots__ = ("left",)
+
+    def __init__(self, tries):
+        self.left = tries
+
+    def land(self, mover, state, vm, source):
+        if not self.left:
+            return None
+        self.left -= 1
+        return mover.land(state, vm, source)
+
+
+def _free_host(vm, state, needs, by_name, entries, mover, source, limit, budget):
     """``(host name, moves, [(vm name, host name, plan)])``: at most ``limit`` moves of
     ``state``'s VMs to other hosts after which ``vm`` lands there (the plans of the moved VMs on
     their targets and of ``vm``), checked; or None."""
@@ -248,16 +266,18 @@ def _free_host(vm, state, needs, by_name, entries, mover, source, limit):
     work = {}  # host name -> its working state and entries, once it takes a moved VM
     moves, plans, current, unmovable = [], [], state, set()
     while len(moves) < limit:
-        order = sorted((item for item in left if item[0].name not in unmovable),
+        order = sorted((item for item in left if item[0].shape not in unmovable),
                        key=lambda item: (_missing(needs, _freed(current, needs, item)),
                                          item[0].memory_request, item[0].index))
         moved = None
         for item in order:
-            target = _target(item, current, by_name, entries, work, mover, state.name)
+            if item[0].shape in unmovable:  # (a look-alike found no target: none will)
+                continue
+            target = _target(item, current, by_name, entries, work, mover, state.name, budget)
             if target is not None:
                 moved = item, target
                 break
-            unmovable.add(item[0].name)
+            unmovable.add(item[0].shape)
         if moved is None:
             return None
         (resident, plan), (target_name, target_plan) = moved
@@ -268,7 +288,7 @@ def _free_host(vm, state, needs, by_name, entries, mover, source, limit):
         moves.append({"vmi": resident.name, "source": state.name, "target": target_name})
         plans.append((resident.name, target_name, target_plan))
         current = rebuilt(state, left)
-        landed = mover.land(current, vm, source)
+        landed = budget.land(mover, current, vm, source)
         if landed is not None:
             touched = dict((name, pair[1]) for name, pair in work.items())
             touched[state.name] = left + [(vm, landed)]
@@ -290,7 +310,8 @@ def _freed(current, needs, item):
         if need.key == PCPUS:
             for cpu in plan.cpuset or ():
                 total += 1
-                nodes[host.nodes.index(host.node_by_id[host.cpu_by_id[cpu].node])] += 1
+                if nodes is not None:
+                    nodes[host.nodes.index(host.node_by_id[host.cpu_by_id[cpu].node])] += 1
         elif need.page is not None:
             if plan.hugepages and plan.page_bytes == need.page:
                 for node, count in plan.hugepages["per_node"].items():
@@ -306,7 +327,7 @@ def _freed(current, needs, item):
     return result
 
 
-def _target(item, current, by_name, entries, work, mover, source_name):
+def _target(item, current, by_name, entries, work, mover, source_name, budget):
     """``(host name, plan)`` of the first other host that takes ``item``'s VM, or None; the
     host's working state is made on first use."""
     resident, plan = item
@@ -315,7 +336,7 @@ def _target(item, current, by_name, entries, work, mover, source_name):
             continue
         pair = work.get(name)
         state = pair[0] if pair is not None else by_name[name]
-        landed = mover.land(state, resident, (current, plan))
+        landed = budget.land(mover, state, resident, (current, plan))
         if landed is not None:
             if pair is None:
                 held = list(entries.get(name, ()))

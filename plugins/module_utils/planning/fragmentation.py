@@ -158,14 +158,14 @@ def _report(vm, states, entries, opts, mover, source, search):
     for index, need in enumerate(needs):
         report["free_total"][need.key] = sum(free[state.name][index][0] for state in hosts)
         report["largest_free"][need.key] = max(piece(need, free[state.name][index]) for state in hosts)
-    short = _named([need for need in needs if report["free_total"][need.key] < need.amount])
+    short = _named([need for need in needs if report["free_total"][need.key] < need.amount], report)
     if short:
         report["reason"] = report["summary"] = "the fleet lacks room: " + "; ".join(
             "it has %s in total, the VM needs %s" % (_amount(need, report["free_total"][need.key]),
                                                     _number(need, need.amount)) for need in short)
         return report
     report["fragmented"] = True
-    tight = _named([need for need in needs if report["largest_free"][need.key] < need.amount])
+    tight = _named([need for need in needs if report["largest_free"][need.key] < need.amount], report)
     report["reason"] = "; ".join(
         "the fleet has %s in total but at most %s on one %s, the VM needs %s" % (
             _amount(need, report["free_total"][need.key]),
@@ -204,9 +204,12 @@ def _report(vm, states, entries, opts, mover, source, search):
     return report
 
 
-def _named(needs):
-    """The needs a sentence names: a dedicated VM's CPU request is its pCPUs, named once."""
-    if any(need.key == PCPUS for need in needs):
+def _named(needs, report):
+    """The needs a sentence names: a dedicated VM's CPU request is its pCPUs, named once unless
+    the CPU left to allocate is the scarcer (shared VMs' requests hold CPU, not pCPUs)."""
+    if any(need.key == PCPUS for need in needs) and all(
+            report[field].get(CPU, 0) >= 1000 * report[field].get(PCPUS, 0)
+            for field in ("free_total", "largest_free")):
         return [need for need in needs if need.key != CPU]
     return needs
 

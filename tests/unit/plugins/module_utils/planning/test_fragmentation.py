@@ -131,6 +131,20 @@ def test_hugepages_split_across_numa_nodes_under_single_numa_node():
     assert len({cell for cell in plan["hugepages"]["per_node"]}) == 1  # one node, as the policy asks
 
 
+def test_the_report_says_when_the_search_stopped_at_its_bounds():
+    # ten hosts with 1 free pCPU each: 10 in all for a 4-pCPU VM, but no 3-pCPU VM finds another
+    # host, so no move frees one; the search tries 8 of the 10 hosts and says so
+    vmis = [vmi("vm-%d" % index, 3) for index in range(10)] + [vmi("big", 4)]
+    result = place_fleet(vmis, dict(("h%d" % index, flat_host(4)) for index in range(10)),
+                         policy="spread")
+    report = result["fragmentation"]["big"]
+    assert report["fragmented"] is True and report["moves"] == [] and report["host"] is None
+    assert report["bound_hit"] is True
+    assert report["summary"] == ("big: the fleet has 10 free pCPUs in total but at most 1 on one "
+                                 "host, the VM needs 4; no 4 moves or fewer free one of the 8 "
+                                 "hosts tried")
+
+
 def test_look_alikes_get_the_same_report_under_their_own_names():
     vmis = [vmi("a", 2), vmi("b", 2), vmi("big-1", 4), vmi("big-2", 4)]
     result = place_fleet(vmis, {"h1": flat_host(4), "h2": flat_host(4)}, policy="spread")

@@ -41,16 +41,14 @@ def flat_host(cpus, pages_1g=0):
                        "hugepages": {"1Gi": {"total": pages_1g, "free": pages_1g}}}]}
 
 
-def fleet_after(result, report):
+def fleet_after(result, report, stuck):
     """VM name -> host once the report's moves are made and the stuck VM placed."""
     final = dict(result["placements"])
     for move in report["moves"]:
         assert final[move["vmi"]] == move["source"]
         final[move["vmi"]] = move["target"]
-    stuck = [name for name, plan in report["plans"].items() if plan["host"] == report["host"]
-             and result["placements"][name] is None]
-    assert len(stuck) == 1
-    final[stuck[0]] = report["host"]
+    assert report["plans"][stuck]["host"] == report["host"]
+    final[stuck] = report["host"]
     return final
 
 
@@ -84,7 +82,7 @@ def test_two_hosts_with_two_free_pcpus_each_take_a_four_pcpu_vm_once_one_vm_move
                                  "host, the VM needs 4; moving a (h1 -> h2) frees h1")
     assert parse_cpuset(report["plans"]["big"]["cpuset"]) == {0, 1, 2, 3}
     # the move verified: both hosts placed again as it leaves them take all their VMs
-    final = fleet_after(result, report)
+    final = fleet_after(result, report, "big")
     assert final == {"a": "h2", "b": "h2", "big": "h1"}
     placed_again(vmis, hosts, final, ["b", "a", "big"])
 
@@ -123,7 +121,7 @@ def test_hugepages_split_across_numa_nodes_under_single_numa_node():
     assert "the fleet has 2 free hugepages 1Gi in total but at most 1 on one NUMA node" in report["reason"]
     assert len(report["moves"]) == 1 and report["moves"][0]["target"] == "h2"
     assert report["host"] == "h1"
-    final = fleet_after(result, report)
+    final = fleet_after(result, report, "c")
     moved = report["moves"][0]["vmi"]
     placed_again(vmis, hosts, final, [name for name in ("a", "b") if name != moved] + [moved, "c"],
                  options)
@@ -202,11 +200,12 @@ def fleets(draw):
     return vmis, hosts, policy, options
 
 
-def assert_sound(vmis, hosts, result, report, options):
+def assert_sound(vmis, hosts, result, stuck, options):
     """Every host as the moves leave it: valid plans, no pCPU twice, no pool, CPU or memory
     past what the host has; every moved VM's plan valid on its target."""
+    report = result["fragmentation"][stuck]
     by_name = dict((item["metadata"]["name"], item) for item in vmis)
-    final = fleet_after(result, report)
+    final = fleet_after(result, report, stuck)
     plans = dict(result["plans"])
     plans.update(report["plans"])
     for move in report["moves"]:
@@ -255,7 +254,7 @@ def test_proposed_moves_leave_no_host_overcommitted_and_every_plan_valid(fleet):
         event("moves proposed" if report["moves"] else "fragmented, no moves found")
         if report["moves"]:
             assert 1 <= len(report["moves"]) <= 4
-            assert_sound(vmis, hosts, result, report, options)
+            assert_sound(vmis, hosts, result, name, options)
 
 
 def test_the_markdown_report_names_the_moves():
@@ -268,3 +267,18 @@ def test_the_markdown_report_names_the_moves():
     # a VM the fleet lacks room for is unplaced, not fragmented
     text = fleet_markdown(place_fleet([vmi("huge", 10)], {"h1": flat_host(8)}))
     assert "## Unplaced" in text and "## Fragmentation" not in text
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=list(HealthCheck))
+@given(fleet=fleets())
+def test_moves_proposed_for_a_drain_blocker_leave_no_host_overcommitted(fleet):
+    vmis, hosts, policy, options = fleet
+    drained = sorted(hosts)[0]
+    result = simulate_drain(vmis, hosts, drained, policy=policy, options=options)
+    assert set(result["fragmentation"]) == set(result["blockers"])
+    for name, report in result["fragmentation"].items():
+        event("drain: moves proposed" if report["moves"] else "drain: no moves")
+        if report["moves"]:
+            assert report["host"] != drained
+            assert all(move["target"] != drained for move in report["moves"])
+            assert_sound(vmis, hosts, result, name, options)

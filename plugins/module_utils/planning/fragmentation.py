@@ -140,6 +140,7 @@ def fragmentation(stuck, states, entries, opts, mover, sources=None):
 
 
 def _report(vm, states, entries, opts, mover, source, search):
+    """One stuck VM's report: whether it is fragmented, the numbers, and the moves found."""
     memo = {}
     hosts = [state for state in states if state.name in mover.allowed
              and fits_empty(state, vm, opts, memo)]
@@ -155,15 +156,31 @@ def _report(vm, states, entries, opts, mover, source, search):
             "room" % len([s for s in states if s.name in mover.allowed]))
         return report
     free = dict((state.name, [free_of(state, need) for need in needs]) for state in hosts)
+    _classify(report, needs, [free[state.name] for state in hosts])
+    report["summary"] = report["reason"]
+    if not report["fragmented"]:
+        return report
+    if not search:
+        report["bound_hit"] = True
+        report["summary"] += "; moves not searched (more than %d kinds of stuck VMs)" % MAX_SHAPES
+        return report
+    ranked = sorted(hosts, key=lambda state: (_missing(needs, free[state.name]), state.index))
+    _search(report, vm, ranked, needs, states, entries, mover, source)
+    return report
+
+
+def _classify(report, needs, free):
+    """The free totals and largest free pieces (``free``: per host, per need), and whether the
+    VM is fragmented (the totals hold it) or the fleet lacks room, with the reason."""
     for index, need in enumerate(needs):
-        report["free_total"][need.key] = sum(free[state.name][index][0] for state in hosts)
-        report["largest_free"][need.key] = max(piece(need, free[state.name][index]) for state in hosts)
+        report["free_total"][need.key] = sum(host[index][0] for host in free)
+        report["largest_free"][need.key] = max(piece(need, host[index]) for host in free)
     short = _named([need for need in needs if report["free_total"][need.key] < need.amount], report)
     if short:
-        report["reason"] = report["summary"] = "the fleet lacks room: " + "; ".join(
+        report["reason"] = "the fleet lacks room: " + "; ".join(
             "it has %s in total, the VM needs %s" % (_amount(need, report["free_total"][need.key]),
                                                     _number(need, need.amount)) for need in short)
-        return report
+        return
     report["fragmented"] = True
     tight = _named([need for need in needs if report["largest_free"][need.key] < need.amount], report)
     report["reason"] = "; ".join(
@@ -174,12 +191,11 @@ def _report(vm, states, entries, opts, mover, source, search):
         for need in tight) or ("the fleet has all it needs free in total, and each resource on "
                                "some host, but no host has all of it free at once in the layout "
                                "its plan needs")
-    if not search:
-        report["bound_hit"] = True
-        report["summary"] = report["reason"] + "; moves not searched (more than %d kinds of " \
-            "stuck VMs)" % MAX_SHAPES
-        return report
-    ranked = sorted(hosts, key=lambda state: (_missing(needs, free[state.name]), state.index))
+
+
+def _search(report, vm, ranked, needs, states, entries, mover, source):
+    """The fewest moves found that free one of the ``ranked`` hosts (closest first) for ``vm``,
+    into the report."""
     by_name = dict((state.name, state) for state in states)
     best, budget = None, _Budget(MAX_TRIES)
     for state in ranked[:MAX_HOSTS]:
@@ -192,16 +208,15 @@ def _report(vm, states, entries, opts, mover, source, search):
     report["bound_hit"] = not budget.left or (
         len(ranked) > MAX_HOSTS and (best is None or len(best[1]) > 1))
     if best is None:
-        report["summary"] = report["reason"] + "; no %d moves or fewer free one of the %d hosts " \
-            "tried" % (MAX_MOVES, min(len(ranked), MAX_HOSTS))
-        return report
+        report["summary"] += "; no %d moves or fewer free one of the %d hosts tried" % (
+            MAX_MOVES, min(len(ranked), MAX_HOSTS))
+        return
     report["host"], report["moves"] = best[0], best[1]
     for name, host, plan in best[2]:
         report["plans"][name] = dict(plan.as_dict(), name=name, host=host)
-    report["summary"] = report["reason"] + "; moving %s frees %s" % (", ".join(
+    report["summary"] += "; moving %s frees %s" % (", ".join(
         "%s (%s -> %s)" % (move["vmi"], move["source"], move["target"]) for move in best[1]),
         best[0])
-    return report
 
 
 def _named(needs, report):

@@ -178,8 +178,9 @@ def _classify(report, needs, free):
     short = _named([need for need in needs if report["free_total"][need.key] < need.amount], report)
     if short:
         report["reason"] = "the fleet lacks room: " + "; ".join(
-            "it has %s in total, the VM needs %s" % (_amount(need, report["free_total"][need.key]),
-                                                    _number(need, need.amount)) for need in short)
+            "it has %s in total, the VM needs %s" % (
+                _amount(need, report["free_total"][need.key]), _number(need, need.amount))
+            for need in short)
         return
     report["fragmented"] = True
     tight = _named([need for need in needs if report["largest_free"][need.key] < need.amount], report)

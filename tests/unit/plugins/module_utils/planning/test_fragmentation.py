@@ -126,7 +126,7 @@ def test_hugepages_split_across_numa_nodes_under_single_numa_node():
     placed_again(vmis, hosts, final, [name for name in ("a", "b") if name != moved] + [moved, "c"],
                  options)
     plan = report["plans"]["c"]
-    assert len({cell for cell in plan["hugepages"]["per_node"]}) == 1  # one node, as the policy asks
+    assert len(plan["hugepages"]["per_node"]) == 1  # one node, as the policy asks
 
 
 def test_the_report_says_when_the_search_stopped_at_its_bounds():
@@ -189,8 +189,8 @@ def fleets(draw):
         hosts["h%d" % index] = data
     vmis = []
     # small VMs first, that split the room up, then larger ones that may find it split
-    sizes = [draw(st.integers(1, 2)) for _ in range(draw(st.integers(2, 10)))]
-    sizes += [draw(st.integers(2, 6)) for _ in range(draw(st.integers(1, 3)))]
+    sizes = [draw(st.integers(1, 2)) for small in range(draw(st.integers(2, 10)))]
+    sizes += [draw(st.integers(2, 6)) for large in range(draw(st.integers(1, 3)))]
     for index, cores in enumerate(sizes):
         dedicated = draw(st.booleans()) or cores > 2
         page = draw(st.sampled_from([None, "1Gi"])) if dedicated else None

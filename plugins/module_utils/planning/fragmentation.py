@@ -144,17 +144,18 @@ def _report(vm, states, entries, opts, mover, source, search):
     memo = {}
     hosts = [state for state in states if state.name in mover.allowed
              and fits_empty(state, vm, opts, memo)]
+    if not hosts:  # (its needs are not read: a VM no host would plan is not checked further)
+        reason = ("fits none of the %d hosts even with no VM of this placement on them: no move "
+                  "makes room" % len([s for s in states if s.name in mover.allowed]))
+        return {"fragmented": False, "host": None, "moves": [], "plans": {}, "bound_hit": False,
+                "piece": "host", "needed": {}, "largest_free": {}, "free_total": {},
+                "reason": reason, "summary": reason}
     needs = [need for need in needs_of(vm, opts) if need.key != "pods"
              or any("pods" in (state.pristine.extended or ()) for state in hosts)]
     report = {"fragmented": False, "host": None, "moves": [], "plans": {}, "bound_hit": False,
               "piece": "NUMA node" if any(need.per_node for need in needs) else "host",
               "needed": dict((need.key, need.amount) for need in needs),
               "largest_free": {}, "free_total": {}}
-    if not hosts:
-        report["reason"] = report["summary"] = (
-            "fits none of the %d hosts even with no VM of this placement on them: no move makes "
-            "room" % len([s for s in states if s.name in mover.allowed]))
-        return report
     free = dict((state.name, [free_of(state, need) for need in needs]) for state in hosts)
     _classify(report, needs, [free[state.name] for state in hosts])
     report["summary"] = report["reason"]

@@ -103,6 +103,17 @@ def test_a_vm_no_host_takes_even_empty_is_not_fragmented():
     assert report["reason"].startswith("fits none of the 2 hosts even with no VM")
 
 
+def test_a_vm_of_another_architecture_is_not_fragmented_and_not_an_error():
+    # no CPU request: planning it would be an input error, but no host of its architecture
+    # plans it, so it is unplaced as before, and its report reads nothing more of it
+    item = {"kind": "VirtualMachineInstance", "metadata": {"name": "x"}, "spec": {"domain": {
+        "cpu": {"dedicatedCpuPlacement": True}, "resources": {"requests": {"memory": "1Gi"}}}}}
+    result = place_fleet([item], {"h": dict(flat_host(2), architecture="arm64")})
+    report = result["fragmentation"]["x"]
+    assert report["fragmented"] is False and report["needed"] == {}
+    assert report["reason"].startswith("fits none of the 1 hosts")
+
+
 def test_hugepages_split_across_numa_nodes_under_single_numa_node():
     # h1: 2 NUMA nodes of 8 pCPUs and 4 1Gi pages each. a and b (3 pages each) land one per
     # node, leaving 1 page on each: 2 in all, but single-numa-node wants c's 2 pages on one node.

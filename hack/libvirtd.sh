@@ -29,7 +29,7 @@ URI="qemu:///system"
 SOCKET=/run/libvirt/libvirt-sock
 HUGETLBFS=/dev/hugepages
 PAGES_2M=/sys/kernel/mm/hugepages/hugepages-2048kB
-PACKAGES=(libvirt-daemon-system qemu-system-x86 libvirt-clients)
+PACKAGES=(libvirt-daemon-system qemu-system-x86 qemu-utils libvirt-clients)
 
 log() { printf 'libvirtd.sh: %s\n' "$*" >&2; }
 # shellcheck source=hack/debian-packages.sh

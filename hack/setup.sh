@@ -32,8 +32,9 @@ log() { printf 'setup: %s\n' "$*" >&2; }
 # are listed: git and make for the scripts, shellcheck for ansible-test's `shellcheck` sanity
 # test (which ansible-test skips, with a mere warning, when the program is missing); gcc,
 # pkg-config and libvirt-dev to build libvirt-python (it ships no wheel); libvirt-clients and
-# libxml2-utils for virt-xml-validate (which calls xmllint) in the rendering tests.
-DEBIAN_PACKAGES=(git make shellcheck gcc pkg-config libvirt-dev libvirt-clients libxml2-utils)
+# libxml2-utils for virt-xml-validate (which calls xmllint) in the rendering tests; qemu-utils
+# for qemu-img, which vmpod.core.vm_storage runs (its unit tests use the real one).
+DEBIAN_PACKAGES=(git make shellcheck gcc pkg-config libvirt-dev libvirt-clients libxml2-utils qemu-utils)
 
 install_debian_packages "${DEBIAN_PACKAGES[@]}"
 

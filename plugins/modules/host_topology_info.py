@@ -26,6 +26,11 @@ description:
   - A kernel without NUMA support has no C(/sys/devices/system/node); the host is then one node
     0 that holds every CPU, with the memory of C(/proc/meminfo) and the hugepage pools of
     C(/sys/kernel/mm/hugepages).
+  - With O(pci_devices=true) (the default) and O(source=sysfs) the module also reads the PCI
+    devices under C(/sys/bus/pci/devices) (C(vendor), C(device), C(class), C(numa_node), the
+    C(driver) link, C(sriov_totalvfs), C(sriov_numvfs) and the C(physfn) link of an SR-IOV
+    virtual function), so that plans put the pinned CPUs and hugepages of a VM with GPUs or host
+    devices on their NUMA node.
   - With O(source=libvirt) the module reads the C(<host><topology>) of libvirt's capabilities
     XML (what C(virsh capabilities) prints) over a read-only connection to O(uri).
   - The module changes nothing on the host.
@@ -92,6 +97,12 @@ options:
         pages running domains hold.
     type: bool
     default: false
+  pci_devices:
+    description:
+      - Whether to read the host's PCI devices into RV(host.pci_devices). Used with
+        O(source=sysfs) only; bridges are left out.
+    type: bool
+    default: true
 requirements:
   - libvirt-python, only for O(source=libvirt) and O(libvirt_domains)
 notes:
@@ -250,6 +261,74 @@ host:
       returned: with O(source=sysfs), when the kernel reports it
       type: str
       sample: "2-31,34-63"
+    pci_devices:
+      description:
+        - The host's PCI devices but bridges, ascending by address, from
+          C(/sys/bus/pci/devices).
+      returned: with O(source=sysfs) and O(pci_devices=true), when the tree has C(sys/bus/pci/devices)
+      type: list
+      elements: dict
+      contains:
+        address:
+          description: The PCI address, C(domain:bus:device.function).
+          returned: success
+          type: str
+          sample: "0000:3b:00.0"
+        vendor:
+          description: The vendor id, four lower-case hexadecimal digits (C(10de) NVIDIA, C(8086) Intel).
+          returned: success
+          type: str
+          sample: 10de
+        device:
+          description:
+            - The device id, four lower-case hexadecimal digits. With RV(host.pci_devices[].vendor)
+              it is what KubeVirt's C(permittedHostDevices.pciHostDevices[].pciVendorSelector)
+              names (V(10DE:2236)).
+          returned: success
+          type: str
+          sample: "2236"
+        class:
+          description: The PCI class code (base class, subclass, programming interface).
+          returned: success
+          type: str
+          sample: "0x030200"
+        kind:
+          description:
+            - V(gpu) for a display controller (class C(0x03)), V(nic) for a network controller
+              (class C(0x02)), V(other) for the rest.
+          returned: success
+          type: str
+          sample: gpu
+        numa_node:
+          description:
+            - The NUMA node the device is attached to; V(-1) when the kernel does not know (the
+              firmware gives no proximity, or a kernel without NUMA), then the device has no
+              NUMA affinity and plans do not align anything with it.
+          returned: success
+          type: int
+          sample: 1
+        driver:
+          description:
+            - The driver bound to the device (V(vfio-pci) for a device ready for passthrough, as
+              KubeVirt's device plugin needs it); null when none is bound.
+          returned: success
+          type: str
+          sample: vfio-pci
+        sriov_totalvfs:
+          description: How many SR-IOV virtual functions the physical function can have.
+          returned: for SR-IOV physical functions
+          type: int
+          sample: 64
+        sriov_numvfs:
+          description: How many SR-IOV virtual functions are enabled.
+          returned: for SR-IOV physical functions
+          type: int
+          sample: 8
+        physfn:
+          description: The address of the physical function of an SR-IOV virtual function.
+          returned: for SR-IOV virtual functions
+          type: str
+          sample: "0000:5e:00.0"
   sample:
     cpus:
       - {id: 0, socket: 0, core: 0, node: 0}
@@ -271,6 +350,9 @@ host:
         hugepages: {"2Mi": {total: 1024, free: 1024}, "1Gi": {total: 8, free: 4}}
     reserved_cpus: "0,4"
     isolated_cpus: "1-3,5-7"
+    pci_devices:
+      - {address: "0000:3b:00.0", vendor: 10de, device: "2236", class: "0x030200", kind: gpu,
+         numa_node: 1, driver: vfio-pci}
 """
 
 import errno
@@ -291,6 +373,11 @@ from ansible_collections.vmpod.core.plugins.module_utils.libvirt.capabilities im
 from ansible_collections.vmpod.core.plugins.module_utils.libvirt import domain_xml
 from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import parse_cpuset
 from ansible_collections.vmpod.core.plugins.module_utils.hostfacts import kubelet_state
+from ansible_collections.vmpod.core.plugins.module_utils.hostfacts.pci_devices import (
+    PCI_DIR,
+    PCI_FILES,
+    pci_devices_from_sysfs,
+)
 from ansible_collections.vmpod.core.plugins.module_utils.hostfacts.sysfs import (
     SYSFS_FILES,
     host_from_sysfs,
@@ -305,11 +392,11 @@ def read_text(path):
         return handle.read()
 
 
-def gather_sysfs(root):
-    """``{path relative to root: text}`` of the files ``SYSFS_FILES`` names that exist under
-    ``root``; a symbolic link gives its target, a directory ``""``."""
+def gather_sysfs(root, patterns=SYSFS_FILES):
+    """``{path relative to root: text}`` of the files ``patterns`` (``SYSFS_FILES`` unless
+    told) name that exist under ``root``; a symbolic link gives its target, a directory ``""``."""
     files = {}
-    for pattern in SYSFS_FILES:
+    for pattern in patterns:
         for path in sorted(glob.glob(os.path.join(root, pattern))):
             relative = os.path.relpath(path, root)
             try:
@@ -389,6 +476,7 @@ def main():
             used_cpus=dict(type="str"),
             kubelet_root=dict(type="path"),
             libvirt_domains=dict(type="bool", default=False),
+            pci_devices=dict(type="bool", default=True),
         ),
         supports_check_mode=True,
     )
@@ -408,6 +496,8 @@ def main():
                 architecture = kernel_architecture(os.uname()[4])
                 if architecture is not None:
                     host["architecture"] = architecture
+            if params["pci_devices"] and os.path.isdir(os.path.join(params["sysfs_root"], PCI_DIR)):
+                host["pci_devices"] = pci_devices_from_sysfs(gather_sysfs(params["sysfs_root"], PCI_FILES))
         used = params["used_cpus"]
         if params["kubelet_root"]:
             used = with_kubelet_state(host, params["kubelet_root"], used)

@@ -18,12 +18,15 @@ description:
     disk that is not there, a PCI device the host does not have, a path outside the VM's directory) it fails naming the VM and the volume,
     and nothing is made. Then, per VM, its directory, a qcow2 overlay over each containerDisk
     image (the image is only read), and a sparse qcow2 for each emptyDisk, each only when it is
-    not there yet. When C(qemu-img) fails, what this run made is removed again.
+    not there yet, and a sparse raw file of its capacity for a hostDisk of type DiskOrCreate that
+    is not there yet (its directory must be). When C(qemu-img) fails, what this run made is
+    removed again.
   - Cloud-init seed images are listed too; the playbook copies them from the render's output
     (they hold secrets, and this module never reads them).
   - O(state=absent) removes the overlays, empty disks and seeds the lists name, each only when it
     is what deploy makes (a qcow2 image; an ISO 9660 image with the seed's label), then each VM's
-    directory when nothing else is left in it. Images, claims and host disks are never touched.
+    directory when nothing else is left in it. Images, claims and host disks (also those a
+    DiskOrCreate made, which hold the user's data, as KubeVirt keeps them) are never touched.
     O(only_new) limits it to VMs whose directories RV(created_directories) of a failed present
     run named.
 author: vmpod.core developers (@vmpod)
@@ -34,9 +37,9 @@ options:
   vms:
     description:
       - The VMs' storage lists, each as C(storage.json) holds it, C({domain, directory, items}).
-      - Each item has C(kind) (V(overlay), V(empty), V(seed), V(existing), V(pci)), C(volume), C(path), and
-        for an overlay C(base) and C(base_format), for an empty disk C(size) in bytes, for an
-        existing one C(block).
+      - Each item has C(kind) (V(overlay), V(empty), V(seed), V(existing), V(host_disk), V(pci)),
+        C(volume), C(path), and for an overlay C(base) and C(base_format), for an empty disk or a
+        host disk C(size) in bytes, for an existing one C(block).
     type: list
     elements: dict
     required: true
@@ -50,6 +53,13 @@ options:
       they are. None clears every VM of O(vms).
     type: list
     elements: path
+  made_files:
+    description: With O(state=absent), the files a failed present run made (its RV(made)); host
+      disks of type DiskOrCreate among them are removed too, to undo that run. Other host disks
+      are never removed.
+    type: list
+    elements: path
+    default: []
 notes:
   - Needs C(qemu-img) (Debian C(qemu-utils)) on the host for overlays and empty disks.
 seealso:
@@ -93,7 +103,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.values.errors import Vm
 from ansible_collections.vmpod.core.plugins.module_utils.values.paths import check_path
 
 _OWN = ("overlay", "empty", "seed")
-_KINDS = _OWN + ("existing", "pci")
+_KINDS = _OWN + ("existing", "host_disk", "pci")
 _PCI_DEVICES = "/sys/bus/pci/devices/"
 _FORMATS = ("raw", "qcow2")
 
@@ -134,8 +144,8 @@ def read_lists(vms):
                 check_path(item.get("base"), ip + ".base")
                 if not isinstance(item.get("base"), str) or item.get("base_format") not in _FORMATS:
                     raise VmpodInputError(ip, item, "an overlay needs base and base_format (raw, qcow2)")
-            if item["kind"] == "empty" and (not isinstance(item.get("size"), int) or isinstance(item.get("size"), bool)
-                                            or item["size"] <= 0):
+            if item["kind"] in ("empty", "host_disk") and (
+                    not isinstance(item.get("size"), int) or isinstance(item.get("size"), bool) or item["size"] <= 0):
                 raise VmpodInputError(ip + ".size", item.get("size"), "must be a positive number of bytes")
             checked.append(item)
         result.append((domain, directory, checked))
@@ -157,6 +167,12 @@ def missing(lists):
                 if not os.path.isdir(item["path"]):
                     problems.append("%s: device %s: %s is not a PCI device of this host" % (
                         domain, item.get("volume"), posixpath.basename(item["path"])))
+            elif item["kind"] == "host_disk":
+                if os.path.lexists(item["path"]) and not os.path.isfile(item["path"]):
+                    problems.append("%s: %s is there but is not a file" % (where, item["path"]))
+                elif not os.path.lexists(item["path"]) and \
+                        not os.path.isdir(posixpath.dirname(posixpath.normpath(item["path"]))):
+                    problems.append("%s: the directory of %s is not on this host" % (where, item["path"]))
             elif item["kind"] == "existing":
                 try:
                     mode = os.stat(item["path"]).st_mode
@@ -172,33 +188,57 @@ def missing(lists):
 
 def make(module, lists):
     made, created = [], []
+
+    def undo(message):
+        for path in made:
+            if os.path.lexists(path):
+                os.unlink(path)
+        for path in reversed(created):
+            shutil.rmtree(path, ignore_errors=True)
+        module.fail_json(msg=message + ", and what this run made was removed", made=[],
+                         created_directories=[])
+
     for _domain, directory, items in lists:
-        wanted = [item for item in items if item["kind"] in ("overlay", "empty")
+        wanted = [item for item in items if item["kind"] in ("overlay", "empty", "host_disk")
                   and not os.path.lexists(item["path"])]
-        if not os.path.isdir(directory):
-            created.append(directory)
-            if not module.check_mode:
-                os.makedirs(directory, 0o755)
-                os.chmod(directory, 0o755)  # QEMU's user reaches its files through it
-        for item in wanted:
-            made.append(item["path"])
-            if module.check_mode:
-                continue
-            if item["kind"] == "overlay":
-                command = ["qemu-img", "create", "-q", "-f", "qcow2", "-F", item["base_format"],
-                           "-b", item["base"], item["path"]]
-            else:
-                command = ["qemu-img", "create", "-q", "-f", "qcow2", item["path"], str(item["size"])]
-            code, _out, err = module.run_command(command)
-            if code != 0:
-                for path in made:
-                    if os.path.lexists(path):
-                        os.unlink(path)
-                for path in reversed(created):
-                    shutil.rmtree(path, ignore_errors=True)
-                module.fail_json(msg="%s failed, and what this run made was removed: %s"
-                                 % (" ".join(command[:2]), err.strip()), made=[], created_directories=[])
+        try:
+            if not os.path.isdir(directory):
+                if not module.check_mode:
+                    os.makedirs(directory, 0o755)
+                    os.chmod(directory, 0o755)  # QEMU's user reaches its files through it
+                created.append(directory)
+            for item in wanted:
+                if module.check_mode:
+                    made.append(item["path"])
+                    continue
+                if item["kind"] == "host_disk":
+                    _sparse_file(item["path"], item["size"])
+                    made.append(item["path"])
+                    continue
+                if item["kind"] == "overlay":
+                    command = ["qemu-img", "create", "-q", "-f", "qcow2", "-F", item["base_format"],
+                               "-b", item["base"], item["path"]]
+                else:
+                    command = ["qemu-img", "create", "-q", "-f", "qcow2", item["path"], str(item["size"])]
+                code, _out, err = module.run_command(command)
+                if code != 0:
+                    if os.path.lexists(item["path"]):  # a partial image of this run's
+                        os.unlink(item["path"])
+                    undo("%s failed: %s" % (" ".join(command[:2]), err.strip()))
+                made.append(item["path"])
+        except (IOError, OSError) as exc:
+            undo("%s: %s" % (exc.filename, exc.strerror))
     return made, created
+
+
+def _sparse_file(path, size):
+    """A hostDisk of type DiskOrCreate: a sparse raw file of ``size`` bytes, made only when
+    there is none (never over an existing file)."""
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o660)
+    try:
+        os.ftruncate(handle, size)
+    finally:
+        os.close(handle)
 
 
 def made_here(item):
@@ -217,9 +257,15 @@ def made_here(item):
         descriptor[40:72].rstrip(b" ") == label.encode("ascii", "replace")
 
 
-def remove(module, lists, only):
+def remove(module, lists, only, made_files):
     removed = []
     for _domain, directory, items in lists:
+        for item in items:  # host disks a failed run made (rolled back); never any other
+            if item["kind"] == "host_disk" and item["path"] in made_files and \
+                    os.path.isfile(item["path"]) and not os.path.islink(item["path"]):
+                removed.append(item["path"])
+                if not module.check_mode:
+                    os.unlink(item["path"])
         if only is not None and directory not in only:
             continue
         for item in items:
@@ -243,6 +289,7 @@ def main():
             vms=dict(type="list", elements="dict", required=True),
             state=dict(type="str", choices=["present", "absent"], default="present"),
             only_new=dict(type="list", elements="path"),
+            made_files=dict(type="list", elements="path", default=[]),
         ),
         supports_check_mode=True,
     )
@@ -254,7 +301,7 @@ def main():
         module.fail_json(msg=to_native(exc))
     try:
         if module.params["state"] == "absent":
-            removed = remove(module, lists, module.params["only_new"])
+            removed = remove(module, lists, module.params["only_new"], module.params["made_files"])
             module.exit_json(changed=bool(removed), made=removed, created_directories=[],
                              diff={"before": "\n".join(removed) + ("\n" if removed else ""), "after": ""})
         problems = missing(lists)

@@ -82,6 +82,13 @@ def devices(vmi, name, namespace, uid, iothreads, vcpus, opts, omitted):
     return result
 
 
+def domain_interfaces(vmi):
+    """The VMI's interfaces that become a domain ``<interface>``, in order: not SR-IOV (a
+    hostdev the node assigns) and not ``state: absent`` (being hot-unplugged; the converter's
+    ``CreateDomainInterfaces`` leaves those out, and their networks with them)."""
+    return [item for item in vmi.interfaces if not item.sriov and not item.absent]
+
+
 def interfaces(vmi, virtio, vcpus, omitted):
     """Pod-network bindings as a tap (``type='ethernet'``), passt as ``type='user'`` with the
     passt backend; SR-IOV VFs are left to the node (their PCI address is assigned there).
@@ -94,10 +101,10 @@ def interfaces(vmi, virtio, vcpus, omitted):
     iommu = launch_security_iommu(vmi)
     result = []
     for item in vmi.interfaces:
-        if item.sriov:
+        if item.sriov and not item.absent:
             omitted.append("interface %s: the SR-IOV VF's PCI address is assigned on the node"
                            % item.name)
-            continue
+    for item in domain_interfaces(vmi):
         model = item.model or "virtio"
         passt = item.uses_passt
         driver = None

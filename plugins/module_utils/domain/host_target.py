@@ -13,7 +13,9 @@ deploy makes for it (``storage``):
 * containerDisk -> a qcow2 overlay per VM over the image (the image itself stays untouched);
 * emptyDisk -> a sparse qcow2 of its capacity;
 * persistentVolumeClaim / dataVolume -> the file or block device the map names;
-* hostDisk -> its own path;
+* hostDisk -> its own path; with ``type: DiskOrCreate`` deploy makes a sparse raw file of its
+  capacity when there is none (as virt-handler does), and keeps it on ``state: absent`` (a host
+  disk is the user's data);
 * cloudInitNoCloud / cloudInitConfigDrive -> a seed ISO (``cidata`` / ``config-2``) made from
   the VMI's user and network data, or the Secrets the map holds (never printed: ``files`` of
   a seed entry hold secrets and leave the engine only to be written into the seed);
@@ -42,6 +44,7 @@ import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from ansible_collections.vmpod.core.plugins.module_utils.domain.devices import domain_interfaces
 from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.values.xml import xml_string
@@ -75,6 +78,7 @@ class HostNetwork(NamedTuple):
     kind: str  # network, bridge or user
     source: object  # the libvirt network or bridge name; None for user
     forwards: tuple  # PortForward values (user only)
+    mtu: object = None  # the NIC's MTU (<mtu size>), when the map gives one
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,9 @@ def read_host_target(data, path="host_target"):
     * ``host_devices``: ``{deviceName: [PCI address, ...]}`` (``0000:65:00.0``) for GPUs and
       host devices, given out in order;
     * ``networks``: ``{VMI network name: {network: NAME} | {bridge: NAME} |
-      {user: {forwards: [{host_port, guest_port, protocol: tcp, address: 127.0.0.1}]}}}``.
+      {user: {forwards: [{host_port, guest_port, protocol: tcp, address: 127.0.0.1}]}}}``;
+      a network or bridge entry may add ``mtu`` (68 to 65535), the NIC's MTU (a jumbo-frame
+      bridge); without it libvirt takes the network's.
     """
     if not data:
         return None
@@ -199,11 +205,15 @@ def _networks(data, path):
     result = {}
     for name, entry in _named(data, "networks", path).items():
         ep = f.join(f.join(path, "networks"), name)
-        if not isinstance(entry, dict) or len(entry) != 1:
+        kinds = [key for key in ("network", "bridge", "user") if isinstance(entry, dict) and key in entry]
+        if len(kinds) != 1:
             raise VmpodInputError(ep, entry, "must be one of {network: NAME}, {bridge: NAME}, "
                                   "{user: {forwards: [...]}}")
-        f.option_map(entry, ep, ("network", "bridge", "user"))
-        kind = next(iter(entry))
+        f.option_map(entry, ep, ("network", "bridge", "user", "mtu"))
+        kind = kinds[0]
+        if kind == "user" and "mtu" in entry:
+            raise VmpodInputError(f.join(ep, "mtu"), entry["mtu"], "applies to a network or a "
+                                  "bridge; QEMU's user network has no MTU to set")
         if kind == "user":
             user = f.mapping(entry, "user", ep)
             up = f.join(ep, "user")
@@ -215,7 +225,8 @@ def _networks(data, path):
             if not source:
                 raise VmpodInputError(f.join(ep, kind), entry[kind], "must name a libvirt %s"
                                       % ("network" if kind == "network" else "bridge"))
-            result[name] = HostNetwork(kind, source, ())
+            mtu = f.integer(entry, "mtu", ep, None, minimum=68, maximum=65535)
+            result[name] = HostNetwork(kind, source, (), mtu)
     return result
 
 
@@ -257,12 +268,13 @@ def retarget(model, vmi, target, path="spec", taken=None):
                               "virtiofs filesystems need virt-launcher's virtiofsd; a libvirt host "
                               "target does not provide them")
     interfaces, user_nics = [], []
-    for iface, item in zip(devices["interfaces"], [i for i in vmi.interfaces if not i.sriov]):
+    for iface, item in zip(devices["interfaces"], domain_interfaces(vmi)):
         network = _network_of(item, vmi, target, path)
         if network.kind == "user" and network.forwards:
             user_nics.append(_user_nic(iface, network, len(user_nics), model))
             continue
-        iface = dict(iface, type=network.kind, source=network.source, backend=None, ports=[])
+        iface = dict(iface, type=network.kind, source=network.source, backend=None, ports=[],
+                     mtu=network.mtu)
         interfaces.append(iface)
     devices["interfaces"] = interfaces
     if devices.get("redirections"):
@@ -343,6 +355,9 @@ def _disk(disk, vmi, target, directory, storage, path, uid):
         storage.append({"kind": "existing", "volume": name, "path": claim.path, "block": claim.block})
         disk["source_type"] = "block" if claim.block else "file"
         return disk
+    elif kind == "hostDisk" and volume.ref == "DiskOrCreate":
+        storage.append({"kind": "host_disk", "volume": name, "path": volume.template,
+                        "size": volume.capacity})
     elif kind == "hostDisk":
         storage.append({"kind": "existing", "volume": name, "path": volume.template, "block": False})
     elif kind == "emptyDisk":

@@ -11,7 +11,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
@@ -55,6 +57,7 @@ class KubevirtConfig:
     network_devices_with_dra: bool
     iommufd: bool
     permitted_host_devices: object  # frozenset of resource names, or None
+    pci_resources: dict  # resource name -> PciResource (permittedHostDevices.pciHostDevices)
     # what the launcher Pod's other containers use (services/template.go and its helpers)
     image_volume: bool  # the ImageVolume gate: containerDisks as image volumes, not containers
     serial_console_log_disabled: bool  # virtualMachineOptions.disableSerialConsoleLog
@@ -128,6 +131,7 @@ def _read(config):
         network, "permitBridgeInterfaceOnPodNetwork", f.join(path, "network"), True)
 
     c["permitted_host_devices"] = _permitted_host_devices(config, path)
+    c["pci_resources"] = _pci_resources(config, path)
     c["image_volume"] = gate_enabled(c["feature_gates"], c["disabled_feature_gates"], "ImageVolume")
     options = f.mapping(config, "virtualMachineOptions", path)
     c["serial_console_log_disabled"] = options.get("disableSerialConsoleLog") is not None
@@ -178,6 +182,43 @@ def _permitted_host_devices(config, path):
         for item_path, item in f.mappings(permitted, kind, where):
             names.add(f.string(item, "resourceName", item_path))
     return frozenset(names)
+
+
+class PciResource(NamedTuple):
+    """The PCI devices a resource name stands for: ``ids`` the (vendor, device) pairs of its
+    ``pciVendorSelector`` entries, lower-case hex (``("10de", "2236")``); ``external``: another
+    device plugin than KubeVirt's advertises it (``externalResourceProvider``), so KubeVirt's rule
+    that only devices bound to vfio-pci count does not apply."""
+
+    ids: frozenset
+    external: bool
+
+
+_PCI_SELECTOR = re.compile(r"^([0-9A-Fa-f]{4}):([0-9A-Fa-f]{4})$")
+
+
+def _pci_resources(config, path):
+    """``permittedHostDevices.pciHostDevices`` by resource name (several entries may share one)."""
+    permitted = f.optional_mapping(config, "permittedHostDevices", path)
+    if permitted is None:
+        return {}
+    found = {}
+    for item_path, item in f.mappings(permitted, "pciHostDevices", f.join(path, "permittedHostDevices")):
+        name = f.string(item, "resourceName", item_path)
+        selector = f.string(item, "pciVendorSelector", item_path)
+        match = _PCI_SELECTOR.match(selector)
+        if not match:
+            raise VmpodInputError(f.join(item_path, "pciVendorSelector"), item.get("pciVendorSelector"),
+                                  "must be vendor:device in hexadecimal (10DE:2236)")
+        external = f.boolean(item, "externalResourceProvider", item_path, False)
+        ids = (match.group(1).lower(), match.group(2).lower())
+        known = found.get(name)
+        if known is not None:
+            ids_all = known.ids | {ids}
+            found[name] = PciResource(ids_all, known.external or external)
+        else:
+            found[name] = PciResource(frozenset((ids,)), external)
+    return found
 
 
 def _support_resources(config, path):

@@ -267,6 +267,9 @@ class SizedVmi(NamedTuple):
     limits: dict
     claims: tuple  # ({"name", "request"}, ...)
     overhead: Quantity
+    # the cluster's permittedHostDevices.pciHostDevices (resource name -> config.PciResource)
+    # when the VM has GPUs or host devices, else None: what planning matches host PCI devices by
+    pci_resources: dict = None
 
     def as_dict(self):
         return {"requests": printed(self.requests), "limits": printed(self.limits),
@@ -330,4 +333,5 @@ def size_vmi(vmi, cfg, context=EMPTY_CONTEXT):
     if cfg.iommufd:
         res.request_devices([IOMMUFD_DEVICE])
     # (tuple.__new__: the NamedTuple's own __new__ is a Python-level call, for the same value)
-    return _new_tuple(SizedVmi, (vmi, res.requests(), res.limits(), tuple(res.claims), overhead))
+    pci = cfg.pci_resources if vmi.gpus or vmi.host_devices else None
+    return _new_tuple(SizedVmi, (vmi, res.requests(), res.limits(), tuple(res.claims), overhead, pci))

@@ -190,7 +190,16 @@ def _volume(item, path):
         disk_path = xml_string(host_disk, "path", f.join(path, "hostDisk"))
         if not disk_path.startswith("/"):
             raise VmpodInputError(f.join(path, "hostDisk.path"), disk_path, "is not an absolute path")
-        return name, DomainVolume("hostDisk", disk_path, "raw")
+        hp = f.join(path, "hostDisk")
+        disk_type = xml_string(host_disk, "type", hp) or None
+        if disk_type not in (None, "Disk", "DiskOrCreate"):
+            raise VmpodInputError(f.join(hp, "type"), disk_type, "must be Disk or DiskOrCreate")
+        size = f.quantity(host_disk, "capacity", hp)
+        capacity = size.value() if size is not None else None
+        if disk_type == "DiskOrCreate" and not capacity:
+            raise VmpodInputError(f.join(hp, "capacity"), host_disk.get("capacity"),
+                                  "is required with type DiskOrCreate: the disk is made that size")
+        return name, DomainVolume("hostDisk", disk_path, "raw", disk_type, capacity)
     for kind, template, fmt in _VOLUME_SOURCES:
         source = item.get(kind)
         if source is not None:

@@ -18,6 +18,8 @@ from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.guest import g
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.resources import EVEN_PARITY_ANNOTATION
 from ansible_collections.vmpod.core.plugins.module_utils.planning.hugepages import (
     hugepage_hints, pages_short_reason, shortfall_reasons, spread_pages)
+from ansible_collections.vmpod.core.plugins.module_utils.planning.host_devices import (
+    alignment_reason, demand_hints)
 from ansible_collections.vmpod.core.plugins.module_utils.planning.numa_layout import fit_cells
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import NoFit, VmpodInputError
 
@@ -39,9 +41,11 @@ def cell_dict(cell, host_node):
             "host_node": host_node}
 
 
-def place_dedicated(plan, sized, host, opts, need, memory):
+def place_dedicated(plan, sized, host, opts, need, memory, demands=None):
     """The kubelet's exclusive CPUs, then KubeVirt's pinning inside them (or Nova's isolate
-    policy), then guest NUMA under passthrough and hugepages."""
+    policy), then guest NUMA under passthrough and hugepages. ``demands``: the VM's GPUs and host
+    devices resolved on the host (``planning.host_devices``), whose device manager hints join the
+    Topology Manager's merge; the NUMA affinity it picks is kept in ``plan.affinity``."""
     vmi = sized.vmi
     count = exclusive_cpus(sized)
     full_cores = opts.full_pcpus_only
@@ -61,11 +65,16 @@ def place_dedicated(plan, sized, host, opts, need, memory):
         hint_lists = [cpu_manager.cpu_hints(host, available, count)]
         if need is not None:
             hint_lists.append(hugepage_hints(host, need))
+        if demands:
+            hint_lists.extend(demand_hints(demands, host))
         best, admitted = topology_manager.merge_hints(opts.topology_policy, hint_lists, host)
         if not admitted:
-            plan.reasons.append(_topology_reason(opts.topology_policy, count, need))
+            reason = alignment_reason(opts.topology_policy, host, demands, available, count,
+                                      need) if demands else None
+            plan.reasons.append(reason or _topology_reason(opts.topology_policy, count, need))
             return
         affinity = best.nodes if best is not None else None
+        plan.affinity = affinity
     try:
         chosen = cpu_manager.allocate(host, available, count, affinity, full_cores)
     except NoFit as err:

@@ -12,14 +12,22 @@ The data is what ``vmpod.core.host_topology_info`` returns, or what a user write
     used_cpus: "4-7"         # optional: already taken exclusively
     isolated_cpus: "2-15"    # optional: the kernel's isolcpus (reported, not a constraint)
     architecture: amd64      # optional: amd64, arm64 or s390x (x86_64, aarch64 read as those)
+    pci_devices:             # optional: PCI devices and their NUMA node (-1: unknown)
+      - {address: "0000:3b:00.0", vendor: 10de, device: "2236", class: "0x030200", kind: gpu,
+         numa_node: 1, driver: vfio-pci, used: false}
 
 Logical CPUs with the same ``socket`` and ``core`` are hyper-thread siblings. A host that
-states its architecture takes only VMs of that architecture (``planning.plan.place``).
+states its architecture takes only VMs of that architecture (``planning.plan.place``). A host
+that lists its PCI devices gives a VM's GPUs and host devices their NUMA node
+(``planning.host_devices``); ``used: true`` marks a device a running VM holds.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
+
+import re
+from collections import namedtuple
 
 from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
 from ansible_collections.vmpod.core.plugins.module_utils.values.architecture import kernel_architecture
@@ -79,7 +87,8 @@ class Host:
     """Read-only host topology."""
 
     __slots__ = ("name", "architecture", "cpus", "cpu_by_id", "nodes", "node_by_id", "reserved", "used",
-                 "isolated", "_siblings", "_available", "_threads_per_core", "derived", "extended")
+                 "isolated", "_siblings", "_available", "_threads_per_core", "derived", "extended",
+                 "pci_devices")
 
     def siblings(self, cpu_id):
         """The logical CPUs of ``cpu_id``'s physical core (itself included), ascending."""
@@ -158,6 +167,7 @@ def read_host(data, path="host"):
     host.used = _host_cpuset(data, "used_cpus", path, host)
     host.isolated = _host_cpuset(data, "isolated_cpus", path, host)
     host.extended = extended_resources(data, path)
+    host.pci_devices = pci_devices(data, path, host.node_by_id)
     overlap = host.reserved & host.used
     if overlap:
         raise VmpodInputError(f.join(path, "used_cpus"), data.get("used_cpus"),
@@ -194,6 +204,85 @@ def extended_resources(data, path):
             raise VmpodInputError(item, amount, "must not be negative")
         found[name] = amount
     return found
+
+
+PciDevice = namedtuple("PciDevice", "address vendor device pci_class kind numa_node driver "
+                                    "sriov_totalvfs sriov_numvfs physfn used")
+PciDevice.__doc__ = """One PCI device of the host: ``vendor`` and ``device`` four lower-case hex
+digits, ``numa_node`` -1 when unknown (no NUMA affinity), ``driver`` None when the data does not
+say and "" when no driver is bound, the SR-IOV fields None unless given, ``used`` whether a
+running VM holds it."""
+
+PCI_KINDS = ("gpu", "nic", "other")
+_PCI_ADDRESS = re.compile(r"^[0-9a-f]{4,8}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7]$")
+_PCI_ID = re.compile(r"^(0x)?[0-9a-f]{4}$")
+_PCI_CLASS = re.compile(r"^(0x)?[0-9a-f]{6}$")
+
+
+def pci_devices(data, path, nodes):
+    """``pci_devices``: a tuple of PciDevice ascending by address, or None when the data does not
+    list the host's PCI devices (then plans know nothing of them, as before)."""
+    if data.get("pci_devices") is None:
+        return None
+    found = {}
+    for item_path, item in f.mappings(data, "pci_devices", path):
+        device = _pci_device(item, item_path, nodes)
+        if device.address in found:
+            raise VmpodInputError(f.join(item_path, "address"), device.address,
+                                  "names a PCI device listed before")
+        found[device.address] = device
+    return tuple(found[address] for address in sorted(found))
+
+
+def _pci_device(item, path, nodes):
+    address = _pci_text(item, "address", path, _PCI_ADDRESS, "is not a PCI address (0000:3b:00.0)")
+    vendor = _pci_text(item, "vendor", path, _PCI_ID, "is not a PCI vendor id (four hex digits, 10de)")
+    device = _pci_text(item, "device", path, _PCI_ID, "is not a PCI device id (four hex digits, 2236)")
+    pci_class = None
+    if item.get("class") is not None:
+        pci_class = _pci_text(item, "class", path, _PCI_CLASS, "is not a PCI class code (0x030200)")
+        pci_class = "0x" + pci_class[-6:]
+    kind = item.get("kind")
+    if kind is None:
+        kind = _kind_of_class(pci_class)
+    elif kind not in PCI_KINDS:
+        raise VmpodInputError(f.join(path, "kind"), kind, "must be one of %s" % ", ".join(PCI_KINDS))
+    numa_node = f.integer(item, "numa_node", path, -1, -1)
+    if numa_node != -1 and numa_node not in nodes:
+        raise VmpodInputError(f.join(path, "numa_node"), numa_node,
+                              "names no node in nodes (-1: unknown)")
+    driver = None
+    if "driver" in item:
+        driver = f.string(item, "driver", path)
+    totalvfs = f.integer(item, "sriov_totalvfs", path, None, 0)
+    numvfs = f.integer(item, "sriov_numvfs", path, None, 0)
+    if numvfs is not None and numvfs > (totalvfs or 0):
+        raise VmpodInputError(f.join(path, "sriov_numvfs"), numvfs,
+                              "exceeds sriov_totalvfs (%d)" % (totalvfs or 0))
+    physfn = None
+    if item.get("physfn") is not None:
+        physfn = _pci_text(item, "physfn", path, _PCI_ADDRESS, "is not a PCI address (0000:3b:00.0)")
+    used = f.boolean(item, "used", path, False)
+    return PciDevice(address, vendor[-4:], device[-4:], pci_class, kind, numa_node, driver,
+                     totalvfs, numvfs, physfn, used)
+
+
+def _pci_text(item, key, path, pattern, problem):
+    value = item.get(key)
+    if value is None:
+        raise VmpodInputError(f.join(path, key), None, "is required")
+    if value.__class__ is int and 1000 <= value <= 9999:  # YAML reads an unquoted 8086 as a number
+        value = str(value)
+    if not isinstance(value, str) or not pattern.match(value.lower()):
+        raise VmpodInputError(f.join(path, key), value, problem)
+    return value.lower()
+
+
+def _kind_of_class(pci_class):
+    """gpu for a display controller (0x03...), nic for a network controller (0x02...)."""
+    if pci_class is None:
+        return "other"
+    return {"0x03": "gpu", "0x02": "nic"}.get(pci_class[:4], "other")
 
 
 def _fast_cpu(item, nodes):

@@ -216,7 +216,8 @@ def _planned(state, vm, opts):
     the caller copies it. ``opts`` are the fleet's, the same for every call."""
     host = state.host
     key = (state.model, host.free,
-           tuple(pool.free for node in host.nodes for pool in node.hugepages.values()))
+           tuple(pool.free for node in host.nodes for pool in node.hugepages.values()),
+           host.pci_devices if vm.sized.pci_resources is not None else None)
     plans = vm.plans
     plan = plans.get(key)
     if plan is None:
@@ -233,8 +234,11 @@ def _place(host, vm, opts):
         raise within(err, "vmis[%d]" % vm.index)
 
 
-def _no_room(state, vm, cpu_requested, memory_requested):
-    """Why the scheduler would not admit the launcher Pod, or None."""
+def _no_room(state, vm, cpu_requested, memory_requested, extended_requested=None):
+    """Why the scheduler would not admit the launcher Pod, or None; ``extended_requested``: the
+    extended resources already requested (the host's as it stands when None)."""
+    if extended_requested is None:
+        extended_requested = state.extended_requested
     if state.architecture is not None and state.architecture != vm.vmi.architecture:
         return "the host is %s, the VM %s" % (state.architecture, vm.vmi.architecture)
     reasons = []
@@ -253,7 +257,7 @@ def _no_room(state, vm, cpu_requested, memory_requested):
             if name == "pods":
                 continue  # the host does not state its Pod capacity
             offered = 0
-        taken = state.extended_requested.get(name, 0)
+        taken = extended_requested.get(name, 0)
         if taken + amount > offered:
             reasons.append("the Pod requests %d %s, %d of the host's %d are left (kube-scheduler: "
                            "Insufficient %s)" % (amount, name, max(0, offered - taken), offered, name))
@@ -273,6 +277,10 @@ def take(state, vm, plan):
     if plan.hugepages:
         for node, count in plan.hugepages["per_node"].items():
             host.node_by_id[int(node)].hugepages[plan.page_bytes].free -= count
+    if plan.devices:  # the PCI devices it got are held: the next VM gets others, or none
+        held = set(device["address"] for device in plan.devices)
+        host.pci_devices = tuple(device._replace(used=True) if device.address in held else device
+                                 for device in host.pci_devices)
     state.cpu_requested += cpu_charge
     state.memory_requested += vm.memory_request
     for name, amount in vm.extended:
@@ -388,15 +396,29 @@ class RoomIndex:
 
 class Spreader:
     """``spread``: the least loaded host first (ties in the given order), from a heap whose
-    entries go stale when their host takes a VM."""
+    entries go stale when their host takes a VM.
+
+    A host that refuses a VM shape refuses it for the rest of the placement (its room only
+    shrinks; ``try_place`` notes the refusal), yet in the shared heap it stays among the least
+    loaded and every later VM of that shape would pop it again: with many such hosts the time
+    grew with the square of the fleet. So a shape refused by more than a few hosts in one go
+    gets a heap of its own without them (at most ``OWN_HEAPS`` shapes; each host that takes a
+    VM enters every heap again with its new load)."""
+
+    REFUSALS_FOR_OWN_HEAP = 8
+    OWN_HEAPS = 64
 
     def __init__(self, states):
         self.states = states
         self.version = [0] * len(states)
         self.heap = [(state.load(), state.index, 0) for state in states]
         heapq.heapify(self.heap)
+        self.own = {}  # shape -> (heap, indexes of the hosts that refused it)
 
     def place(self, vm, attempt):
+        own = self.own.get(vm.shape)
+        if own is not None:
+            return self._place_own(own, attempt)
         refused, found = [], (None, None)
         while self.heap:
             entry = heapq.heappop(self.heap)
@@ -411,10 +433,38 @@ class Spreader:
             refused.append(entry)
         for entry in refused:
             heapq.heappush(self.heap, entry)
+        if len(refused) > self.REFUSALS_FOR_OWN_HEAP and len(self.own) < self.OWN_HEAPS:
+            dead = set(entry[1] for entry in refused)
+            version = self.version
+            heap = [entry for entry in self.heap
+                    if entry[2] == version[entry[1]] and entry[1] not in dead]
+            if found[0] is not None:  # it is in no heap until taken() enters it again
+                heap = [entry for entry in heap if entry[1] != found[0].index]
+            heapq.heapify(heap)
+            self.own[vm.shape] = (heap, dead)
         return found
 
+    def _place_own(self, own, attempt):
+        heap, dead = own
+        version = self.version
+        while heap:
+            entry = heapq.heappop(heap)
+            index = entry[1]
+            if entry[2] != version[index] or index in dead:
+                continue
+            plan = attempt(self.states[index])
+            if plan is not None:
+                version[index] += 1
+                return self.states[index], plan
+            dead.add(index)  # refused for good: never in this heap again
+        return None, None
+
     def taken(self, state):
-        heapq.heappush(self.heap, (state.load(), state.index, self.version[state.index]))
+        entry = (state.load(), state.index, self.version[state.index])
+        heapq.heappush(self.heap, entry)
+        for heap, dead in self.own.values():
+            if state.index not in dead:
+                heapq.heappush(heap, entry)
 
 
 # -- an unplaced VM's reasons --------------------------------------------------------------------
@@ -422,7 +472,7 @@ class Spreader:
 def fits_empty(state, vm, opts, memo):
     """Whether ``vm`` fits ``state``'s host with none of this placement's VMs on it (``memo``:
     host model -> the answer, for one VM shape)."""
-    if _no_room(state, vm, 1000 * len(state.pristine.used), 0) is not None:
+    if _no_room(state, vm, 1000 * len(state.pristine.used), 0, {}) is not None:
         return False
     fits = memo.get(state.model)
     if fits is None:

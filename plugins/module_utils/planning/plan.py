@@ -16,6 +16,8 @@ __metaclass__ = type
 
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.guest import guest_memory, guest_vcpus
 from ansible_collections.vmpod.core.plugins.module_utils.planning.dedicated import cell_dict, place_dedicated, place_explicit_layout
+from ansible_collections.vmpod.core.plugins.module_utils.planning.host_devices import (
+    alignment_notes, choose_devices, device_demands, shortage_reasons, unmapped_notes)
 from ansible_collections.vmpod.core.plugins.module_utils.planning.hugepages import (
     free_pages, ordinary_memory, page_need, pages_short_reason, spread_pages)
 from ansible_collections.vmpod.core.plugins.module_utils.planning.numa_layout import fit_cells, guest_cells
@@ -37,6 +39,9 @@ class Plan:
         self.page_bytes = None  # the hugepage size behind ``hugepages``, in bytes
         self.pcpus = 0
         self.nodes_with_room = None
+        self.affinity = None  # the Topology Manager's NUMA affinity (node ids), when it merged hints
+        self.devices = None  # the host PCI devices the VM's GPUs and host devices get, when known
+        self.notes = []  # what fits but is worth knowing (devices not aligned with the CPUs)
 
     def copy(self):
         """An equal plan that shares no list or dict with this one (for a VM of its own)."""
@@ -58,6 +63,10 @@ class Plan:
         }
         if self.nodes_with_room is not None:
             result["nodes_with_room"] = self.nodes_with_room
+        if self.devices is not None:
+            result["devices"] = self.devices
+        if self.notes:
+            result["notes"] = list(self.notes)
         return result
 
 
@@ -100,18 +109,39 @@ def place(sized, host, opts):
     ordinary = sized.overhead.value()
     if need is None:
         ordinary += memory
+    demands = device_demands(sized, host)
+    if demands:
+        plan.notes.extend(unmapped_notes(demands))
+        plan.reasons.extend(shortage_reasons(demands))
+        if plan.reasons:
+            return plan
     if not vmi.cpu.dedicated:
         _place_shared(plan, vmi, host, need, ordinary, cells,
                       bool(opts.layout.get("numa_share_host_nodes")))
     elif cells is not None:
         place_explicit_layout(plan, sized, host, opts, need, cells)
     else:
-        place_dedicated(plan, sized, host, opts, need, memory)
+        place_dedicated(plan, sized, host, opts, need, memory, demands)
+    if demands and not plan.reasons:
+        _place_devices(plan, host, demands, opts.topology_policy)
     host_memory = sum(ordinary_memory(node) for node in host.nodes)
     if host_memory < ordinary:
         plan.reasons.append("the host has %d bytes of memory outside hugepage pools, the VM "
                             "needs %d (guest and launcher overhead)" % (host_memory, ordinary))
     return plan
+
+
+def _place_devices(plan, host, demands, policy):
+    """``plan.devices`` from the Topology Manager's affinity, else from the nodes of the pinned
+    CPUs; a note for each device not on the node of the VM's CPUs and hugepages."""
+    affinity = plan.affinity
+    if not affinity and plan.cpuset:
+        affinity = frozenset(host.cpu_by_id[cpu].node for cpu in plan.cpuset)
+    plan.devices = choose_devices(demands, affinity)
+    if plan.cpuset:  # dedicated CPUs: a shared-CPU VM's threads float over the host
+        per_node = plan.hugepages["per_node"] if plan.hugepages else {}
+        page_nodes = [int(node) for node, pages in per_node.items() if pages]
+        plan.notes.extend(alignment_notes(policy, host, plan.devices, plan.cpuset, page_nodes))
 
 
 def placed_memory(sized):

@@ -487,3 +487,25 @@ def test_look_alikes_are_placed_as_the_same_vms_and_hosts_told_apart_would_be(po
     assert place_fleet(apart, read_apart, config, policy=policy) == result
     placed = [name for name, host in result["placements"].items() if host]
     assert 0 < len(placed) < len(vmis) and len(set(result["placements"].values()) - {None}) >= 8
+
+
+def test_spread_past_many_hosts_refusing_a_shape_places_as_the_reference():
+    """Hosts without 1Gi pages refuse every 1Gi VM and stay the least loaded: after more than
+    a few refusals such a shape gets a heap of its own (packing.Spreader), which must choose
+    exactly what trying every host, least loaded first, chooses; shared VMs still use them."""
+    hosts = {}
+    for index in range(24):
+        hosts["host-%02d" % index] = small_host(cpus=8, memory="32Gi", pages_1g=0 if index % 3 else 8)
+    vmis = []
+    for index in range(40):
+        if index % 4 == 3:
+            vmis.append(shared_vmi("shared-%02d" % index, cores=2, memory="2Gi"))
+        else:
+            vmis.append(dedicated_vmi(cores=2, memory="2Gi", page="1Gi", name="paged-%02d" % index))
+    config = {"developerConfiguration": {"cpuAllocationRatio": 10}}
+    result = place_fleet(vmis, hosts, config, policy="spread")
+    assert (result["placements"], result["plans"]) == reference_placement(vmis, hosts, config, "spread")
+    on_paged_hosts = set(name for vmi, name in result["placements"].items()
+                         if vmi.startswith("paged") and name)
+    assert on_paged_hosts and all(int(name[-2:]) % 3 == 0 for name in on_paged_hosts)
+    assert sum(1 for name in result["placements"].values() if name is None) > 0  # pools run out

@@ -98,6 +98,30 @@ def test_reads_the_tree_under_sysfs_root(tmp_path, capsys):
     read_host(result["host"])
 
 
+def pci_tree(root):
+    """An A10 GPU on node 1, bound to vfio-pci (links as the kernel makes them), and a bridge."""
+    devices = (("0000:3b:00.0", "0x10de", "0x2236", "0x030200", "1"),
+               ("0000:00:01.0", "0x8086", "0x2030", "0x060400", "0"))
+    for address, vendor, device, pci_class, node in devices:
+        base = root / "sys/bus/pci/devices" / address
+        base.mkdir(parents=True)
+        for name, text in (("vendor", vendor), ("device", device), ("class", pci_class), ("numa_node", node)):
+            (base / name).write_text(text + "\n")
+    os.symlink("../../../../bus/pci/drivers/vfio-pci", str(root / "sys/bus/pci/devices/0000:3b:00.0/driver"))
+    return root
+
+
+def test_pci_devices_are_read_and_read_back_by_the_planner(tmp_path, capsys):
+    root = pci_tree(fake_tree(tmp_path))
+    result = run_module(capsys, sysfs_root=str(root))
+    assert result["host"]["pci_devices"] == [
+        {"address": "0000:3b:00.0", "vendor": "10de", "device": "2236", "class": "0x030200",
+         "kind": "gpu", "numa_node": 1, "driver": "vfio-pci"}]
+    assert read_host(result["host"]).pci_devices[0].numa_node == 1
+    result = run_module(capsys, sysfs_root=str(root), pci_devices=False)
+    assert result["host"] == EXPECTED
+
+
 def test_check_mode_gives_the_same_result(tmp_path, capsys):
     result = run_module(capsys, sysfs_root=str(fake_tree(tmp_path)), _ansible_check_mode=True)
     assert result["changed"] is False

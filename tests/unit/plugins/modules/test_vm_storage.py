@@ -108,3 +108,66 @@ def test_a_pci_device_the_host_lacks_makes_nothing(capsys, host):
     vm["items"][-1]["path"] = "/etc"
     failed = run_module(capsys, vms=[vm])
     assert failed["failed"] and "must be under /sys/bus/pci/devices/" in failed["msg"]
+
+
+def test_a_disk_or_create_host_disk_is_made_sparse_once_and_kept(capsys, host, tmp_path):
+    disks = tmp_path / "disks"
+    disks.mkdir()
+    wanted = str(disks / "web.img")
+    vm = host["vm"]
+    vm["items"].append({"kind": "host_disk", "volume": "host", "path": wanted, "size": 1 << 30})
+    assert run_module(capsys, check_mode=True, vms=[vm])["changed"] and not os.path.exists(wanted)
+    made = run_module(capsys, vms=[vm])
+    assert wanted in made["made"]
+    done = os.stat(wanted)
+    assert done.st_size == 1 << 30 and done.st_blocks == 0  # sparse: nothing written
+    with open(wanted, "r+b") as handle:  # the guest's data ...
+        handle.write(b"guest data")
+    assert run_module(capsys, vms=[vm])["changed"] is False
+    gone = run_module(capsys, vms=[vm], state="absent")
+    assert wanted not in gone["made"]
+    with open(wanted, "rb") as handle:  # ... outlives the VM, as KubeVirt keeps a host disk
+        assert handle.read(10) == b"guest data"
+
+
+def test_a_host_disk_without_its_directory_or_over_a_directory_makes_nothing(capsys, host, tmp_path):
+    vm = host["vm"]
+    vm["items"].append({"kind": "host_disk", "volume": "host", "path": str(tmp_path / "nowhere" / "web.img"),
+                        "size": 1 << 20})
+    failed = run_module(capsys, vms=[vm])
+    assert failed["failed"] and "lab_web: volume host: the directory of" in failed["msg"]
+    vm["items"][-1]["path"] = str(tmp_path)
+    failed = run_module(capsys, vms=[vm])
+    assert failed["failed"] and "is there but is not a file" in failed["msg"]
+    assert not os.path.exists(host["directory"])
+    vm["items"][-1]["size"] = 0
+    failed = run_module(capsys, vms=[vm])
+    assert failed["failed"] and "items[4].size" in failed["msg"]
+
+
+def test_a_host_disk_made_before_a_failing_overlay_is_removed_again(capsys, host, tmp_path):
+    wanted = str(tmp_path / "web.img")
+    vm = host["vm"]
+    vm["items"].insert(0, {"kind": "host_disk", "volume": "host", "path": wanted, "size": 1 << 20})
+    vm["items"][2]["size"] = 1 << 70  # the empty disk's qemu-img fails after the host disk was made
+    failed = run_module(capsys, vms=[vm])
+    assert failed["failed"] and "removed" in failed["msg"]
+    assert not os.path.exists(wanted) and not os.path.exists(host["directory"])
+
+
+def test_rolling_back_a_run_removes_the_host_disks_it_made_and_no_other(capsys, host, tmp_path):
+    vm = host["vm"]
+    old, new = str(tmp_path / "old.img"), str(tmp_path / "new.img")
+    with open(old, "wb") as handle:
+        handle.write(b"kept")
+    vm["items"] += [{"kind": "host_disk", "volume": "old", "path": old, "size": 1 << 20},
+                    {"kind": "host_disk", "volume": "new", "path": new, "size": 1 << 20}]
+    made = run_module(capsys, vms=[vm])
+    assert new in made["made"] and old not in made["made"]
+    # the rescue of a run that failed later: what it made goes, the older disk stays
+    gone = run_module(capsys, vms=[vm], state="absent", only_new=made["created_directories"],
+                      made_files=made["made"] + [old + ".not-made"])
+    assert new in gone["made"] and not os.path.exists(new)
+    with open(old, "rb") as handle:
+        assert handle.read() == b"kept"
+    assert not os.path.exists(host["directory"])

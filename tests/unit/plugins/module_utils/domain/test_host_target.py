@@ -178,7 +178,7 @@ def test_no_target_no_change():
                     reason="needs libvirt's schema and xmllint")
 def test_the_rendered_domain_passes_libvirts_schema(tmp_path):
     target = dict(TARGET, networks={"default": {"user": {"forwards": [{"host_port": 2222, "guest_port": 22}]}},
-                                    "storage": {"bridge": "br0"}},
+                                    "storage": {"bridge": "br0", "mtu": 9000}},
                   host_devices={"nvidia.com/GA102GL_A10": ["0000:65:00.0"]})
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(os.path.join(ROOT, "templates")),
                                      trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
@@ -187,6 +187,7 @@ def test_the_rendered_domain_passes_libvirts_schema(tmp_path):
     assert "<address domain='0x0000' bus='0x65' slot='0x00' function='0x0'/>" in text
     assert "<source dev='/dev/vg0/web-block'/>" in text and "<disk type='block'" in text
     assert "<source bridge='br0'/>" in text and "<os firmware='efi'>" in text
+    assert "<mtu size='9000'/>" in text
     assert "<qemu:arg value='-netdev'/>" in text
     path = tmp_path / "domain.xml"
     path.write_text(text)
@@ -257,3 +258,46 @@ def test_launcher_sockets_are_left_out_or_refused():
     vmi["spec"]["domain"]["devices"]["clientPassthrough"] = {}
     with pytest.raises(VmpodInputError, match="clientPassthrough"):
         render(vmi)
+
+
+def test_a_disk_or_create_host_disk_is_made_by_deploy():
+    vmi = copy.deepcopy(VMI)
+    vmi["spec"]["volumes"][3]["hostDisk"] = {"path": "/srv/disks/web.img", "type": "DiskOrCreate",
+                                             "capacity": "2Gi"}
+    storage = {item["volume"]: item for item in render(vmi)["storage"]}
+    assert storage["host"] == {"kind": "host_disk", "volume": "host", "path": "/srv/disks/web.img",
+                               "size": 2 * 1024 ** 3}
+    del vmi["spec"]["volumes"][3]["hostDisk"]["capacity"]
+    with pytest.raises(VmpodInputError) as error:
+        render(vmi)
+    assert "volumes[3].hostDisk.capacity" in str(error.value) and "DiskOrCreate" in str(error.value)
+    vmi["spec"]["volumes"][3]["hostDisk"]["type"] = "Directory"
+    with pytest.raises(VmpodInputError) as error:
+        render(vmi)
+    assert "hostDisk.type" in str(error.value) and "'Directory'" in str(error.value)
+
+
+def test_an_absent_interface_is_left_out_and_the_others_keep_their_networks():
+    vmi = copy.deepcopy(VMI)
+    vmi["spec"]["domain"]["devices"]["interfaces"].insert(
+        1, {"name": "gone", "bridge": {}, "state": "absent"})
+    vmi["spec"]["networks"].insert(1, {"name": "gone", "multus": {"networkName": "old-net"}})
+    interfaces = render(vmi)["devices"]["interfaces"]
+    assert [(i["alias"], i["type"], i["source"]) for i in interfaces] == [
+        ("ua-default", "network", "default"), ("ua-storage", "bridge", "br-storage")]
+    # the same VMI for a launcher Pod: its domain has no interface for it either
+    launcher = render_models([vmi])[0]["domain"]["devices"]["interfaces"]
+    assert [i["alias"] for i in launcher] == ["ua-default", "ua-storage"]
+
+
+def test_a_network_entry_may_set_the_nics_mtu():
+    target = dict(TARGET, networks={"storage": {"bridge": "br-storage", "mtu": 9000}})
+    interfaces = render(target=target)["devices"]["interfaces"]
+    assert [i["mtu"] for i in interfaces] == [None, 9000]
+    for entry, where in (({"bridge": "br0", "mtu": 20}, "networks.storage.mtu"),
+                         ({"bridge": "br0", "mtu": "9000"}, "networks.storage.mtu"),
+                         ({"user": {"forwards": []}, "mtu": 1500}, "networks.storage.mtu"),
+                         ({"bridge": "br0", "network": "default"}, "networks.storage")):
+        with pytest.raises(VmpodInputError) as error:
+            render(target=dict(TARGET, networks={"storage": entry}))
+        assert where in str(error.value)

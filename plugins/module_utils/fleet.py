@@ -12,6 +12,7 @@ __metaclass__ = type
 from ansible_collections.vmpod.core.plugins.module_utils.kubernetes.nodes import hosts_from_nodes
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import read_config
 from ansible_collections.vmpod.core.plugins.module_utils.planning import drain as drains
+from ansible_collections.vmpod.core.plugins.module_utils.planning import fragmentation
 from ansible_collections.vmpod.core.plugins.module_utils.planning.options import read_options
 from ansible_collections.vmpod.core.plugins.module_utils.planning.fleet_vms import read_fleet_vmis
 from ansible_collections.vmpod.core.plugins.module_utils.planning.packing import (
@@ -47,7 +48,7 @@ def place_fleet(vmis, hosts, config=None, policy="pack", options=None, arch="amd
     states = read_fleet_hosts(hosts)
     vms = read_fleet_vmis(vmis, cfg, arch)
     picker = Packer(states, RoomIndex(states)) if policy == "pack" else Spreader(states)
-    placements, unplaced, plans = {}, {}, {}
+    placements, unplaced, plans, placed = {}, {}, {}, []
     nowhere = {}  # shape -> reasons, for shapes no host took
     for vm in vms:
         if vm.shape in nowhere:
@@ -63,6 +64,7 @@ def place_fleet(vmis, hosts, config=None, policy="pack", options=None, arch="amd
             continue
         take(state, vm, plan)
         picker.taken(state)
+        placed.append((vm, state.name, plan))
         placements[vm.name] = state.name
         result = plan.as_dict()
         result["name"] = vm.name
@@ -72,8 +74,23 @@ def place_fleet(vmis, hosts, config=None, policy="pack", options=None, arch="amd
     warnings = ["%s: %s" % (name, warning) for name, host in usage.items()
                 for warning in host["warnings"]]
     warnings.extend(not_pinned_warnings(vms))
+    fragmented = {}
+    if unplaced:  # (only then: a fleet that fits pays nothing for the analysis)
+        names = [state.name for state in states]
+        fragmented = fragmentation.fragmentation(
+            [vm for vm in vms if placements[vm.name] is None], states, entries_by_host(placed),
+            opts, fragmentation.Mover(lambda state, vm, _source: try_place(state, vm, opts),
+                                      names, names))
     return {"placements": placements, "unplaced": unplaced, "hosts": usage, "plans": plans,
-            "warnings": warnings, "policy": policy}
+            "warnings": warnings, "policy": policy, "fragmentation": fragmented}
+
+
+def entries_by_host(placed):
+    """``[(vm, host name, plan)]`` as host name -> ``[(vm, plan)]``, in placement order."""
+    entries = {}
+    for vm, name, plan in placed:
+        entries.setdefault(name, []).append((vm, plan))
+    return entries
 
 
 def not_pinned_warnings(vms):
@@ -168,9 +185,20 @@ def simulate_drain(vmis, hosts, drain, config=None, policy="pack", options=None,
             plans[vm.name] = result
     usage = dict((state.name, host_usage(state, cfg)) for state in fresh)
     warnings.extend("%s: %s" % (name, warning) for name, host in usage.items() for warning in host["warnings"])
+    fragmented = {}
+    if blockers:  # could moving other VMs off one target make room for a blocked one?
+        by_fresh = dict((state.name, state) for state in fresh)
+        stuck = [vm for vm in vms if vm.name in blockers]
+        fragmented = fragmentation.fragmentation(
+            stuck, fresh, entries_by_host((vm, after[vm.name][0].name, after[vm.name][1])
+                                          for vm in vms if vm.name in after),
+            opts, fragmentation.Mover(drains.migration_land(opts),
+                                      [state.name for state in fresh], targets),
+            dict((vm.name, (by_fresh[after[vm.name][0].name], after[vm.name][1])) for vm in stuck))
     return {"safe": not blockers, "blockers": blockers, "waves": drains.waves(moves),
             "placements": dict((vm.name, after[vm.name][0].name if vm.name in after else None) for vm in vms),
-            "hosts": usage, "plans": plans, "before": before, "warnings": warnings, "policy": policy}
+            "hosts": usage, "plans": plans, "before": before, "warnings": warnings, "policy": policy,
+            "fragmentation": fragmented}
 
 
 def plan_hugepage_pools(vmis, hosts, headroom=0.0, config=None, policy="pack", options=None,

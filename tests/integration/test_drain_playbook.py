@@ -38,6 +38,10 @@ def test_the_answer_is_the_engines_and_a_second_run_changes_nothing(tmp_path):
     assert "Draining kvm-01 is %s: %d VMs move in %d waves, %d cannot move." % (
         "safe" if expected["safe"] else "NOT safe", moved, len(expected["waves"]),
         len(expected["blockers"])) in done.stdout
+    assert set(expected["fragmentation"]) == set(expected["blockers"])
+    printed = " ".join(done.stdout.split())  # (the YAML callback wraps long lines)
+    for report in expected["fragmentation"].values():  # printed with the blocker's reasons
+        assert " ".join(report["summary"].split()) in printed
     again = run("-e", "vmpod_drain=kvm-01", "-e", "vmpod_output_dir=%s" % tmp_path)
     assert again.returncode == 0 and changed(again.stdout) == 0, again.stdout[-3000:]
 

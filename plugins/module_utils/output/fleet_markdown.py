@@ -15,7 +15,8 @@ from ansible_collections.vmpod.core.plugins.module_utils.values.shapes import ch
 
 
 def fleet_markdown(result):
-    """``place_fleet``'s result as Markdown: hosts, their NUMA nodes, placements, unplaced VMs."""
+    """``place_fleet``'s result as Markdown: hosts, their NUMA nodes, placements, unplaced VMs
+    and, for those the fleet has room for in pieces only, the moves that would free a host."""
     if not isinstance(result, dict) or not all(
             isinstance(result.get(key), dict) for key in ("placements", "unplaced", "hosts")):
         raise VmpodInputError("fleet", result, "must be the result of place_fleet")
@@ -62,6 +63,13 @@ def fleet_markdown(result):
         for name, reasons in result["unplaced"].items():
             lines.append("- **%s**: %s" % (_cell(name), reasons[0] if reasons else ""))
             lines.extend("  - %s" % _cell(reason) for reason in reasons[1:])
+    fragmented = dict((name, report) for name, report in (result.get("fragmentation") or {}).items()
+                      if report["fragmented"])
+    if fragmented:
+        lines.extend(["", "## Fragmentation", "",
+                      "Room enough in the fleet's free totals, but in pieces no VM fits; the "
+                      "fewest moves found that free a host:", ""])
+        lines.extend("- %s" % _cell(report["summary"]) for report in fragmented.values())
     if result.get("warnings"):
         lines.extend(["", "## Warnings", ""])
         lines.extend("- %s" % _cell(warning) for warning in result["warnings"])

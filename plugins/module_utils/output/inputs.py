@@ -59,11 +59,17 @@ HOST_USAGE = Record({
     "nodes": ListOf(NODE_USAGE),
     "warnings": TEXTS,
 }, {"pinned": MapOf(TEXT)})
+# an unplaced VM's fragmentation report (planning.fragmentation)
+FRAGMENTATION = Record({"fragmented": BOOL, "summary": TEXT}, {
+    "reason": TEXT, "host": Maybe(TEXT),
+    "moves": ListOf(Record({"vmi": TEXT, "source": TEXT, "target": TEXT})),
+})
 FLEET = Record({
     "placements": MapOf(Maybe(TEXT)),
     "unplaced": MapOf(TEXTS),
     "hosts": MapOf(HOST_USAGE),
-}, {"plans": Maybe(MapOf(PLAN)), "warnings": Maybe(TEXTS), "policy": Maybe(TEXT)})
+}, {"plans": Maybe(MapOf(PLAN)), "warnings": Maybe(TEXTS), "policy": Maybe(TEXT),
+    "fragmentation": Maybe(MapOf(FRAGMENTATION))})
 
 # what host_pictures reads of place_fleet's result: the same, with every field but the nodes
 # optional (a picture can be drawn of a host's usage written by hand)

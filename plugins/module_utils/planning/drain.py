@@ -94,6 +94,21 @@ def move(vm, plan, source_state, targets, picker, opts):
     return None, shown or ["no host of the fleet takes it"]
 
 
+def migration_land(opts):
+    """How a VM lands on a host when it is live-migrated there (a fragmentation ``Mover``'s
+    ``land``): its plan on the host as it stands, held to what the migration keeps of its plan
+    on its source (``source``: ``(state, plan)``; None for a VM that is not running)."""
+    def land(state, vm, source):
+        found = try_place(state, vm, opts)
+        if found is None or source is None:
+            return found
+        source_state, plan = source
+        reasons = migration_reasons(vm.sized, found, found.as_dict(), read_source_plan(plan.as_dict()),
+                                    source_state.pristine, state.host, state.architecture, opts)
+        return None if reasons else found
+    return land
+
+
 def waves(moves, per_node=PER_NODE, per_cluster=PER_CLUSTER):
     """``moves`` (``{vmi, source, target}`` in the order chosen) in waves: each wave at most
     ``per_node`` out of one source and ``per_cluster`` in all, every move as early as it can."""

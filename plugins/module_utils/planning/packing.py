@@ -118,6 +118,11 @@ class _HostState:
         return max(cpu, memory)
 
 
+def empty_like(state):
+    """A state of ``state``'s host as the data gives it, before any VM of this placement."""
+    return _HostState(state.index, state.name, state.pristine, state.architecture, state.model)
+
+
 def read_fleet_hosts(hosts):
     if isinstance(hosts, dict):
         items = [(name, data, key_path("hosts", name)) for name, data in hosts.items()]
@@ -464,17 +469,23 @@ class Spreader:
 
 # -- an unplaced VM's reasons --------------------------------------------------------------------
 
+def fits_empty(state, vm, opts, memo):
+    """Whether ``vm`` fits ``state``'s host with none of this placement's VMs on it (``memo``:
+    host model -> the answer, for one VM shape)."""
+    if _no_room(state, vm, 1000 * len(state.pristine.used), 0, {}) is not None:
+        return False
+    fits = memo.get(state.model)
+    if fits is None:
+        fits = memo[state.model] = not _place(state.pristine, vm, opts).reasons
+    return fits
+
+
 def unplaced_reasons(vm, states, opts):
     """Whether the VM would fit any host if it were empty, then each host's refusal."""
     first_fit = None
-    fits_empty = {}  # host model -> whether the VM's plan fits a host of it as given
+    memo = {}
     for state in states:
-        if _no_room(state, vm, 1000 * len(state.pristine.used), 0, {}) is not None:
-            continue
-        fits = fits_empty.get(state.model)
-        if fits is None:
-            fits = fits_empty[state.model] = not _place(state.pristine, vm, opts).reasons
-        if fits:
+        if fits_empty(state, vm, opts, memo):
             first_fit = state.name
             break
     if first_fit is None:

@@ -322,13 +322,7 @@ def compute_container(sized, uid, opts, cfg, volumes, user, hook_count, verbosit
             "--hypervisor", opts.hypervisor]
     if section.non_root:
         args.append("--run-as-nonroot")
-    for flag, on in (("--image-volume", cfg.image_volume),
-                     ("--upgrade-ordinal-ifaces", cfg.gate_enabled("PodSecondaryInterfaceNamingUpgrade")),
-                     ("--vgpu-dedicated-hook", cfg.gate_enabled("VGPULiveMigration")),
-                     ("--vm-stats-collector", cfg.gate_enabled("VMStatsCollector")),
-                     ("--firmware-auto-selection", cfg.gate_enabled("FirmwareAutoSelection"))):
-        if on:
-            args.append(flag)
+    args.extend(_gate_flags(cfg))
     filters = vmi.annotations.get("kubevirt.io/libvirt-log-filters")
     if filters is not None:
         args.extend(["--libvirt-log-filters", filters])
@@ -377,6 +371,25 @@ def compute_container(sized, uid, opts, cfg, volumes, user, hook_count, verbosit
         if probe is not None:
             container[key] = launcher_probe(vmi, probe)
     return container
+
+
+_GATE_FLAGS = {}  # id(cfg) -> (cfg, its flags): decided once per cluster configuration
+
+
+def _gate_flags(cfg):
+    """The compute container's arguments that feature gates turn on, in KubeVirt's order."""
+    entry = _GATE_FLAGS.get(id(cfg))
+    if entry is None or entry[0] is not cfg:
+        if len(_GATE_FLAGS) >= 32:
+            _GATE_FLAGS.clear()
+        flags = tuple(flag for flag, on in (
+            ("--image-volume", cfg.image_volume),
+            ("--upgrade-ordinal-ifaces", cfg.gate_enabled("PodSecondaryInterfaceNamingUpgrade")),
+            ("--vgpu-dedicated-hook", cfg.gate_enabled("VGPULiveMigration")),
+            ("--vm-stats-collector", cfg.gate_enabled("VMStatsCollector")),
+            ("--firmware-auto-selection", cfg.gate_enabled("FirmwareAutoSelection"))) if on)
+        entry = _GATE_FLAGS[id(cfg)] = (cfg, flags)
+    return entry[1]
 
 
 def container_ports(vmi):

@@ -142,7 +142,7 @@ def guest_console_log(vmi, cfg, image, pull_policy, verbosity):
         "env": [{"name": "VIRT_LAUNCHER_LOG_VERBOSITY", "value": str(verbosity)}],
         "resources": printed_support(console_resources, vmi, cfg),
         "securityContext": _security(),
-        "volumeMounts": [mount("private", PRIVATE_DIR, readOnly=True)],
+        "volumeMounts": [{"name": "private", "mountPath": PRIVATE_DIR, "readOnly": True}],
         "restartPolicy": "Always",
     }
 
@@ -222,7 +222,8 @@ def image_volume_init_containers(vmi, cfg):
             "args": ["--no-op"],
             "resources": printed_support(disk_resources, vmi, cfg),
             "securityContext": _security(),
-            "volumeMounts": [mount(LAUNCHER_VOLUME, CONTAINER_BINARY_DIR, readOnly=True)],
+            "volumeMounts": [{"name": LAUNCHER_VOLUME, "mountPath": CONTAINER_BINARY_DIR,
+                              "readOnly": True}],
         })
     return found
 

@@ -135,7 +135,8 @@ def build_pod(sized, opts, cfg=None):
                                       verbosity[0])
     if console is not None:
         init_containers.append(console)
-    has_disks = any(volume.kind == "containerDisk" for volume in section.volumes)
+    kinds = {volume.kind for volume in section.volumes}
+    has_disks = "containerDisk" in kinds
     if has_disks and not cfg.image_volume:
         init_containers.append(parts.container_disk_binary(vmi, cfg, *launcher, user))
         init_containers.extend(parts.container_disks(vmi, cfg, init=True))
@@ -164,7 +165,7 @@ def build_pod(sized, opts, cfg=None):
         pod_spec["dnsConfig"] = section.dns_config
     if section.dns_policy:
         pod_spec["dnsPolicy"] = section.dns_policy
-    pull_secrets = image_pull_secrets(section.volumes)
+    pull_secrets = image_pull_secrets(section.volumes) if has_disks else None
     if pull_secrets:
         pod_spec["imagePullSecrets"] = pull_secrets
     if section.resource_claims:
@@ -178,8 +179,9 @@ def build_pod(sized, opts, cfg=None):
     affinity = node_affinity(vmi)
     if affinity is not None:
         pod_spec["affinity"] = affinity
-    account = next((volume.source.get("serviceAccountName", "") for volume in section.volumes
-                    if volume.kind == "serviceAccount"), "")
+    account = "" if "serviceAccount" not in kinds else next(
+        volume.source.get("serviceAccountName", "") for volume in section.volumes
+        if volume.kind == "serviceAccount")
     if section.service_account or account:
         pod_spec["serviceAccountName"] = section.service_account or account
     istio = vmi.annotations.get("sidecar.istio.io/inject", "").lower() == "true"

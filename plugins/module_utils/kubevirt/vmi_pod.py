@@ -167,21 +167,28 @@ def read_volumes(spec, sp):
             raise VmpodInputError(f.join(f.item_path(sp, "volumes", index), "name"), name,
                                   "names another volume too")
         names.add(name)
-        kinds = [key for key in item if key in _VOLUME_KIND_SET and item[key] is not None]
-        if len(kinds) != 1:
+        kind, sources = None, 0
+        for key, source in item.items():
+            if source is not None and key in _VOLUME_KIND_SET:
+                kind, sources = key, sources + 1
+        if sources != 1:
             raise VmpodInputError(f.item_path(sp, "volumes", index),
                                   sorted(str(k) for k in item if k != "name"),
                                   "must have exactly one volume source (containerDisk, "
                                   "persistentVolumeClaim, dataVolume, cloudInitNoCloud, ...)")
-        kind = kinds[0]
         source = item[kind]
         if not _plain_source(source):
             source = _checked_source(item, kind, f.item_path(sp, "volumes", index))
-        hotplug = kind in ("persistentVolumeClaim", "dataVolume") and source.get("hotpluggable") is True
-        if kind in ("persistentVolumeClaim", "dataVolume") and "hotpluggable" in source:
+        hotplug = False
+        if kind in _CLAIM_KINDS and "hotpluggable" in source:
+            hotplug = source["hotpluggable"] is True
             f.boolean(source, "hotpluggable", f.join(f.item_path(sp, "volumes", index), kind))
-        found.append(PodVolume(name, kind, source, index, hotplug))
+        found.append(_new_volume(PodVolume, (name, kind, source, index, hotplug)))
     return tuple(found)
+
+
+_CLAIM_KINDS = frozenset(("persistentVolumeClaim", "dataVolume"))
+_new_volume = tuple.__new__  # PodVolume's fields in order, without its __new__'s frame
 
 
 _VOLUME_KIND_SET = frozenset(VOLUME_KINDS)

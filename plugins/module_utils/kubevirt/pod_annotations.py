@@ -25,13 +25,11 @@ _FILTERED_ANNOTATION_PREFIXES = ("kubectl.kubernetes.io",
 def pod_annotations(sized, opts, cfg):
     vmi = sized.vmi
     annotations = {key: value for key, value in vmi.annotations.items()
-                   if not key.startswith(_FILTERED_ANNOTATION_PREFIXES)}
-    annotations.update({
-        "kubevirt.io/domain": vmi.name,
-        "kubectl.kubernetes.io/default-container": "compute",
-        "kubevirt.io/migrationTransportUnix": "true",
-        "descheduler.alpha.kubernetes.io/request-evict-only": "",
-    })
+                   if not key.startswith(_FILTERED_ANNOTATION_PREFIXES)} if vmi.annotations else {}
+    annotations["kubevirt.io/domain"] = vmi.name
+    annotations["kubectl.kubernetes.io/default-container"] = "compute"
+    annotations["kubevirt.io/migrationTransportUnix"] = "true"
+    annotations["descheduler.alpha.kubernetes.io/request-evict-only"] = ""
     if opts.memory_overhead_annotation:
         annotations["kubevirt.io/memory-overhead-bytes"] = str(sized.overhead.value())
     annotations.update(network_annotations(vmi, cfg))
@@ -43,8 +41,8 @@ def network_annotations(vmi, cfg):
     """pkg/network/pod/annotations: the Multus networks the Pod joins (each secondary network
     on the interface ``pod`` + 11 hex digits of the SHA-256 of its name; binding plugins with a
     NetworkAttachmentDefinition), the Multus default network, Istio's for masquerade."""
-    interfaces = dict((interface.name, interface) for interface in vmi.interfaces
-                      if not interface.absent)
+    interfaces = {interface.name: interface for interface in vmi.interfaces
+                  if not interface.absent}
     elements = []
     for network in vmi.networks:
         interface = interfaces.get(network.name)

@@ -341,4 +341,6 @@ def hook_sidecars(vmi, cfg, user):
 
 def compact(container):
     """The container without its unset fields (what the API server would keep)."""
-    return {key: value for key, value in container.items() if value is not None and value != []}
+    # (an empty list is the only value equal to []: the class check spares the comparison)
+    return {key: value for key, value in container.items()
+            if value is not None and (value.__class__ is not list or value)}

@@ -128,7 +128,8 @@ def build_pod(sized, opts, cfg=None):
     containers = [compute_container(sized, uid, opts, cfg, volumes, user, len(sidecars), verbosity)]
     if not cfg.image_volume:
         containers.extend(parts.container_disks(vmi, cfg, init=False))
-    containers.extend(parts.virtiofs_containers(vmi, cfg, *launcher))
+    if section.filesystems:
+        containers.extend(parts.virtiofs_containers(vmi, cfg, *launcher))
     containers.extend(sidecars)
     init_containers = []
     console = parts.guest_console_log(vmi, cfg, opts.image, opts.image_pull_policy,
@@ -330,8 +331,9 @@ def compute_container(sized, uid, opts, cfg, volumes, user, hook_count, verbosit
         args.extend(["--libvirt-log-filters", filters])
     if cfg.use_emulation:
         args.append("--allow-emulation")
-    if any(key.startswith("kubevirt.io/keep-launcher-alive-after-failure")
-           and (value == "" or value.startswith("true")) for key, value in vmi.annotations.items()):
+    if vmi.annotations and any(
+            key.startswith("kubevirt.io/keep-launcher-alive-after-failure")
+            and (value == "" or value.startswith("true")) for key, value in vmi.annotations.items()):
         args.append("--keep-after-failure")
     env = parts.xdg_env() if user else []
     if volumes.shared_paths:

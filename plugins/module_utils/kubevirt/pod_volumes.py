@@ -92,7 +92,7 @@ def pod_volumes(vmi, image_volume, launcher, block_claims=frozenset(), sidecars=
         out.mounts.append({"name": "hotplug-disks", "mountPath": HOTPLUG_DISK_DIR + "/",
                            "mountPropagation": "HostToContainer"})
         out.volumes.append({"name": "hotplug-disks", "emptyDir": {}})
-    if any(interface.sriov for interface in vmi.interfaces):
+    if vmi.interfaces and any(interface.sriov for interface in vmi.interfaces):
         out.mounts.append(mount(_NETWORK_INFO, "/etc/podinfo"))
         out.volumes.append({"name": _NETWORK_INFO, "downwardAPI": {"items": [{
             "path": "network-info",

@@ -128,14 +128,16 @@ def build_pod(sized, opts, cfg=None):
     containers = [compute_container(sized, uid, opts, cfg, volumes, user, len(sidecars), verbosity)]
     if not cfg.image_volume:
         containers.extend(parts.container_disks(vmi, cfg, init=False))
-    containers.extend(parts.virtiofs_containers(vmi, cfg, *launcher))
+    if section.filesystems:
+        containers.extend(parts.virtiofs_containers(vmi, cfg, *launcher))
     containers.extend(sidecars)
     init_containers = []
     console = parts.guest_console_log(vmi, cfg, opts.image, opts.image_pull_policy,
                                       verbosity[0])
     if console is not None:
         init_containers.append(console)
-    has_disks = any(volume.kind == "containerDisk" for volume in section.volumes)
+    kinds = {volume.kind for volume in section.volumes}
+    has_disks = "containerDisk" in kinds
     if has_disks and not cfg.image_volume:
         init_containers.append(parts.container_disk_binary(vmi, cfg, *launcher, user))
         init_containers.extend(parts.container_disks(vmi, cfg, init=True))
@@ -164,7 +166,7 @@ def build_pod(sized, opts, cfg=None):
         pod_spec["dnsConfig"] = section.dns_config
     if section.dns_policy:
         pod_spec["dnsPolicy"] = section.dns_policy
-    pull_secrets = image_pull_secrets(section.volumes)
+    pull_secrets = image_pull_secrets(section.volumes) if has_disks else None
     if pull_secrets:
         pod_spec["imagePullSecrets"] = pull_secrets
     if section.resource_claims:
@@ -178,8 +180,9 @@ def build_pod(sized, opts, cfg=None):
     affinity = node_affinity(vmi)
     if affinity is not None:
         pod_spec["affinity"] = affinity
-    account = next((volume.source.get("serviceAccountName", "") for volume in section.volumes
-                    if volume.kind == "serviceAccount"), "")
+    account = "" if "serviceAccount" not in kinds else next(
+        volume.source.get("serviceAccountName", "") for volume in section.volumes
+        if volume.kind == "serviceAccount")
     if section.service_account or account:
         pod_spec["serviceAccountName"] = section.service_account or account
     istio = vmi.annotations.get("sidecar.istio.io/inject", "").lower() == "true"
@@ -322,20 +325,15 @@ def compute_container(sized, uid, opts, cfg, volumes, user, hook_count, verbosit
             "--hypervisor", opts.hypervisor]
     if section.non_root:
         args.append("--run-as-nonroot")
-    for flag, on in (("--image-volume", cfg.image_volume),
-                     ("--upgrade-ordinal-ifaces", cfg.gate_enabled("PodSecondaryInterfaceNamingUpgrade")),
-                     ("--vgpu-dedicated-hook", cfg.gate_enabled("VGPULiveMigration")),
-                     ("--vm-stats-collector", cfg.gate_enabled("VMStatsCollector")),
-                     ("--firmware-auto-selection", cfg.gate_enabled("FirmwareAutoSelection"))):
-        if on:
-            args.append(flag)
+    args.extend(_gate_flags(cfg))
     filters = vmi.annotations.get("kubevirt.io/libvirt-log-filters")
     if filters is not None:
         args.extend(["--libvirt-log-filters", filters])
     if cfg.use_emulation:
         args.append("--allow-emulation")
-    if any(key.startswith("kubevirt.io/keep-launcher-alive-after-failure")
-           and (value == "" or value.startswith("true")) for key, value in vmi.annotations.items()):
+    if vmi.annotations and any(
+            key.startswith("kubevirt.io/keep-launcher-alive-after-failure")
+            and (value == "" or value.startswith("true")) for key, value in vmi.annotations.items()):
         args.append("--keep-after-failure")
     env = parts.xdg_env() if user else []
     if volumes.shared_paths:
@@ -377,6 +375,25 @@ def compute_container(sized, uid, opts, cfg, volumes, user, hook_count, verbosit
         if probe is not None:
             container[key] = launcher_probe(vmi, probe)
     return container
+
+
+_GATE_FLAGS = {}  # id(cfg) -> (cfg, its flags): decided once per cluster configuration
+
+
+def _gate_flags(cfg):
+    """The compute container's arguments that feature gates turn on, in KubeVirt's order."""
+    entry = _GATE_FLAGS.get(id(cfg))
+    if entry is None or entry[0] is not cfg:
+        if len(_GATE_FLAGS) >= 32:
+            _GATE_FLAGS.clear()
+        flags = tuple(flag for flag, on in (
+            ("--image-volume", cfg.image_volume),
+            ("--upgrade-ordinal-ifaces", cfg.gate_enabled("PodSecondaryInterfaceNamingUpgrade")),
+            ("--vgpu-dedicated-hook", cfg.gate_enabled("VGPULiveMigration")),
+            ("--vm-stats-collector", cfg.gate_enabled("VMStatsCollector")),
+            ("--firmware-auto-selection", cfg.gate_enabled("FirmwareAutoSelection"))) if on)
+        entry = _GATE_FLAGS[id(cfg)] = (cfg, flags)
+    return entry[1]
 
 
 def container_ports(vmi):

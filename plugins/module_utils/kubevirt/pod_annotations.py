@@ -12,6 +12,7 @@ __metaclass__ = type
 
 import hashlib
 import json
+import re
 
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 
@@ -24,13 +25,11 @@ _FILTERED_ANNOTATION_PREFIXES = ("kubectl.kubernetes.io",
 def pod_annotations(sized, opts, cfg):
     vmi = sized.vmi
     annotations = {key: value for key, value in vmi.annotations.items()
-                   if not key.startswith(_FILTERED_ANNOTATION_PREFIXES)}
-    annotations.update({
-        "kubevirt.io/domain": vmi.name,
-        "kubectl.kubernetes.io/default-container": "compute",
-        "kubevirt.io/migrationTransportUnix": "true",
-        "descheduler.alpha.kubernetes.io/request-evict-only": "",
-    })
+                   if not key.startswith(_FILTERED_ANNOTATION_PREFIXES)} if vmi.annotations else {}
+    annotations["kubevirt.io/domain"] = vmi.name
+    annotations["kubectl.kubernetes.io/default-container"] = "compute"
+    annotations["kubevirt.io/migrationTransportUnix"] = "true"
+    annotations["descheduler.alpha.kubernetes.io/request-evict-only"] = ""
     if opts.memory_overhead_annotation:
         annotations["kubevirt.io/memory-overhead-bytes"] = str(sized.overhead.value())
     annotations.update(network_annotations(vmi, cfg))
@@ -42,8 +41,8 @@ def network_annotations(vmi, cfg):
     """pkg/network/pod/annotations: the Multus networks the Pod joins (each secondary network
     on the interface ``pod`` + 11 hex digits of the SHA-256 of its name; binding plugins with a
     NetworkAttachmentDefinition), the Multus default network, Istio's for masquerade."""
-    interfaces = dict((interface.name, interface) for interface in vmi.interfaces
-                      if not interface.absent)
+    interfaces = {interface.name: interface for interface in vmi.interfaces
+                  if not interface.absent}
     elements = []
     for network in vmi.networks:
         interface = interfaces.get(network.name)
@@ -95,7 +94,7 @@ def backup_hook_annotations(vmi):
     guest from ``compute``, unless ``kubevirt.io/skip-backup-hooks`` is true."""
     if vmi.annotations.get("kubevirt.io/skip-backup-hooks") in _TRUE:
         return {}
-    names = json.dumps(vmi.name), json.dumps(vmi.namespace)
+    names = _json_text(vmi.name), _json_text(vmi.namespace)
     return {
         "pre.hook.backup.velero.io/container": "compute",
         "pre.hook.backup.velero.io/command":
@@ -105,6 +104,14 @@ def backup_hook_annotations(vmi):
         "post.hook.backup.velero.io/command":
             '["/usr/bin/virt-freezer", "--unfreeze", "--name", %s, "--namespace", %s]' % names,
     }
+
+
+_PLAIN_TEXT = re.compile(r"[a-z0-9.-]*\Z")  # a checked name or namespace: JSON needs no escapes
+
+
+def _json_text(text):
+    """``json.dumps(text)``, without its cost for the plain names Kubernetes objects have."""
+    return '"%s"' % text if _PLAIN_TEXT.match(text) else json.dumps(text)
 
 
 def _sorted(mapping):

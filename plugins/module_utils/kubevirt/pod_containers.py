@@ -73,6 +73,22 @@ def printed_resources(resources):
     return {side: printed(values) for side, values in resources.items() if values}
 
 
+_PRINTED_SUPPORT = {}  # (resources rule, guaranteed) -> printed resources under KubeVirt's defaults
+
+
+def printed_support(rule, vmi, cfg):
+    """``printed_resources(rule(vmi, cfg))`` for a support container's resources rule. Without
+    ``supportContainerResources`` a rule's result depends on nothing but ``guaranteed(vmi)``:
+    it is printed once per rule and copied, not parsed and printed again for every VMI."""
+    if cfg.support_resources:
+        return printed_resources(rule(vmi, cfg))
+    key = (rule, guaranteed(vmi))
+    found = _PRINTED_SUPPORT.get(key)
+    if found is None:
+        found = _PRINTED_SUPPORT[key] = printed_resources(rule(vmi, cfg))
+    return {side: dict(values) for side, values in found.items()}
+
+
 def _security(user=NON_ROOT_UID, group=False):
     context = {"runAsUser": user, "runAsNonRoot": True, "allowPrivilegeEscalation": False,
                "capabilities": dict(_DROP_ALL)}
@@ -117,7 +133,6 @@ def guest_console_log(vmi, cfg, image, pull_policy, verbosity):
     """The ``guest-console-log`` sidecar, or None when the serial console log is off."""
     if not console_log_enabled(vmi, cfg):
         return None
-    resources = console_resources(vmi, cfg)
     return {
         "name": "guest-console-log",
         "image": image,
@@ -125,9 +140,9 @@ def guest_console_log(vmi, cfg, image, pull_policy, verbosity):
         "command": ["/usr/bin/virt-tail"],
         "args": ["--logfile", "%s/%s/virt-serial0-log" % (PRIVATE_DIR, vmi.known_uid)],
         "env": [{"name": "VIRT_LAUNCHER_LOG_VERBOSITY", "value": str(verbosity)}],
-        "resources": printed_resources(resources),
+        "resources": printed_support(console_resources, vmi, cfg),
         "securityContext": _security(),
-        "volumeMounts": [mount("private", PRIVATE_DIR, readOnly=True)],
+        "volumeMounts": [{"name": "private", "mountPath": PRIVATE_DIR, "readOnly": True}],
         "restartPolicy": "Always",
     }
 
@@ -142,14 +157,13 @@ def binary_resources(vmi, cfg):
 
 def container_disk_binary(vmi, cfg, image, pull_policy, user):
     """The init container that copies the container-disk binary for the disk containers."""
-    resources = binary_resources(vmi, cfg)
     return {
         "name": "container-disk-binary",
         "image": image,
         "imagePullPolicy": pull_policy,
         "command": ["/usr/bin/cp"],
         "args": ["--preserve=all", "/usr/bin/container-disk", "/init/usr/bin/container-disk"],
-        "resources": printed_resources(resources),
+        "resources": printed_support(binary_resources, vmi, cfg),
         "securityContext": container_security(user, dict(_DROP_ALL)),
         "env": xdg_env() if user else None,
         "volumeMounts": [mount(BIN_VOLUME, "/init/usr/bin")],
@@ -185,7 +199,7 @@ def container_disks(vmi, cfg, init):
             "command": ["/usr/bin/container-disk"],
             "args": args,
             "volumeMounts": [mount("container-disks", mount_dir), mount(BIN_VOLUME, "/usr/bin")],
-            "resources": printed_resources(disk_resources(vmi, cfg)),
+            "resources": printed_support(disk_resources, vmi, cfg),
             "securityContext": _security(),
         })
     return found
@@ -206,9 +220,10 @@ def image_volume_init_containers(vmi, cfg):
             "imagePullPolicy": volume.source.get("imagePullPolicy") or None,
             "command": [CONTAINER_BINARY_DIR + "/usr/bin/container-disk"],
             "args": ["--no-op"],
-            "resources": printed_resources(disk_resources(vmi, cfg)),
+            "resources": printed_support(disk_resources, vmi, cfg),
             "securityContext": _security(),
-            "volumeMounts": [mount(LAUNCHER_VOLUME, CONTAINER_BINARY_DIR, readOnly=True)],
+            "volumeMounts": [{"name": LAUNCHER_VOLUME, "mountPath": CONTAINER_BINARY_DIR,
+                              "readOnly": True}],
         })
     return found
 
@@ -228,7 +243,6 @@ def virtiofs_containers(vmi, cfg, image, pull_policy):
     """A ``virtiofs-<volume>`` container per virtiofs filesystem (virtiofsd)."""
     found = []
     for volume in virtiofs_volumes(vmi):
-        resources = virtiofs_resources(vmi, cfg)
         if volume.kind in ("configMap", "secret", "downwardAPI"):
             shared = source_path(volume.kind, volume.name)
         elif volume.kind == "serviceAccount":
@@ -250,7 +264,7 @@ def virtiofs_containers(vmi, cfg, image, pull_policy):
             "command": ["/usr/libexec/virtiofsd"],
             "args": args,
             "volumeMounts": mounts,
-            "resources": printed_resources(resources),
+            "resources": printed_support(virtiofs_resources, vmi, cfg),
             "securityContext": _security(group=True),
         })
     return found
@@ -295,7 +309,6 @@ def hook_sidecars(vmi, cfg, user):
     containers, volumes = [], []
     for index, sidecar in enumerate(vmi.pod.hook_sidecars):
         name = "hook-sidecar-%d" % index
-        resources = sidecar_resources(vmi, cfg)
         mounts = [mount("hook-sidecar-sockets", HOOK_SOCKETS_DIR, subPath=name)]
         config_map, claim = sidecar.get("configMap"), sidecar.get("pvc")
         if isinstance(config_map, dict):
@@ -316,7 +329,7 @@ def hook_sidecars(vmi, cfg, user):
             "command": list(sidecar.get("command") or ()) or None,
             "args": list(sidecar.get("args") or ()) or None,
             "env": env,
-            "resources": printed_resources(resources),
+            "resources": printed_support(sidecar_resources, vmi, cfg),
             "securityContext": container_security(
                 user if vmi.pod.non_root else 0, dict(_DROP_ALL) if vmi.pod.non_root else None),
             "volumeMounts": mounts,
@@ -328,4 +341,6 @@ def hook_sidecars(vmi, cfg, user):
 
 def compact(container):
     """The container without its unset fields (what the API server would keep)."""
-    return {key: value for key, value in container.items() if value is not None and value != []}
+    # (an empty list is the only value equal to []: the class check spares the comparison)
+    return {key: value for key, value in container.items()
+            if value is not None and (value.__class__ is not list or value)}

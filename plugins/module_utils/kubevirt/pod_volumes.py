@@ -89,10 +89,10 @@ def pod_volumes(vmi, image_volume, launcher, block_claims=frozenset(), sidecars=
         out.volumes.append(empty_dir("hugetblfs-dir", medium="HugePages"))
         out.mounts.append(mount("hugetblfs-dir", "/dev/hugepages/libvirt/qemu"))
     if not section.disable_hotplug:
-        out.mounts.append(mount("hotplug-disks", HOTPLUG_DISK_DIR + "/",
-                                mountPropagation="HostToContainer"))
-        out.volumes.append(empty_dir("hotplug-disks"))
-    if any(interface.sriov for interface in vmi.interfaces):
+        out.mounts.append({"name": "hotplug-disks", "mountPath": HOTPLUG_DISK_DIR + "/",
+                           "mountPropagation": "HostToContainer"})
+        out.volumes.append({"name": "hotplug-disks", "emptyDir": {}})
+    if vmi.interfaces and any(interface.sriov for interface in vmi.interfaces):
         out.mounts.append(mount(_NETWORK_INFO, "/etc/podinfo"))
         out.volumes.append({"name": _NETWORK_INFO, "downwardAPI": {"items": [{
             "path": "network-info",
@@ -105,22 +105,24 @@ def pod_volumes(vmi, image_volume, launcher, block_claims=frozenset(), sidecars=
 
 def runtime_volumes(image_volume):
     """The emptyDirs every launcher Pod has, before the VMI's own (VolumeRenderer.Volumes)."""
-    names = ["private", "public", "sockets", BIN_VOLUME, "libvirt-runtime", "ephemeral-disks"]
-    if not image_volume:
-        names.append("container-disks")
-    return [empty_dir(name) for name in names]
+    names = _RUNTIME_VOLUMES if image_volume else _RUNTIME_VOLUMES_AND_DISKS
+    return [{"name": name, "emptyDir": {}} for name in names]
 
 
 def runtime_mounts(image_volume):
     """The compute container's fixed mounts (VolumeRenderer.Mounts)."""
-    mounts = [mount("private", PRIVATE_DIR), mount("public", SHARE_DIR),
-              mount("ephemeral-disks", EPHEMERAL_DISK_DIR),
-              mount("libvirt-runtime", "/var/run/libvirt"),
-              mount("sockets", SHARE_DIR + "/sockets")]
+    mounts = [{"name": name, "mountPath": path} for name, path in _RUNTIME_MOUNTS]
     if not image_volume:
-        mounts.append(mount("container-disks", CONTAINER_DISK_DIR,
-                            mountPropagation="HostToContainer"))
+        mounts.append({"name": "container-disks", "mountPath": CONTAINER_DISK_DIR,
+                       "mountPropagation": "HostToContainer"})
     return mounts
+
+
+_RUNTIME_VOLUMES = ("private", "public", "sockets", BIN_VOLUME, "libvirt-runtime", "ephemeral-disks")
+_RUNTIME_VOLUMES_AND_DISKS = _RUNTIME_VOLUMES + ("container-disks",)
+_RUNTIME_MOUNTS = (("private", PRIVATE_DIR), ("public", SHARE_DIR),
+                   ("ephemeral-disks", EPHEMERAL_DISK_DIR), ("libvirt-runtime", "/var/run/libvirt"),
+                   ("sockets", SHARE_DIR + "/sockets"))
 
 
 def _config_volumes(out, volumes, disks):
@@ -153,7 +155,7 @@ def _claim(out, volume, claim, block_claims, shared):
         out.devices.append({"name": volume.name, "devicePath": "/dev/" + volume.name})
         return
     path = "%s/vmi-disks/%s" % (PRIVATE_DIR, volume.name)
-    out.mounts.append(mount(volume.name, path))
+    out.mounts.append({"name": volume.name, "mountPath": path})
     if shared:
         out.shared_paths.append(path)
 
@@ -216,8 +218,9 @@ def _image_volumes(out, vmi, launcher):
         if volume.source.get("imagePullPolicy"):
             reference["pullPolicy"] = volume.source["imagePullPolicy"]
         out.volumes.append({"name": volume.name, "image": reference})
-        out.mounts.append(mount(volume.name, "%s/disk_%d" % (IMAGE_VOLUME_DIR, volume.index),
-                                readOnly=True))
+        out.mounts.append({"name": volume.name,
+                           "mountPath": "%s/disk_%d" % (IMAGE_VOLUME_DIR, volume.index),
+                           "readOnly": True})
     if disks and vmi.annotations.get(SKIP_DIGEST_ANNOTATION) != "true":
         image, pull_policy = launcher
         out.volumes.append({"name": LAUNCHER_VOLUME,

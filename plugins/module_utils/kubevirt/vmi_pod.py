@@ -64,7 +64,9 @@ _SECTION_PATHS = {}  # spec path -> the paths read_pod_section names (two spec p
 
 def read_pod_section(spec, sp, obj=None, annotations=None):
     """The Pod's part of a VMI, each field checked as the API server checks the Pod's.
-    ``obj``: the whole object (its ``status.runtimeUser``); ``annotations``: the VMI's."""
+    ``obj``: the whole object (its ``status.runtimeUser``); ``annotations``: the VMI's.
+    Fields are read in a fixed order (the first bad one is the one named); an absent field is
+    not read but takes the value its read would give."""
     paths = _SECTION_PATHS.get(sp)
     if paths is None:
         domain_path = f.join(sp, "domain")
@@ -73,35 +75,68 @@ def read_pod_section(spec, sp, obj=None, annotations=None):
     selector_path, domain_path, devp, machine_path = paths
     domain = f.mapping(spec, "domain", sp)
     devices = f.mapping(domain, "devices", domain_path)
+    s = dict(_ABSENT)
     log_serial = devices.get("logSerialConsole")
     if log_serial is not None:
-        log_serial = f.boolean(devices, "logSerialConsole", devp)
-    return PodSection(
-        node_selector=check_labels(string_map(spec, "nodeSelector", sp), selector_path),
-        tolerations=tuple(_toleration(item, p) for p, item in f.mappings(spec, "tolerations", sp)),
-        affinity=f.optional_mapping(spec, "affinity", sp),
-        priority_class=_named(spec, "priorityClassName", sp, check_subdomain),
-        scheduler=_named(spec, "schedulerName", sp, check_subdomain),
-        hostname=_named(spec, "hostname", sp, check_label),
-        subdomain=_named(spec, "subdomain", sp, check_label),
-        volumes=read_volumes(spec, sp),
-        filesystems=frozenset(
+        s["log_serial_console"] = f.boolean(devices, "logSerialConsole", devp)
+    if "nodeSelector" in spec:
+        s["node_selector"] = check_labels(string_map(spec, "nodeSelector", sp), selector_path)
+    if "tolerations" in spec:
+        s["tolerations"] = tuple(_toleration(item, p) for p, item in f.mappings(spec, "tolerations", sp))
+    if "affinity" in spec:
+        s["affinity"] = f.optional_mapping(spec, "affinity", sp)
+    for key, field, check in _NAMED_BEFORE_VOLUMES:
+        if key in spec:
+            s[field] = _named(spec, key, sp, check)
+    if "volumes" in spec:
+        s["volumes"] = read_volumes(spec, sp)
+    if "filesystems" in devices:
+        s["filesystems"] = frozenset(
             f.string(item, "name", where) for where, item in f.mappings(devices, "filesystems", devp)
-            if f.optional_mapping(item, "virtiofs", where) is not None),
-        readiness_probe=_probe(spec, "readinessProbe", sp),
-        liveness_probe=_probe(spec, "livenessProbe", sp),
-        log_serial_console=log_serial,
-        disable_hotplug=bool(f.boolean(devices, "disableHotplug", devp, False)),
-        dns_config=f.optional_mapping(spec, "dnsConfig", sp),
-        dns_policy=f.string(spec, "dnsPolicy", sp),
-        topology_spread=tuple(item for _p, item in f.mappings(spec, "topologySpreadConstraints", sp)),
-        service_account=_named(spec, "serviceAccountName", sp, check_subdomain),
-        access_secrets=_access_secrets(spec, sp),
-        non_root=_non_root(obj, annotations or {}),
-        hook_sidecars=_hook_sidecars(annotations or {}),
-        machine_type=f.string(f.mapping(domain, "machine", domain_path), "type", machine_path),
-        resource_claims=_resource_claims(spec, sp),
-    )
+            if f.optional_mapping(item, "virtiofs", where) is not None)
+    if "readinessProbe" in spec:
+        s["readiness_probe"] = _probe(spec, "readinessProbe", sp)
+    if "livenessProbe" in spec:
+        s["liveness_probe"] = _probe(spec, "livenessProbe", sp)
+    if "disableHotplug" in devices:
+        s["disable_hotplug"] = bool(f.boolean(devices, "disableHotplug", devp, False))
+    if "dnsConfig" in spec:
+        s["dns_config"] = f.optional_mapping(spec, "dnsConfig", sp)
+    if "dnsPolicy" in spec:
+        s["dns_policy"] = f.string(spec, "dnsPolicy", sp)
+    if "topologySpreadConstraints" in spec:
+        s["topology_spread"] = tuple(
+            item for _p, item in f.mappings(spec, "topologySpreadConstraints", sp))
+    if "serviceAccountName" in spec:
+        s["service_account"] = _named(spec, "serviceAccountName", sp, check_subdomain)
+    if "accessCredentials" in spec:
+        s["access_secrets"] = _access_secrets(spec, sp)
+    s["non_root"] = _non_root(obj, annotations or {})
+    if annotations:
+        s["hook_sidecars"] = _hook_sidecars(annotations)
+    if "machine" in domain:
+        s["machine_type"] = f.string(f.mapping(domain, "machine", domain_path), "type", machine_path)
+    if "resourceClaims" in spec:
+        s["resource_claims"] = _resource_claims(spec, sp)
+    section = _new_section(PodSection)
+    section.__dict__.update(s)
+    return section
+
+
+# what each field reads as when its key is absent (the reads above give the same)
+_ABSENT = {
+    "node_selector": {}, "tolerations": (), "affinity": None, "priority_class": "",
+    "scheduler": "", "hostname": "", "subdomain": "", "volumes": (), "filesystems": frozenset(),
+    "readiness_probe": None, "liveness_probe": None, "log_serial_console": None,
+    "disable_hotplug": False, "dns_config": None, "dns_policy": "", "topology_spread": (),
+    "service_account": "", "access_secrets": (), "non_root": False, "hook_sidecars": (),
+    "machine_type": "", "resource_claims": (),
+}
+_NAMED_BEFORE_VOLUMES = (("priorityClassName", "priority_class", check_subdomain),
+                         ("schedulerName", "scheduler", check_subdomain),
+                         ("hostname", "hostname", check_label),
+                         ("subdomain", "subdomain", check_label))
+_new_section = object.__new__
 
 
 def _resource_claims(spec, sp):
@@ -132,21 +167,28 @@ def read_volumes(spec, sp):
             raise VmpodInputError(f.join(f.item_path(sp, "volumes", index), "name"), name,
                                   "names another volume too")
         names.add(name)
-        kinds = [key for key in item if key in _VOLUME_KIND_SET and item[key] is not None]
-        if len(kinds) != 1:
+        kind, sources = None, 0
+        for key, source in item.items():
+            if source is not None and key in _VOLUME_KIND_SET:
+                kind, sources = key, sources + 1
+        if sources != 1:
             raise VmpodInputError(f.item_path(sp, "volumes", index),
                                   sorted(str(k) for k in item if k != "name"),
                                   "must have exactly one volume source (containerDisk, "
                                   "persistentVolumeClaim, dataVolume, cloudInitNoCloud, ...)")
-        kind = kinds[0]
         source = item[kind]
         if not _plain_source(source):
             source = _checked_source(item, kind, f.item_path(sp, "volumes", index))
-        hotplug = kind in ("persistentVolumeClaim", "dataVolume") and source.get("hotpluggable") is True
-        if kind in ("persistentVolumeClaim", "dataVolume") and "hotpluggable" in source:
+        hotplug = False
+        if kind in _CLAIM_KINDS and "hotpluggable" in source:
+            hotplug = source["hotpluggable"] is True
             f.boolean(source, "hotpluggable", f.join(f.item_path(sp, "volumes", index), kind))
-        found.append(PodVolume(name, kind, source, index, hotplug))
+        found.append(_new_volume(PodVolume, (name, kind, source, index, hotplug)))
     return tuple(found)
+
+
+_CLAIM_KINDS = frozenset(("persistentVolumeClaim", "dataVolume"))
+_new_volume = tuple.__new__  # PodVolume's fields in order, without its __new__'s frame
 
 
 _VOLUME_KIND_SET = frozenset(VOLUME_KINDS)
@@ -158,24 +200,27 @@ _SOURCE_REFS = ("userDataSecretRef", "networkDataSecretRef", "persistentVolumeCl
 
 def _plain_source(source):
     """Whether a source's names, paths and images are all text (the usual case, checked
-    without building a path)."""
+    without building a path): only the keys the source has are looked at."""
     if source.__class__ is not dict:
         return False
-    for key in _SOURCE_TEXTS:
-        value = source.get(key)
-        if value is not None and value.__class__ is not str:
-            return False
-    for key in _SOURCE_REFS:
-        ref = source.get(key)
-        if ref is None:
+    for key, value in source.items():
+        if value is None:
             continue
-        if ref.__class__ is not dict:
-            return False
-        for text in ("name", "claimName"):
-            value = ref.get(text)
-            if value is not None and value.__class__ is not str:
+        if key in _SOURCE_TEXT_SET:
+            if value.__class__ is not str:
                 return False
+        elif key in _SOURCE_REF_SET:
+            if value.__class__ is not dict:
+                return False
+            for text in ("name", "claimName"):
+                inner = value.get(text)
+                if inner is not None and inner.__class__ is not str:
+                    return False
     return True
+
+
+_SOURCE_TEXT_SET = frozenset(_SOURCE_TEXTS)
+_SOURCE_REF_SET = frozenset(_SOURCE_REFS)
 
 
 def _checked_source(item, kind, where):

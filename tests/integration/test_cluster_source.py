@@ -37,6 +37,11 @@ def cluster_vms(selected=lambda obj: True):
     return sorted(vmis + vms, key=_key)
 
 
+def not_a_router(obj):
+    """What the selector app!=router lets through."""
+    return obj["metadata"].get("labels", {}).get("app") != "router"
+
+
 def write_vm_files(directory, objects):
     """One JSON file (YAML to the playbooks) per object, named so they sort as given."""
     directory.mkdir()
@@ -110,12 +115,11 @@ def test_capacity_from_the_cluster_places_on_its_nodes_as_from_files(tmp_path):
         ("kubevirt.io", "kubevirts", None, None, ""),
         ("", "nodes", None, None, "kubevirt.io/schedulable=true")])
 
-    not_router = lambda obj: obj["metadata"].get("labels", {}).get("app") != "router"  # noqa: E731
     nodes = [node for node in recorded_items("nodes.json")
              if node["metadata"]["labels"].get("kubevirt.io/schedulable") == "true"]
     node_file = tmp_path / "nodes.json"
     node_file.write_text(json.dumps({"apiVersion": "v1", "kind": "NodeList", "items": nodes}))
-    files = write_vm_files(tmp_path / "vmis", cluster_vms(not_router))
+    files = write_vm_files(tmp_path / "vmis", cluster_vms(not_a_router))
     extra = write_vars(tmp_path / "vars.json", vmpod_kubevirt_config=kubevirt_configuration())
     same = ansible_playbook(playbook("capacity.yml"), "-e", "vmpod_node_file=%s" % node_file,
                             "-e", "vmpod_vmi_dir=%s" % files, "-e", "vmpod_vmi_file=", "-e", extra,
@@ -134,6 +138,36 @@ def test_capacity_from_the_cluster_places_on_its_nodes_as_from_files(tmp_path):
     assert len(kvm_a["cpus"]) == 32 and kvm_a["reserved_cpus"] == "0-1"
     assert "| kvm-a | 0 | 26 / 4 / 2 / 32 |" in (tmp_path / "cluster" / "capacity.md").read_text()
     assert sorted(report["placements"]) == ["batch-1", "db-1", "gpu-1", "web-1", "web-2"]
+
+
+def test_a_drain_from_the_cluster_moves_the_vmis_of_a_node_as_from_files(tmp_path):
+    with FakeKubeApi() as api:
+        kubeconfig = api.kubeconfig(str(tmp_path / "kubeconfig"))
+        done = ansible_playbook(playbook("drain_check.yml"), "-e", "vmpod_from_cluster=true",
+                                "-e", "vmpod_kubeconfig=%s" % kubeconfig, "-e", "vmpod_drain=kvm-a",
+                                "-e", "vmpod_label_selectors=app!=router",
+                                "-e", "vmpod_output_dir=%s" % (tmp_path / "cluster"))
+        asked = api.lists()
+    assert done.returncode == 0, done.stdout[-3000:]
+    # a stopped VirtualMachine runs nowhere: drain_check does not read VirtualMachines
+    assert sorted((group, plural) for group, plural, *_ in asked) == sorted([
+        ("kubevirt.io", "virtualmachineinstances"), ("kubevirt.io", "kubevirts"), ("", "nodes")])
+
+    vmis = [obj for obj in cluster_vms(not_a_router) if obj["kind"] == "VirtualMachineInstance"]
+    files = write_vm_files(tmp_path / "vmis", vmis)
+    extra = write_vars(tmp_path / "vars.json", vmpod_kubevirt_config=kubevirt_configuration())
+    same = ansible_playbook(playbook("drain_check.yml"),
+                            "-e", "vmpod_node_file=%s" % os.path.join(
+                                os.path.dirname(__file__), "recorded", "nodes.json"),
+                            "-e", "vmpod_vmi_dir=%s" % files, "-e", "vmpod_vmi_file=", "-e", extra,
+                            "-e", "vmpod_drain=kvm-a", "-e", "vmpod_output_dir=%s" % (tmp_path / "files"))
+    assert same.returncode == 0, same.stdout[-3000:]
+    cluster = (tmp_path / "cluster" / "drain.json").read_text()
+    assert cluster == (tmp_path / "files" / "drain.json").read_text()
+    drain = json.loads(cluster)
+    # web-1 and web-2 run on kvm-a (status.nodeName) and move; db-1 and gpu-1 stay on kvm-b
+    assert drain["safe"] and sorted(vm["vmi"] for wave in drain["waves"] for vm in wave) == [
+        "web-1", "web-2"]
 
 
 def test_an_unreachable_api_server_fails_clearly_and_writes_nothing(tmp_path):

@@ -65,7 +65,7 @@ def _group_version(group, version):
 
 def _resource_list(group, version):
     resources = []
-    for res_group, res_version, plural, kind, namespaced, _ in RESOURCES:
+    for res_group, res_version, plural, kind, namespaced, _file in RESOURCES:
         if (res_group, res_version) != (group, version):
             continue
         resources.append({"name": plural, "singularName": kind.lower(), "namespaced": namespaced,
@@ -78,7 +78,7 @@ def _resource_list(group, version):
 
 def _groups():
     seen = []
-    for group, version, *_ in RESOURCES:
+    for group, version, *_rest in RESOURCES:
         if group and (group, version) not in seen:
             seen.append((group, version))
     groups = []

@@ -99,6 +99,26 @@ def test_sizing_from_the_cluster_is_sizing_from_the_same_objects_as_files(tmp_pa
     assert web["limits"]["cpu"] == "2"
 
 
+def test_one_namespace_is_read_through_its_own_paths(tmp_path):
+    with FakeKubeApi() as api:
+        kubeconfig = api.kubeconfig(str(tmp_path / "kubeconfig"))
+        done = ansible_playbook(playbook("launcher_resources.yml"), "-e", "vmpod_from_cluster=true",
+                                "-e", "vmpod_kubeconfig=%s" % kubeconfig, "-e", "vmpod_namespace=telco",
+                                "-e", "vmpod_output_dir=%s" % (tmp_path / "out"))
+        asked = api.lists()
+    assert done.returncode == 0, done.stdout[-3000:]
+    # (group, plural, namespace, name, labelSelector); KubeVirt is read wherever it is installed
+    assert sorted(asked) == sorted([
+        ("kubevirt.io", "virtualmachineinstances", "telco", None, ""),
+        ("kubevirt.io", "virtualmachines", "telco", None, ""),
+        ("kubevirt.io", "kubevirts", None, None, ""),
+        ("", "namespaces", None, "telco", ""),
+        ("", "resourcequotas", "telco", None, ""),
+        ("k8s.cni.cncf.io", "network-attachment-definitions", "telco", None, "")])
+    sized = json.loads((tmp_path / "out" / "launcher-resources.json").read_text())
+    assert [entry["name"] for entry in sized] == ["router-1"]
+
+
 def test_capacity_from_the_cluster_places_on_its_nodes_as_from_files(tmp_path):
     selectors = ["-e", "vmpod_label_selectors=app!=router",
                  "-e", "vmpod_node_label_selectors=kubevirt.io/schedulable=true"]

@@ -24,6 +24,12 @@ pytestmark = pytest.mark.skipif(
     reason="kubernetes.core is not unpacked (hack/setup.sh)")
 
 
+def cluster_playbook(tmp_path, *args):
+    """ansible-playbook with vmpod_from_cluster=true; kubernetes.core's discovery cache (a file in
+    the temporary directory, named for the server) in the test's own directory."""
+    return ansible_playbook(args[0], "-e", "vmpod_from_cluster=true", *args[1:], TMPDIR=str(tmp_path))
+
+
 def _key(obj):
     return obj["metadata"].get("namespace", ""), obj["metadata"]["name"]
 
@@ -62,7 +68,7 @@ def kubevirt_configuration():
 def test_sizing_from_the_cluster_is_sizing_from_the_same_objects_as_files(tmp_path):
     with FakeKubeApi() as api:
         kubeconfig = api.kubeconfig(str(tmp_path / "kubeconfig"))
-        done = ansible_playbook(playbook("launcher_resources.yml"), "-e", "vmpod_from_cluster=true",
+        done = cluster_playbook(tmp_path, playbook("launcher_resources.yml"),
                                 "-e", "vmpod_kubeconfig=%s" % kubeconfig,
                                 "-e", "vmpod_output_dir=%s" % (tmp_path / "cluster"))
         asked = api.lists()
@@ -102,7 +108,7 @@ def test_sizing_from_the_cluster_is_sizing_from_the_same_objects_as_files(tmp_pa
 def test_one_namespace_is_read_through_its_own_paths(tmp_path):
     with FakeKubeApi() as api:
         kubeconfig = api.kubeconfig(str(tmp_path / "kubeconfig"))
-        done = ansible_playbook(playbook("launcher_resources.yml"), "-e", "vmpod_from_cluster=true",
+        done = cluster_playbook(tmp_path, playbook("launcher_resources.yml"),
                                 "-e", "vmpod_kubeconfig=%s" % kubeconfig, "-e", "vmpod_namespace=telco",
                                 "-e", "vmpod_output_dir=%s" % (tmp_path / "out"))
         asked = api.lists()
@@ -124,7 +130,7 @@ def test_capacity_from_the_cluster_places_on_its_nodes_as_from_files(tmp_path):
                  "-e", "vmpod_node_label_selectors=kubevirt.io/schedulable=true"]
     with FakeKubeApi() as api:
         kubeconfig = api.kubeconfig(str(tmp_path / "kubeconfig"))
-        done = ansible_playbook(playbook("capacity.yml"), "-e", "vmpod_from_cluster=true",
+        done = cluster_playbook(tmp_path, playbook("capacity.yml"),
                                 "-e", "vmpod_kubeconfig=%s" % kubeconfig, *selectors,
                                 "-e", "vmpod_output_dir=%s" % (tmp_path / "cluster"))
         asked = api.lists()
@@ -163,7 +169,7 @@ def test_capacity_from_the_cluster_places_on_its_nodes_as_from_files(tmp_path):
 def test_a_drain_from_the_cluster_moves_the_vmis_of_a_node_as_from_files(tmp_path):
     with FakeKubeApi() as api:
         kubeconfig = api.kubeconfig(str(tmp_path / "kubeconfig"))
-        done = ansible_playbook(playbook("drain_check.yml"), "-e", "vmpod_from_cluster=true",
+        done = cluster_playbook(tmp_path, playbook("drain_check.yml"),
                                 "-e", "vmpod_kubeconfig=%s" % kubeconfig, "-e", "vmpod_drain=kvm-a",
                                 "-e", "vmpod_label_selectors=app!=router",
                                 "-e", "vmpod_output_dir=%s" % (tmp_path / "cluster"))
@@ -202,7 +208,7 @@ def test_an_unreachable_api_server_fails_clearly_and_writes_nothing(tmp_path):
         "contexts": [{"name": "gone", "context": {"cluster": "gone", "user": "gone"}}]}))
     out = tmp_path / "out"
     for name in ("launcher_resources.yml", "capacity.yml"):
-        done = ansible_playbook(playbook(name), "-e", "vmpod_from_cluster=true",
+        done = cluster_playbook(tmp_path, playbook(name),
                                 "-e", "vmpod_kubeconfig=%s" % kubeconfig, "-e", "vmpod_output_dir=%s" % out)
         assert done.returncode != 0
         assert "Could not read VirtualMachineInstance objects from the cluster (kubeconfig %s)" % (

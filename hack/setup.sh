@@ -85,3 +85,46 @@ if [[ "$(readlink "$LINK_DIR/core" 2>/dev/null || true)" != "../../../.." ]]; th
     ln -s ../../../.. "$LINK_DIR/core"
 fi
 [[ -f $LINK_DIR/core/galaxy.yml ]] || { log "collection link is broken: $LINK_DIR/core"; exit 1; }
+
+# --- 4. kubernetes.core for the tests that read a (fake) cluster -----------------------------
+# Galaxy is not reachable from CI, only package registries: the collection is taken from the
+# `ansible` package's wheel on PyPI (it bundles kubernetes.core), at a pinned version checked by
+# its hash, and only ansible_collections/kubernetes/core is unpacked beside the vmpod link.
+# ansible 12.3.0 is the ansible-core 2.19 release line; it holds kubernetes.core 6.2.0
+# (requires_ansible >= 2.16.0; Python needs: kubernetes, requests-oauthlib, jsonpatch, pinned in
+# requirements-dev.txt).
+ANSIBLE_WHEEL_VERSION=12.3.0
+ANSIBLE_WHEEL_SHA256=cd156f82fa87f7a899212b0efa9f7ca3a24d609212de9f78428a572eb01e5414
+KUBERNETES_CORE_VERSION=6.2.0
+K8S_DIR="$ROOT/.build/collections/ansible_collections/kubernetes/core"
+K8S_STAMP="$ROOT/.build/collections/.kubernetes-core-from-ansible-$ANSIBLE_WHEEL_VERSION"
+if [[ ! -f $K8S_STAMP || ! -f $K8S_DIR/MANIFEST.json ]]; then
+    log "unpacking kubernetes.core $KUBERNETES_CORE_VERSION from the ansible $ANSIBLE_WHEEL_VERSION wheel"
+    wheel_dir="$ROOT/.build/wheels"
+    mkdir -p "$wheel_dir"
+    pins="$(mktemp)"
+    printf 'ansible==%s --hash=sha256:%s\n' "$ANSIBLE_WHEEL_VERSION" "$ANSIBLE_WHEEL_SHA256" >"$pins"
+    if ! "$VENV/bin/python" -m pip download --disable-pip-version-check --no-input --no-deps \
+            --require-hashes -r "$pins" -d "$wheel_dir" >"$pins.log" 2>&1; then
+        grep -v "^WARNING: Location 'file:" "$pins.log" >&2 || true
+        rm -f "$pins" "$pins.log"
+        log "could not download the ansible $ANSIBLE_WHEEL_VERSION wheel"
+        exit 1
+    fi
+    rm -f "$pins" "$pins.log"
+    rm -rf "$K8S_DIR" "$ROOT"/.build/collections/.kubernetes-core-from-ansible-*
+    "$VENV/bin/python" - "$wheel_dir/ansible-$ANSIBLE_WHEEL_VERSION-py3-none-any.whl" \
+        "$ROOT/.build/collections" "$KUBERNETES_CORE_VERSION" <<'PY'
+import json, os, sys, zipfile
+wheel, dest, version = sys.argv[1:]
+prefix = "ansible_collections/kubernetes/core/"
+with zipfile.ZipFile(wheel) as archive:
+    members = [name for name in archive.namelist()
+               if name.startswith(prefix) and ".." not in name.split("/")]
+    found = json.loads(archive.read(prefix + "MANIFEST.json"))["collection_info"]["version"]
+    if found != version:
+        sys.exit("setup: the wheel holds kubernetes.core %s, not %s" % (found, version))
+    archive.extractall(dest, members)
+PY
+    touch "$K8S_STAMP"
+fi

@@ -79,6 +79,15 @@ def render_models(vmis, host=None, config=None, arch="amd64", placement_options=
     return models
 
 
+def _pci_numa_nodes(topo):
+    """{PCI address: NUMA node} of the host's PCI devices (``pci_devices`` in its data, as
+    ``host_topology_info`` reads them from sysfs), or None: where the host map names a device
+    without its node, the domain still puts it next to its guest NUMA cell."""
+    if topo is None or not topo.pci_devices:
+        return None
+    return dict((device.address, device.numa_node) for device in topo.pci_devices)
+
+
 def _render_one(obj, cfg, topo, arch, placement_opts, domain_opts, pod_opts, apply_defaults,
                 target=None, taken=None):
     if virtlet.is_virtlet_pod(obj):
@@ -99,7 +108,7 @@ def _render_one(obj, cfg, topo, arch, placement_opts, domain_opts, pod_opts, app
         pod = build_pod(sized, pod_opts, cfg)
         domain = build_domain(sized, plan_view(plan), topo, cfg, domain_opts)
         if target is not None:
-            domain = retarget(domain, vmi, target, taken=taken)
+            domain = retarget(domain, vmi, target, taken=taken, pci_numa_nodes=_pci_numa_nodes(topo))
     plan_data = None
     if plan is not None:
         plan_data = plan.as_dict()

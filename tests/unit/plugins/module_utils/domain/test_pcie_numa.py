@@ -195,3 +195,19 @@ def test_an_unplaced_domain_keeps_todays_output():
     vmi = copy.deepcopy(numa_vmi())
     entries = target({"address": "0000:65:00.0", "numa_node": 0}, {"address": "0000:ca:00.0", "numa_node": 1})
     assert render(vmi, entries, host=None) == render(vmi, target("0000:65:00.0", "0000:ca:00.0"), host=None)
+
+
+def test_render_takes_the_nodes_the_hosts_pci_facts_give():
+    """Plain addresses in the map, the nodes from the host's pci_devices (host_topology_info's
+    sysfs facts): the same layout as when the map gives them."""
+    host = copy.deepcopy(HOST)
+    host["pci_devices"] = [
+        {"address": "0000:65:00.0", "vendor": "10de", "device": "2236", "numa_node": 0},
+        {"address": "0000:ca:00.0", "vendor": "10de", "device": "2236", "numa_node": 1}]
+    from_facts = render(numa_vmi(), target("0000:65:00.0", "0000:ca:00.0"), host=host)
+    from_map = render(numa_vmi(), target({"address": "0000:65:00.0", "numa_node": 0},
+                                         {"address": "0000:ca:00.0", "numa_node": 1}), host=host)
+    assert from_facts["devices"]["hostdevs"] == from_map["devices"]["hostdevs"]
+    assert from_facts["devices"]["controllers"] == from_map["devices"]["controllers"]
+    assert [c["target"]["node"] for c in from_facts["devices"]["controllers"]
+            if c.get("model") == "pcie-expander-bus"] == [0, 1]

@@ -160,9 +160,9 @@ def bench_refusing_hosts():
                     del node["hugepages"]["1Gi"]
             hosts.append(data)
         rng = random.Random(3)
-        vmis = [vmi("vm-%05d" % index, **(dict(cores=2, threads=2, memory="8Gi", page="1Gi",
-                                                dedicated=True) if rng.random() < 0.8
-                                           else dict(cores=2, memory="4Gi")))
+        paged = dict(cores=2, threads=2, memory="8Gi", page="1Gi", dedicated=True)
+        shared = dict(cores=2, memory="4Gi")
+        vmis = [vmi("vm-%05d" % index, **(paged if rng.random() < 0.8 else shared))
                 for index in range(count)]
         started = time.perf_counter()
         result = place_fleet(vmis, hosts, config, policy="spread")

@@ -15,8 +15,10 @@ from ansible_collections.vmpod.core.plugins.module_utils.planning import drain a
 from ansible_collections.vmpod.core.plugins.module_utils.planning import fragmentation
 from ansible_collections.vmpod.core.plugins.module_utils.planning.options import read_options
 from ansible_collections.vmpod.core.plugins.module_utils.planning.fleet_vms import read_fleet_vmis
+from ansible_collections.vmpod.core.plugins.module_utils.planning.host_order import (
+    Packer, RoomIndex, Spreader)
 from ansible_collections.vmpod.core.plugins.module_utils.planning.packing import (
-    Packer, RoomIndex, Spreader, collector_paused, read_fleet_hosts, take, try_place,
+    collector_paused, read_fleet_hosts, take, try_place,
     unplaced_reasons)
 from ansible_collections.vmpod.core.plugins.module_utils.planning import pool_plan
 from ansible_collections.vmpod.core.plugins.module_utils.planning.usage import host_usage, readable_bytes

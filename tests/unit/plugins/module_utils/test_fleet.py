@@ -491,7 +491,7 @@ def test_look_alikes_are_placed_as_the_same_vms_and_hosts_told_apart_would_be(po
 
 def test_spread_past_many_hosts_refusing_a_shape_places_as_the_reference():
     """Hosts without 1Gi pages refuse every 1Gi VM and stay the least loaded: after more than
-    a few refusals such a shape gets a heap of its own (packing.Spreader), which must choose
+    a few refusals such a shape gets a heap of its own (host_order.Spreader), which must choose
     exactly what trying every host, least loaded first, chooses; shared VMs still use them."""
     hosts = {}
     for index in range(24):

@@ -18,8 +18,9 @@ from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi import rea
 from ansible_collections.vmpod.core.plugins.module_utils.planning.host import Host, HostNode, read_host
 from ansible_collections.vmpod.core.plugins.module_utils.planning.fleet_vms import (
     FleetVm, fleet_vm, read_fleet_vmis)
+from ansible_collections.vmpod.core.plugins.module_utils.planning.host_order import RoomIndex
 from ansible_collections.vmpod.core.plugins.module_utils.planning.packing import (
-    RoomIndex, collector_paused, read_fleet_hosts, take, try_place)
+    collector_paused, read_fleet_hosts, take, try_place)
 from ansible_collections.vmpod.core.plugins.module_utils.planning.options import read_options
 
 from vmpod_placement_data import dedicated_vmi, host_data

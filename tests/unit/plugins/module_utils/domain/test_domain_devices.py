@@ -9,20 +9,16 @@ Expectations come from kubevirt/kubevirt at d923fdb8, pkg/virt-launcher/virtwrap
 (compute/*_test.go, converter_test.go, testdata/domain_*.xml), as each case names.
 """
 
-import os
-import subprocess
 
-import jinja2
 import pytest
 from lxml import etree
 
 from ansible_collections.vmpod.core.plugins.module_utils.domain.model import domain_model
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), *[".."] * 5))
-RNG = "/usr/share/libvirt/schemas/domain.rng"
-NEEDS_SCHEMA = pytest.mark.skipif(not os.path.isfile(RNG) or not os.path.exists("/usr/bin/xmllint"),
-                                  reason="needs libvirt's schema and xmllint")
+from vmpod_domain_xml import HAS_SCHEMA, assert_valid, domain_xml
+
+NEEDS_SCHEMA = pytest.mark.skipif(not HAS_SCHEMA, reason="needs libvirt's schema and xmllint")
 
 
 def vmi(devices=None, volumes=None, arch=None, annotations=None, cpu="1", **domain):
@@ -44,21 +40,14 @@ def empty_disks(*names):
 
 
 def render(model):
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(os.path.join(ROOT, "templates")),
-                             trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
-    return env.get_template("domain.xml.j2").render(domain=model) + "\n"
+    return domain_xml(model) + "\n"
 
 
 def rendered(obj, tmp_path, **kwargs):
     """The domain of ``obj`` laid out, checked against libvirt's schema, parsed."""
     text = render(domain_model(obj, **kwargs))
-    if os.path.isfile(RNG) and os.path.exists("/usr/bin/xmllint"):
-        path = tmp_path / "domain.xml"
-        path.write_text(text)
-        done = subprocess.run(["xmllint", "--noout", "--relaxng", RNG, str(path)],
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              universal_newlines=True, check=False)
-        assert done.returncode == 0, done.stdout + text
+    if HAS_SCHEMA:
+        assert_valid(text, tmp_path)
     return etree.fromstring(text.encode())
 
 

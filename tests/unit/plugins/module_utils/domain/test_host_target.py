@@ -6,10 +6,7 @@ mapped, secrets only in the seed's files, and every gap in the map an error nami
 
 import base64
 import copy
-import os
-import subprocess
 
-import jinja2
 import pytest
 
 from ansible_collections.vmpod.core.plugins.module_utils.domain.host_target import (
@@ -17,8 +14,8 @@ from ansible_collections.vmpod.core.plugins.module_utils.domain.host_target impo
 from ansible_collections.vmpod.core.plugins.module_utils.pipeline.render import render_models
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), *[".."] * 5))
-RNG = "/usr/share/libvirt/schemas/domain.rng"
+from vmpod_domain_xml import HAS_SCHEMA, assert_valid, domain_xml
+
 
 VMI = {
     "apiVersion": "kubevirt.io/v1", "kind": "VirtualMachineInstance",
@@ -174,26 +171,18 @@ def test_no_target_no_change():
     assert "storage" not in plain and "kubevirt" in plain["devices"]["disks"][0]["source"]
 
 
-@pytest.mark.skipif(not os.path.isfile(RNG) or not os.path.exists("/usr/bin/xmllint"),
-                    reason="needs libvirt's schema and xmllint")
+@pytest.mark.skipif(not HAS_SCHEMA, reason="needs libvirt's schema and xmllint")
 def test_the_rendered_domain_passes_libvirts_schema(tmp_path):
     target = dict(TARGET, networks={"default": {"user": {"forwards": [{"host_port": 2222, "guest_port": 22}]}},
                                     "storage": {"bridge": "br0", "mtu": 9000}},
                   host_devices={"nvidia.com/GA102GL_A10": ["0000:65:00.0"]})
-    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(os.path.join(ROOT, "templates")),
-                                     trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
-    text = environment.get_template("domain.xml.j2").render(
-        domain=render(gpu_vmi("web", [("gpu1", "nvidia.com/GA102GL_A10")]), target=target))
+    text = domain_xml(render(gpu_vmi("web", [("gpu1", "nvidia.com/GA102GL_A10")]), target=target))
     assert "<address domain='0x0000' bus='0x65' slot='0x00' function='0x0'/>" in text
     assert "<source dev='/dev/vg0/web-block'/>" in text and "<disk type='block'" in text
     assert "<source bridge='br0'/>" in text and "<os firmware='efi'>" in text
     assert "<mtu size='9000'/>" in text
     assert "<qemu:arg value='-netdev'/>" in text
-    path = tmp_path / "domain.xml"
-    path.write_text(text)
-    done = subprocess.run(["xmllint", "--noout", "--relaxng", RNG, str(path)],
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
-    assert done.returncode == 0, done.stdout
+    assert_valid(text, tmp_path)
 
 
 def test_config_map_and_secret_volumes_become_labelled_isos():

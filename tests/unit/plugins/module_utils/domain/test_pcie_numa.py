@@ -8,9 +8,7 @@ behind it (libvirt formatdomain, "Controllers": pcie-expander-bus, busNr, node; 
 
 import copy
 import os
-import subprocess
 
-import jinja2
 import pytest
 import yaml
 
@@ -20,8 +18,9 @@ from ansible_collections.vmpod.core.plugins.module_utils.domain.pcie_numa import
 from ansible_collections.vmpod.core.plugins.module_utils.pipeline.render import render_models
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 
+from vmpod_domain_xml import HAS_SCHEMA, assert_valid, domain_xml
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), *[".."] * 5))
-RNG = "/usr/share/libvirt/schemas/domain.rng"
 GPU = "nvidia.com/GA102GL_A10"
 
 
@@ -172,23 +171,16 @@ def test_a_machine_without_expander_buses_leaves_devices_on_the_root_with_a_note
                      "machine type is not q35 (pcie-expander-bus is q35's)"]
 
 
-@pytest.mark.skipif(not os.path.isfile(RNG) or not os.path.exists("/usr/bin/xmllint"),
-                    reason="needs libvirt's schema and xmllint")
+@pytest.mark.skipif(not HAS_SCHEMA, reason="needs libvirt's schema and xmllint")
 def test_the_expander_bus_layout_passes_libvirts_schema(tmp_path):
     domain = render(numa_vmi(), target({"address": "0000:65:00.0", "numa_node": 0},
                                        {"address": "0000:ca:00.0", "numa_node": 1}))
-    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(os.path.join(ROOT, "templates")),
-                                     trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
-    text = environment.get_template("domain.xml.j2").render(domain=domain)
+    text = domain_xml(domain)
     assert "<controller type='pci' index='3' model='pcie-expander-bus'>\n" \
         "      <target busNr='252'>\n        <node>1</node>\n      </target>\n" in text
     assert "      <alias name='ua-gpu-gpu1'/>\n      <address type='pci' domain='0x0000' " \
         "bus='0x04' slot='0x00' function='0x0'/>\n    </hostdev>" in text
-    path = tmp_path / "domain.xml"
-    path.write_text(text)
-    done = subprocess.run(["xmllint", "--noout", "--relaxng", RNG, str(path)],
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
-    assert done.returncode == 0, done.stdout
+    assert_valid(text, tmp_path)
 
 
 def test_an_unplaced_domain_keeps_todays_output():

@@ -13,7 +13,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.output.picture import (
     host_pictures as _host_pictures)
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.fleet import (
-    hosts_from_nodes as _hosts_from_nodes, place_fleet as _place_fleet,
+    cluster_vmis as _cluster_vmis, hosts_from_nodes as _hosts_from_nodes, place_fleet as _place_fleet,
     plan_hugepage_pools as _plan_hugepage_pools, simulate_drain as _simulate_drain)
 from ansible_collections.vmpod.core.plugins.module_utils.output.fleet_markdown import (
     fleet_markdown as _fleet_markdown)
@@ -59,6 +59,13 @@ def hosts_from_nodes(nodes):
         raise AnsibleFilterError("vmpod.core.hosts_from_nodes: %s" % err)
 
 
+def cluster_vmis(vmis, vms=None):
+    try:
+        return _cluster_vmis(vmis, vms)
+    except VmpodInputError as err:
+        raise AnsibleFilterError("vmpod.core.cluster_vmis: %s" % err)
+
+
 def fleet_markdown(fleet):
     try:
         return _fleet_markdown(fleet)
@@ -78,4 +85,5 @@ class FilterModule(object):
         return {"check_migration": check_migration, "place_fleet": place_fleet,
                 "fleet_markdown": fleet_markdown, "host_pictures": host_pictures,
                 "simulate_drain": simulate_drain, "hosts_from_nodes": hosts_from_nodes,
+                "cluster_vmis": cluster_vmis,
                 "plan_hugepage_pools": plan_hugepage_pools}

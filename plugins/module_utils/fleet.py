@@ -10,6 +10,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.vmpod.core.plugins.module_utils.kubernetes.nodes import hosts_from_nodes
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.cluster_vms import cluster_vmis
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import read_config
 from ansible_collections.vmpod.core.plugins.module_utils.planning import drain as drains
 from ansible_collections.vmpod.core.plugins.module_utils.planning import fragmentation
@@ -24,7 +25,8 @@ from ansible_collections.vmpod.core.plugins.module_utils.planning import pool_pl
 from ansible_collections.vmpod.core.plugins.module_utils.planning.usage import host_usage, readable_bytes
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 
-__all__ = ("place_fleet", "simulate_drain", "plan_hugepage_pools", "hosts_from_nodes", "POLICIES")
+__all__ = ("place_fleet", "simulate_drain", "plan_hugepage_pools", "hosts_from_nodes", "cluster_vmis",
+           "POLICIES")
 
 POLICIES = ("pack", "spread")
 

@@ -32,7 +32,7 @@ from ansible_collections.vmpod.core.plugins.filter import render as render_filte
 from ansible_collections.vmpod.core.plugins.module_utils.awx.survey import survey_answers, survey_spec
 from ansible_collections.vmpod.core.plugins.module_utils.domain.model import domain_model
 from ansible_collections.vmpod.core.plugins.module_utils.fleet import (
-    hosts_from_nodes, place_fleet, plan_hugepage_pools, simulate_drain)
+    cluster_vmis, hosts_from_nodes, place_fleet, plan_hugepage_pools, simulate_drain)
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod import launcher_pod
 from ansible_collections.vmpod.core.plugins.module_utils.launcher import (
     launcher_envelope, launcher_resources, memory_overhead, pod_envelope)
@@ -306,6 +306,7 @@ ENGINE = {
         "optional": fixed((), ("hugepages", "cpu_isolation"))}, weights={"roles": 6}),
     "survey_answers": road(survey_answers, {"answers": examples(SURVEY_ANSWERS, "SURVEY_ANSWERS")}),
     "hosts_from_nodes": road(hosts_from_nodes, {"nodes": examples(NODE_LISTS, "NODE_LISTS")}),
+    "cluster_vmis": road(cluster_vmis, {"vmis": vmi_lists, "vms": vmi_lists}, weights={"vmis": 3, "vms": 3}),
 }
 
 # filter name -> its Road (the function is the filter, FILTERS[name])
@@ -346,6 +347,7 @@ FILTER_ROADS = {
         "description": fixed(""), "optional": fixed(None, ["hugepages"])}, weights={"roles": 6}),
     "survey_answers": ENGINE["survey_answers"]._replace(function=FILTERS["survey_answers"]),
     "hosts_from_nodes": ENGINE["hosts_from_nodes"]._replace(function=FILTERS["hosts_from_nodes"]),
+    "cluster_vmis": ENGINE["cluster_vmis"]._replace(function=FILTERS["cluster_vmis"]),
     "launcher_envelope": road(FILTERS["launcher_envelope"], {
         "vmi": vmis_or_lists, "config": configs, "arch": arches}, weights={"vmi": 6}),
     "pod_envelope": road(FILTERS["pod_envelope"], {"pod": st.one_of(launcher_pods, launcher_pods.map(

@@ -22,32 +22,40 @@ from ansible_collections.vmpod.core.plugins.module_utils.placement import (
 
 
 def check_migration(vmi, source_plan, target_host, config=None, arch="amd64", options=None,
-                    source_host=None, source_cpu=None, target_cpu=None):
+                    source_host=None, source_cpu=None, target_cpu=None, namespace=None,
+                    resource_quotas=(), network_attachment_definitions=()):
     try:
         return _check_migration(vmi, source_plan, target_host, config, arch, options,
-                                source_host, source_cpu, target_cpu)
+                                source_host, source_cpu, target_cpu, namespace, resource_quotas,
+                                network_attachment_definitions)
     except VmpodInputError as err:
         raise AnsibleFilterError(str(err))
 
 
-def place_fleet(vmis, hosts, config=None, policy="pack", options=None, arch="amd64"):
+def place_fleet(vmis, hosts, config=None, policy="pack", options=None, arch="amd64", namespaces=(),
+                resource_quotas=(), network_attachment_definitions=()):
     try:
-        return _place_fleet(vmis, hosts, config, policy, options, arch)
+        return _place_fleet(vmis, hosts, config, policy, options, arch, namespaces, resource_quotas,
+                            network_attachment_definitions)
     except VmpodInputError as err:
         raise AnsibleFilterError(str(err))
 
 
-def simulate_drain(vmis, hosts, drain, config=None, policy="pack", options=None, arch="amd64"):
+def simulate_drain(vmis, hosts, drain, config=None, policy="pack", options=None, arch="amd64",
+                   namespaces=(), resource_quotas=(), network_attachment_definitions=()):
     try:
-        return _simulate_drain(vmis, hosts, drain, config, policy, options, arch)
+        return _simulate_drain(vmis, hosts, drain, config, policy, options, arch, namespaces,
+                               resource_quotas, network_attachment_definitions)
     except VmpodInputError as err:
         raise AnsibleFilterError("vmpod.core.simulate_drain: %s" % err)
 
 
 def plan_hugepage_pools(vmis, hosts, headroom=0.0, config=None, policy="pack", options=None,
-                        arch="amd64"):
+                        arch="amd64", namespaces=(), resource_quotas=(),
+                        network_attachment_definitions=()):
     try:
-        return _plan_hugepage_pools(vmis, hosts, headroom, config, policy, options, arch)
+        return _plan_hugepage_pools(vmis, hosts, headroom, config, policy, options, arch,
+                                    namespaces, resource_quotas, network_attachment_definitions)
     except VmpodInputError as err:
         raise AnsibleFilterError("vmpod.core.plan_hugepage_pools: %s" % err)
 

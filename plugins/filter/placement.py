@@ -16,14 +16,18 @@ from ansible_collections.vmpod.core.plugins.module_utils.output.tables import (
     placement_table as _placement_table)
 
 
-def plan_placement(vmi, host, config=None, arch="amd64", options=None):
-    """One VMI -> its plan on ``host``; a list of VMIs -> a list of plans (each on the bare host)."""
+def plan_placement(vmi, host, config=None, arch="amd64", options=None, **namespaces):
+    """One VMI -> its plan on ``host``; a list of VMIs -> a list of plans (each on the bare host).
+    ``namespaces``: ``namespace`` (one VMI) or ``namespaces`` (a list), ``resource_quotas``,
+    ``network_attachment_definitions``."""
     try:
         if isinstance(vmi, (list, tuple)):
-            return plan_placements(vmi, host, config, arch, options)
-        return _plan_placement(vmi, host, config, arch, options)
+            return plan_placements(vmi, host, config, arch, options, **namespaces)
+        return _plan_placement(vmi, host, config, arch, options, **namespaces)
     except VmpodInputError as err:
         raise AnsibleFilterError(str(err))
+    except TypeError as err:  # an unknown keyword argument
+        raise AnsibleFilterError("vmpod.core.plan_placement: %s" % err)
 
 
 def placement_table(plans):

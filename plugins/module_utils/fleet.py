@@ -12,6 +12,8 @@ __metaclass__ = type
 from ansible_collections.vmpod.core.plugins.module_utils.kubernetes.nodes import hosts_from_nodes
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.cluster_vms import cluster_vmis
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import read_config
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.namespace import (
+    read_namespace_contexts)
 from ansible_collections.vmpod.core.plugins.module_utils.planning import drain as drains
 from ansible_collections.vmpod.core.plugins.module_utils.planning import fragmentation
 from ansible_collections.vmpod.core.plugins.module_utils.planning.options import read_options
@@ -32,7 +34,8 @@ POLICIES = ("pack", "spread")
 
 
 @collector_paused()
-def place_fleet(vmis, hosts, config=None, policy="pack", options=None, arch="amd64"):
+def place_fleet(vmis, hosts, config=None, policy="pack", options=None, arch="amd64", namespaces=(),
+                resource_quotas=(), network_attachment_definitions=()):
     """Place every VMI on a host, or leave it unplaced with the reason from each host.
 
     ``vmis``: a list of VMIs (or VirtualMachines), names unique. ``hosts``: host name -> host
@@ -40,7 +43,12 @@ def place_fleet(vmis, hosts, config=None, policy="pack", options=None, arch="amd
     data each with its ``name``. ``config``: the KubeVirt CR's ``spec.configuration``
     (``cpuAllocationRatio``, ``memoryOvercommit``). ``policy``: ``pack`` or ``spread``.
     ``options``: placement options for every VM (``plan_placement``'s). ``arch``: the cluster
-    architecture for VMIs that do not name theirs.
+    architecture for VMIs that do not name theirs. ``namespaces``, ``resource_quotas``,
+    ``network_attachment_definitions``: the objects of the VMIs' namespaces, as
+    ``kubernetes.core.k8s_info`` returns them, each VMI sized in its own namespace as
+    ``launcher_resources`` sizes it (``kubevirt.namespace.NamespaceContexts``): automatic limits
+    from quotas and labels, and the device each Multus network's NetworkAttachmentDefinition asks
+    for, which the host must offer.
 
     Returns ``{placements: {vmi: host or None}, unplaced: {vmi: [reasons]}, hosts: {name:
     usage}, plans: {vmi: plan}, warnings: [..], policy}``.
@@ -50,7 +58,8 @@ def place_fleet(vmis, hosts, config=None, policy="pack", options=None, arch="amd
     cfg = read_config(config)
     opts = read_options(options)
     states = read_fleet_hosts(hosts)
-    vms = read_fleet_vmis(vmis, cfg, arch)
+    vms = read_fleet_vmis(vmis, cfg, arch, read_namespace_contexts(
+        namespaces, resource_quotas, network_attachment_definitions))
     picker = Packer(states, RoomIndex(states)) if policy == "pack" else Spreader(states)
     placements, unplaced, plans, placed = {}, {}, {}, []
     nowhere = {}  # shape -> reasons, for shapes no host took
@@ -107,12 +116,14 @@ def not_pinned_warnings(vms):
 
 
 @collector_paused()
-def simulate_drain(vmis, hosts, drain, config=None, policy="pack", options=None, arch="amd64"):
+def simulate_drain(vmis, hosts, drain, config=None, policy="pack", options=None, arch="amd64",
+                   namespaces=(), resource_quotas=(), network_attachment_definitions=()):
     """Can every VM on the host ``drain`` (a host name, or a list of them) move to the rest of
     the fleet, as a live migration would move it? (``planning.drain``)
 
-    ``vmis``, ``hosts``, ``config``, ``policy``, ``options`` and ``arch`` as ``place_fleet``
-    takes them; a VMI whose ``status.nodeName`` names a host runs there, the others are placed
+    ``vmis``, ``hosts``, ``config``, ``policy``, ``options``, ``arch``, ``namespaces``,
+    ``resource_quotas`` and ``network_attachment_definitions`` as ``place_fleet`` takes them; a
+    VMI whose ``status.nodeName`` names a host runs there, the others are placed
     by the policy first. Each VM of a drained host is re-planned on the other hosts under
     ``check_migration``'s rules (the target's own overhead; the vCPU count, siblings, guest NUMA
     cells and page size kept), hardest first.
@@ -129,7 +140,8 @@ def simulate_drain(vmis, hosts, drain, config=None, policy="pack", options=None,
     opts = read_options(options)
     states = read_fleet_hosts(hosts)
     drained = drains.read_drain(drain, states)
-    vms = read_fleet_vmis(vmis, cfg, arch)
+    vms = read_fleet_vmis(vmis, cfg, arch, read_namespace_contexts(
+        namespaces, resource_quotas, network_attachment_definitions))
     by_name = dict((state.name, state) for state in states)
     raw = vmis if isinstance(vmis, (list, tuple)) else [vmis]
     warnings = []
@@ -206,14 +218,16 @@ def simulate_drain(vmis, hosts, drain, config=None, policy="pack", options=None,
 
 
 def plan_hugepage_pools(vmis, hosts, headroom=0.0, config=None, policy="pack", options=None,
-                        arch="amd64"):
+                        arch="amd64", namespaces=(), resource_quotas=(),
+                        network_attachment_definitions=()):
     """The 2Mi and 1Gi pages each NUMA node of each host needs so that every VM can be placed
     (``planning.pool_plan``): the fleet placed first on hosts whose nodes could give all their
     memory as pages (their memory outside the pools kept), the pages taken plus ``headroom`` (a fraction: 0.1 is 10% more,
     rounded up) per node and size, then the whole fleet placed on exactly those pools.
 
-    ``vmis``, ``hosts``, ``config``, ``policy``, ``options`` and ``arch`` as ``place_fleet``
-    takes them (the hosts' own pools are replaced by the plan). Returns ``{hosts: {name:
+    ``vmis``, ``hosts``, ``config``, ``policy``, ``options``, ``arch``, ``namespaces``,
+    ``resource_quotas`` and ``network_attachment_definitions`` as ``place_fleet`` takes them (the
+    hosts' own pools are replaced by the plan). Returns ``{hosts: {name:
     {hugepages_pages, nodes: {node id: {size: {pages, used, stranded}}}, stranded}},
     stranded, stranded_readable, placements, unplaced, warnings, headroom}``:
     ``hugepages_pages`` is the ``vmpod.core.hugepages`` role's variable for the host, ``stranded``
@@ -232,11 +246,12 @@ def plan_hugepage_pools(vmis, hosts, headroom=0.0, config=None, policy="pack", o
         return pools, sum(count * size_bytes[text] for text, count in pools.items())
     generous_hosts = dict((name, pool_plan.pools_like(data, topo, generous))
                           for name, data, topo in items)
-    first = place_fleet(vmi_list, generous_hosts, config, policy, options, arch)
+    context = (namespaces, resource_quotas, network_attachment_definitions)
+    first = place_fleet(vmi_list, generous_hosts, config, policy, options, arch, *context)
     planned, warnings = pool_plan.planned_pools(items, sizes, pool_plan.used_pages(first), headroom)
     second = place_fleet(vmi_list, dict(
         (name, pool_plan.pools_like(data, topo, lambda node, name=name: (planned[name][node.id], 0)))
-        for name, data, topo in items), config, policy, options, arch)
+        for name, data, topo in items), config, policy, options, arch, *context)
     used = pool_plan.used_pages(second)
     result_hosts, stranded_total = {}, 0
     for name, _data, topo in items:

@@ -13,6 +13,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import read_config
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.namespace import (
+    EMPTY_CONTEXT, read_namespace_context, read_namespace_contexts)
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.resources import size_vmi
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi import read_vmi
 from ansible_collections.vmpod.core.plugins.module_utils.planning.cpu_compat import cpu_reasons, read_host_cpu
@@ -25,35 +27,46 @@ from ansible_collections.vmpod.core.plugins.module_utils.values.errors import ea
 __all__ = ("plan_placement", "plan_placements", "check_migration", "host_architecture")
 
 
-def plan_placement(vmi, host, config=None, arch="amd64", options=None):
+def plan_placement(vmi, host, config=None, arch="amd64", options=None, namespace=None,
+                   resource_quotas=(), network_attachment_definitions=()):
     """Plan one VM on one host: pCPUs, vCPU / emulator / IOThread pinning, guest NUMA cells and
     hugepages per host node, or ``fits: false`` with reasons (a host whose ``architecture``
-    differs from the VM's takes none). Bad input raises VmpodInputError; not fitting is a
-    plan."""
+    differs from the VM's takes none). ``namespace``, ``resource_quotas`` and
+    ``network_attachment_definitions`` as ``launcher_resources`` takes them (the device a Multus
+    network asks for is one the host must offer). Bad input raises VmpodInputError; not fitting
+    is a plan."""
     cfg = read_config(config)
     read = read_vmi(vmi, arch)
     topo = read_host(host)
     opts = read_options(options)
-    return place(size_vmi(read, cfg), topo, opts).as_dict()
+    context = read_namespace_context(read, namespace, resource_quotas, network_attachment_definitions)
+    return place(size_vmi(read, cfg, context), topo, opts).as_dict()
 
 
-def plan_placements(vmis, host, config=None, arch="amd64", options=None):
+def plan_placements(vmis, host, config=None, arch="amd64", options=None, namespaces=(),
+                    resource_quotas=(), network_attachment_definitions=()):
     """``plan_placement`` of each VMI on the same host as given (each plan on its own, not
-    one after another); errors name the VMI's index."""
+    one after another), each sized in its own namespace (``namespaces``, ``resource_quotas``,
+    ``network_attachment_definitions`` as ``place_fleet`` takes them); errors name the VMI's
+    index."""
     cfg = read_config(config) if isinstance(vmis, (list, tuple)) else None
     topo = read_host(host) if cfg is not None else None
     opts = read_options(options) if cfg is not None else None
+    contexts = read_namespace_contexts(namespaces, resource_quotas, network_attachment_definitions) \
+        if cfg is not None else None
 
     def plan_one(obj):
         read = read_vmi(obj, arch)
-        plan = place(size_vmi(read, cfg), topo, opts).as_dict()
+        context = EMPTY_CONTEXT if contexts is None else contexts.context(read.namespace)
+        plan = place(size_vmi(read, cfg, context), topo, opts).as_dict()
         plan["name"] = read.name
         return plan
     return each_item(vmis, plan_one, named=False)
 
 
 def check_migration(vmi, source_plan, target_host, config=None, arch="amd64", options=None,
-                    source_host=None, source_cpu=None, target_cpu=None):
+                    source_host=None, source_cpu=None, target_cpu=None, namespace=None,
+                    resource_quotas=(), network_attachment_definitions=()):
     """Can the VM that ``source_plan`` places move to ``target_host`` unchanged?
 
     The VM is planned on the target as ``plan_placement`` plans it (the target's own memory
@@ -65,6 +78,8 @@ def check_migration(vmi, source_plan, target_host, config=None, arch="amd64", op
     hosts' CPUs as ``vmpod.core.host_cpu_info`` returns them (its ``host_cpu``, with
     ``usable_models``), hold the guest's CPU model and features to what the target's CPU offers
     (``planning/cpu_compat.py``), named feature by feature; without them the CPU is not checked.
+    ``namespace``, ``resource_quotas`` and ``network_attachment_definitions`` as
+    ``plan_placement`` takes them.
 
     Returns ``{fits, reasons, target_plan, target_memory_overhead}``; every reason names the
     resource and the numbers.
@@ -75,7 +90,8 @@ def check_migration(vmi, source_plan, target_host, config=None, arch="amd64", op
     source = read_source_plan(source_plan)
     source_topology = read_host(source_host, "source_host") if source_host is not None else None
     opts = read_options(options)
-    sized = size_vmi(read, cfg)
+    sized = size_vmi(read, cfg, read_namespace_context(read, namespace, resource_quotas,
+                                                       network_attachment_definitions))
     plan = place(sized, target, opts)
     target_plan = plan.as_dict()
     reasons = migration_reasons(sized, plan, target_plan, source, source_topology, target,

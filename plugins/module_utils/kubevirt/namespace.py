@@ -72,47 +72,112 @@ class NamespaceContext:
 
 
 def read_namespace_context(vmi, namespace, resource_quotas, network_attachment_definitions):
+    """The context of one VMI: ``namespace``, its Namespace object or None; quotas of other
+    namespaces than the VMI's (or the Namespace object's) are left out."""
     if namespace is None and not resource_quotas and not network_attachment_definitions:
         return EMPTY_CONTEXT
-    ctx = NamespaceContext()
-    ctx.labels = None
-    ns_name = ""
+    labels, ns_name = None, ""
     if namespace is not None:
         if not isinstance(namespace, dict):
             raise VmpodInputError("namespace", namespace, "must be a Namespace object (mapping)")
-        meta = f.mapping(namespace, "metadata", "namespace")
-        ns_name = f.string(meta, "name", "namespace.metadata")
-        labels = f.mapping(meta, "labels", "namespace.metadata")
-        ctx.labels = dict(check_labels(labels, "namespace.metadata.labels"))
-    ctx.name = vmi.namespace or ns_name or None
+        ns_name, labels = _read_namespace(namespace, "namespace")
+    name = vmi.namespace or ns_name or None
+    return _context(name, labels, _read_quotas(resource_quotas),
+                    _read_nads(network_attachment_definitions))
 
-    ctx.quota_limits = set()
+
+class NamespaceContexts:
+    """The contexts of a fleet's VMIs, namespace by namespace, from lists of Namespace objects,
+    ResourceQuotas and NetworkAttachmentDefinitions read once (``read_namespace_contexts``).
+
+    A VMI in a namespace no Namespace object names has no labels; one without a namespace is
+    taken as ``read_namespace_context`` takes it with no Namespace object: no labels, every quota,
+    and only NetworkAttachmentDefinitions without a namespace for its unqualified network names.
+    """
+
+    __slots__ = ("labels", "quotas", "nads", "cache")
+
+    def context(self, name):
+        """The ``NamespaceContext`` of the namespace ``name`` ("" or None: none given)."""
+        name = name or None
+        ctx = self.cache.get(name)
+        if ctx is None:
+            ctx = self.cache[name] = _context(name, self.labels.get(name), self.quotas, self.nads)
+        return ctx
+
+
+def read_namespace_contexts(namespaces, resource_quotas, network_attachment_definitions):
+    """``NamespaceContexts`` for a fleet, or None when nothing is given (every VMI then sizes in
+    ``EMPTY_CONTEXT``). ``namespaces``: Namespace objects (a list, or a ``k8s_info`` result or
+    ``kubectl get -o json`` List); a name given twice is an error naming both."""
+    if not namespaces and not resource_quotas and not network_attachment_definitions:
+        return None
+    contexts = NamespaceContexts()
+    contexts.labels = {}
+    for index, namespace in enumerate(_objects(namespaces, "namespaces")):
+        where = "namespaces[%d]" % index
+        name, labels = _read_namespace(namespace, where)
+        if name in contexts.labels:
+            raise VmpodInputError(where + ".metadata.name", name,
+                                  "names a namespace given twice in namespaces")
+        contexts.labels[name] = labels
+    contexts.quotas = _read_quotas(resource_quotas)
+    contexts.nads = _read_nads(network_attachment_definitions)
+    contexts.cache = {}
+    return contexts
+
+
+def _read_namespace(namespace, where):
+    meta = f.mapping(namespace, "metadata", where)
+    name = f.string(meta, "name", where + ".metadata")
+    labels = f.mapping(meta, "labels", where + ".metadata")
+    return name, dict(check_labels(labels, where + ".metadata.labels"))
+
+
+def _read_quotas(resource_quotas):
+    """``[(namespace or "", {"cpu", "memory"} whose limits the quota sets)]``."""
+    quotas = []
     for index, quota in enumerate(_objects(resource_quotas, "resource_quotas")):
         where = "resource_quotas[%d]" % index
         quota_ns = f.string(f.mapping(quota, "metadata", where), "namespace", where + ".metadata")
-        if quota_ns and ctx.name and quota_ns != ctx.name:
-            continue  # another namespace's quota
         hard = f.mapping(f.mapping(quota, "spec", where), "hard", where + ".spec")
-        for resource in ("cpu", "memory"):
-            if "limits." + resource in hard:
-                ctx.quota_limits.add(resource)
+        quotas.append((quota_ns, frozenset(
+            resource for resource in ("cpu", "memory") if "limits." + resource in hard)))
+    return quotas
 
-    ctx.nads = {}
+
+def _read_nads(network_attachment_definitions):
+    """``{(namespace or None, name): annotations}``."""
+    nads = {}
     for index, nad in enumerate(_objects(network_attachment_definitions,
                                          "network_attachment_definitions")):
         where = "network_attachment_definitions[%d].metadata" % index
         meta = f.mapping(nad, "metadata", where[:-len(".metadata")])
         name = f.string(meta, "name", where)
         annotations = f.mapping(meta, "annotations", where)
-        ctx.nads[(f.string(meta, "namespace", where) or None, name)] = annotations
+        nads[(f.string(meta, "namespace", where) or None, name)] = annotations
+    return nads
+
+
+def _context(name, labels, quotas, nads):
+    ctx = NamespaceContext()
+    ctx.name = name
+    ctx.labels = labels
+    ctx.quota_limits = set()
+    for quota_ns, limited in quotas:
+        if quota_ns and name and quota_ns != name:
+            continue  # another namespace's quota
+        ctx.quota_limits.update(limited)
+    ctx.nads = nads
     return ctx
 
 
 def _objects(items, path):
     if items is None:
         return ()
-    if isinstance(items, dict):
-        items = items.get("resources", [items])  # a k8s_info result, or one object
+    if isinstance(items, dict):  # a k8s_info result, a `kubectl get -o json` List, or one object
+        items = items["resources"] if "resources" in items else \
+            items["items"] if items.get("kind") == "List" or "items" in items else [items]
     if not isinstance(items, (list, tuple)):
         raise VmpodInputError(path, items, "must be a list of objects")
     for index, item in enumerate(items):

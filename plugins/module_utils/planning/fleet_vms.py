@@ -22,6 +22,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.identity impor
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.iothreads import iothread_count
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.launcher_envelope import (
     launcher_envelope)
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.namespace import EMPTY_CONTEXT
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.resources import (
     EVEN_PARITY_ANNOTATION, SizedVmi, size_vmi)
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi import read_vmi, renamed_vmi
@@ -40,12 +41,14 @@ class FleetVm:
                  "extended", "plans")
 
 
-def read_fleet_vmis(vmis, cfg, arch):
-    """Each VMI read and sized once, as a ``FleetVm``, keyed by ``vm_keys``."""
+def read_fleet_vmis(vmis, cfg, arch, contexts=None):
+    """Each VMI read and sized once, as a ``FleetVm``, keyed by ``vm_keys``; ``contexts``: the
+    ``kubevirt.namespace.NamespaceContexts`` the VMIs size in, namespace by namespace (None:
+    none given)."""
     if isinstance(vmis, dict):
         vmis = [vmis]
     like = {}  # object key -> the sized values of the first VMI of that object
-    sized = each_item(vmis, lambda obj: _sized_like(obj, arch, cfg, like), named=False)
+    sized = each_item(vmis, lambda obj: _sized_like(obj, arch, cfg, like, contexts), named=False)
     for index, (one, _key) in enumerate(sized):
         if not one.vmi.name:
             raise VmpodInputError("vmis[%d].metadata.name" % index, None,
@@ -72,22 +75,33 @@ def read_fleet_vmis(vmis, cfg, arch):
 _IDENTITY = frozenset(("name", "namespace", "uid"))
 
 
-def _sized_like(obj, arch, cfg, like):
+def _sized_like(obj, arch, cfg, like, contexts):
     """``(size_vmi(read_vmi(obj)), object key)``, read and sized once for all objects that are
     the same but for their metadata name, namespace and uid (a fleet is mostly copies of a few
     instance types): those share the sized values, each with its own identity
-    (``renamed_vmi``). The key is None for an object that is not plain data."""
+    (``renamed_vmi``), as long as their namespaces size them alike (with ``contexts``, the same
+    namespace). The key is None for an object that is not plain data."""
     meta = obj.get("metadata") if obj.__class__ is dict else None
     key = content_key(([item for item in obj.items() if item[0] != "metadata"],
                        [item for item in meta.items() if item[0] not in _IDENTITY])) \
         if meta.__class__ is dict else None
     if key is None:
-        return size_vmi(read_vmi(obj, arch, with_pod=True), cfg), None
+        vmi = read_vmi(obj, arch, with_pod=True)
+        return size_vmi(vmi, cfg, _context(contexts, vmi.namespace)), None
+    context = EMPTY_CONTEXT
+    if contexts is not None:
+        namespace = meta.get("namespace")
+        context = contexts.context(namespace if namespace.__class__ is str else None)
+        key = (key, context)  # (contexts keep one context per namespace)
     first = like.get(key)
     if first is None:
-        first = like[key] = size_vmi(read_vmi(obj, arch, with_pod=True), cfg)
+        first = like[key] = size_vmi(read_vmi(obj, arch, with_pod=True), cfg, context)
         return first, key
     return _new_tuple(SizedVmi, (renamed_vmi(first.vmi, obj),) + first[1:]), key
+
+
+def _context(contexts, namespace):
+    return EMPTY_CONTEXT if contexts is None else contexts.context(namespace)
 
 
 def content_key(values):

@@ -65,6 +65,15 @@ def kubevirt_configuration():
     return recorded_items("kubevirts.json")[0]["spec"]["configuration"]
 
 
+def namespace_objects():
+    """The playbooks' variables for the recorded KubeVirt configuration, Namespaces,
+    ResourceQuotas and NetworkAttachmentDefinitions, given as files would give them."""
+    return {"vmpod_kubevirt_config": kubevirt_configuration(),
+            "vmpod_namespaces": recorded_items("namespaces.json"),
+            "vmpod_resource_quotas": recorded_items("resourcequotas.json"),
+            "vmpod_network_attachment_definitions": recorded_items("network-attachment-definitions.json")}
+
+
 def test_sizing_from_the_cluster_is_sizing_from_the_same_objects_as_files(tmp_path):
     with FakeKubeApi() as api:
         kubeconfig = api.kubeconfig(str(tmp_path / "kubeconfig"))
@@ -80,12 +89,7 @@ def test_sizing_from_the_cluster_is_sizing_from_the_same_objects_as_files(tmp_pa
     assert "5 VirtualMachineInstance, 2 VirtualMachine, 1 KubeVirt" in done.stdout
 
     files = write_vm_files(tmp_path / "vmis", cluster_vms())
-    extra = write_vars(tmp_path / "vars.json",
-                       vmpod_kubevirt_config=kubevirt_configuration(),
-                       vmpod_namespaces=recorded_items("namespaces.json"),
-                       vmpod_resource_quotas=recorded_items("resourcequotas.json"),
-                       vmpod_network_attachment_definitions=recorded_items(
-                           "network-attachment-definitions.json"))
+    extra = write_vars(tmp_path / "vars.json", **namespace_objects())
     same = ansible_playbook(playbook("launcher_resources.yml"), "-e", "vmpod_vmi_dir=%s" % files,
                             "-e", extra, "-e", "vmpod_output_dir=%s" % (tmp_path / "files"))
     assert same.returncode == 0, same.stdout[-3000:]
@@ -139,6 +143,8 @@ def test_capacity_from_the_cluster_places_on_its_nodes_as_from_files(tmp_path):
         ("kubevirt.io", "virtualmachineinstances", None, None, "app!=router"),
         ("kubevirt.io", "virtualmachines", None, None, "app!=router"),
         ("kubevirt.io", "kubevirts", None, None, ""),
+        ("", "namespaces", None, None, ""), ("", "resourcequotas", None, None, ""),
+        ("k8s.cni.cncf.io", "network-attachment-definitions", None, None, ""),
         ("", "nodes", None, None, "kubevirt.io/schedulable=true")])
 
     nodes = [node for node in recorded_items("nodes.json")
@@ -146,7 +152,7 @@ def test_capacity_from_the_cluster_places_on_its_nodes_as_from_files(tmp_path):
     node_file = tmp_path / "nodes.json"
     node_file.write_text(json.dumps({"apiVersion": "v1", "kind": "NodeList", "items": nodes}))
     files = write_vm_files(tmp_path / "vmis", cluster_vms(not_a_router))
-    extra = write_vars(tmp_path / "vars.json", vmpod_kubevirt_config=kubevirt_configuration())
+    extra = write_vars(tmp_path / "vars.json", **namespace_objects())
     same = ansible_playbook(playbook("capacity.yml"), "-e", "vmpod_node_file=%s" % node_file,
                             "-e", "vmpod_vmi_dir=%s" % files, "-e", "vmpod_vmi_file=", "-e", extra,
                             "-e", "vmpod_output_dir=%s" % (tmp_path / "files"))
@@ -177,11 +183,12 @@ def test_a_drain_from_the_cluster_moves_the_vmis_of_a_node_as_from_files(tmp_pat
     assert done.returncode == 0, done.stdout[-3000:]
     # a stopped VirtualMachine runs nowhere: drain_check does not read VirtualMachines
     assert sorted(asked_for[:2] for asked_for in asked) == sorted([
-        ("kubevirt.io", "virtualmachineinstances"), ("kubevirt.io", "kubevirts"), ("", "nodes")])
+        ("kubevirt.io", "virtualmachineinstances"), ("kubevirt.io", "kubevirts"), ("", "namespaces"),
+        ("", "resourcequotas"), ("k8s.cni.cncf.io", "network-attachment-definitions"), ("", "nodes")])
 
     vmis = [obj for obj in cluster_vms(not_a_router) if obj["kind"] == "VirtualMachineInstance"]
     files = write_vm_files(tmp_path / "vmis", vmis)
-    extra = write_vars(tmp_path / "vars.json", vmpod_kubevirt_config=kubevirt_configuration())
+    extra = write_vars(tmp_path / "vars.json", **namespace_objects())
     same = ansible_playbook(playbook("drain_check.yml"),
                             "-e", "vmpod_node_file=%s" % os.path.join(
                                 os.path.dirname(__file__), "recorded", "nodes.json"),
@@ -194,6 +201,32 @@ def test_a_drain_from_the_cluster_moves_the_vmis_of_a_node_as_from_files(tmp_pat
     # web-1 and web-2 run on kvm-a (status.nodeName) and move; db-1 and gpu-1 stay on kvm-b
     assert drain["safe"] and sorted(vm["vmi"] for wave in drain["waves"] for vm in wave) == [
         "web-1", "web-2"]
+
+
+def test_a_multus_vmi_is_placed_and_drained_where_its_network_device_is(tmp_path):
+    # router-1 (telco) has an SR-IOV network whose NetworkAttachmentDefinition asks for
+    # intel.com/sriov_netdevice; the recorded KubeVirt CR disables ExternalNetResourceInjection,
+    # so its launcher Pod requests the device, and only kvm-a offers it
+    with FakeKubeApi() as api:
+        kubeconfig = api.kubeconfig(str(tmp_path / "kubeconfig"))
+        placed = cluster_playbook(tmp_path, playbook("capacity.yml"),
+                                  "-e", "vmpod_kubeconfig=%s" % kubeconfig,
+                                  "-e", "vmpod_fleet_policy=spread",
+                                  "-e", "vmpod_output_dir=%s" % (tmp_path / "capacity"))
+        drained = cluster_playbook(tmp_path, playbook("drain_check.yml"),
+                                   "-e", "vmpod_kubeconfig=%s" % kubeconfig, "-e", "vmpod_drain=kvm-a",
+                                   "-e", "vmpod_output_dir=%s" % (tmp_path / "drain"))
+    assert placed.returncode == 0, placed.stdout[-3000:]
+    report = json.loads((tmp_path / "capacity" / "capacity.json").read_text())
+    assert report["placements"]["router-1"] == "kvm-a"
+    assert report["hosts"]["kvm-a"]["extended"]["intel.com/sriov_netdevice"] == {
+        "allocatable": 8, "requested": 1}
+    assert drained.returncode == 0, drained.stdout[-3000:]
+    drain = json.loads((tmp_path / "drain" / "drain.json").read_text())
+    assert not drain["safe"] and sorted(drain["blockers"]) == ["router-1"]
+    assert any("intel.com/sriov_netdevice" in reason for reason in drain["blockers"]["router-1"]), \
+        drain["blockers"]["router-1"]
+    assert "router-1" in drained.stdout
 
 
 def test_an_unreachable_api_server_fails_clearly_and_writes_nothing(tmp_path):

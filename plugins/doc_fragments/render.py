@@ -32,6 +32,10 @@ options:
       - C(ovmf_path) - the directory of the UEFI firmware files.
       - C(vga_display_for_efi) - bool, VGA instead of bochs video for EFI guests on amd64 (the
         KubeVirt CR's C(kubevirt.io/vga-display-efi-x86) annotation).
+      - C(sev) - the host's C(cbitpos) and C(reduced_phys_bits) (the C(sev) that
+        C(vmpod.core.host_cpu_info) returns), written into SEV and SEV-SNP guests'
+        C(<launchSecurity>); without it libvirt fills them in from the host when the domain is
+        defined, as KubeVirt leaves them.
     type: dict
   apply_defaults:
     description:

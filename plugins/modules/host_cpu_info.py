@@ -141,6 +141,16 @@ host_cpu:
       type: list
       elements: str
       sample: [Skylake-Server-noTSX-IBRS, Haswell-noTSX]
+    sev:
+      description:
+        - AMD SEV on this host, from libvirt's domain capabilities - C(supported), C(cbitpos),
+          C(reduced_phys_bits), C(max_guests), C(max_es_guests) (the numbers null where libvirt
+          gives none). C(playbooks/render.yml) passes it as the domain option C(sev), so SEV and
+          SEV-SNP guests' C(<launchSecurity>) carry this host's C(cbitpos) and C(reducedPhysBits).
+      returned: always
+      type: dict
+      sample: {"supported": true, "cbitpos": 51, "reduced_phys_bits": 1, "max_guests": 15,
+               "max_es_guests": 494}
     unsettable_features:
       description: The host-model features KVM here cannot set (empty when none, or unknown).
       returned: always
@@ -202,7 +212,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.vmpod.core.plugins.module_utils.hostfacts import cpu_quirks
 from ansible_collections.vmpod.core.plugins.module_utils.libvirt.domcapabilities import (
-    host_model_cpu, usable_models,
+    host_model_cpu, sev_capabilities, usable_models,
 )
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 
@@ -289,6 +299,7 @@ def run(params, check_mode, warn):
     facts = cpu.as_dict()
     facts["host_model_supported"] = facts.pop("supported")
     facts["usable_models"] = list(usable)
+    facts["sev"] = sev_capabilities(capabilities)
     facts["unsettable_features"] = list(outcome.features)
     facts["cpu_features"] = cpu_quirks.disable_entries(outcome.features)
     facts["probe"] = {"status": outcome.status, "cached": cached, "trials": len(outcome.trials),

@@ -17,6 +17,7 @@ import sys
 
 import pytest
 
+from ansible_collections.vmpod.core.plugins.module_utils.libvirt.domcapabilities import sev_capabilities
 from vmpod_libvirt import NEEDS_KVM, ROOT, URI, script
 
 libvirt = pytest.importorskip("libvirt")
@@ -129,6 +130,19 @@ def test_the_probes_answer_lets_a_host_model_domain_start(connection, probed):
         assert not starts(connection, host_model_domain(PREFIX + "-as-is", []))[0]
     else:
         assert facts["probe"]["status"] == "starts"
+
+
+def test_the_sev_facts_are_libvirts(connection, probed):
+    # what this host's domain capabilities say of AMD SEV, read by our own parser from the same
+    # document libvirt gives anyone (here: an EPYC host whose KVM offers no SEV, or one that does)
+    facts = probed["cold"]["host_cpu"]["sev"]
+    expected = sev_capabilities(connection.getDomainCapabilities(None, None, None, "kvm", 0))
+    assert facts == expected
+    assert set(facts) == {"supported", "cbitpos", "reduced_phys_bits", "max_guests", "max_es_guests"}
+    if facts["supported"]:
+        assert facts["cbitpos"] is not None and facts["reduced_phys_bits"] is not None
+    else:
+        assert facts["cbitpos"] is None
 
 
 def test_a_cached_answer_is_the_same_and_check_mode_writes_no_cache(probed):

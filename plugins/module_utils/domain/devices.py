@@ -76,9 +76,6 @@ def devices(vmi, name, namespace, uid, iothreads, vcpus, opts, omitted):
         for device in items:
             omitted.append("%s %s: its PCI address comes from the device plugin on the node"
                            % (kind, device.name))
-    if vmi.sev or vmi.snp or vmi.tdx:
-        omitted.append("launchSecurity: cbitpos and reducedPhysBits come from the node's "
-                       "domain capabilities")
     return result
 
 

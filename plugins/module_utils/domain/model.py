@@ -21,6 +21,7 @@ __metaclass__ = type
 from ansible_collections.vmpod.core.plugins.module_utils.domain.cpu import (
     cpu_element, cpu_topology, cputune, vcpu_hotplug_list)
 from ansible_collections.vmpod.core.plugins.module_utils.domain.devices import devices
+from ansible_collections.vmpod.core.plugins.module_utils.domain.launch_security import launch_security
 from ansible_collections.vmpod.core.plugins.module_utils.domain.memory import (
     guest_memory_bytes, guest_numa_cells, memfd_required, memory_backing, memtune, numatune,
     page_size_bytes, shared_access_required)
@@ -87,6 +88,7 @@ def build_domain(sized, view, host, cfg, opts):
         "cpu": cpu_element(vmi, cfg, topology, cells, opts),
         "clock": vmi.domain.clock,
         "devices": None,
+        "launch_security": launch_security(vmi, opts),
         "omitted": [],
     }
     model["devices"] = devices(vmi, name, namespace, uid, iothreads, enabled, opts,

@@ -17,7 +17,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.virtlet.pod import CFS_
 KUBEVIRT_PRIVATE_DIR = "/var/run/kubevirt-private"  # pkg/util: VirtPrivateDir
 _OPTION_KEYS = ("domain_type", "cpu_features", "cfs_period", "memory_hard_limit",
                 "free_page_reporting", "mem_balloon_stats_period", "private_dir", "ovmf_path",
-                "vga_display_for_efi")
+                "vga_display_for_efi", "sev")
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ class DomainOptions:
     private_dir: str = KUBEVIRT_PRIVATE_DIR
     ovmf_path: object = None  # str or None
     vga_display_for_efi: bool = False
+    sev: object = None  # {cbitpos, reduced_phys_bits} of the host, or None
 
 
 DEFAULT_DOMAIN_OPTIONS = DomainOptions()
@@ -53,7 +54,10 @@ def read_domain_options(options, path="domain_options"):
     * ``private_dir``: virt-launcher's private directory (disk images, sockets, NVRAM);
     * ``ovmf_path``: directory of the UEFI firmware files;
     * ``vga_display_for_efi``: VGA instead of bochs video for EFI guests on amd64 (the KubeVirt
-      CR's ``kubevirt.io/vga-display-efi-x86`` annotation, ``virt-handler/options.go``).
+      CR's ``kubevirt.io/vga-display-efi-x86`` annotation, ``virt-handler/options.go``);
+    * ``sev``: the host's SEV ``{cbitpos, reduced_phys_bits}`` (what ``vmpod.core.host_cpu_info``
+      reads from libvirt's domain capabilities), written into SEV and SEV-SNP guests'
+      ``<launchSecurity>``; without it libvirt fills them in when the domain is defined.
     """
     if options is None:
         return DEFAULT_DOMAIN_OPTIONS
@@ -74,4 +78,19 @@ def read_domain_options(options, path="domain_options"):
         private_dir=xml_string(options, "private_dir", path) or KUBEVIRT_PRIVATE_DIR,
         ovmf_path=xml_string(options, "ovmf_path", path) or None,
         vga_display_for_efi=bool(f.boolean(options, "vga_display_for_efi", path, False)),
+        sev=read_sev_option(options, path),
     )
+
+
+def read_sev_option(options, path):
+    """``sev``: ``{cbitpos, reduced_phys_bits}``, each a small whole number (the C-bit's position
+    in a page table entry, and the physical address bits the encryption takes away)."""
+    sev = f.optional_mapping(options, "sev", path)
+    if sev is None:
+        return None
+    where = f.join(path, "sev")
+    f.option_map(sev, where, ("cbitpos", "reduced_phys_bits", "supported", "max_guests",
+                              "max_es_guests"))
+    return {"cbitpos": f.integer(sev, "cbitpos", where, None, minimum=0, maximum=63),
+            "reduced_phys_bits": f.integer(sev, "reduced_phys_bits", where, None, minimum=0,
+                                           maximum=63)}

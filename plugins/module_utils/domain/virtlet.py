@@ -47,6 +47,7 @@ def virtlet_domain_model(spec, opts=DEFAULT_DOMAIN_OPTIONS):
                      "pvspinlock": None},
         "cpu": cpu,
         "clock": None,
+        "launch_security": None,
         "devices": {"disks": [], "interfaces": [], "filesystems": [], "channels": [],
                     "serial": {"type": "pty", "path": None, "log": None}, "controllers": [],
                     "graphics": None, "video": None, "inputs": [], "watchdog": None,

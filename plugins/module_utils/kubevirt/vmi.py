@@ -32,6 +32,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.values import fields as
 from ansible_collections.vmpod.core.plugins.module_utils.values.architecture import ARCHITECTURES
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import parse_exact
+from ansible_collections.vmpod.core.plugins.module_utils.values.xml import xml_string
 
 
 class _NoEntries(Mapping):
@@ -125,6 +126,9 @@ class Vmi:
     sev_es: bool = False
     snp: bool = False
     tdx: bool = False
+    sev_dh_cert: str = ""  # launchSecurity.sev.dhCert and .session: attestation data for libvirt
+    sev_session: str = ""
+    snp_policy: object = None  # launchSecurity.snp.policy as a number, or None (KubeVirt's default)
     known_uid: str = ""  # metadata.uid, else its stand-in (read with_domain or with_pod)
     domain: object = None  # a vmi_domain.DomainSection when read with_domain
     pod: object = None  # a vmi_pod.PodSection when read with_pod
@@ -163,6 +167,7 @@ class _Paths:
         self.security = f.join(self.domain, "launchSecurity")
         self.sev = f.join(self.security, "sev")
         self.sev_policy = f.join(self.sev, "policy")
+        self.snp = f.join(self.security, "snp")
 
 
 _PATHS = {"spec": _Paths("spec"), "spec.template.spec": _Paths("spec.template.spec")}
@@ -370,7 +375,20 @@ def _read_launch_security(v, security, p):
     if sev is not None:
         policy = f.mapping(sev, "policy", p.sev)
         v["sev_es"] = bool(f.boolean(policy, "encryptedState", p.sev_policy, False))
-    v["snp"] = f.optional_mapping(security, "snp", p.security) is not None
+        v["sev_dh_cert"] = xml_string(sev, "dhCert", p.sev)
+        v["sev_session"] = xml_string(sev, "session", p.sev)
+    snp = f.optional_mapping(security, "snp", p.security)
+    v["snp"] = snp is not None
+    if snp is not None and snp.get("policy") not in (None, ""):
+        # the webhook takes a decimal or hexadecimal number (a 64-bit guest policy)
+        text = f.string(snp, "policy", p.snp)
+        try:
+            v["snp_policy"] = int(text, 16 if text[:2] in ("0x", "0X") else 10)
+        except ValueError:
+            v["snp_policy"] = -1
+        if not 0 <= v["snp_policy"] < 2 ** 64:
+            raise VmpodInputError(f.join(p.snp, "policy"), text,
+                                  "is not a guest policy (a decimal or 0x hexadecimal number)")
     v["tdx"] = f.optional_mapping(security, "tdx", p.security) is not None
 
 

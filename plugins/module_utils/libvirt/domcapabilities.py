@@ -99,6 +99,24 @@ def usable_models(xml_text):
                  if element.get("usable") == "yes" and (element.text or "").strip())
 
 
+def sev_capabilities(xml_text):
+    """The host's AMD SEV facts (https://libvirt.org/formatdomaincaps.html#sev-capabilities):
+    ``{supported, cbitpos, reduced_phys_bits, max_guests, max_es_guests}``, the numbers None
+    where libvirt gives none (no SEV, or an older libvirt)."""
+    root = parse_document(xml_text, "domainCapabilities", "domcapabilities")
+    sev = root.find("features/sev")
+    supported = sev is not None and sev.get("supported", "no") == "yes"
+    facts = {"supported": supported}
+    for key, tag in (("cbitpos", "cbitpos"), ("reduced_phys_bits", "reducedPhysBits"),
+                     ("max_guests", "maxGuests"), ("max_es_guests", "maxESGuests")):
+        text = (sev.findtext(tag) or "").strip() if supported else ""
+        if text and not text.isdigit():
+            raise VmpodInputError("domcapabilities/features/sev/" + tag, text,
+                                  "is not a whole number")
+        facts[key] = int(text) if text else None
+    return facts
+
+
 def _feature(element, path):
     name = element.get("name")
     if not name:

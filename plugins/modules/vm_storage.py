@@ -38,7 +38,8 @@ options:
     description:
       - The VMs' storage lists, each as C(storage.json) holds it, C({domain, directory, items}).
       - Each item has C(kind) (V(overlay), V(empty), V(seed), V(existing), V(host_disk), V(pci)),
-        C(volume), C(path), and for an overlay C(base) and C(base_format), for an empty disk or a
+        C(volume), C(path), and for an overlay C(base) and C(base_format) (or C(base_pool) and
+        C(base_volume), a libvirt storage-pool volume whose path and format libvirt gives), for an empty disk or a
         host disk C(size) in bytes, for an existing one C(block).
     type: list
     elements: dict
@@ -60,8 +61,14 @@ options:
     type: list
     elements: path
     default: []
+  uri:
+    description: The libvirt connection URI, asked for the path and format of an overlay's image
+      that is a storage-pool volume (C(base_pool), C(base_volume)); not used without one.
+    type: str
+    default: qemu:///system
 notes:
-  - Needs C(qemu-img) (Debian C(qemu-utils)) on the host for overlays and empty disks.
+  - Needs C(qemu-img) (Debian C(qemu-utils)) on the host for overlays and empty disks, and
+    libvirt-python for images that are storage-pool volumes.
 seealso:
   - module: vmpod.core.libvirt_domain
 """
@@ -96,8 +103,13 @@ import posixpath
 import shutil
 import stat
 
-from ansible.module_utils.basic import AnsibleModule
+from xml.etree import ElementTree
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
+
+from ansible_collections.vmpod.core.plugins.module_utils.libvirt.client import (
+    LIBVIRT_ERRORS, libvirt, require_libvirt)
 
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.values.paths import check_path
@@ -140,16 +152,57 @@ def read_lists(vms):
                 raise VmpodInputError(ip + ".path", path, "must be under %s" % _PCI_DEVICES)
             if item["kind"] in _OWN and posixpath.dirname(posixpath.normpath(path)) != directory:
                 raise VmpodInputError(ip + ".path", path, "must be a file directly in %s" % directory)
-            if item["kind"] == "overlay":
+            if item["kind"] == "overlay" and "base_pool" in item:
+                for key in ("base_pool", "base_volume"):
+                    if not isinstance(item.get(key), str) or not item[key] or "/" in item[key]:
+                        raise VmpodInputError(ip + "." + key, item.get(key),
+                                              "must name a libvirt storage pool and volume")
+            elif item["kind"] == "overlay":
                 check_path(item.get("base"), ip + ".base")
                 if not isinstance(item.get("base"), str) or item.get("base_format") not in _FORMATS:
-                    raise VmpodInputError(ip, item, "an overlay needs base and base_format (raw, qcow2)")
+                    raise VmpodInputError(ip, item, "an overlay needs base and base_format (raw, "
+                                                    "qcow2), or base_pool and base_volume")
             if item["kind"] in ("empty", "host_disk") and (
                     not isinstance(item.get("size"), int) or isinstance(item.get("size"), bool) or item["size"] <= 0):
                 raise VmpodInputError(ip + ".size", item.get("size"), "must be a positive number of bytes")
             checked.append(item)
         result.append((domain, directory, checked))
     return result
+
+
+def pool_volumes(lists):
+    """The overlays whose image is a libvirt storage-pool volume."""
+    return [(domain, item) for domain, _directory, items in lists for item in items
+            if item["kind"] == "overlay" and "base_pool" in item]
+
+
+def resolve_pool_volumes(connection, overlays):
+    """Fill in ``base`` and ``base_format`` of each overlay over a pool volume from libvirt
+    (the volume's path and format); returns [message] for what libvirt does not have."""
+    problems = []
+    for domain, item in overlays:
+        where = "%s: volume %s: storage pool %s" % (domain, item.get("volume"), item["base_pool"])
+        try:
+            pool = connection.storagePoolLookupByName(item["base_pool"])
+        except LIBVIRT_ERRORS:
+            problems.append(where + " is not defined in libvirt")
+            continue
+        if not pool.isActive():
+            problems.append(where + " is not active (virsh pool-start %s)" % item["base_pool"])
+            continue
+        try:
+            volume = pool.storageVolLookupByName(item["base_volume"])
+        except LIBVIRT_ERRORS:
+            problems.append("%s has no volume %s" % (where, item["base_volume"]))
+            continue
+        element = ElementTree.fromstring(volume.XMLDesc(0)).find("target/format")
+        fmt = element.get("type") if element is not None else None
+        if fmt not in _FORMATS:
+            problems.append("%s: volume %s is of format %s, not raw or qcow2" % (
+                where, item["base_volume"], fmt))
+            continue
+        item["base"], item["base_format"] = volume.path(), fmt
+    return problems
 
 
 def missing(lists):
@@ -159,6 +212,8 @@ def missing(lists):
         for item in items:
             where = "%s: volume %s" % (domain, item.get("volume"))
             if item["kind"] == "overlay":
+                if "base" not in item:  # a pool volume libvirt did not give (said already)
+                    continue
                 if not os.path.isfile(item["base"]):
                     problems.append("%s: the image %s is not a file on this host" % (where, item["base"]))
                 elif not os.access(item["base"], os.R_OK):
@@ -283,6 +338,20 @@ def remove(module, lists, only, made_files):
     return removed
 
 
+def over_pool_volumes(module, overlays):
+    """Ask libvirt at ``uri`` for the pool volumes' paths; [message] for what it lacks."""
+    require_libvirt(module, libvirt, missing_required_lib("libvirt-python"))
+    libvirt.registerErrorHandler(lambda _context, _error: None, None)  # no stderr noise
+    try:
+        connection = libvirt.open(module.params["uri"])
+    except LIBVIRT_ERRORS as exc:
+        return ["cannot reach libvirt at %s for the storage pools: %s" % (module.params["uri"], exc)]
+    try:
+        return resolve_pool_volumes(connection, overlays)
+    finally:
+        connection.close()
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -290,6 +359,7 @@ def main():
             state=dict(type="str", choices=["present", "absent"], default="present"),
             only_new=dict(type="list", elements="path"),
             made_files=dict(type="list", elements="path", default=[]),
+            uri=dict(type="str", default="qemu:///system"),
         ),
         supports_check_mode=True,
     )
@@ -304,7 +374,11 @@ def main():
             removed = remove(module, lists, module.params["only_new"], module.params["made_files"])
             module.exit_json(changed=bool(removed), made=removed, created_directories=[],
                              diff={"before": "\n".join(removed) + ("\n" if removed else ""), "after": ""})
-        problems = missing(lists)
+        problems = []
+        overlays = pool_volumes(lists)
+        if overlays:
+            problems = over_pool_volumes(module, overlays)
+        problems += missing(lists)
         if problems:
             module.fail_json(msg="nothing made: " + "; ".join(problems), made=[], created_directories=[])
         made, created = make(module, lists)

@@ -10,7 +10,8 @@ claim is, which libvirt network or bridge each VMI network becomes, where the VM
 go); ``retarget`` then turns a built domain model into one for that host and lists the files a
 deploy makes for it (``storage``):
 
-* containerDisk -> a qcow2 overlay per VM over the image (the image itself stays untouched);
+* containerDisk -> a qcow2 overlay per VM over the image, a file or a libvirt storage-pool
+  volume (the image itself stays untouched);
 * emptyDisk -> a sparse qcow2 of its capacity;
 * persistentVolumeClaim / dataVolume -> the file or block device the map names;
 * hostDisk -> its own path; with ``type: DiskOrCreate`` deploy makes a sparse raw file of its
@@ -71,6 +72,14 @@ class HostFile(NamedTuple):
     block: bool
 
 
+class PoolVolume(NamedTuple):
+    """A containerDisk image kept as a libvirt storage-pool volume: deploy (``vm_storage``)
+    asks libvirt for its path and format."""
+
+    pool: str
+    volume: str
+
+
 class PortForward(NamedTuple):
     protocol: str  # tcp or udp
     address: str  # a loopback address
@@ -102,7 +111,9 @@ def read_host_target(data, path="host_target"):
 
     * ``storage_dir``: where each VM's own files go, in a directory per domain (default
       ``/var/lib/libvirt/images/vmpod``);
-    * ``images``: ``{containerDisk image: path or {path, format}}`` (format raw by default);
+    * ``images``: ``{containerDisk image: path or {path, format} or {pool, volume}}`` (format
+      raw by default; a libvirt storage pool's volume, whose path and format deploy asks
+      libvirt for);
     * ``claims``: ``{claim or DataVolume name: path or {path, format}}`` (a path under
       ``/dev/`` is a block device);
     * ``secrets``: ``{Secret name: {key: text}}`` for cloud-init ``...SecretRef`` (keys
@@ -128,7 +139,7 @@ def read_host_target(data, path="host_target"):
                                        f.join(path, "host_devices"))
     return HostTarget(
         storage_dir=posixpath.normpath(storage_dir),
-        images=_files(data, "images", path),
+        images=_files(data, "images", path, pools=True),
         claims=_files(data, "claims", path),
         secrets=_secrets(data, "secrets", path),
         networks=_networks(data, path),
@@ -146,14 +157,24 @@ def _named(data, key, path):
     return section
 
 
-def _files(data, key, path):
+def _files(data, key, path, pools=False):
     result = {}
     for name, entry in _named(data, key, path).items():
         ep = f.join(f.join(path, key), name)
         if isinstance(entry, str):
             entry = {"path": entry}
         if not isinstance(entry, dict):
-            raise VmpodInputError(ep, entry, "must be a path or {path, format}")
+            raise VmpodInputError(ep, entry, "must be a path or {path, format}" + (
+                " or {pool, volume}" if pools else ""))
+        if pools and ("pool" in entry or "volume" in entry):
+            f.option_map(entry, ep, ("pool", "volume"))
+            pool, volume = xml_string(entry, "pool", ep), xml_string(entry, "volume", ep)
+            for field, value in (("pool", pool), ("volume", volume)):
+                if not value or "/" in value:
+                    raise VmpodInputError(f.join(ep, field), value,
+                                          "must name a libvirt storage %s" % field)
+            result[name] = PoolVolume(pool, volume)
+            continue
         f.option_map(entry, ep, ("path", "format"))
         file_path = xml_string(entry, "path", ep)
         if not file_path.startswith("/"):
@@ -309,8 +330,12 @@ def _disk(disk, vmi, target, directory, storage, path, uid):
     if kind == "containerDisk":
         base = _mapped(target.images, volume.ref, vp, "containerDisk.image", "images")
         disk.update(source=own + ".qcow2", format="qcow2")
-        storage.append({"kind": "overlay", "volume": name, "path": own + ".qcow2",
-                        "base": base.path, "base_format": base.format})
+        if isinstance(base, PoolVolume):  # deploy asks libvirt where it is
+            storage.append({"kind": "overlay", "volume": name, "path": own + ".qcow2",
+                            "base_pool": base.pool, "base_volume": base.volume})
+        else:
+            storage.append({"kind": "overlay", "volume": name, "path": own + ".qcow2",
+                            "base": base.path, "base_format": base.format})
     elif kind in ("persistentVolumeClaim", "dataVolume"):
         key = "persistentVolumeClaim.claimName" if kind == "persistentVolumeClaim" else "dataVolume.name"
         claim = _mapped(target.claims, volume.ref, vp, key, "claims")

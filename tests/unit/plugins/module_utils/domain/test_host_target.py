@@ -290,3 +290,28 @@ def test_a_network_entry_may_set_the_nics_mtu():
         with pytest.raises(VmpodInputError) as error:
             render(target=dict(TARGET, networks={"storage": entry}))
         assert where in str(error.value)
+
+
+def test_a_container_disk_image_may_be_a_storage_pool_volume():
+    target = copy.deepcopy(TARGET)
+    target["images"] = {"quay.io/containerdisks/debian:12": {"pool": "images", "volume": "debian-12.qcow2"}}
+    domain = render(target=target)
+    root = [item for item in domain["storage"] if item["volume"] == "root"][0]
+    # the overlay is the VM's own file as before; deploy asks libvirt where the volume is
+    assert root == {"kind": "overlay", "volume": "root", "path": "/srv/vms/lab_web/root.qcow2",
+                    "base_pool": "images", "base_volume": "debian-12.qcow2"}
+    disk = [disk for disk in domain["devices"]["disks"] if disk["alias"] == "ua-root"][0]
+    assert (disk["source"], disk["format"]) == ("/srv/vms/lab_web/root.qcow2", "qcow2")
+
+
+@pytest.mark.parametrize("entry, where", [
+    ({"pool": "images"}, "host_target.images.quay.io/containerdisks/debian:12.volume"),
+    ({"pool": "a/b", "volume": "v"}, "host_target.images.quay.io/containerdisks/debian:12.pool"),
+    ({"pool": "images", "volume": "v", "path": "/x"}, "host_target.images.quay.io/containerdisks/debian:12"),
+])
+def test_a_bad_pool_volume_entry_names_the_field(entry, where):
+    target = copy.deepcopy(TARGET)
+    target["images"] = {"quay.io/containerdisks/debian:12": entry}
+    with pytest.raises(VmpodInputError) as err:
+        render(target=target)
+    assert err.value.path.startswith(where), err.value.path

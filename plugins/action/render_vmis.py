@@ -29,6 +29,7 @@ import ctypes
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -258,8 +259,18 @@ class _DomainSchema:
                                         "libvirt-libs)" % missing)
             self.answer = "not checked: %s is not installed on the controller" % missing
             return
+        self.unknown = []  # (dir, type) of domains whose launchSecurity this schema predates
+        known = _security_types(self.rng)
+        kept = []
+        for model, text in pairs:
+            security = (model.get("domain") or {}).get("launch_security") or {}
+            if security.get("type") and security["type"] not in known:
+                self.unknown.append((model["dir"], security["type"]))
+            else:
+                kept.append((model, text))
+        self.pairs = pairs = kept
         if not pairs:
-            self.answer = "checked against %s" % self.rng
+            self.answer = self._checked()
             return
         # the domains hold no secrets, but the directory is private all the same (mkdtemp: 0700)
         self.directory = tempfile.mkdtemp(prefix="vmpod-schema-")
@@ -276,7 +287,7 @@ class _DomainSchema:
             return self.answer
         _out, errors = self.process.communicate()
         if self.process.returncode == 0:
-            return "checked against %s" % self.rng
+            return self._checked()
         names = dict((path, model["dir"]) for path, (model, _text) in zip(self.paths, self.pairs))
         faults = []
         for line in to_text(errors, errors="surrogate_or_replace").splitlines():
@@ -286,12 +297,32 @@ class _DomainSchema:
         raise AnsibleActionFail("rendered domains that libvirt's schema (%s) refuses, nothing written: %s"
                                 % (self.rng, "; ".join(faults[:5]) or to_text(errors)[:500]))
 
+    def _checked(self):
+        text = "checked against %s" % self.rng
+        if self.unknown:
+            text += "; not checked, as this libvirt's schema predates their launchSecurity type: %s" % (
+                ", ".join("%s (%s)" % pair for pair in self.unknown))
+        return text
+
     def close(self):
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
         if self.directory is not None:
             shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _security_types(rng):
+    """The ``<launchSecurity type>`` values libvirt's installed schema knows (sev-snp came with
+    libvirt 10.5, tdx later): a domain rendered for a newer libvirt (a KubeVirt node's) is not
+    held to an older schema here."""
+    try:
+        with open(os.path.join(os.path.dirname(rng), "domaincommon.rng")) as handle:
+            text = handle.read()
+    except (IOError, OSError):
+        return frozenset()
+    return frozenset(name for name in ("sev", "sev-snp", "tdx", "s390-pv") if re.search(
+        r'<attribute name="type">\s*<value>%s</value>' % re.escape(name), text))
 
 
 def planned_files(models, dest, host, pods, domains):

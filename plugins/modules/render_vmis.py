@@ -89,6 +89,9 @@ options:
         (C(domain.rng)), with one C(xmllint) run over all of them on the controller.
       - V(auto) checks where C(xmllint) and the schema are installed and says in RV(checked) when
         they are not; V(required) fails where they are not; V(skip) does not check.
+      - A domain whose C(<launchSecurity>) type the installed schema does not know (C(sev-snp)
+        before libvirt 10.5, C(tdx)) is rendered for a newer libvirt than the controller's, a
+        KubeVirt node's; it is not checked, and RV(checked) names it.
     type: str
     choices: [auto, required, skip]
     default: auto

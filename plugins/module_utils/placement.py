@@ -17,12 +17,17 @@ from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.namespace impo
     EMPTY_CONTEXT, read_namespace_context, read_namespace_contexts)
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.resources import size_vmi
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi import read_vmi
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.launcher_envelope import (
+    launcher_envelope)
 from ansible_collections.vmpod.core.plugins.module_utils.planning.cpu_compat import cpu_reasons, read_host_cpu
+from ansible_collections.vmpod.core.plugins.module_utils.planning.fleet_vms import fleet_vm
 from ansible_collections.vmpod.core.plugins.module_utils.planning.host import host_architecture, read_host
 from ansible_collections.vmpod.core.plugins.module_utils.planning.migration import migration_reasons, read_source_plan
 from ansible_collections.vmpod.core.plugins.module_utils.planning.options import read_options
+from ansible_collections.vmpod.core.plugins.module_utils.planning.packing import target_admission
 from ansible_collections.vmpod.core.plugins.module_utils.planning.plan import place
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import each_item
+from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import printed
 
 __all__ = ("plan_placement", "plan_placements", "check_migration", "host_architecture")
 
@@ -81,11 +86,17 @@ def check_migration(vmi, source_plan, target_host, config=None, arch="amd64", op
     ``namespace``, ``resource_quotas`` and ``network_attachment_definitions`` as
     ``plan_placement`` takes them.
 
-    Returns ``{fits, reasons, target_plan, target_memory_overhead}``; every reason names the
+    The target's launcher Pod is held to what the scheduler counts for the whole Pod
+    (``launcher_envelope``): the target must admit it (CPU and memory requests against its
+    allocatable, its used CPUs held, and the extended resources it states), and a dedicated-CPU
+    VM's Pod must be Guaranteed there to be pinned at all.
+
+    Returns ``{fits, reasons, target_plan, target_memory_overhead, target_envelope}``
+    (``target_envelope``: ``{requests, limits, qos, qos_reason}``); every reason names the
     resource and the numbers.
     """
     cfg = read_config(config)
-    read = read_vmi(vmi, arch)
+    read = read_vmi(vmi, arch, with_pod=True)
     target = read_host(target_host, "target_host")
     source = read_source_plan(source_plan)
     source_topology = read_host(source_host, "source_host") if source_host is not None else None
@@ -96,7 +107,25 @@ def check_migration(vmi, source_plan, target_host, config=None, arch="amd64", op
     target_plan = plan.as_dict()
     reasons = migration_reasons(sized, plan, target_plan, source, source_topology, target,
                                 target.architecture, opts)
+    vm = fleet_vm(0, sized, cfg)
+    if not reasons:  # the plan fits: the target's scheduler and kubelet must take the Pod too
+        refused = target_admission(target, vm)
+        if refused:
+            reasons.append("the target would not admit the launcher Pod: " + refused)
+        reasons.extend(not_pinned_reasons(vm))
     reasons += cpu_reasons(read, read_host_cpu(source_cpu, "source_cpu"),
                            read_host_cpu(target_cpu, "target_cpu"))
+    requests, limits, qos, qos_reason = launcher_envelope(sized, cfg)
     return {"fits": not reasons, "reasons": reasons, "target_plan": target_plan,
-            "target_memory_overhead": str(sized.overhead)}
+            "target_memory_overhead": str(sized.overhead),
+            "target_envelope": {"requests": printed(requests), "limits": printed(limits),
+                                "qos": qos, "qos_reason": qos_reason}}
+
+
+def not_pinned_reasons(vm):
+    """A dedicated-CPU VM whose launcher Pod would not be Guaranteed gets shared CPUs from the
+    kubelet's static CPU manager (the reason names the container)."""
+    if vm.dedicated and vm.qos != "Guaranteed":
+        return ["dedicated CPUs, but the target's launcher Pod would be %s (%s): the kubelet "
+                "there gives it shared CPUs" % (vm.qos, vm.qos_reason)]
+    return []

@@ -233,6 +233,14 @@ def _place(host, vm, opts):
         raise within(err, "vmis[%d]" % vm.index)
 
 
+def target_admission(host, vm):
+    """Why kube-scheduler would not admit ``vm``'s launcher Pod (a ``FleetVm``: its whole
+    envelope) on the read host ``host`` as its data stands (its used CPUs held, its stated
+    extended resources), or None: a migration's target Pod must be admitted like any other."""
+    state = _HostState(0, "target", host, host.architecture)
+    return _no_room(state, vm, state.cpu_requested, state.memory_requested)
+
+
 def _no_room(state, vm, cpu_requested, memory_requested, extended_requested=None):
     """Why the scheduler would not admit the launcher Pod, or None; ``extended_requested``: the
     extended resources already requested (the host's as it stands when None)."""

@@ -121,8 +121,15 @@ def test_plans_take_the_namespace_objects_too():
     plans = plan_placements([vmi, multus_vmi("b1", "team-b")], host(),
                             config=CONFIG, network_attachment_definitions=NADS)
     assert [p["fits"] for p in plans] == [True, True]
-    moved = check_migration(vmi, plan, host(), config=CONFIG, network_attachment_definitions=NADS)
+    # the target must offer the network's device, as it must admit the whole launcher Pod
+    moved = check_migration(vmi, plan, host({SRIOV_A: 1}), config=CONFIG,
+                            network_attachment_definitions=NADS)
     assert moved["fits"], moved
+    assert moved["target_envelope"]["limits"][SRIOV_A] == "1"
+    refused = check_migration(vmi, plan, host(), config=CONFIG, network_attachment_definitions=NADS)
+    assert refused["reasons"] == [
+        "the target would not admit the launcher Pod: the Pod requests 1 %s, 0 of the host's 0 "
+        "are left (kube-scheduler: Insufficient %s)" % (SRIOV_A, SRIOV_A)]
     pools = plan_hugepage_pools([vmi], {"h": host({SRIOV_A: 1})},
                                 config=CONFIG, network_attachment_definitions=NADS)
     assert pools["placements"] == {"a1": "h"}

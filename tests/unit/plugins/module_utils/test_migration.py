@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.launcher import launcher_resources
+from ansible_collections.vmpod.core.plugins.module_utils.fleet import place_fleet
 from ansible_collections.vmpod.core.plugins.module_utils.placement import (
     check_migration, plan_placement)
 from vmpod_placement_data import HOSTS, VMIS, dedicated_vmi, host_data, hosts, vms
@@ -147,6 +148,31 @@ def test_a_host_in_the_same_state_always_takes_the_vm(host, vmi):
     plan = plan_placement(vmi, host)
     result = check_migration(vmi, plan, copy.deepcopy(host), source_host=host)
     assert result["target_plan"] == plan
-    assert result["fits"] == plan["fits"]
+    # and the twin admits the whole launcher Pod, pinned, exactly when the fleet would place
+    # the VM there with no warning that its dedicated CPUs would be shared
+    fleet = place_fleet([vmi], {"twin": copy.deepcopy(host)})
+    placed = fleet["placements"]["vm"] == "twin" and not any(
+        "dedicated CPUs, but" in warning for warning in fleet["warnings"])
+    assert result["fits"] == placed, (result["reasons"], fleet["unplaced"], fleet["warnings"])
     if not plan["fits"]:
         assert result["reasons"][0].startswith("the source plan does not fit its host")
+
+
+def test_the_target_must_admit_the_whole_launcher_pod():
+    # a 3-core dedicated VM: its pCPUs fit a target with 3 allocatable CPUs, but its launcher
+    # Pod requests 3 CPUs for compute and 15m for the guest-console-log sidecar (requests equal
+    # to limits in a dedicated Pod): kube-scheduler there would not admit it
+    def host(cpus, reserved):
+        return {"cpus": [{"id": i, "socket": 0, "core": i, "node": 0} for i in range(cpus)],
+                "nodes": [{"id": 0, "memory": "64Gi"}], "reserved_cpus": reserved}
+    vmi = dedicated_vmi(cores=3, name="db")
+    source = plan_placement(vmi, host(8, "0"))
+    assert source["fits"]
+    tight = check_migration(vmi, source, host(4, "0"))
+    assert tight["target_plan"]["fits"]  # the pins alone would fit
+    assert tight["reasons"] == ["the target would not admit the launcher Pod: the Pod requests "
+                                "3015m CPU, 3 of the host's 3 allocatable CPU are left"]
+    assert tight["target_envelope"]["requests"]["cpu"] == "3015m"
+    assert tight["target_envelope"]["qos"] == "Guaranteed"
+    roomy = check_migration(vmi, source, host(5, "0"))
+    assert roomy["fits"] and roomy["reasons"] == []

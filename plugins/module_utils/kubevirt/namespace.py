@@ -177,7 +177,7 @@ def _objects(items, path):
         return ()
     if isinstance(items, dict):  # a k8s_info result, a `kubectl get -o json` List, or one object
         items = items["resources"] if "resources" in items else \
-            items["items"] if items.get("kind") == "List" or "items" in items else [items]
+            items["items"] if "items" in items else [items]
     if not isinstance(items, (list, tuple)):
         raise VmpodInputError(path, items, "must be a list of objects")
     for index, item in enumerate(items):

@@ -155,3 +155,15 @@ def test_one_namespace_for_all_or_each_its_own_not_both():
         size_vmis([multus_vmi("a1", "team-a")], namespace={"metadata": {"name": "team-a"}},
                   namespaces=[{"metadata": {"name": "team-a"}}])
     assert err.value.path == "namespace"
+
+
+def test_kubectl_lists_and_k8s_info_results_are_taken_as_their_objects():
+    namespaces = [{"metadata": {"name": "team-a"}}]
+    vmis = [multus_vmi("a1", "team-a")]
+    hosts = {"h": host({SRIOV_A: 1})}
+    expected = place_fleet(vmis, hosts, config=CONFIG, namespaces=namespaces,
+                           network_attachment_definitions=NADS)
+    for wrap in (lambda items: {"apiVersion": "v1", "kind": "List", "items": items},
+                 lambda items: {"resources": items, "changed": False}):
+        assert place_fleet(vmis, hosts, config=CONFIG, namespaces=wrap(namespaces),
+                           network_attachment_definitions=wrap(NADS)) == expected

@@ -305,6 +305,11 @@ def retarget(model, vmi, target, path="spec", taken=None, pci_numa_nodes=None):
         devices["controllers"] = list(devices["controllers"]) + buses
     notes.extend(placement_notes)
     os_section = dict(model["os"])
+    if os_section.get("kernel") or os_section.get("initrd"):
+        raise VmpodInputError(path + ".domain.firmware.kernelBoot.container",
+                              os_section.get("kernel") or os_section.get("initrd"),
+                              "is a kernel-boot container, whose files a libvirt host target "
+                              "cannot provide: boot the guest from a disk")
     if os_section["loader"]:
         os_section["firmware"] = "efi"
         os_section["secure_boot"] = os_section["loader"]["secure"]

@@ -13,11 +13,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import posixpath
+
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod import vmi_uid
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.values.xml import check_xml_text
 
 LIBVIRT_ARCH = {"amd64": "x86_64", "arm64": "aarch64", "s390x": "s390x"}
+CONTAINER_DISKS_DIR = "/var/run/kubevirt/container-disks"  # pkg/container-disk: mountBaseDir
 OVMF_PATH = {"amd64": "/usr/share/edk2/ovmf", "arm64": "/usr/share/AAVMF",
              "s390x": "/usr/share/edk2/ovmf"}  # pkg/virt-config: DefaultARCHOVMFPath
 
@@ -52,8 +55,28 @@ def os_section(vmi, cfg, name, opts):
                   "secure": "yes" if section.secure_boot else "no"}
         nvram = {"path": "%s/libvirt/qemu/nvram/%s_VARS.fd" % (opts.private_dir, name),
                  "template": "%s/%s" % (base, template)}
-    return {"arch": LIBVIRT_ARCH[arch], "machine": section.machine or cfg.machine_types[arch],
-            "smbios": "sysinfo" if arch == "amd64" else None, "loader": loader, "nvram": nvram}
+        if (vmi.snp and not vmi.sev) or vmi.tdx:  # os.go configureEFI: stateless firmware
+            loader["type"], nvram = "rom", None
+    result = {"arch": LIBVIRT_ARCH[arch], "machine": section.machine or cfg.machine_types[arch],
+              "smbios": "sysinfo" if arch == "amd64" else None, "loader": loader, "nvram": nvram,
+              "kernel": None, "initrd": None, "cmdline": None}
+    if section.kernel_boot is not None:
+        # os.go configureKernelBoot: the kernel-boot container's files where virt-handler mounts
+        # them for the launcher (containerdisk.GetKernelBootArtifactPathFromLauncherView), and
+        # the kernel arguments even without a container
+        args, kernel, initrd = section.kernel_boot
+        result["cmdline"] = args
+        if kernel:
+            result["kernel"] = "%s/kernel-boot/%s" % (CONTAINER_DISKS_DIR, go_base(kernel))
+        if initrd:
+            result["initrd"] = "%s/kernel-boot/%s" % (CONTAINER_DISKS_DIR, go_base(initrd))
+    return result
+
+
+def go_base(path):
+    """Go's filepath.Base: the last element, trailing slashes dropped ("/" for only slashes)."""
+    stripped = path.rstrip("/")
+    return posixpath.basename(stripped) if stripped else "/"
 
 
 def sysinfo_entries(firmware_uuid, serial):

@@ -137,7 +137,7 @@ def build_pod(sized, opts, cfg=None):
     if console is not None:
         init_containers.append(console)
     kinds = {volume.kind for volume in section.volumes}
-    has_disks = "containerDisk" in kinds
+    has_disks = "containerDisk" in kinds or section.kernel_boot is not None
     if has_disks and not cfg.image_volume:
         init_containers.append(parts.container_disk_binary(vmi, cfg, *launcher, user))
         init_containers.extend(parts.container_disks(vmi, cfg, init=True))
@@ -166,7 +166,8 @@ def build_pod(sized, opts, cfg=None):
         pod_spec["dnsConfig"] = section.dns_config
     if section.dns_policy:
         pod_spec["dnsPolicy"] = section.dns_policy
-    pull_secrets = image_pull_secrets(section.volumes) if has_disks else None
+    pull_secrets = image_pull_secrets(section.volumes + (
+        (section.kernel_boot,) if section.kernel_boot is not None else ())) if has_disks else None
     if pull_secrets:
         pod_spec["imagePullSecrets"] = pull_secrets
     if section.resource_claims:
@@ -199,7 +200,8 @@ def pod_security_context(non_root):
 
 
 def image_pull_secrets(volumes):
-    """imgPullSecrets: the containerDisks' pull secrets, each once."""
+    """imgPullSecrets: the containerDisks' pull secrets, then the kernel-boot container's, each
+    once."""
     found = []
     for volume in volumes:
         secret = volume.source.get("imagePullSecret") if volume.kind == "containerDisk" else None

@@ -26,6 +26,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import 
 
 NON_ROOT_UID = 107
 _DROP_ALL = {"drop": ["ALL"]}
+KERNEL_BOOT = "kernel-boot"  # pkg/container-disk: KernelBootName, the kernel-boot disk's directory
 
 
 def _zero(quantity):
@@ -179,19 +180,27 @@ def disk_resources(vmi, cfg):
     return resources
 
 
+def disk_volumes(vmi):
+    """The containerDisks, then the kernel-boot container's (``pkg/container-disk``: it is one
+    more container disk, named ``kernel-boot-volume``)."""
+    disks = [volume for volume in vmi.pod.volumes if volume.kind == "containerDisk"]
+    if vmi.pod.kernel_boot is not None:
+        disks.append(vmi.pod.kernel_boot)
+    return disks
+
+
 def container_disks(vmi, cfg, init):
-    """A ``volume<name>`` container per containerDisk (``-init`` with ``--no-op`` to pull the
-    image before the launcher starts)."""
+    """A ``volume<name>`` container per containerDisk and the kernel-boot one (``-init`` with
+    ``--no-op`` to pull the image before the launcher starts)."""
     found = []
     mount_dir = "%s/%s" % (CONTAINER_DISK_DIR, vmi.known_uid)
-    for volume in vmi.pod.volumes:
-        if volume.kind != "containerDisk":
-            continue
+    for volume in disk_volumes(vmi):
         if init:
             name, args = "volume%s-init" % volume.name, ["--no-op"]
         else:
             name = "volume%s" % volume.name
-            args = ["--copy-path", "%s/disk_%d" % (mount_dir, volume.index)]
+            mounted = KERNEL_BOOT if volume is vmi.pod.kernel_boot else "disk_%d" % volume.index
+            args = ["--copy-path", "%s/%s" % (mount_dir, mounted)]
         found.append({
             "name": name,
             "image": volume.source.get("image", ""),
@@ -206,14 +215,13 @@ def container_disks(vmi, cfg, init):
 
 
 def image_volume_init_containers(vmi, cfg):
-    """Under the ImageVolume gate: a ``volume<name>`` init container per containerDisk, run from
-    the disk's image so that its digest is known (unless the VMI skips digest resolution)."""
+    """Under the ImageVolume gate: a ``volume<name>`` init container per containerDisk (and the
+    kernel-boot one), run from the disk's image so that its digest is known (unless the VMI
+    skips digest resolution)."""
     if vmi.annotations.get("kubevirt.io/image-volume-skip-digest-resolution") == "true":
         return []
     found = []
-    for volume in vmi.pod.volumes:
-        if volume.kind != "containerDisk":
-            continue
+    for volume in disk_volumes(vmi):
         found.append({
             "name": "volume%s" % volume.name,
             "image": volume.source.get("image", ""),
@@ -284,7 +292,7 @@ def support_resources(vmi, cfg):
     (name, kind, sidecar, resources with Quantity values): what kube-scheduler counts of them,
     without rendering them (the tests hold the two to the same totals)."""
     found = []
-    disks = [volume for volume in vmi.pod.volumes if volume.kind == "containerDisk"]
+    disks = disk_volumes(vmi)
     if disks and not cfg.image_volume:
         found.extend(("volume" + v.name, "containers", False, disk_resources(vmi, cfg))
                      for v in disks)

@@ -12,7 +12,7 @@ downwardapi,sysprep,downwardmetric-disk}``), ``pkg/host-disk`` (``vmi-disks``) a
 ``pkg/util`` (``/var/run/kubevirt-image-volume``).
 
 Not rendered: the backend-storage PVC of persistent TPM or EFI (its name is known only to the
-cluster) and a kernel-boot container. A PVC or DataVolume is taken as a filesystem volume unless
+cluster). A PVC or DataVolume is taken as a filesystem volume unless
 ``pod_options.block_claims`` names its claim (KubeVirt asks the PVC; there is no cluster here).
 """
 
@@ -28,6 +28,7 @@ EPHEMERAL_DISK_DIR = "/var/run/kubevirt-ephemeral-disks"
 CONTAINER_DISK_DIR = "/var/run/kubevirt/container-disks"
 HOTPLUG_DISK_DIR = "/var/run/kubevirt/hotplug-disks"
 IMAGE_VOLUME_DIR = "/var/run/kubevirt-image-volume"
+KERNEL_BOOT_DIR = "/var/run/kubevirt-kernel-boot"  # pkg/util: VirtKernelBootVolumeDir
 CONTAINER_BINARY_DIR = "/container-disk-binary"
 HOOK_SOCKETS_DIR = "/var/run/kubevirt-hooks"
 VIRTIOFS_VOLUME = "virtiofs-containers"
@@ -213,15 +214,15 @@ def _image_volumes(out, vmi, launcher):
     """The ImageVolume gate: each containerDisk an image volume mounted read-only at
     ``disk_<index>``, and the launcher image as a volume for the digest init containers."""
     disks = [volume for volume in vmi.pod.volumes if volume.kind == "containerDisk"]
-    for volume in disks:
+    kernel = vmi.pod.kernel_boot
+    for volume in disks + ([kernel] if kernel is not None else []):
         reference = {"reference": volume.source.get("image", "")}
         if volume.source.get("imagePullPolicy"):
             reference["pullPolicy"] = volume.source["imagePullPolicy"]
         out.volumes.append({"name": volume.name, "image": reference})
-        out.mounts.append({"name": volume.name,
-                           "mountPath": "%s/disk_%d" % (IMAGE_VOLUME_DIR, volume.index),
-                           "readOnly": True})
-    if disks and vmi.annotations.get(SKIP_DIGEST_ANNOTATION) != "true":
+        path = KERNEL_BOOT_DIR if volume is kernel else "%s/disk_%d" % (IMAGE_VOLUME_DIR, volume.index)
+        out.mounts.append({"name": volume.name, "mountPath": path, "readOnly": True})
+    if (disks or kernel is not None) and vmi.annotations.get(SKIP_DIGEST_ANNOTATION) != "true":
         image, pull_policy = launcher
         out.volumes.append({"name": LAUNCHER_VOLUME,
                             "image": {"reference": image, "pullPolicy": pull_policy}})

@@ -105,6 +105,9 @@ class DomainSection:
     client_passthrough: bool  # devices.clientPassthrough (USB redirection)
     vsock_cid: object  # int: status.VSOCKCID, as virt-controller allocated it; or None
     panic_devices: tuple  # each a model (hyperv, isa, pvpanic) or None for the default
+    # firmware.kernelBoot: (kernelArgs or None, container kernelPath, container initrdPath), the
+    # paths "" without a container; None without kernelBoot
+    kernel_boot: object = None
 
 
 def read_domain_section(spec, sp, architecture, name, status=None, from_vm=False):
@@ -173,7 +176,19 @@ def read_domain_section(spec, sp, architecture, name, status=None, from_vm=False
         client_passthrough=f.optional_mapping(devices, "clientPassthrough", vp) is not None,
         vsock_cid=read_vsock_cid(status),
         panic_devices=read_panic_devices(devices, vp, architecture),
+        kernel_boot=_kernel_boot(firmware, fp),
     )
+
+
+def _kernel_boot(firmware, fp):
+    kernel = f.optional_mapping(firmware, "kernelBoot", fp)
+    if kernel is None:
+        return None
+    kp = f.join(fp, "kernelBoot")
+    container = f.optional_mapping(kernel, "container", kp) or {}
+    cp = f.join(kp, "container")
+    return (xml_string(kernel, "kernelArgs", kp) or None, xml_string(container, "kernelPath", cp),
+            xml_string(container, "initrdPath", cp))
 
 
 def _feature_enabled(features, key, path, default):

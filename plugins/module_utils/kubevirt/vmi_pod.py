@@ -42,6 +42,9 @@ class PodSection:
     hook_sidecars: tuple = ()  # the hooks.kubevirt.io/hookSidecars annotation, read
     machine_type: str = ""  # spec.domain.machine.type
     resource_claims: tuple = ()  # spec.resourceClaims as the Pod's (name, claim or template)
+    # spec.domain.firmware.kernelBoot.container, as the containerDisk KubeVirt makes of it (a
+    # PodVolume named kernel-boot-volume, path /), or None
+    kernel_boot: object = None
 
 
 class PodVolume(NamedTuple):
@@ -118,9 +121,43 @@ def read_pod_section(spec, sp, obj=None, annotations=None):
         s["machine_type"] = f.string(f.mapping(domain, "machine", domain_path), "type", machine_path)
     if "resourceClaims" in spec:
         s["resource_claims"] = _resource_claims(spec, sp)
+    if domain.get("firmware"):
+        s["kernel_boot"] = _kernel_boot(domain, domain_path)
     section = _new_section(PodSection)
     section.__dict__.update(s)
     return section
+
+
+KERNEL_BOOT_VOLUME = "kernel-boot-volume"  # pkg/container-disk: KernelBootVolumeName
+_PULL_POLICIES = ("Always", "IfNotPresent", "Never")
+
+
+def _kernel_boot(domain, domain_path):
+    """util.HasKernelBootContainerImage and containerdisk's kernel-boot volume: the container's
+    image (required), pull secret and pull policy as a containerDisk of path /."""
+    fw_path = f.join(domain_path, "firmware")
+    kernel = f.optional_mapping(f.mapping(domain, "firmware", domain_path), "kernelBoot", fw_path)
+    if kernel is None:
+        return None
+    kernel_path = f.join(fw_path, "kernelBoot")
+    container = f.optional_mapping(kernel, "container", kernel_path)
+    if container is None:
+        return None
+    cp = f.join(kernel_path, "container")
+    image = f.string(container, "image", cp)
+    if not image:
+        raise VmpodInputError(f.join(cp, "image"), image, "is required: the kernel's container image")
+    source = {"image": image, "path": "/"}
+    secret = f.string(container, "imagePullSecret", cp)
+    if secret:
+        source["imagePullSecret"] = check_subdomain(secret, f.join(cp, "imagePullSecret"))
+    policy = f.string(container, "imagePullPolicy", cp)
+    if policy:
+        if policy not in _PULL_POLICIES:
+            raise VmpodInputError(f.join(cp, "imagePullPolicy"), policy,
+                                  "must be one of %s" % ", ".join(_PULL_POLICIES))
+        source["imagePullPolicy"] = policy
+    return PodVolume(KERNEL_BOOT_VOLUME, "containerDisk", source, 0, False)
 
 
 # what each field reads as when its key is absent (the reads above give the same)
@@ -130,7 +167,7 @@ _ABSENT = {
     "readiness_probe": None, "liveness_probe": None, "log_serial_console": None,
     "disable_hotplug": False, "dns_config": None, "dns_policy": "", "topology_spread": (),
     "service_account": "", "access_secrets": (), "non_root": False, "hook_sidecars": (),
-    "machine_type": "", "resource_claims": (),
+    "machine_type": "", "resource_claims": (), "kernel_boot": None,
 }
 _NAMED_BEFORE_VOLUMES = (("priorityClassName", "priority_class", check_subdomain),
                          ("schedulerName", "scheduler", check_subdomain),

@@ -63,3 +63,27 @@ def test_good_values_of_the_same_fields_render_valid_domains(tmp_path):
     done = subprocess.run(["virt-xml-validate", str(path), "domain"], stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, universal_newlines=True, check=False)
     assert done.returncode == 0, done.stdout + path.read_text()
+
+
+def test_kernel_boot_paths_and_arguments(tmp_path):
+    # os.go configureKernelBoot: the container's kernel and initrd where virt-handler mounts them
+    # for the launcher (container-disk.go GetKernelBootArtifactPathFromLauncherView: the base
+    # name under /var/run/kubevirt/container-disks/kernel-boot), and the kernel arguments even
+    # without a container
+    from ansible_collections.vmpod.core.plugins.module_utils.domain.model import domain_model
+    from vmpod_domain_xml import HAS_SCHEMA, assert_valid, domain_xml
+    vmi = {"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachineInstance",
+           "metadata": {"name": "kernel", "namespace": "vms"},
+           "spec": {"domain": {"resources": {"requests": {"memory": "1Gi"}}, "devices": {},
+                               "firmware": {"kernelBoot": {"kernelArgs": "console=ttyS0", "container": {
+                                   "image": "k:1", "kernelPath": "/boot/vmlinuz-6.1",
+                                   "initrdPath": "/boot/initrd.img/"}}}}}}
+    os_section = domain_model(vmi)["os"]
+    assert (os_section["kernel"], os_section["initrd"], os_section["cmdline"]) == (
+        "/var/run/kubevirt/container-disks/kernel-boot/vmlinuz-6.1",
+        "/var/run/kubevirt/container-disks/kernel-boot/initrd.img", "console=ttyS0")
+    if HAS_SCHEMA:
+        assert_valid(domain_xml(domain_model(vmi)), tmp_path)
+    del vmi["spec"]["domain"]["firmware"]["kernelBoot"]["container"]
+    os_section = domain_model(vmi)["os"]
+    assert (os_section["kernel"], os_section["cmdline"]) == (None, "console=ttyS0")

@@ -315,3 +315,13 @@ def test_a_bad_pool_volume_entry_names_the_field(entry, where):
     with pytest.raises(VmpodInputError) as err:
         render(target=target)
     assert err.value.path.startswith(where), err.value.path
+
+
+def test_a_kernel_boot_container_is_refused_on_a_host_target():
+    vmi = copy.deepcopy(VMI)
+    vmi["spec"]["domain"]["firmware"] = {"kernelBoot": {"container": {
+        "image": "k:1", "kernelPath": "/boot/vmlinuz"}}}
+    with pytest.raises(VmpodInputError) as err:
+        render(vmi)
+    assert err.value.path.endswith("spec.domain.firmware.kernelBoot.container"), err.value.path
+    assert "cannot provide" in str(err.value)

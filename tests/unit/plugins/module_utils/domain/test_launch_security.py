@@ -134,3 +134,16 @@ def test_sev_capabilities_from_libvirt():
     with pytest.raises(VmpodInputError) as err:
         sev_capabilities(capabilities("<sev supported='yes'><cbitpos>x</cbitpos></sev>"))
     assert err.value.path == "domcapabilities/features/sev/cbitpos"
+
+
+@NEEDS_SCHEMA
+def test_snp_and_tdx_boot_stateless_firmware(tmp_path):
+    # os.go configureEFI: a ROM loader and no NVRAM for SEV-SNP and TDX guests; SEV keeps pflash
+    for security, loader_type, nvram in (({"snp": {}}, "rom", False), ({"tdx": {}}, "rom", False),
+                                         ({"sev": {}}, "pflash", True)):
+        text = domain_xml(domain_model(vmi(security)))
+        root = etree.fromstring(text.encode())
+        assert root.find("os/loader").get("type") == loader_type
+        assert (root.find("os/nvram") is not None) is nvram
+        if security == {"sev": {}}:
+            assert_valid(text, tmp_path)

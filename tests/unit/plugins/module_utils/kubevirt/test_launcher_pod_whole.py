@@ -157,6 +157,90 @@ def test_the_envelope_counts_the_disk_containers():
     assert parse_quantity(found["memory"]).cmp(memory) == 0
 
 
+# -- the kernel-boot container (pkg/container-disk, template.go, rendervolumes.go) -------------------
+
+KERNEL_BOOT = {"bootloader": {"efi": {"secureBoot": False}}, "kernelBoot": {
+    "kernelArgs": "console=ttyS0", "container": {
+        "image": "quay.io/kubevirt/alpine-ext-kernel-boot-demo:v1", "imagePullSecret": "kernels",
+        "imagePullPolicy": "Always", "kernelPath": "/boot/vmlinuz", "initrdPath": "/boot/initrd"}}}
+
+
+def kernel_boot_vmi(volumes=None):
+    vmi = make_vmi(DISKS if volumes else {}, volumes)
+    vmi["spec"]["domain"]["firmware"] = KERNEL_BOOT
+    return vmi
+
+
+def test_a_kernel_boot_container_is_one_more_container_disk():
+    # GenerateKernelBootContainer / GenerateKernelBootInitContainer: the containerDisk
+    # kernel-boot-volume (path /), copied to <mount dir>/kernel-boot, after the VMI's own disks
+    pod = valid(launcher_pod(kernel_boot_vmi(CONTAINER_DISK), config=NO_IMAGE_VOLUME))
+    containers = by_name(pod["spec"]["containers"])
+    kernel = containers["volumekernel-boot-volume"]
+    assert [c["name"] for c in pod["spec"]["containers"]] == [
+        "compute", "volumerootdisk", "volumekernel-boot-volume"]
+    assert kernel["image"] == "quay.io/kubevirt/alpine-ext-kernel-boot-demo:v1"
+    assert kernel["imagePullPolicy"] == "Always"
+    assert kernel["args"] == ["--copy-path", "/var/run/kubevirt/container-disks/1234/kernel-boot"]
+    assert kernel["volumeMounts"] == containers["volumerootdisk"]["volumeMounts"]
+    assert [c["name"] for c in pod["spec"]["initContainers"]] == [
+        "guest-console-log", "container-disk-binary", "volumerootdisk-init",
+        "volumekernel-boot-volume-init"]
+    assert by_name(pod["spec"]["initContainers"])["volumekernel-boot-volume-init"]["args"] == ["--no-op"]
+    # template.go: the kernel-boot container's pull secret after the disks' (here none)
+    assert pod["spec"]["imagePullSecrets"] == [{"name": "kernels"}]
+    # without any containerDisk, the kernel alone still brings the binary copy
+    alone = valid(launcher_pod(kernel_boot_vmi(), config=NO_IMAGE_VOLUME))
+    assert [c["name"] for c in alone["spec"]["initContainers"]] == [
+        "guest-console-log", "container-disk-binary", "volumekernel-boot-volume-init"]
+    assert "container-disks" in by_name(alone["spec"]["volumes"])
+
+
+def test_a_kernel_boot_image_volume_under_the_image_volume_gate():
+    # withImageVolumes: the kernel-boot image volume mounted read-only at
+    # /var/run/kubevirt-kernel-boot (util.VirtKernelBootVolumeDir), the launcher volume for its
+    # digest init container, even without any containerDisk
+    pod = valid(launcher_pod(kernel_boot_vmi(), options={"image": "launcher:v1"}))
+    volumes = by_name(pod["spec"]["volumes"])
+    assert volumes["kernel-boot-volume"] == {"name": "kernel-boot-volume", "image": {
+        "reference": "quay.io/kubevirt/alpine-ext-kernel-boot-demo:v1", "pullPolicy": "Always"}}
+    assert "launcher-volume" in volumes
+    compute = pod["spec"]["containers"][0]
+    assert {"name": "kernel-boot-volume", "mountPath": "/var/run/kubevirt-kernel-boot",
+            "readOnly": True} in compute["volumeMounts"]
+    init = by_name(pod["spec"]["initContainers"])["volumekernel-boot-volume"]
+    assert init["args"] == ["--no-op"] and init["image"] == KERNEL_BOOT["kernelBoot"]["container"]["image"]
+    assert len(pod["spec"]["containers"]) == 1
+
+
+@pytest.mark.parametrize("config", [None, NO_IMAGE_VOLUME])
+def test_the_envelope_counts_the_kernel_boot_container(config):
+    from ansible_collections.vmpod.core.plugins.module_utils.launcher import launcher_envelope
+    for vmi in (kernel_boot_vmi(), kernel_boot_vmi(CONTAINER_DISK), dedicated(kernel_boot_vmi())):
+        found = launcher_envelope(vmi, config=config)
+        rendered = pod_envelope(launcher_pod(vmi, config=config))
+        assert (found["requests"], found["limits"], found["qos"]) == (
+            rendered["requests"], rendered["limits"], rendered["qos"])
+    plain = make_vmi()
+    assert launcher_envelope(kernel_boot_vmi(), config=NO_IMAGE_VOLUME)["requests"] != \
+        launcher_envelope(plain, config=NO_IMAGE_VOLUME)["requests"]
+
+
+@pytest.mark.parametrize("container, path", [
+    ({"kernelPath": "/boot/vmlinuz"}, "spec.domain.firmware.kernelBoot.container.image"),
+    ({"image": "k:1", "imagePullPolicy": "Sometimes"},
+     "spec.domain.firmware.kernelBoot.container.imagePullPolicy"),
+    ({"image": "k:1", "imagePullSecret": "Not_A_Name"},
+     "spec.domain.firmware.kernelBoot.container.imagePullSecret"),
+])
+def test_a_bad_kernel_boot_container_names_the_field(container, path):
+    vmi = make_vmi()
+    vmi["spec"]["domain"]["firmware"] = {"kernelBoot": {"container": container}}
+    with pytest.raises(VmpodInputError) as err:
+        launcher_pod(vmi)
+    assert err.value.path == path
+
+
 # -- volumes and mounts ---------------------------------------------------------------------------
 
 def test_the_runtime_volumes_and_mounts():

@@ -11,8 +11,9 @@ virtiofs), the paths of ``pkg/config`` (``/var/run/kubevirt-private/{secret,conf
 downwardapi,sysprep,downwardmetric-disk}``), ``pkg/host-disk`` (``vmi-disks``) and
 ``pkg/util`` (``/var/run/kubevirt-image-volume``).
 
-Not rendered: the backend-storage PVC of persistent TPM or EFI (its name is known only to the
-cluster). A PVC or DataVolume is taken as a filesystem volume unless
+The backend-storage PVC (``withBackendStorage``: persistent TPM, EFI or changed block tracking)
+is the ``vm-state`` volume; its claim's name comes from ``pod.backend_storage_claim``. A PVC or
+DataVolume is taken as a filesystem volume unless
 ``pod_options.block_claims`` names its claim (KubeVirt asks the PVC; there is no cluster here).
 """
 
@@ -66,9 +67,11 @@ class PodVolumes:
     shared_paths: list = field(default_factory=list)
 
 
-def pod_volumes(vmi, image_volume, launcher, block_claims=frozenset(), sidecars=False):
+def pod_volumes(vmi, image_volume, launcher, block_claims=frozenset(), sidecars=False,
+                backend_claim=""):
     """The volumes of a VMI's launcher Pod and the compute container's mounts and devices
-    (``vmi`` read with its Pod section; ``launcher``: the launcher image and its pull policy)."""
+    (``vmi`` read with its Pod section; ``launcher``: the launcher image and its pull policy;
+    ``backend_claim``: the backend-storage PVC's name, for a VMI that needs one)."""
     section = vmi.pod
     out = PodVolumes()
     _config_volumes(out, section.volumes, vmi.disks)
@@ -79,6 +82,8 @@ def pod_volumes(vmi, image_volume, launcher, block_claims=frozenset(), sidecars=
         name = secret + "-access-cred"
         out.volumes.append({"name": name, "secret": {"secretName": secret}})
         out.mounts.append(mount(name, source_path("secret", name), readOnly=True))
+    if section.backend_storage:
+        _backend_storage(out, section, backend_claim)
     if image_volume:
         _image_volumes(out, vmi, launcher)
     if sidecars:
@@ -102,6 +107,36 @@ def pod_volumes(vmi, image_volume, launcher, block_claims=frozenset(), sidecars=
         out.mounts.append(mount(VIRTIOFS_VOLUME, VIRTIOFS_DIR))
         out.volumes.append(empty_dir(VIRTIOFS_VOLUME))
     return out
+
+
+BACKEND_STORAGE_VOLUME = "vm-state"
+# where each part of the backend-storage PVC is mounted, for root and for non-root launchers
+# (pkg/util: PathForSwtpm, PathForSwtpmLocalca, PathForNVram; pkg/storage/cbt: PathForCBT)
+_BACKEND_PATHS = {
+    "swtpm": ("/var/lib/libvirt/swtpm", PRIVATE_DIR + "/libvirt/qemu/swtpm"),
+    "swtpm-localca": ("/var/lib/swtpm-localca", PRIVATE_DIR + "/var/lib/swtpm-localca"),
+    "nvram": ("/var/lib/libvirt/qemu/nvram", PRIVATE_DIR + "/libvirt/qemu/nvram"),
+    "cbt": ("/var/lib/libvirt/qemu/cbt", PRIVATE_DIR + "/libvirt/qemu/cbt"),
+}
+
+
+def _backend_storage(out, section, claim):
+    """rendervolumes.go withBackendStorage: the claim as vm-state, its meta directory, the
+    emptyDirs a non-root launcher needs above the TPM state, and one sub-path mount per part
+    kept (the TPM's two, NVRAM, changed block tracking)."""
+    name = BACKEND_STORAGE_VOLUME
+    out.volumes.append({"name": name, "persistentVolumeClaim": {"claimName": claim}})
+    out.mounts.append(mount(name, "/run/kubevirt-private/backend-storage-meta", subPath="meta"))
+    non_root = 1 if section.non_root else 0
+    if non_root:
+        out.volumes.append(empty_dir("private-libvirt"))
+        out.volumes.append(empty_dir("private-libvirt-qemu"))
+        out.mounts.append(mount("private-libvirt", PRIVATE_DIR + "/libvirt"))
+        out.mounts.append(mount("private-libvirt-qemu", PRIVATE_DIR + "/libvirt/qemu"))
+    for part in section.backend_storage:
+        subpaths = ("swtpm", "swtpm-localca") if part == "swtpm" else (part,)
+        for subpath in subpaths:
+            out.mounts.append(mount(name, _BACKEND_PATHS[subpath][non_root], subPath=subpath))
 
 
 def runtime_volumes(image_volume):

@@ -45,6 +45,11 @@ class PodSection:
     # spec.domain.firmware.kernelBoot.container, as the containerDisk KubeVirt makes of it (a
     # PodVolume named kernel-boot-volume, path /), or None
     kernel_boot: object = None
+    # what the backend-storage PVC keeps (backendstorage.IsBackendStorageNeeded), each a subPath
+    # of it: "swtpm" (a persistent TPM), "nvram" (persistent EFI), "cbt" (changed block
+    # tracking initializing or enabled in the status); () when the Pod has no such PVC
+    backend_storage: tuple = ()
+    backend_claim: str = ""  # the backend-storage claim the status names (CurrentPVCName), or ""
 
 
 class PodVolume(NamedTuple):
@@ -123,6 +128,8 @@ def read_pod_section(spec, sp, obj=None, annotations=None):
         s["resource_claims"] = _resource_claims(spec, sp)
     if domain.get("firmware"):
         s["kernel_boot"] = _kernel_boot(domain, domain_path)
+    if "tpm" in devices or domain.get("firmware") or (isinstance(obj, dict) and obj.get("status")):
+        s["backend_storage"], s["backend_claim"] = _backend_storage(domain, domain_path, devices, devp, obj)
     section = _new_section(PodSection)
     section.__dict__.update(s)
     return section
@@ -167,7 +174,8 @@ _ABSENT = {
     "readiness_probe": None, "liveness_probe": None, "log_serial_console": None,
     "disable_hotplug": False, "dns_config": None, "dns_policy": "", "topology_spread": (),
     "service_account": "", "access_secrets": (), "non_root": False, "hook_sidecars": (),
-    "machine_type": "", "resource_claims": (), "kernel_boot": None,
+    "machine_type": "", "resource_claims": (), "kernel_boot": None, "backend_storage": (),
+    "backend_claim": "",
 }
 _NAMED_BEFORE_VOLUMES = (("priorityClassName", "priority_class", check_subdomain),
                          ("schedulerName", "scheduler", check_subdomain),
@@ -299,6 +307,44 @@ def _access_secrets(spec, sp):
                 secrets.append(name)
                 break
     return tuple(secrets)
+
+
+BACKEND_STORAGE_PREFIX = "persistent-state-for"  # pkg/storage/backend-storage: PVCPrefix
+_CBT_ON = ("Initializing", "Enabled")  # cbt.HasCBTStateEnabled
+
+
+def _backend_storage(domain, domain_path, devices, devp, obj):
+    """What the backend-storage PVC keeps for this VMI (pkg/storage/backend-storage:
+    IsBackendStorageNeeded: tpm.HasPersistentDevice, HasPersistentEFI, cbt.HasCBTStateEnabled)
+    and the claim its status names (CurrentPVCName: the first volume status whose name starts
+    with persistent-state-for)."""
+    kept = []
+    tpm = f.optional_mapping(devices, "tpm", devp)
+    if tpm is not None:
+        tpm_path = f.join(devp, "tpm")
+        if f.boolean(tpm, "enabled", tpm_path, True) and f.boolean(tpm, "persistent", tpm_path, False):
+            kept.append("swtpm")
+    firmware = f.optional_mapping(domain, "firmware", domain_path)
+    if firmware:
+        fw_path = f.join(domain_path, "firmware")
+        bootloader = f.mapping(firmware, "bootloader", fw_path)
+        efi = f.optional_mapping(bootloader, "efi", f.join(fw_path, "bootloader"))
+        if efi and f.boolean(efi, "persistent", f.join(fw_path, "bootloader.efi"), False):
+            kept.append("nvram")
+    claim = ""
+    status = obj.get("status") if isinstance(obj, dict) else None
+    if isinstance(status, dict) and status:
+        tracking = f.optional_mapping(status, "changedBlockTracking", "status")
+        if tracking and f.string(tracking, "state", "status.changedBlockTracking") in _CBT_ON:
+            kept.append("cbt")
+        for where, item in f.mappings(status, "volumeStatus", "status"):
+            if f.string(item, "name", where).startswith(BACKEND_STORAGE_PREFIX):
+                info = f.mapping(item, "persistentVolumeClaimInfo", where)
+                claim = f.string(info, "claimName", f.join(where, "persistentVolumeClaimInfo"))
+                if claim:
+                    check_subdomain(claim, f.join(where, "persistentVolumeClaimInfo.claimName"))
+                break
+    return tuple(kept), claim
 
 
 def _non_root(obj, annotations):

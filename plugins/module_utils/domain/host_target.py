@@ -34,7 +34,8 @@ deploy makes for it (``storage``):
 * the serial console becomes a pty, graphics a VNC server on 127.0.0.1, EFI firmware libvirt's
   own choice of a firmware descriptor (its NVRAM is libvirt's, removed with the domain).
 
-Anything a VMI names that the map does not place is an error naming the VMI's item.
+Anything a VMI names that the map does not place is an error naming the VMI's item. The
+volumes' part of the map and of the domain is ``domain.host_storage``'s.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -43,13 +44,14 @@ __metaclass__ = type
 
 import ipaddress
 import posixpath
-import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from ansible_collections.vmpod.core.plugins.module_utils.domain.devices import domain_interfaces
 from ansible_collections.vmpod.core.plugins.module_utils.domain.host_devices import (
     passthrough, read_host_devices)
+from ansible_collections.vmpod.core.plugins.module_utils.domain.host_storage import (
+    disk_on_host, named_section, read_data_maps, read_files)
 from ansible_collections.vmpod.core.plugins.module_utils.domain.pcie_numa import place_near_cells
 from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
@@ -57,27 +59,9 @@ from ansible_collections.vmpod.core.plugins.module_utils.values.xml import xml_s
 
 DEFAULT_STORAGE_DIR = "/var/lib/libvirt/images/vmpod"
 _KEYS = ("storage_dir", "images", "claims", "secrets", "config_maps", "networks", "host_devices")
-_FORMATS = ("raw", "qcow2")
-_SEED_LABELS = {"cloudInitNoCloud": "cidata", "cloudInitConfigDrive": "config-2"}
 # QEMU's user-network NICs sit on the root bus from this slot up, clear of libvirt's own
 # addresses (it fills slots from 1 up for root ports and devices)
 _USER_NIC_SLOT = 0x10
-_DATA_KEY = re.compile(r"[-._a-zA-Z0-9]+\Z")  # a ConfigMap's or Secret's key (its file name)
-_ISO_LABEL = re.compile(r"[ -~]{1,32}\Z")  # an ISO 9660 volume identifier: 32 characters
-
-
-class HostFile(NamedTuple):
-    path: str
-    format: str
-    block: bool
-
-
-class PoolVolume(NamedTuple):
-    """A containerDisk image kept as a libvirt storage-pool volume: deploy (``vm_storage``)
-    asks libvirt for its path and format."""
-
-    pool: str
-    volume: str
 
 
 class PortForward(NamedTuple):
@@ -135,77 +119,23 @@ def read_host_target(data, path="host_target"):
     if not storage_dir.startswith("/") or "/../" in storage_dir + "/" or storage_dir == "/":
         raise VmpodInputError(f.join(path, "storage_dir"), storage_dir,
                               "must be an absolute directory path other than /")
-    devices, nodes = read_host_devices(_named(data, "host_devices", path),
+    devices, nodes = read_host_devices(named_section(data, "host_devices", path),
                                        f.join(path, "host_devices"))
     return HostTarget(
         storage_dir=posixpath.normpath(storage_dir),
-        images=_files(data, "images", path, pools=True),
-        claims=_files(data, "claims", path),
-        secrets=_secrets(data, "secrets", path),
+        images=read_files(data, "images", path, pools=True),
+        claims=read_files(data, "claims", path),
+        secrets=read_data_maps(data, "secrets", path),
         networks=_networks(data, path),
-        config_maps=_secrets(data, "config_maps", path),
+        config_maps=read_data_maps(data, "config_maps", path),
         host_devices=devices,
         pci_numa_nodes=nodes,
     )
 
 
-def _named(data, key, path):
-    section = f.mapping(data, key, path)
-    for name in section:
-        if not isinstance(name, str) or not name:
-            raise VmpodInputError(f.join(path, key), name, "names must be non-empty strings")
-    return section
-
-
-def _files(data, key, path, pools=False):
-    result = {}
-    for name, entry in _named(data, key, path).items():
-        ep = f.join(f.join(path, key), name)
-        if isinstance(entry, str):
-            entry = {"path": entry}
-        if not isinstance(entry, dict):
-            raise VmpodInputError(ep, entry, "must be a path or {path, format}" + (
-                " or {pool, volume}" if pools else ""))
-        if pools and ("pool" in entry or "volume" in entry):
-            f.option_map(entry, ep, ("pool", "volume"))
-            pool, volume = xml_string(entry, "pool", ep), xml_string(entry, "volume", ep)
-            for field, value in (("pool", pool), ("volume", volume)):
-                if not value or "/" in value:
-                    raise VmpodInputError(f.join(ep, field), value,
-                                          "must name a libvirt storage %s" % field)
-            result[name] = PoolVolume(pool, volume)
-            continue
-        f.option_map(entry, ep, ("path", "format"))
-        file_path = xml_string(entry, "path", ep)
-        if not file_path.startswith("/"):
-            raise VmpodInputError(f.join(ep, "path"), file_path, "must be an absolute path")
-        fmt = f.string(entry, "format", ep, "raw")
-        if fmt not in _FORMATS:
-            raise VmpodInputError(f.join(ep, "format"), fmt, "must be raw or qcow2")
-        result[name] = HostFile(posixpath.normpath(file_path), fmt,
-                                file_path.startswith("/dev/"))
-    return result
-
-
-def _secrets(data, key, path):
-    result = {}
-    for name, entry in _named(data, key, path).items():
-        ep = f.join(f.join(path, key), name)
-        if not isinstance(entry, dict):
-            raise VmpodInputError(ep, "(not shown)", "must be a mapping of keys to text")
-        for key, value in entry.items():
-            if not isinstance(key, str) or not _DATA_KEY.match(key) or key in (".", ".."):
-                raise VmpodInputError(ep, key, "keys must be Kubernetes data keys (letters, "
-                                      "digits, '-', '_', '.'): each is a file name")
-            if not isinstance(value, str):
-                raise VmpodInputError(f.join(ep, key), "(not shown)", "must be text")
-        result[name] = dict(entry)
-    return result
-
-
 def _networks(data, path):
     result = {}
-    for name, entry in _named(data, "networks", path).items():
+    for name, entry in named_section(data, "networks", path).items():
         ep = f.join(f.join(path, "networks"), name)
         kinds = [key for key in ("network", "bridge", "user") if isinstance(entry, dict) and key in entry]
         if len(kinds) != 1:
@@ -265,7 +195,7 @@ def retarget(model, vmi, target, path="spec", taken=None, pci_numa_nodes=None):
     storage = []
     devices = dict(model["devices"])
     uid = model["metadata"]["uid"]
-    devices["disks"] = [_disk(dict(disk), vmi, target, directory, storage, path, uid)
+    devices["disks"] = [disk_on_host(dict(disk), vmi, target, directory, storage, path, uid)
                         for disk in devices["disks"]]
     if devices["filesystems"]:
         raise VmpodInputError(f.join(path, "domain.devices.filesystems"), devices["filesystems"][0]["name"],
@@ -321,111 +251,6 @@ def retarget(model, vmi, target, path="spec", taken=None, pci_numa_nodes=None):
     for nic in user_nics:
         result["qemu_args"].extend(nic)
     return result
-
-
-def _disk(disk, vmi, target, directory, storage, path, uid):
-    name = disk["alias"][len("ua-"):]
-    volume = vmi.domain.volumes.get(name)
-    if volume is None:  # an empty CD-ROM tray
-        disk["source_type"] = "file"
-        return disk
-    vp = "%s.volumes(%s)" % (path, name)
-    kind = volume.kind
-    own = posixpath.join(directory, name)
-    if kind == "containerDisk":
-        base = _mapped(target.images, volume.ref, vp, "containerDisk.image", "images")
-        disk.update(source=own + ".qcow2", format="qcow2")
-        if isinstance(base, PoolVolume):  # deploy asks libvirt where it is
-            storage.append({"kind": "overlay", "volume": name, "path": own + ".qcow2",
-                            "base_pool": base.pool, "base_volume": base.volume})
-        else:
-            storage.append({"kind": "overlay", "volume": name, "path": own + ".qcow2",
-                            "base": base.path, "base_format": base.format})
-    elif kind in ("persistentVolumeClaim", "dataVolume"):
-        key = "persistentVolumeClaim.claimName" if kind == "persistentVolumeClaim" else "dataVolume.name"
-        claim = _mapped(target.claims, volume.ref, vp, key, "claims")
-        disk.update(source=claim.path, format=claim.format)
-        storage.append({"kind": "existing", "volume": name, "path": claim.path, "block": claim.block})
-        disk["source_type"] = "block" if claim.block else "file"
-        return disk
-    elif kind == "hostDisk" and volume.ref == "DiskOrCreate":
-        storage.append({"kind": "host_disk", "volume": name, "path": volume.template,
-                        "size": volume.capacity})
-    elif kind == "hostDisk":
-        storage.append({"kind": "existing", "volume": name, "path": volume.template, "block": False})
-    elif kind == "emptyDisk":
-        if not volume.capacity:
-            raise VmpodInputError(vp + ".emptyDisk.capacity", volume.capacity,
-                                  "is required: deploy creates the disk of that size")
-        disk.update(source=own + ".qcow2", format="qcow2")
-        storage.append({"kind": "empty", "volume": name, "path": own + ".qcow2",
-                        "size": volume.capacity})
-    elif kind in _SEED_LABELS:
-        disk.update(source=own + ".iso", format="raw")
-        storage.append({"kind": "seed", "volume": name, "path": own + ".iso",
-                        "file": "%s.iso" % name, "label": _SEED_LABELS[kind],
-                        "files": _seed_files(kind, volume.cloud_init, vmi, target, vp + "." + kind,
-                                             uid)})
-    elif kind in ("configMap", "secret"):
-        section, key = (target.config_maps, "config_maps") if kind == "configMap" else (target.secrets, "secrets")
-        field = "configMap.name" if kind == "configMap" else "secret.secretName"
-        data = _mapped(section, volume.ref, vp, field, key)
-        if volume.label is not None and not _ISO_LABEL.match(volume.label):
-            raise VmpodInputError(vp + "." + kind + ".volumeLabel", volume.label,
-                                  "must be 1 to 32 printable ASCII characters (an ISO 9660 label)")
-        disk.update(source=own + ".iso", format="raw")
-        storage.append({"kind": "seed", "volume": name, "path": own + ".iso",
-                        "file": "%s.iso" % name, "label": volume.label or "cfgdata",
-                        "files": dict(data)})
-    else:
-        raise VmpodInputError(vp, kind, "is a kind of volume a libvirt host target cannot "
-                              "provide (containerDisk, persistentVolumeClaim, dataVolume, "
-                              "hostDisk, emptyDisk, cloudInitNoCloud, cloudInitConfigDrive, "
-                              "configMap, secret)")
-    disk["source_type"] = "file"
-    return disk
-
-
-def _mapped(section, ref, path, field, key):
-    if not ref:
-        raise VmpodInputError(path + "." + field, ref, "is required on a libvirt host target")
-    entry = section.get(ref)
-    if entry is None:
-        raise VmpodInputError(path + "." + field, ref, "has no entry in the host map's %s: "
-                              "say where it is on the host" % key)
-    return entry
-
-
-def _seed_files(kind, cloud_init, vmi, target, path, uid):
-    """The seed's files (secrets: they go into the seed and nowhere else)."""
-    user = _secret_text(cloud_init.user_data, cloud_init.user_data_secret, ("userdata", "userData"),
-                        target, path + ".userDataSecretRef.name")
-    network = _secret_text(cloud_init.network_data, cloud_init.network_data_secret,
-                           ("networkdata", "networkData"), target,
-                           path + ".networkDataSecretRef.name")
-    if kind == "cloudInitNoCloud":
-        # cloud-init's NoCloud: meta-data names the instance (KubeVirt: the VMI's UID)
-        files = {"meta-data": "instance-id: %s\nlocal-hostname: %s\n" % (uid, vmi.name), "user-data": user or ""}
-        if network is not None:
-            files["network-config"] = network
-        return files
-    files = {"openstack/latest/meta_data.json": '{"uuid": "%s", "hostname": "%s"}\n' % (uid, vmi.name), "openstack/latest/user_data": user or ""}
-    if network is not None:
-        files["openstack/latest/network_data.json"] = network
-    return files
-
-
-def _secret_text(inline, secret, keys, target, path):
-    if secret is None:
-        return inline
-    entry = target.secrets.get(secret)
-    if entry is None:
-        raise VmpodInputError(path, secret, "has no entry in the host map's secrets")
-    for key in keys:
-        if key in entry:
-            return entry[key]
-    raise VmpodInputError(path, secret, "the host map's secret has none of the keys %s"
-                          % ", ".join(keys))
 
 
 def _network_of(item, vmi, target, path):

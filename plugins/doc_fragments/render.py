@@ -53,7 +53,8 @@ options:
         (the PVC names in Block mode, whose volumes become block devices of the compute
         container), C(backend_storage_claims) (the backend-storage PVC of each VMI with a
         persistent TPM or EFI, by C(namespace/name) or name; else the one the VMI's status
-        names, else C(persistent-state-for-NAME)).
+        names, else C(persistent-state-for-NAME)), C(image_pull_secret) (virt-controller's
+        C(--image-pull-secret), added to every launcher Pod's pull secrets).
     type: dict
   host_target:
     description:

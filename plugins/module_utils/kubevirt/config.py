@@ -65,6 +65,11 @@ class KubevirtConfig:
     support_resources: dict  # supportContainerResources: (type, "requests"/"limits") -> list
     node_selectors: dict  # developerConfiguration.nodeSelectors: every launcher Pod's
     runtime_class: str  # defaultRuntimeClass: the launcher Pod's runtimeClassName
+    # seccompConfiguration.virtualMachineInstanceProfile.customProfile as the Pod's
+    # securityContext.seccompProfile, or None; selinuxLauncherType, its seLinuxOptions type
+    seccomp_profile: object = None
+    selinux_launcher_type: str = ""
+    cross_arch: bool = False  # the CrossArchitectureVirtualization gate
 
     def gate_enabled(self, gate):
         """featuregate.IsEnabled: explicit enable > explicit disable > Beta on by default."""
@@ -146,6 +151,8 @@ def _read(config):
                                   "must map text to text")
     c["node_selectors"] = dict(selectors)
     c["runtime_class"] = f.string(config, "defaultRuntimeClass", path)
+    c["seccomp_profile"] = _seccomp_profile(config, path)
+    c["selinux_launcher_type"] = f.string(config, "selinuxLauncherType", path)
     c["cpu_model"] = f.string(config, "cpuModel", path)
     c["cpu_request"] = f.quantity(config, "cpuRequest", path)
     c["auto_cpu_limit_selector"] = f.optional_mapping(
@@ -166,9 +173,28 @@ def _read(config):
     c["vm_rollout_live_update"] = strategy == "LiveUpdate"
     for key, gate in (("external_net_resource_injection", "ExternalNetResourceInjection"),
                       ("gpus_with_dra", "GPUsWithDRA"), ("host_devices_with_dra", "HostDevicesWithDRA"),
-                      ("network_devices_with_dra", "NetworkDevicesWithDRA"), ("iommufd", "IOMMUFD")):
+                      ("network_devices_with_dra", "NetworkDevicesWithDRA"), ("iommufd", "IOMMUFD"),
+                      ("cross_arch", "CrossArchitectureVirtualization")):
         c[key] = gate_enabled(c["feature_gates"], c["disabled_feature_gates"], gate)
     return KubevirtConfig(**c)
+
+
+def _seccomp_profile(config, path):
+    """renderLaunchManifest's podSeccompProfile: a localhost profile, else the runtime's
+    default when ``runtimeDefaultProfile`` is true, else none."""
+    seccomp = f.mapping(config, "seccompConfiguration", path)
+    sp = f.join(path, "seccompConfiguration")
+    profile = f.mapping(seccomp, "virtualMachineInstanceProfile", sp)
+    pp = f.join(sp, "virtualMachineInstanceProfile")
+    custom = f.optional_mapping(profile, "customProfile", pp)
+    if custom is None:
+        return None
+    cp = f.join(pp, "customProfile")
+    if custom.get("localhostProfile") is not None:
+        return {"type": "Localhost", "localhostProfile": f.string(custom, "localhostProfile", cp)}
+    if f.boolean(custom, "runtimeDefaultProfile", cp, False):
+        return {"type": "RuntimeDefault"}
+    return None
 
 
 def _permitted_host_devices(config, path):

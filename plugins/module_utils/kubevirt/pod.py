@@ -46,7 +46,8 @@ NON_ROOT_UID = 107  # pkg/util: NonRootUID (the "qemu" user)
 GRACE_PADDING = 15  # renderLaunchManifest: gracePeriodPaddingSeconds, added twice for the Pod
 _DNS1035_MAX = 63
 _OPTION_KEYS = ("image", "image_pull_policy", "qemu_timeout", "ovmf_path", "hypervisor",
-                "memory_overhead_annotation", "block_claims", "backend_storage_claims")
+                "memory_overhead_annotation", "block_claims", "backend_storage_claims",
+                "image_pull_secret")
 _PULL_POLICIES = ("Always", "IfNotPresent", "Never")
 
 
@@ -61,6 +62,7 @@ class PodOptions:
     block_claims: frozenset = frozenset()  # PVC names in Block mode (their volumes are devices)
     # the backend-storage PVC of each VMI that needs one: VMI name or namespace/name -> claim
     backend_storage_claims: object = None  # dict or None
+    image_pull_secret: str = ""  # virt-controller's --image-pull-secret, added to every Pod's
 
 
 DEFAULT_POD_OPTIONS = PodOptions()
@@ -72,7 +74,9 @@ def read_pod_options(options, path="pod_options"):
     ``kubevirt.io/memory-overhead-bytes`` when its VmiMemoryOverheadReport gate is on),
     ``block_claims`` (PVC names in Block mode), ``backend_storage_claims`` (the backend-storage
     PVC of a VMI with a persistent TPM or EFI: a mapping of the VMI's ``namespace/name``, or
-    its name, to the claim's name; ``backend_storage_claim`` says which wins)."""
+    its name, to the claim's name; ``backend_storage_claim`` says which wins),
+    ``image_pull_secret`` (virt-controller's ``--image-pull-secret``: a secret every launcher
+    Pod pulls with, after the VMI's own)."""
     if options is None:
         return DEFAULT_POD_OPTIONS
     f.option_map(options, path, _OPTION_KEYS)
@@ -88,7 +92,13 @@ def read_pod_options(options, path="pod_options"):
         hypervisor=f.string(options, "hypervisor", path) or "kvm",
         memory_overhead_annotation=f.boolean(options, "memory_overhead_annotation", path, True),
         block_claims=frozenset(f.strings(options, "block_claims", path)),
-        backend_storage_claims=_claim_map(options, "backend_storage_claims", path))
+        backend_storage_claims=_claim_map(options, "backend_storage_claims", path),
+        image_pull_secret=_pull_secret(options, path))
+
+
+def _pull_secret(options, path):
+    secret = f.string(options, "image_pull_secret", path)
+    return check_subdomain(secret, f.join(path, "image_pull_secret")) if secret else ""
 
 
 def _claim_map(options, key, path):
@@ -176,7 +186,7 @@ def build_pod(sized, opts, cfg=None):
         init_containers.extend(parts.image_volume_init_containers(vmi, cfg))
     pod_spec = {
         "hostname": hostname,
-        "securityContext": pod_security_context(section.non_root),
+        "securityContext": pod_security_context(section.non_root, cfg),
         "terminationGracePeriodSeconds": pod_grace,
         "restartPolicy": "Never",
         "enableServiceLinks": False,
@@ -198,7 +208,9 @@ def build_pod(sized, opts, cfg=None):
     if section.dns_policy:
         pod_spec["dnsPolicy"] = section.dns_policy
     pull_secrets = image_pull_secrets(section.volumes + (
-        (section.kernel_boot,) if section.kernel_boot is not None else ())) if has_disks else None
+        (section.kernel_boot,) if section.kernel_boot is not None else ())) if has_disks else []
+    if opts.image_pull_secret and {"name": opts.image_pull_secret} not in pull_secrets:
+        pull_secrets.append({"name": opts.image_pull_secret})  # virt-controller's own, last
     if pull_secrets:
         pod_spec["imagePullSecrets"] = pull_secrets
     if section.resource_claims:
@@ -209,7 +221,7 @@ def build_pod(sized, opts, cfg=None):
         pod_spec["priorityClassName"] = section.priority_class
     if section.scheduler:
         pod_spec["schedulerName"] = section.scheduler
-    affinity = node_affinity(vmi)
+    affinity = node_affinity(vmi, cfg)
     if affinity is not None:
         pod_spec["affinity"] = affinity
     account = "" if "serviceAccount" not in kinds else next(
@@ -222,12 +234,21 @@ def build_pod(sized, opts, cfg=None):
     return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": pod_spec}
 
 
-def pod_security_context(non_root):
-    """computePodSecurityContext: fsGroup 107 always; the qemu user for a non-root VMI, else root."""
+def pod_security_context(non_root, cfg=None):
+    """computePodSecurityContext: fsGroup 107 always; the qemu user for a non-root VMI, else
+    root; the cluster's seccomp profile; alignPodMultiCategorySecurity's SELinux type (the
+    cluster's ``selinuxLauncherType``)."""
     if non_root:
-        return {"fsGroup": NON_ROOT_UID, "runAsGroup": NON_ROOT_UID, "runAsNonRoot": True,
-                "runAsUser": NON_ROOT_UID}
-    return {"fsGroup": NON_ROOT_UID, "runAsUser": 0}
+        context = {"fsGroup": NON_ROOT_UID, "runAsGroup": NON_ROOT_UID, "runAsNonRoot": True,
+                   "runAsUser": NON_ROOT_UID}
+    else:
+        context = {"fsGroup": NON_ROOT_UID, "runAsUser": 0}
+    if cfg is not None:
+        if cfg.seccomp_profile is not None:
+            context["seccompProfile"] = dict(cfg.seccomp_profile)
+        if cfg.selinux_launcher_type:
+            context["seLinuxOptions"] = {"type": cfg.selinux_launcher_type}
+    return context
 
 
 def image_pull_secrets(volumes):
@@ -241,9 +262,11 @@ def image_pull_secrets(volumes):
     return found
 
 
-def node_affinity(vmi):
+def node_affinity(vmi, cfg=None):
     """The VMI's affinity, with setNodeAffinityForPod's additions: nodes whose host-model CPU is
-    obsolete are refused for a host-model (or unset) CPU, and nodes with a forbidden CPU feature."""
+    obsolete are refused for a host-model (or unset) CPU, and nodes with a forbidden CPU feature;
+    then, under the CrossArchitectureVirtualization gate, setPreferredArchitectureAffinity's
+    preference for nodes of the architecture the VMI's spec names."""
     rejected = []
     if not vmi.cpu.model or vmi.cpu.model == "host-model":
         rejected.append("node-labeller.kubevirt.io/obsolete-host-model")
@@ -262,6 +285,14 @@ def node_affinity(vmi):
         else:
             node["requiredDuringSchedulingIgnoredDuringExecution"] = {
                 "nodeSelectorTerms": [{"matchExpressions": [requirement]}]}
+    if cfg is not None and cfg.cross_arch and vmi.pod.spec_architecture:
+        if affinity is None:
+            affinity = {}
+        node = affinity.setdefault("nodeAffinity", {})
+        node.setdefault("preferredDuringSchedulingIgnoredDuringExecution", []).append({
+            "weight": 100, "preference": {"matchExpressions": [{
+                "key": "kubernetes.io/arch", "operator": "In",
+                "values": [vmi.pod.spec_architecture.lower()]}]}})
     return affinity
 
 
@@ -335,6 +366,8 @@ def node_selector(vmi, cfg=None):
                       ("kubevirt.io/sev-snp", vmi.snp), ("kubevirt.io/tdx", vmi.tdx)):
         if on:
             wanted.append(label)
+    if cfg is not None and cfg.cross_arch and vmi.pod.spec_architecture:
+        wanted.append("kubevirt.io/vm-arch-" + vmi.pod.spec_architecture)  # v1.VMArchLabel
     for label in wanted:
         selector[label] = "true"
     return _sorted(selector)
@@ -368,6 +401,8 @@ def compute_container(sized, uid, opts, cfg, volumes, user, hook_count, verbosit
             key.startswith("kubevirt.io/keep-launcher-alive-after-failure")
             and (value == "" or value.startswith("true")) for key, value in vmi.annotations.items()):
         args.append("--keep-after-failure")
+    if "kubevirt.io/func-test-virt-launcher-fail-fast" in vmi.annotations:
+        args.append("--simulate-crash")  # FuncTestLauncherFailFastAnnotation
     env = parts.xdg_env() if user else []
     if volumes.shared_paths:
         env.append({"name": "SHARED_FILESYSTEM_PATHS", "value": ":".join(volumes.shared_paths)})
@@ -389,7 +424,7 @@ def compute_container(sized, uid, opts, cfg, volumes, user, hook_count, verbosit
         "image": opts.image,
         "imagePullPolicy": opts.image_pull_policy,
         "securityContext": parts.container_security(user, capabilities),
-        "command": ["/usr/bin/virt-launcher-monitor"],
+        "command": list(_COMMAND_CROSS_ARCH if cfg.cross_arch else _COMMAND),
         "args": args,
         "env": env,
         "resources": {"requests": printed(sized.requests), "limits": printed(sized.limits)},
@@ -411,6 +446,9 @@ def compute_container(sized, uid, opts, cfg, volumes, user, hook_count, verbosit
 
 
 _GATE_FLAGS = {}  # id(cfg) -> (cfg, its flags): decided once per cluster configuration
+_COMMAND = ("/usr/bin/virt-launcher-monitor",)
+# the CrossArchitectureVirtualization gate appends its flag to the command, not to the arguments
+_COMMAND_CROSS_ARCH = _COMMAND + ("--allow-cross-arch-emulation",)
 
 
 def _gate_flags(cfg):

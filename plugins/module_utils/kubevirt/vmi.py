@@ -315,13 +315,14 @@ _MAX_MEMORY = (1 << 63) - 1
 
 
 def _check_memory_sizes(v, p):
-    for quantity, where in ((v.get("guest"), f.join(p.memory, "guest")),
-                            (v.get("max_guest"), f.join(p.memory, "maxGuest")),
-                            (v["requests"].get("memory"), f.join(p.resources, "requests.memory")),
-                            (v["limits"].get("memory"), f.join(p.resources, "limits.memory"))):
+    # (each path is built only for the size that is refused)
+    for quantity, base, key in ((v.get("guest"), p.memory, "guest"),
+                                (v.get("max_guest"), p.memory, "maxGuest"),
+                                (v["requests"].get("memory"), p.resources, "requests.memory"),
+                                (v["limits"].get("memory"), p.resources, "limits.memory")):
         if quantity is not None and quantity.value() > _MAX_MEMORY:
-            raise VmpodInputError(where, str(quantity), "is more memory than a VM can have "
-                                  "(KubeVirt and libvirt count it in an int64: at most 8Ei)")
+            raise VmpodInputError(f.join(base, key), str(quantity), "is more memory than a VM "
+                                  "can have (KubeVirt and libvirt count it in an int64: at most 8Ei)")
 
 
 def _read_memory(v, memory, p):

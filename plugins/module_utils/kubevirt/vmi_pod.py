@@ -50,6 +50,7 @@ class PodSection:
     # tracking initializing or enabled in the status); () when the Pod has no such PVC
     backend_storage: tuple = ()
     backend_claim: str = ""  # the backend-storage claim the status names (CurrentPVCName), or ""
+    spec_architecture: str = ""  # spec.architecture as given ("" when the cluster's applies)
 
 
 class PodVolume(NamedTuple):
@@ -130,6 +131,8 @@ def read_pod_section(spec, sp, obj=None, annotations=None):
         s["kernel_boot"] = _kernel_boot(domain, domain_path)
     if "tpm" in devices or domain.get("firmware") or (isinstance(obj, dict) and obj.get("status")):
         s["backend_storage"], s["backend_claim"] = _backend_storage(domain, domain_path, devices, devp, obj)
+    if "architecture" in spec:
+        s["spec_architecture"] = f.string(spec, "architecture", sp)
     section = _new_section(PodSection)
     section.__dict__.update(s)
     return section
@@ -175,7 +178,7 @@ _ABSENT = {
     "disable_hotplug": False, "dns_config": None, "dns_policy": "", "topology_spread": (),
     "service_account": "", "access_secrets": (), "non_root": False, "hook_sidecars": (),
     "machine_type": "", "resource_claims": (), "kernel_boot": None, "backend_storage": (),
-    "backend_claim": "",
+    "backend_claim": "", "spec_architecture": "",
 }
 _NAMED_BEFORE_VOLUMES = (("priorityClassName", "priority_class", check_subdomain),
                          ("schedulerName", "scheduler", check_subdomain),

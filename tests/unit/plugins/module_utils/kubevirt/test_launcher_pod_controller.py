@@ -1,0 +1,117 @@
+# -*- coding: utf-8 -*-
+# Copyright: vmpod.core contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What virt-controller's own settings and two rarer switches add to the launcher Pod: its
+``--image-pull-secret``, the CrossArchitectureVirtualization gate and the fail-fast annotation
+(KubeVirt pkg/virt-controller/services/template.go renderLaunchManifest, at d923fdb8)."""
+
+import pytest
+
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod import launcher_pod
+from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+
+
+def make_vmi(volumes=None, annotations=None):
+    spec = {"domain": {"devices": {}, "resources": {"requests": {"memory": "1Gi"}}}}
+    if volumes:
+        spec["volumes"] = volumes
+    metadata = {"name": "testvmi", "namespace": "testns", "uid": "1234"}
+    if annotations:
+        metadata["annotations"] = annotations
+    return {"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachineInstance",
+            "metadata": metadata, "spec": spec}
+
+
+def disk(secret):
+    return {"name": "rootdisk", "containerDisk": {"image": "registry.example/os:1",
+                                                  "imagePullSecret": secret}}
+
+
+def test_the_controllers_pull_secret_comes_last_and_once():
+    options = {"image_pull_secret": "controller-pull"}
+    assert launcher_pod(make_vmi(), options=options)["spec"]["imagePullSecrets"] == [
+        {"name": "controller-pull"}]
+    pod = launcher_pod(make_vmi([disk("disk-pull")]), options=options)
+    assert pod["spec"]["imagePullSecrets"] == [{"name": "disk-pull"}, {"name": "controller-pull"}]
+    pod = launcher_pod(make_vmi([disk("controller-pull")]), options=options)
+    assert pod["spec"]["imagePullSecrets"] == [{"name": "controller-pull"}]
+    assert "imagePullSecrets" not in launcher_pod(make_vmi())["spec"]
+
+
+def test_a_bad_pull_secret_option_names_the_field():
+    with pytest.raises(VmpodInputError) as error:
+        launcher_pod(make_vmi(), options={"image_pull_secret": "No Secret"})
+    assert str(error.value).startswith("pod_options.image_pull_secret:")
+
+
+def test_cross_architecture_virtualization_extends_the_command():
+    config = {"developerConfiguration": {"featureGates": ["CrossArchitectureVirtualization"]}}
+    compute = launcher_pod(make_vmi(), config)["spec"]["containers"][0]
+    assert compute["command"] == ["/usr/bin/virt-launcher-monitor", "--allow-cross-arch-emulation"]
+    assert "--allow-cross-arch-emulation" not in compute["args"]
+    plain = launcher_pod(make_vmi())["spec"]["containers"][0]
+    assert plain["command"] == ["/usr/bin/virt-launcher-monitor"]
+
+
+def test_the_fail_fast_annotation_simulates_a_crash():
+    annotations = {"kubevirt.io/func-test-virt-launcher-fail-fast": "",
+                   "kubevirt.io/keep-launcher-alive-after-failure": "true"}
+    args = launcher_pod(make_vmi(annotations=annotations))["spec"]["containers"][0]["args"]
+    assert args[-2:] == ["--keep-after-failure", "--simulate-crash"]
+    assert "--simulate-crash" not in launcher_pod(make_vmi())["spec"]["containers"][0]["args"]
+
+
+def test_cross_architecture_virtualization_prefers_and_selects_the_vmis_architecture():
+    config = {"developerConfiguration": {"featureGates": ["CrossArchitectureVirtualization"]}}
+    vmi = make_vmi()
+    vmi["spec"]["architecture"] = "arm64"
+    vmi["spec"]["affinity"] = {"nodeAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
+        {"weight": 5, "preference": {"matchExpressions": [
+            {"key": "zone", "operator": "In", "values": ["a"]}]}}]}}
+    spec = launcher_pod(vmi, config)["spec"]
+    assert spec["nodeSelector"]["kubevirt.io/vm-arch-arm64"] == "true"
+    assert spec["nodeSelector"]["kubernetes.io/arch"] == "arm64"
+    preferred = spec["affinity"]["nodeAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"]
+    assert [term["weight"] for term in preferred] == [5, 100]
+    assert preferred[1]["preference"] == {"matchExpressions": [
+        {"key": "kubernetes.io/arch", "operator": "In", "values": ["arm64"]}]}
+    # without the gate, or without an architecture in the spec: neither
+    plain = launcher_pod(vmi)["spec"]
+    assert "kubevirt.io/vm-arch-arm64" not in plain["nodeSelector"]
+    assert len(plain["affinity"]["nodeAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"]) == 1
+    unnamed = launcher_pod(make_vmi(), config)["spec"]
+    assert not any(key.startswith("kubevirt.io/vm-arch-") for key in unnamed["nodeSelector"])
+    assert "preferredDuringSchedulingIgnoredDuringExecution" not in unnamed["affinity"]["nodeAffinity"]
+
+
+@pytest.mark.parametrize("custom, expected", [
+    ({"localhostProfile": "kubevirt/kubevirt.json"},
+     {"type": "Localhost", "localhostProfile": "kubevirt/kubevirt.json"}),
+    ({"runtimeDefaultProfile": True}, {"type": "RuntimeDefault"}),
+    ({"runtimeDefaultProfile": False}, None),
+    ({}, None),
+])
+def test_the_clusters_seccomp_profile(custom, expected):
+    config = {"seccompConfiguration": {"virtualMachineInstanceProfile": {"customProfile": custom}}}
+    context = launcher_pod(make_vmi(), config)["spec"]["securityContext"]
+    assert context.get("seccompProfile") == expected
+    assert "seccompProfile" not in launcher_pod(make_vmi())["spec"]["securityContext"]
+
+
+def test_the_clusters_selinux_launcher_type():
+    config = {"selinuxLauncherType": "virt_launcher.process"}
+    context = launcher_pod(make_vmi(), config)["spec"]["securityContext"]
+    assert context["seLinuxOptions"] == {"type": "virt_launcher.process"}
+    assert context["fsGroup"] == 107 and context["runAsUser"] == 0
+
+
+@pytest.mark.parametrize("config, path", [
+    ({"selinuxLauncherType": 5}, "config.selinuxLauncherType"),
+    ({"seccompConfiguration": {"virtualMachineInstanceProfile": {"customProfile": {
+        "runtimeDefaultProfile": "perhaps"}}}},
+     "config.seccompConfiguration.virtualMachineInstanceProfile.customProfile.runtimeDefaultProfile"),
+])
+def test_bad_security_settings_name_the_field(config, path):
+    with pytest.raises(VmpodInputError) as error:
+        launcher_pod(make_vmi(), config)
+    assert str(error.value).startswith(path + ":")

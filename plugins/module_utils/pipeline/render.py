@@ -19,8 +19,8 @@ from ansible_collections.vmpod.core.plugins.module_utils.domain.plan_view import
 from ansible_collections.vmpod.core.plugins.module_utils.domain.virtlet import virtlet_domain_model
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.defaults import apply_vmi_defaults
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import read_config
-from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod import (
-    build_pod, read_pod_options)
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod import build_pod
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod_options import read_pod_options
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.identity import vm_keys
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.resources import size_vmi
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi import read_vmi

@@ -53,7 +53,10 @@ def os_section(vmi, cfg, name, opts):
             code, template = "OVMF_CODE.fd", "OVMF_VARS.fd"
         loader = {"path": "%s/%s" % (base, code),
                   "secure": "yes" if section.secure_boot else "no"}
-        nvram = {"path": "%s/libvirt/qemu/nvram/%s_VARS.fd" % (opts.private_dir, name),
+        # util.PathForNVram: in the private directory for a non-root launcher, else libvirt's
+        nvram_dir = (opts.private_dir + "/libvirt/qemu/nvram" if section.non_root
+                     else "/var/lib/libvirt/qemu/nvram")
+        nvram = {"path": "%s/%s_VARS.fd" % (nvram_dir, name),
                  "template": "%s/%s" % (base, template)}
         if (vmi.snp and not vmi.sev) or vmi.tdx:  # os.go configureEFI: stateless firmware
             loader["type"], nvram = "rom", None

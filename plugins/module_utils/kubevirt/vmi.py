@@ -25,7 +25,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.identity impor
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi_domain import (
     read_domain_section)
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi_pod import (
-    read_pod_section, string_map)
+    is_non_root, read_pod_section, string_map)
 from ansible_collections.vmpod.core.plugins.module_utils.kubernetes.names import (
     check_annotations, check_label, check_labels, check_subdomain)
 from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
@@ -245,7 +245,8 @@ def read_vmi(obj, arch="amd64", with_domain=False, with_pod=False):
     if with_domain:
         status = obj.get("status") if kind == "VirtualMachineInstance" else None
         v["domain"] = read_domain_section(spec, sp, architecture, v.get("name", ""),
-                                          status=status, from_vm=kind == "VirtualMachine")
+                                          status=status, from_vm=kind == "VirtualMachine",
+                                          non_root=is_non_root(obj, v["annotations"]))
     if with_pod:
         v["pod"] = read_pod_section(spec, sp, obj, v.get("annotations"))
     vmi = _new_vmi(Vmi)

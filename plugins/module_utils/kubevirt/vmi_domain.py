@@ -108,13 +108,15 @@ class DomainSection:
     # firmware.kernelBoot: (kernelArgs or None, container kernelPath, container initrdPath), the
     # paths "" without a container; None without kernelBoot
     kernel_boot: object = None
+    non_root: bool = False  # vmitrait.IsNonRoot (where NVRAM lives: util.PathForNVram)
 
 
-def read_domain_section(spec, sp, architecture, name, status=None, from_vm=False):
+def read_domain_section(spec, sp, architecture, name, status=None, from_vm=False, non_root=False):
     """The domain's own fields of a VMI spec (``sp``: its path, for errors); the firmware UUID
     defaults, as virt-controller defaults it, from the VM's ``name``. ``status``: the VMI's
     status (its VSOCK CID); ``from_vm``: the VMI is a VirtualMachine's, which virt-controller
-    gives an input device under autoattachInputDevice."""
+    gives an input device under autoattachInputDevice; ``non_root``: the launcher runs as the
+    qemu user (``vmi_pod.is_non_root``)."""
     dp = f.join(sp, "domain")
     domain = f.mapping(spec, "domain", sp, required=True)
 
@@ -177,6 +179,7 @@ def read_domain_section(spec, sp, architecture, name, status=None, from_vm=False
         vsock_cid=read_vsock_cid(status),
         panic_devices=read_panic_devices(devices, vp, architecture),
         kernel_boot=_kernel_boot(firmware, fp),
+        non_root=non_root,
     )
 
 

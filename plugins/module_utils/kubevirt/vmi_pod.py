@@ -120,7 +120,7 @@ def read_pod_section(spec, sp, obj=None, annotations=None):
         s["service_account"] = _named(spec, "serviceAccountName", sp, check_subdomain)
     if "accessCredentials" in spec:
         s["access_secrets"] = _access_secrets(spec, sp)
-    s["non_root"] = _non_root(obj, annotations or {})
+    s["non_root"] = is_non_root(obj, annotations or {})
     if annotations:
         s["hook_sidecars"] = _hook_sidecars(annotations)
     if "machine" in domain:
@@ -350,7 +350,7 @@ def _backend_storage(domain, domain_path, devices, devp, obj):
     return tuple(kept), claim
 
 
-def _non_root(obj, annotations):
+def is_non_root(obj, annotations):
     """vmitrait.IsNonRoot: the deprecated ``kubevirt.io/nonroot`` annotation, or a runtime user
     other than root in the status (virt-api's webhook sets 107 unless the Root gate is on;
     ``launcher_pod(apply_defaults=True)`` does the same)."""

@@ -147,3 +147,21 @@ def test_snp_and_tdx_boot_stateless_firmware(tmp_path):
         assert (root.find("os/nvram") is not None) is nvram
         if security == {"sev": {}}:
             assert_valid(text, tmp_path)
+
+
+@pytest.mark.parametrize("status, annotations, directory", [
+    (None, None, "/var/lib/libvirt/qemu/nvram"),
+    ({"runtimeUser": 0}, None, "/var/lib/libvirt/qemu/nvram"),
+    ({"runtimeUser": 107}, None, "/var/run/kubevirt-private/libvirt/qemu/nvram"),
+    (None, {"kubevirt.io/nonroot": ""}, "/var/run/kubevirt-private/libvirt/qemu/nvram"),
+])
+def test_nvram_lives_where_the_launchers_user_keeps_it(status, annotations, directory):
+    """util.PathForNVram: libvirt's directory for a root launcher, the private directory for a
+    non-root one - the directory the Pod mounts a persistent EFI's backend storage on."""
+    obj = vmi({"sev": {}})
+    del obj["spec"]["domain"]["launchSecurity"]
+    if status is not None:
+        obj["status"] = status
+    if annotations is not None:
+        obj["metadata"]["annotations"] = annotations
+    assert rendered(obj).find("os/nvram").text == directory + "/secret_VARS.fd"

@@ -42,6 +42,8 @@ from ansible_collections.vmpod.core.plugins.module_utils.values.errors import Vm
 NON_ROOT_UID = 107  # pkg/util: NonRootUID (the "qemu" user)
 GRACE_PADDING = 15  # renderLaunchManifest: gracePeriodPaddingSeconds, added twice for the Pod
 _DNS1035_MAX = 63
+
+
 def launcher_pod(vmi, config=None, arch="amd64", options=None, apply_defaults=False):
     """The launcher Pod (a Kubernetes Pod object) of a VMI or VirtualMachine, as KubeVirt's
     renderLaunchManifest renders it for the object as given. ``apply_defaults``: first apply

@@ -16,6 +16,7 @@ __metaclass__ = type
 import posixpath
 
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod import vmi_uid
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod_volumes import ROOT_NVRAM_DIR
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.values.xml import check_xml_text
 
@@ -55,7 +56,7 @@ def os_section(vmi, cfg, name, opts):
                   "secure": "yes" if section.secure_boot else "no"}
         # util.PathForNVram: in the private directory for a non-root launcher, else libvirt's
         nvram_dir = (opts.private_dir + "/libvirt/qemu/nvram" if section.non_root
-                     else "/var/lib/libvirt/qemu/nvram")
+                     else ROOT_NVRAM_DIR)
         nvram = {"path": "%s/%s_VARS.fd" % (nvram_dir, name),
                  "template": "%s/%s" % (base, template)}
         if (vmi.snp and not vmi.sev) or vmi.tdx:  # os.go configureEFI: stateless firmware

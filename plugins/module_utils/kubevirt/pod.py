@@ -129,9 +129,8 @@ def build_pod(sized, opts, cfg=None):
     if section.dns_policy:
         pod_spec["dnsPolicy"] = section.dns_policy
     pull_secrets = image_pull_secrets(section.volumes + (
-        (section.kernel_boot,) if section.kernel_boot is not None else ())) if has_disks else []
-    if opts.image_pull_secret and {"name": opts.image_pull_secret} not in pull_secrets:
-        pull_secrets.append({"name": opts.image_pull_secret})  # virt-controller's own, last
+        (section.kernel_boot,) if section.kernel_boot is not None else ()) if has_disks else (),
+        opts.image_pull_secret)
     if pull_secrets:
         pod_spec["imagePullSecrets"] = pull_secrets
     if section.resource_claims:
@@ -172,12 +171,14 @@ def pod_security_context(non_root, cfg=None):
     return context
 
 
-def image_pull_secrets(volumes):
-    """imgPullSecrets: the containerDisks' pull secrets, then the kernel-boot container's, each
+def image_pull_secrets(volumes, controller_secret=""):
+    """imgPullSecrets and appendUniqueImagePullSecret: the containerDisks' pull secrets, then
+    the kernel-boot container's, then virt-controller's own (``--image-pull-secret``), each
     once."""
     found = []
-    for volume in volumes:
-        secret = volume.source.get("imagePullSecret") if volume.kind == "containerDisk" else None
+    secrets = [volume.source.get("imagePullSecret") if volume.kind == "containerDisk" else None
+               for volume in volumes]
+    for secret in secrets + [controller_secret]:
         if secret and {"name": secret} not in found:
             found.append({"name": secret})
     return found

@@ -34,6 +34,7 @@ CONTAINER_BINARY_DIR = "/container-disk-binary"
 HOOK_SOCKETS_DIR = "/var/run/kubevirt-hooks"
 VIRTIOFS_VOLUME = "virtiofs-containers"
 VIRTIOFS_DIR = SHARE_DIR + "/" + VIRTIOFS_VOLUME
+ROOT_NVRAM_DIR = "/var/lib/libvirt/qemu/nvram"  # util.PathForNVram of a root launcher
 LAUNCHER_VOLUME = "launcher-volume"
 BIN_VOLUME = "virt-bin-share-dir"
 SKIP_DIGEST_ANNOTATION = "kubevirt.io/image-volume-skip-digest-resolution"
@@ -115,7 +116,7 @@ BACKEND_STORAGE_VOLUME = "vm-state"
 _BACKEND_PATHS = {
     "swtpm": ("/var/lib/libvirt/swtpm", PRIVATE_DIR + "/libvirt/qemu/swtpm"),
     "swtpm-localca": ("/var/lib/swtpm-localca", PRIVATE_DIR + "/var/lib/swtpm-localca"),
-    "nvram": ("/var/lib/libvirt/qemu/nvram", PRIVATE_DIR + "/libvirt/qemu/nvram"),
+    "nvram": (ROOT_NVRAM_DIR, PRIVATE_DIR + "/libvirt/qemu/nvram"),
     "cbt": ("/var/lib/libvirt/qemu/cbt", PRIVATE_DIR + "/libvirt/qemu/cbt"),
 }
 

@@ -54,7 +54,10 @@ options:
         container), C(backend_storage_claims) (the backend-storage PVC of each VMI with a
         persistent TPM or EFI, by C(namespace/name) or name; else the one the VMI's status
         names, else C(persistent-state-for-NAME)), C(image_pull_secret) (virt-controller's
-        C(--image-pull-secret), added to every launcher Pod's pull secrets).
+        C(--image-pull-secret), added to every launcher Pod's pull secrets), C(claim_uids) (the
+        C(metadata.uid) of PVCs, by C(namespace/claim) or claim; a LUN with C(reservation) on
+        one gives the Pod the label C(pr.kubevirt.io/UID) and a required pod anti-affinity on
+        it per node, as KubeVirt does; a claim without a UID here gets neither).
     type: dict
   host_target:
     description:

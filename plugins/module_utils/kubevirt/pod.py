@@ -32,7 +32,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.defaults impor
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.identity import stand_in_uid
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod_annotations import pod_annotations
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod_options import (
-    backend_storage_claim, read_pod_options)
+    backend_storage_claim, read_pod_options, reservation_anti_affinity, reservation_labels)
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod_volumes import (
     pod_volumes, runtime_mounts, runtime_volumes)
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.resources import printed, size_vmi
@@ -70,9 +70,10 @@ def build_pod(sized, opts, cfg=None):
     user = NON_ROOT_UID if section.non_root else 0
     hostname = sanitized_hostname(vmi.name, section.hostname)
     pod_grace = vmi.grace_period + 2 * GRACE_PADDING
+    reserved = reservation_labels(vmi, opts)
     metadata = {
         "generateName": "virt-launcher-%s-" % vmi.name,
-        "labels": pod_labels(vmi, uid, hostname),
+        "labels": pod_labels(vmi, uid, hostname, reserved),
         "annotations": pod_annotations(sized, opts, cfg),
     }
     if vmi.namespace:
@@ -141,7 +142,7 @@ def build_pod(sized, opts, cfg=None):
         pod_spec["priorityClassName"] = section.priority_class
     if section.scheduler:
         pod_spec["schedulerName"] = section.scheduler
-    affinity = node_affinity(vmi, cfg)
+    affinity = node_affinity(vmi, cfg, reserved)
     if affinity is not None:
         pod_spec["affinity"] = affinity
     account = "" if "serviceAccount" not in kinds else next(
@@ -184,11 +185,13 @@ def image_pull_secrets(volumes, controller_secret=""):
     return found
 
 
-def node_affinity(vmi, cfg=None):
+def node_affinity(vmi, cfg=None, reserved=()):
     """The VMI's affinity, with setNodeAffinityForPod's additions: nodes whose host-model CPU is
     obsolete are refused for a host-model (or unset) CPU, and nodes with a forbidden CPU feature;
-    then, under the CrossArchitectureVirtualization gate, setPreferredArchitectureAffinity's
-    preference for nodes of the architecture the VMI's spec names."""
+    then setPersistentReservationAntiAffinity's terms for the ``reserved`` labels (the Pod's
+    ``reservation_labels``); then, under the CrossArchitectureVirtualization gate,
+    setPreferredArchitectureAffinity's preference for nodes of the architecture the VMI's spec
+    names."""
     rejected = []
     if not vmi.cpu.model or vmi.cpu.model == "host-model":
         rejected.append("node-labeller.kubevirt.io/obsolete-host-model")
@@ -207,6 +210,15 @@ def node_affinity(vmi, cfg=None):
         else:
             node["requiredDuringSchedulingIgnoredDuringExecution"] = {
                 "nodeSelectorTerms": [{"matchExpressions": [requirement]}]}
+    if reserved:
+        if affinity is None:
+            affinity = {}
+        anti = affinity.get("podAntiAffinity")
+        if not isinstance(anti, dict):
+            anti = affinity["podAntiAffinity"] = {}
+        terms = anti.get("requiredDuringSchedulingIgnoredDuringExecution")
+        anti["requiredDuringSchedulingIgnoredDuringExecution"] = (
+            list(terms) if isinstance(terms, list) else []) + reservation_anti_affinity(reserved)
     if cfg is not None and cfg.cross_arch and vmi.pod.spec_architecture:
         if affinity is None:
             affinity = {}
@@ -256,10 +268,12 @@ def vmi_id(name):
     return "%s-%s" % (name[:_DNS1035_MAX - 9], digest[:8])
 
 
-def pod_labels(vmi, uid, hostname):
+def pod_labels(vmi, uid, hostname, reserved=()):
+    """podLabels, then the persistent-reservation labels (``reserved``, empty values)."""
     labels = dict(vmi.labels)
     labels.update({"kubevirt.io": "virt-launcher", "kubevirt.io/created-by": uid,
                    "vm.kubevirt.io/name": hostname, "vmi.kubevirt.io/id": vmi_id(vmi.name)})
+    labels.update(dict.fromkeys(reserved, ""))
     return _sorted(labels)
 
 

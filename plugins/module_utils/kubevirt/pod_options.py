@@ -4,7 +4,11 @@
 """What the launcher Pod takes from virt-controller's own settings rather than from the VMI or
 the KubeVirt CR (``pod_options``: the launcher image, its pull policy and secret, the QEMU
 timeout, the OVMF path, the hypervisor), and what only a cluster knows (claims in Block mode,
-the backend-storage PVCs' names), read once into ``PodOptions``.
+the backend-storage PVCs' names, the claims' UIDs), read once into ``PodOptions``.
+
+Facts from KubeVirt ``pkg/storage/reservation/pr.go`` (``PersistentReservationPVCLabels``,
+``PersistentReservationPodAntiAffinityTerms``), ``pkg/storage/types/pvc.go``
+(``PVCNameFromVirtVolume``) and ``template.go`` ``setPersistentReservationAntiAffinity``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -13,7 +17,8 @@ __metaclass__ = type
 
 from dataclasses import dataclass
 
-from ansible_collections.vmpod.core.plugins.module_utils.kubernetes.names import check_subdomain
+from ansible_collections.vmpod.core.plugins.module_utils.kubernetes.names import (
+    check_qualified_name, check_subdomain)
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi_pod import BACKEND_STORAGE_PREFIX, string_map
 from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
@@ -21,7 +26,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.values.errors import Vm
 DEFAULT_IMAGE = "quay.io/kubevirt/virt-launcher:v1.6.0"
 _OPTION_KEYS = ("image", "image_pull_policy", "qemu_timeout", "ovmf_path", "hypervisor",
                 "memory_overhead_annotation", "block_claims", "backend_storage_claims",
-                "image_pull_secret")
+                "image_pull_secret", "claim_uids")
 _PULL_POLICIES = ("Always", "IfNotPresent", "Never")
 
 
@@ -37,6 +42,8 @@ class PodOptions:
     # the backend-storage PVC of each VMI that needs one: VMI name or namespace/name -> claim
     backend_storage_claims: object = None  # dict or None
     image_pull_secret: str = ""  # virt-controller's --image-pull-secret, added to every Pod's
+    # the UIDs of claims (namespace/claim or claim -> UID), for persistent reservations
+    claim_uids: object = None  # dict or None
 
 
 DEFAULT_POD_OPTIONS = PodOptions()
@@ -50,7 +57,9 @@ def read_pod_options(options, path="pod_options"):
     PVC of a VMI with a persistent TPM or EFI: a mapping of the VMI's ``namespace/name``, or
     its name, to the claim's name; ``backend_storage_claim`` says which wins),
     ``image_pull_secret`` (virt-controller's ``--image-pull-secret``: a secret every launcher
-    Pod pulls with, after the VMI's own)."""
+    Pod pulls with, after the VMI's own), ``claim_uids`` (the UIDs of PVCs, a mapping of
+    ``namespace/claim``, or the claim's name, to its ``metadata.uid``: a LUN with a SCSI
+    persistent reservation on one keeps its Pod off nodes where another Pod holds it)."""
     if options is None:
         return DEFAULT_POD_OPTIONS
     f.option_map(options, path, _OPTION_KEYS)
@@ -67,7 +76,8 @@ def read_pod_options(options, path="pod_options"):
         memory_overhead_annotation=f.boolean(options, "memory_overhead_annotation", path, True),
         block_claims=frozenset(f.strings(options, "block_claims", path)),
         backend_storage_claims=_claim_map(options, "backend_storage_claims", path),
-        image_pull_secret=_pull_secret(options, path))
+        image_pull_secret=_pull_secret(options, path),
+        claim_uids=_claim_uids(options, path))
 
 
 def _pull_secret(options, path):
@@ -80,6 +90,46 @@ def _claim_map(options, key, path):
     for name, claim in claims.items():
         check_subdomain(claim, f.join(f.join(path, key), name))
     return claims or None
+
+
+def _claim_uids(options, path):
+    uids = string_map(options, "claim_uids", path)
+    for claim, uid in uids.items():  # each UID makes a label key: it must be a name there
+        check_qualified_name(RESERVATION_LABEL_PREFIX + uid, f.join(f.join(path, "claim_uids"), claim))
+    return uids or None
+
+
+RESERVATION_LABEL_PREFIX = "pr.kubevirt.io/"  # v1.PersistentReservationLabelPrefix
+_RESERVATION_CLAIM_KEYS = (("persistentVolumeClaim", "claimName"), ("dataVolume", "name"),
+                           ("memoryDump", "claimName"))
+
+
+def reservation_labels(vmi, opts):
+    """PersistentReservationPVCLabels: a label ``pr.kubevirt.io/UID`` (empty value) for each claim
+    under a LUN disk with ``reservation: true`` whose UID ``opts.claim_uids`` gives (for
+    ``namespace/claim``, else the claim), in the order of their keys. A claim without a UID
+    there is left out, as KubeVirt leaves out one that its cache does not hold."""
+    uids = opts.claim_uids
+    if not uids or not vmi.lun_reservation:
+        return ()
+    reserved = {disk.name for disk in vmi.disks if disk.reservation}
+    labels = set()
+    for volume in vmi.pod.volumes:
+        if volume.name not in reserved:
+            continue
+        claim = next((volume.source.get(key) for kind, key in _RESERVATION_CLAIM_KEYS
+                      if volume.kind == kind), None)
+        uid = claim and (uids.get("%s/%s" % (vmi.namespace, claim)) or uids.get(claim))
+        if uid:
+            labels.add(RESERVATION_LABEL_PREFIX + uid)
+    return tuple(sorted(labels))
+
+
+def reservation_anti_affinity(labels):
+    """PersistentReservationPodAntiAffinityTerms: for each label, a required term keeping the
+    Pod off any node where a Pod with that label runs."""
+    return [{"labelSelector": {"matchExpressions": [{"key": label, "operator": "Exists"}]},
+             "topologyKey": "kubernetes.io/hostname"} for label in labels]
 
 
 def backend_storage_claim(vmi, opts):

@@ -10,14 +10,16 @@ import json
 import os
 import shutil
 import subprocess
-from unittest import mock
+import sys
 
 import pytest
-from ansible.module_utils import basic
-from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.vmpod.core.plugins.modules import vm_storage
 from vmpod_libvirt import NEEDS_KVM, URI, libvirt_for_tests
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tests", "unit"))
+from vmpod_modules import module_result  # noqa: E402  (the unit tests' module runner)
 
 libvirt = pytest.importorskip("libvirt")
 pytestmark = [NEEDS_KVM, pytest.mark.skipif(shutil.which("qemu-img") is None, reason="needs qemu-img")]
@@ -57,15 +59,7 @@ def pool(connection, tmp_path):
 
 
 def run_module(capsys, check_mode=False, **args):
-    if check_mode:
-        args["_ansible_check_mode"] = True
-    payload = to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
-    with mock.patch.object(basic, "_ANSIBLE_ARGS", payload), \
-            mock.patch.object(basic, "_ANSIBLE_PROFILE", "legacy", create=True):
-        with pytest.raises(SystemExit):
-            vm_storage.main()
-    out, _err = capsys.readouterr()
-    return json.loads(out)
+    return module_result(vm_storage.main, capsys, args, check_mode=True if check_mode else None)
 
 
 def storage(directory, pool_name=POOL, volume="debian.qcow2"):

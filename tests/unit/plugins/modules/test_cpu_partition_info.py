@@ -3,14 +3,9 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """vmpod.core.cpu_partition_info on a fake sysfs tree: 4 cores x 2 threads, siblings n and n+4."""
 
-import json
-from unittest import mock
-
-import pytest
-from ansible.module_utils import basic
-from ansible.module_utils.common.text.converters import to_bytes
-
 from ansible_collections.vmpod.core.plugins.modules import cpu_partition_info
+
+from vmpod_modules import module_result
 
 
 def fake_sysfs(root):
@@ -25,13 +20,7 @@ def fake_sysfs(root):
 
 
 def run_module(capsys, **args):
-    payload = to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
-    with mock.patch.object(basic, "_ANSIBLE_ARGS", payload), \
-            mock.patch.object(basic, "_ANSIBLE_PROFILE", "legacy", create=True):
-        with pytest.raises(SystemExit):
-            cpu_partition_info.main()
-    out, _err = capsys.readouterr()
-    return json.loads(out)
+    return module_result(cpu_partition_info.main, capsys, args)
 
 
 def test_partition(capsys, tmp_path):

@@ -11,11 +11,11 @@ import os
 from unittest import mock
 
 import pytest
-from ansible.module_utils import basic
-from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.vmpod.core.plugins.module_utils.hostfacts import kvm_device
 from ansible_collections.vmpod.core.plugins.modules import host_audit_info
+
+from vmpod_modules import module_result
 
 PLAN = {"name": "pinned-small", "namespace": "lab", "fits": True, "cpuset": "1", "vcpupin": [1],
         "emulatorpin": None, "iothreadpin": {}, "numa_cells": [],
@@ -85,14 +85,8 @@ def fake_ioctl(fd, request, arg=0):
 
 
 def run_module(capsys, check_mode=True, **args):
-    payload = to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": dict(args, _ansible_check_mode=check_mode)}))
-    with mock.patch.object(basic, "_ANSIBLE_ARGS", payload), \
-            mock.patch.object(kvm_device.fcntl, "ioctl", fake_ioctl), \
-            mock.patch.object(basic, "_ANSIBLE_PROFILE", "legacy", create=True):
-        with pytest.raises(SystemExit):
-            host_audit_info.main()
-    out, _err = capsys.readouterr()
-    return json.loads(out)
+    return module_result(host_audit_info.main, capsys, args, check_mode=check_mode,
+                         patches=[mock.patch.object(kvm_device.fcntl, "ioctl", fake_ioctl)])
 
 
 def arguments(root, **more):

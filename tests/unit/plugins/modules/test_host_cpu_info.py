@@ -11,9 +11,10 @@ from unittest import mock
 
 import pytest
 from ansible.module_utils import basic
-from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.vmpod.core.plugins.modules import host_cpu_info
+
+from vmpod_modules import module_result
 
 DOMCAPS = """<domainCapabilities>
   <path>/usr/bin/qemu-system-x86_64</path>
@@ -108,13 +109,7 @@ def libvirt_host():
 
 
 def run_module(capsys, **args):
-    payload = to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
-    with mock.patch.object(basic, "_ANSIBLE_ARGS", payload), \
-            mock.patch.object(basic, "_ANSIBLE_PROFILE", "legacy", create=True):
-        with pytest.raises(SystemExit):
-            host_cpu_info.main()
-    out, _err = capsys.readouterr()
-    return json.loads(out)
+    return module_result(host_cpu_info.main, capsys, args)
 
 
 def test_the_host_model_cpu_and_the_feature_kvm_cannot_set(libvirt_host, capsys, tmp_path):

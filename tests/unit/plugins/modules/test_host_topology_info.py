@@ -11,11 +11,11 @@ from unittest import mock
 import pytest
 from vmpod_examples import ROOT
 import yaml
-from ansible.module_utils import basic
-from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.vmpod.core.plugins.module_utils.planning.host import read_host
 from ansible_collections.vmpod.core.plugins.modules import host_topology_info
+
+from vmpod_modules import module_result
 
 # A two-socket host, 2 cores x 2 threads per socket, one node per socket; Linux numbers the
 # siblings 0/4, 1/5 (socket 0) and 2/6, 3/7 (socket 1). cpu7 is offline.
@@ -61,13 +61,7 @@ def fake_tree(root):
 
 def run_module(capsys, **args):
     """main() with ``args``, as Ansible would call it: the parsed JSON result."""
-    payload = to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
-    with mock.patch.object(basic, "_ANSIBLE_ARGS", payload), \
-            mock.patch.object(basic, "_ANSIBLE_PROFILE", "legacy", create=True):
-        with pytest.raises(SystemExit):
-            host_topology_info.main()
-    out, _err = capsys.readouterr()
-    return json.loads(out)
+    return module_result(host_topology_info.main, capsys, args)
 
 
 EXPECTED = {

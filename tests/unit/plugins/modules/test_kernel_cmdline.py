@@ -16,9 +16,10 @@ from unittest import mock
 import pytest
 from ansible.module_utils import basic
 from ansible.module_utils.common import warnings
-from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.vmpod.core.plugins.modules import kernel_cmdline
+
+from vmpod_modules import module_result
 
 try:
     from ansible.module_utils import _internal as module_utils_internal
@@ -34,19 +35,11 @@ RUNNING = "BOOT_IMAGE=/boot/vmlinuz root=UUID=1 ro console=ttyS0 isolcpus=1,3,5,
 
 
 def run_module(capsys, check_mode=False, **args):
-    if check_mode:
-        args["_ansible_check_mode"] = True
-    payload = to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
     # warnings go with the result, fresh for each run, as on a managed host (once controller code
     # is imported, as the filter tests do, ansible-core would print them instead)
-    with mock.patch.object(basic, "_ANSIBLE_ARGS", payload), \
-            mock.patch.object(basic, "_ANSIBLE_PROFILE", "legacy", create=True), \
-            mock.patch.object(warnings, "_global_warnings", type(warnings._global_warnings)()), \
-            mock.patch.object(module_utils_internal, "is_controller", False, create=True):
-        with pytest.raises(SystemExit):
-            kernel_cmdline.main()
-    out, _err = capsys.readouterr()
-    return json.loads(out)
+    return module_result(kernel_cmdline.main, capsys, args, check_mode=True if check_mode else None, patches=[
+        mock.patch.object(warnings, "_global_warnings", type(warnings._global_warnings)()),
+        mock.patch.object(module_utils_internal, "is_controller", False, create=True)])
 
 
 @pytest.fixture

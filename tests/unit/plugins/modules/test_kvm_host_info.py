@@ -6,16 +6,15 @@ KVM ioctls on the fake /dev/kvm answer as the kernel does (API 12, a VM file des
 as it can."""
 
 import errno
-import json
 import os
 from unittest import mock
 
-import pytest
 from ansible.module_utils import basic
-from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.vmpod.core.plugins.module_utils.hostfacts import kvm_device
 from ansible_collections.vmpod.core.plugins.modules import kvm_host_info
+
+from vmpod_modules import module_result
 
 
 class FakeKvm:
@@ -37,15 +36,9 @@ class FakeKvm:
 
 
 def run_module(capsys, kvm=None, **args):
-    payload = to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
-    with mock.patch.object(basic, "_ANSIBLE_ARGS", payload), \
-            mock.patch.object(kvm_device.fcntl, "ioctl", kvm or FakeKvm()), \
-            mock.patch.object(basic, "_ANSIBLE_PROFILE", "legacy", create=True), \
-            mock.patch.object(basic.AnsibleModule, "get_bin_path", lambda *a, **k: None):
-        with pytest.raises(SystemExit):
-            kvm_host_info.main()
-    out, _err = capsys.readouterr()
-    return json.loads(out)
+    return module_result(kvm_host_info.main, capsys, args, patches=[
+        mock.patch.object(kvm_device.fcntl, "ioctl", kvm or FakeKvm()),
+        mock.patch.object(basic.AnsibleModule, "get_bin_path", lambda *a, **k: None)])
 
 
 def tree(root, flags, loaded=(), nested=None, dev_kvm=False):

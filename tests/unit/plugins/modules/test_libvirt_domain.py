@@ -6,17 +6,16 @@ definitions the way libvirtd does: it adds a UUID and defaults to what it is giv
 <metadata> elements set with virDomainSetMetadata, and refuses a second domain of a name.
 tests/integration/test_libvirt_domain.py runs the same module against a real libvirtd."""
 
-import json
 import types
 import xml.etree.ElementTree as ET
 from unittest import mock
 
 import pytest
-from ansible.module_utils import basic
-from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.vmpod.core.plugins.module_utils.libvirt import domain_xml as libvirt_xml
 from ansible_collections.vmpod.core.plugins.modules import libvirt_domain
+
+from vmpod_modules import module_result
 
 XML = """<domain type='kvm'>
   <name>pinned-small</name>
@@ -206,13 +205,7 @@ def host():
 
 def run_module(capsys, **args):
     """main() with ``args``, as Ansible would call it: the parsed JSON result."""
-    payload = to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
-    with mock.patch.object(basic, "_ANSIBLE_ARGS", payload), \
-            mock.patch.object(basic, "_ANSIBLE_PROFILE", "legacy", create=True):
-        with pytest.raises(SystemExit):
-            libvirt_domain.main()
-    out, _err = capsys.readouterr()
-    return json.loads(out)
+    return module_result(libvirt_domain.main, capsys, args)
 
 
 def test_defines_then_changes_nothing_on_the_second_run(host, capsys):

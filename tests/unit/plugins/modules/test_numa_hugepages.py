@@ -5,14 +5,13 @@
 whose kernel can be made to give fewer pages than asked (as it does when memory is fragmented:
 writing nr_hugepages succeeds and reading it back shows what was really allocated)."""
 
-import json
 from unittest import mock
 
 import pytest
-from ansible.module_utils import basic
-from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.vmpod.core.plugins.modules import numa_hugepages
+
+from vmpod_modules import module_result
 
 SIZES = (2048, 1048576)
 
@@ -39,16 +38,7 @@ def pages_of(root, node, size):
 
 
 def run_module(capsys, check_mode=False, **args):
-    if check_mode:
-        args["_ansible_check_mode"] = True
-    args.setdefault("delay", 0)
-    payload = to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
-    with mock.patch.object(basic, "_ANSIBLE_ARGS", payload), \
-            mock.patch.object(basic, "_ANSIBLE_PROFILE", "legacy", create=True):
-        with pytest.raises(SystemExit):
-            numa_hugepages.main()
-    out, _err = capsys.readouterr()
-    return json.loads(out)
+    return module_result(numa_hugepages.main, capsys, dict({"delay": 0}, **args), check_mode=True if check_mode else None)
 
 
 class Kernel:

@@ -5,30 +5,20 @@
 overlays and empty disks (each once) after every image and disk was found; a missing one makes
 nothing; absent removes only what deploy makes, never an image or a file it did not make."""
 
-import json
 import os
 import shutil
-from unittest import mock
 
 import pytest
-from ansible.module_utils import basic
-from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.vmpod.core.plugins.modules import vm_storage
+
+from vmpod_modules import module_result
 
 pytestmark = pytest.mark.skipif(shutil.which("qemu-img") is None, reason="needs qemu-img")
 
 
 def run_module(capsys, check_mode=False, **args):
-    if check_mode:
-        args["_ansible_check_mode"] = True
-    payload = to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
-    with mock.patch.object(basic, "_ANSIBLE_ARGS", payload), \
-            mock.patch.object(basic, "_ANSIBLE_PROFILE", "legacy", create=True):
-        with pytest.raises(SystemExit):
-            vm_storage.main()
-    out, _err = capsys.readouterr()
-    return json.loads(out)
+    return module_result(vm_storage.main, capsys, args, check_mode=True if check_mode else None)
 
 
 @pytest.fixture

@@ -6,15 +6,14 @@
 Facts from KubeVirt ``pkg/virt-controller/services/template.go`` (``renderLaunchManifest``,
 ``podLabels``, ``generatePodAnnotations``, ``filterVMIAnnotationsForPod``,
 ``computePodSecurityContext``, ``readinessGates``, the compute container's command and
-arguments), ``nodeselectorrenderer.go`` (``kubevirt.io/schedulable``, ``kubernetes.io/arch``,
-``kubevirt.io/cpumanager`` for dedicated CPUs), ``rendervolumes.go`` ``withHugepages`` (the
+arguments), ``rendervolumes.go`` ``withHugepages`` (the
 ``hugepages`` and ``hugetblfs-dir`` emptyDirs, KubeVirt's spelling), ``pkg/apimachinery/labels.go``
 ``CalculateVirtualMachineInstanceID`` and ``pkg/util/net/dns/sanitize.go`` ``SanitizeHostname``.
 The expectations of ``template_test.go`` ("should render the launcher pod ...": labels,
 annotations, owner reference, node selector, arguments, grace period 60) are the unit tests'.
 
 The containers beside ``compute`` are ``pod_containers.py``'s, the volumes and mounts
-``pod_volumes.py``'s. Beyond KubeVirt: ``--qemu-timeout`` is the configured base without
+``pod_volumes.py``'s, the node selector and affinity ``pod_scheduling.py``'s. Beyond KubeVirt: ``--qemu-timeout`` is the configured base without
 virt-controller's random jitter, so that a second rendering changes nothing.
 """
 
@@ -22,7 +21,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import copy
 import hashlib
 
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt import pod_containers as parts
@@ -32,7 +30,8 @@ from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.defaults impor
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.identity import stand_in_uid
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod_annotations import pod_annotations
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod_options import (
-    backend_storage_claim, read_pod_options, reservation_anti_affinity, reservation_labels)
+    backend_storage_claim, read_pod_options, reservation_labels)
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod_scheduling import node_affinity, node_selector
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod_volumes import (
     pod_volumes, runtime_mounts, runtime_volumes)
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.resources import printed, size_vmi
@@ -185,51 +184,6 @@ def image_pull_secrets(volumes, controller_secret=""):
     return found
 
 
-def node_affinity(vmi, cfg=None, reserved=()):
-    """The VMI's affinity, with setNodeAffinityForPod's additions: nodes whose host-model CPU is
-    obsolete are refused for a host-model (or unset) CPU, and nodes with a forbidden CPU feature;
-    then setPersistentReservationAntiAffinity's terms for the ``reserved`` labels (the Pod's
-    ``reservation_labels``); then, under the CrossArchitectureVirtualization gate,
-    setPreferredArchitectureAffinity's preference for nodes of the architecture the VMI's spec
-    names."""
-    rejected = []
-    if not vmi.cpu.model or vmi.cpu.model == "host-model":
-        rejected.append("node-labeller.kubevirt.io/obsolete-host-model")
-    rejected.extend("cpu-feature.node.kubevirt.io/" + feature["name"]
-                    for feature in vmi.cpu.features if feature["policy"] == "forbid")
-    affinity = copy.deepcopy(vmi.pod.affinity) if vmi.pod.affinity is not None else None
-    for label in rejected:
-        requirement = {"key": label, "operator": "DoesNotExist"}
-        if affinity is None:
-            affinity = {}
-        node = affinity.setdefault("nodeAffinity", {})
-        required = node.get("requiredDuringSchedulingIgnoredDuringExecution")
-        if isinstance(required, dict) and required.get("nodeSelectorTerms"):
-            for term in required["nodeSelectorTerms"]:
-                term.setdefault("matchExpressions", []).append(dict(requirement))
-        else:
-            node["requiredDuringSchedulingIgnoredDuringExecution"] = {
-                "nodeSelectorTerms": [{"matchExpressions": [requirement]}]}
-    if reserved:
-        if affinity is None:
-            affinity = {}
-        anti = affinity.get("podAntiAffinity")
-        if not isinstance(anti, dict):
-            anti = affinity["podAntiAffinity"] = {}
-        terms = anti.get("requiredDuringSchedulingIgnoredDuringExecution")
-        anti["requiredDuringSchedulingIgnoredDuringExecution"] = (
-            list(terms) if isinstance(terms, list) else []) + reservation_anti_affinity(reserved)
-    if cfg is not None and cfg.cross_arch and vmi.pod.spec_architecture:
-        if affinity is None:
-            affinity = {}
-        node = affinity.setdefault("nodeAffinity", {})
-        node.setdefault("preferredDuringSchedulingIgnoredDuringExecution", []).append({
-            "weight": 100, "preference": {"matchExpressions": [{
-                "key": "kubernetes.io/arch", "operator": "In",
-                "values": [vmi.pod.spec_architecture.lower()]}]}})
-    return affinity
-
-
 def _verbosity(vmi, cfg):
     """The launcher's log verbosity (the VMI's ``logVerbosity`` label over the cluster's) and
     whether the compute container is told it."""
@@ -275,38 +229,6 @@ def pod_labels(vmi, uid, hostname, reserved=()):
                    "vm.kubevirt.io/name": hostname, "vmi.kubevirt.io/id": vmi_id(vmi.name)})
     labels.update(dict.fromkeys(reserved, ""))
     return _sorted(labels)
-
-
-def node_selector(vmi, cfg=None):
-    """NodeSelectorRenderer: schedulable nodes of the VM's architecture, the VMI's own selectors
-    over those, then the labels its spec needs: CPU manager for dedicated CPUs, the CPU model
-    (not host-model or host-passthrough) and required features, the machine type, realtime and
-    confidential computing."""
-    selector = {"kubevirt.io/schedulable": "true", "kubernetes.io/arch": vmi.architecture}
-    if cfg is not None:
-        selector.update(cfg.node_selectors)  # the cluster's, under the VMI's own
-    selector.update(vmi.pod.node_selector)
-    wanted = []
-    if vmi.cpu.dedicated:
-        wanted.append("kubevirt.io/cpumanager")
-    model = vmi.cpu.model
-    if model:
-        if model not in ("host-model", "host-passthrough"):
-            wanted.append("cpu-model.node.kubevirt.io/" + model)
-        wanted.extend("cpu-feature.node.kubevirt.io/" + feature["name"]
-                      for feature in vmi.cpu.features if feature["policy"] in ("", "require"))
-    if vmi.pod.machine_type:
-        wanted.append("machine-type.node.kubevirt.io/" + vmi.pod.machine_type)
-    for label, on in (("kubevirt.io/realtime", vmi.cpu.realtime), ("kubevirt.io/sev", vmi.sev),
-                      ("kubevirt.io/sev-es", vmi.sev and vmi.sev_es),
-                      ("kubevirt.io/sev-snp", vmi.snp), ("kubevirt.io/tdx", vmi.tdx)):
-        if on:
-            wanted.append(label)
-    if cfg is not None and cfg.cross_arch and vmi.pod.spec_architecture:
-        wanted.append("kubevirt.io/vm-arch-" + vmi.pod.spec_architecture)  # v1.VMArchLabel
-    for label in wanted:
-        selector[label] = "true"
-    return _sorted(selector)
 
 
 def compute_container(sized, uid, opts, cfg, volumes, user, hook_count, verbosity):

@@ -125,13 +125,6 @@ def reservation_labels(vmi, opts):
     return tuple(sorted(labels))
 
 
-def reservation_anti_affinity(labels):
-    """PersistentReservationPodAntiAffinityTerms: for each label, a required term keeping the
-    Pod off any node where a Pod with that label runs."""
-    return [{"labelSelector": {"matchExpressions": [{"key": label, "operator": "Exists"}]},
-             "topologyKey": "kubernetes.io/hostname"} for label in labels]
-
-
 def backend_storage_claim(vmi, opts):
     """The claim of a VMI's backend-storage PVC (``vmi`` read with its Pod section): the one
     ``opts.backend_storage_claims`` names for ``namespace/name`` or for the name; else the one

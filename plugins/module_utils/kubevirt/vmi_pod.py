@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from ansible_collections.vmpod.core.plugins.module_utils.kubernetes.names import (
     DNS1123_LABEL, check_label, check_labels, check_qualified_name, check_subdomain)
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod_scheduling import read_scheduling_hints
 from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 
@@ -51,6 +52,12 @@ class PodSection:
     backend_storage: tuple = ()
     backend_claim: str = ""  # the backend-storage claim the status names (CurrentPVCName), or ""
     spec_architecture: str = ""  # spec.architecture as given ("" when the cluster's applies)
+    # pod_scheduling.read_scheduling_hints: what only the node selector reads
+    hyperv_labels: tuple = ()  # the Hyper-V features' node labels (HypervStrictCheck)
+    reenlightenment: bool = False  # Hyper-V reenlightenment on
+    tsc_frequency: int = 0  # status.topologyHints.tscFrequency, or 0
+    secure_execution: bool = False  # IBM Secure Execution (launchSecurity on s390x)
+    status_machine_type: str = ""  # status.machine.type
 
 
 class PodVolume(NamedTuple):
@@ -133,6 +140,8 @@ def read_pod_section(spec, sp, obj=None, annotations=None):
         s["backend_storage"], s["backend_claim"] = _backend_storage(domain, domain_path, devices, devp, obj)
     if "architecture" in spec:
         s["spec_architecture"] = f.string(spec, "architecture", sp)
+    if "features" in domain or "launchSecurity" in domain or (isinstance(obj, dict) and obj.get("status")):
+        s.update(read_scheduling_hints(spec, domain, domain_path, obj))
     section = _new_section(PodSection)
     section.__dict__.update(s)
     return section
@@ -178,7 +187,8 @@ _ABSENT = {
     "disable_hotplug": False, "dns_config": None, "dns_policy": "", "topology_spread": (),
     "service_account": "", "access_secrets": (), "non_root": False, "hook_sidecars": (),
     "machine_type": "", "resource_claims": (), "kernel_boot": None, "backend_storage": (),
-    "backend_claim": "", "spec_architecture": "",
+    "backend_claim": "", "spec_architecture": "", "hyperv_labels": (), "reenlightenment": False,
+    "tsc_frequency": 0, "secure_execution": False, "status_machine_type": "",
 }
 _NAMED_BEFORE_VOLUMES = (("priorityClassName", "priority_class", check_subdomain),
                          ("schedulerName", "scheduler", check_subdomain),

@@ -54,7 +54,7 @@ def make_vmi(**spec):
 # -- template_test.go ------------------------------------------------------------------------
 
 def test_the_launcher_pod_of_template_test():
-    pod = launcher_pod(make_vmi(), options={"image": "kubevirt/virt-launcher"})
+    pod = launcher_pod(make_vmi(architecture="amd64"), options={"image": "kubevirt/virt-launcher"})
     meta, spec = pod["metadata"], pod["spec"]
     assert meta["generateName"] == "virt-launcher-testvmi-"
     assert meta["labels"] == {"kubevirt.io": "virt-launcher", "kubevirt.io/created-by": "1234",

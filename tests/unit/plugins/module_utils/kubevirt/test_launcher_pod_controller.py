@@ -70,7 +70,12 @@ def test_cross_architecture_virtualization_prefers_and_selects_the_vmis_architec
             {"key": "zone", "operator": "In", "values": ["a"]}]}}]}}
     spec = launcher_pod(vmi, config)["spec"]
     assert spec["nodeSelector"]["kubevirt.io/vm-arch-arm64"] == "true"
-    assert spec["nodeSelector"]["kubernetes.io/arch"] == "arm64"
+    # WithoutNativeArchSelector: the VMI's own arch selector goes too, for the vm-arch label
+    assert "kubernetes.io/arch" not in spec["nodeSelector"]
+    vmi["spec"]["nodeSelector"] = {"kubernetes.io/arch": "arm64", "zone": "a"}
+    selector = launcher_pod(vmi, config)["spec"]["nodeSelector"]
+    assert "kubernetes.io/arch" not in selector and selector["zone"] == "a"
+    assert launcher_pod(vmi)["spec"]["nodeSelector"]["kubernetes.io/arch"] == "arm64"
     preferred = spec["affinity"]["nodeAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"]
     assert [term["weight"] for term in preferred] == [5, 100]
     assert preferred[1]["preference"] == {"matchExpressions": [

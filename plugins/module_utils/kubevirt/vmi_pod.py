@@ -106,6 +106,8 @@ def read_pod_section(spec, sp, obj=None, annotations=None):
             s[field] = _named(spec, key, sp, check)
     if "volumes" in spec:
         s["volumes"] = read_volumes(spec, sp)
+        if isinstance(obj, dict) and obj.get("status"):
+            s["volumes"] = _status_hotplug(s["volumes"], obj)
     if "filesystems" in devices:
         s["filesystems"] = frozenset(
             f.string(item, "name", where) for where, item in f.mappings(devices, "filesystems", devp)
@@ -254,6 +256,17 @@ _SOURCE_TEXTS = ("claimName", "name", "image", "imagePullPolicy", "imagePullSecr
                  "type", "secretName", "serviceAccountName")
 _SOURCE_REFS = ("userDataSecretRef", "networkDataSecretRef", "persistentVolumeClaim", "secret",
                 "configMap")
+
+
+def _status_hotplug(volumes, obj):
+    """The volumes with those the status shows hotplugged (a ``hotplugVolume`` in
+    ``status.volumeStatus``) marked so (rendervolumes.go hotplugVolumes): their own Pod
+    attaches them, not the launcher."""
+    status = f.mapping(obj, "status", "")
+    names = {f.string(item, "name", where) for where, item in f.mappings(status, "volumeStatus", "status")
+             if item.get("hotplugVolume") is not None}
+    return tuple(volume._replace(hotplug=True) if volume.name in names else volume
+                 for volume in volumes) if names else volumes
 
 
 def _plain_source(source):

@@ -256,6 +256,26 @@ def test_the_runtime_volumes_and_mounts():
     assert "hotplug-disks" not in by_name(hotplug_off["spec"]["volumes"])
 
 
+def test_a_volume_the_status_shows_hotplugged_is_left_to_its_own_pod():
+    # rendervolumes.go hotplugVolumes: a hotplugVolume in status.volumeStatus, whatever the
+    # spec's flag says (a VMI read back from a cluster)
+    volumes = [{"name": "boot", "persistentVolumeClaim": {"claimName": "claim-boot"}},
+               {"name": "added", "dataVolume": {"name": "dv-added"}}]
+    vmi = make_vmi({}, volumes)
+    vmi["status"] = {"volumeStatus": [
+        {"name": "boot", "target": "vda"},
+        {"name": "added", "target": "sda", "phase": "Ready",
+         "hotplugVolume": {"attachPodName": "hp-volume-abcde"}}]}
+    pod = valid(launcher_pod(vmi))
+    found = by_name(pod["spec"]["volumes"])
+    assert found["boot"]["persistentVolumeClaim"] == {"claimName": "claim-boot"}
+    assert "added" not in found
+    mounts = [m["name"] for m in pod["spec"]["containers"][0]["volumeMounts"]]
+    assert "boot" in mounts and "added" not in mounts
+    del vmi["status"]
+    assert "added" in by_name(launcher_pod(vmi)["spec"]["volumes"])
+
+
 def test_storage_volumes():
     volumes = [
         {"name": "pvc", "persistentVolumeClaim": {"claimName": "claim-a", "readOnly": True}},

@@ -93,6 +93,8 @@ def build_pod(sized, opts, cfg=None):
     if section.filesystems:
         containers.extend(parts.virtiofs_containers(vmi, cfg, *launcher))
     containers.extend(sidecars)
+    if cfg.gate_enabled("DockerSELinuxMCSWorkaround"):
+        _mcs_workaround(containers, cfg.selinux_launcher_type)
     init_containers = []
     console = parts.guest_console_log(vmi, cfg, opts.image, opts.image_pull_policy,
                                       verbosity[0])
@@ -169,6 +171,17 @@ def pod_security_context(non_root, cfg=None):
         if cfg.selinux_launcher_type:
             context["seLinuxOptions"] = {"type": cfg.selinux_launcher_type}
     return context
+
+
+def _mcs_workaround(containers, selinux_type):
+    """alignPodMultiCategorySecurity under the (deprecated) DockerSELinuxMCSWorkaround gate:
+    every container but ``compute`` gets the SELinux level s0 (generateContainerSecurityContext),
+    so that it can reach the compute container."""
+    options = {"type": selinux_type, "level": "s0"} if selinux_type else {"level": "s0"}
+    for container in containers:
+        if container["name"] != "compute":
+            container["securityContext"] = dict(container.get("securityContext") or {},
+                                                seLinuxOptions=dict(options))
 
 
 def image_pull_secrets(volumes, controller_secret=""):

@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """What virt-controller's own settings and two rarer switches add to the launcher Pod: its
 ``--image-pull-secret``, the CrossArchitectureVirtualization gate and the fail-fast annotation
-(KubeVirt pkg/virt-controller/services/template.go renderLaunchManifest, at d923fdb8)."""
+(KubeVirt pkg/virt-controller/services/template.go renderLaunchManifest, at d923fdb8), and the
+deprecated DockerSELinuxMCSWorkaround gate (alignPodMultiCategorySecurity)."""
 
 import pytest
 
@@ -108,6 +109,26 @@ def test_the_clusters_selinux_launcher_type():
     context = launcher_pod(make_vmi(), config)["spec"]["securityContext"]
     assert context["seLinuxOptions"] == {"type": "virt_launcher.process"}
     assert context["fsGroup"] == 107 and context["runAsUser"] == 0
+
+
+def test_the_docker_selinux_mcs_workaround_levels_every_container_but_compute():
+    # alignPodMultiCategorySecurity: Containers only (not init containers), compute untouched
+    vmi = make_vmi([{"name": "rootdisk", "containerDisk": {"image": "registry.example/os:1"}}])
+    vmi["spec"]["domain"]["devices"]["disks"] = [{"name": "rootdisk", "disk": {}}]
+    config = {"developerConfiguration": {"featureGates": ["DockerSELinuxMCSWorkaround"],
+                                         "disabledFeatureGates": ["ImageVolume"]}}
+    for extra, level in (({}, {"level": "s0"}),
+                         ({"selinuxLauncherType": "spc_t"}, {"type": "spc_t", "level": "s0"})):
+        pod = launcher_pod(vmi, dict(config, **extra))
+        compute, disk_container = pod["spec"]["containers"]
+        assert disk_container["name"] == "volumerootdisk"
+        assert disk_container["securityContext"]["seLinuxOptions"] == level
+        assert disk_container["securityContext"]["runAsNonRoot"] is True
+        assert "seLinuxOptions" not in compute["securityContext"]
+        assert all("seLinuxOptions" not in item.get("securityContext", {})
+                   for item in pod["spec"]["initContainers"])
+    plain = launcher_pod(vmi, {"developerConfiguration": {"disabledFeatureGates": ["ImageVolume"]}})
+    assert all("seLinuxOptions" not in item["securityContext"] for item in plain["spec"]["containers"])
 
 
 @pytest.mark.parametrize("config, path", [

@@ -28,6 +28,11 @@ _BETA_GATES = frozenset((
 _NETWORK_INTERFACES = ("", "bridge", "slirp", "masquerade")
 
 
+DISK_MEMORY_LIMIT = 2000 * 1024 * 1024
+# pkg/virt-config: DefaultARCHOVMFPath, DefaultAARCH64OVMFPath, DefaultS390xOVMFPath
+_OVMF_PATHS = (("amd64", "/usr/share/edk2/ovmf"), ("arm64", "/usr/share/AAVMF"), ("s390x", ""))
+
+
 @dataclass(frozen=True)
 class KubevirtConfig:
     """Cluster settings, read once; ``read_config(None)`` gives KubeVirt's defaults."""
@@ -70,6 +75,11 @@ class KubevirtConfig:
     seccomp_profile: object = None
     selinux_launcher_type: str = ""
     cross_arch: bool = False  # the CrossArchitectureVirtualization gate
+    # GetOVMFPath: architecture -> the firmware directory the launcher is told (the old
+    # top-level ovmfPath over every architecture's architectureConfiguration.ARCH.ovmfPath)
+    ovmf_paths: object = None  # dict
+    # developerConfiguration.diskVerification.memoryLimit, bytes (DefaultDiskVerificationMemoryLimitBytes)
+    disk_memory_limit: int = DISK_MEMORY_LIMIT
 
     def gate_enabled(self, gate):
         """featuregate.IsEnabled: explicit enable > explicit disable > Beta on by default."""
@@ -164,6 +174,13 @@ def _read(config):
     for arch, default in (("amd64", "q35"), ("arm64", "virt"), ("s390x", "s390-ccw-virtio")):
         section = f.mapping(arch_config, arch, arch_path)
         c["machine_types"][arch] = f.string(section, "machineType", f.join(arch_path, arch)) or default
+    old_ovmf = f.string(config, "ovmfPath", path)
+    c["ovmf_paths"] = {arch: old_ovmf or f.string(f.mapping(arch_config, arch, arch_path), "ovmfPath",
+                                                  f.join(arch_path, arch)) or default
+                       for arch, default in _OVMF_PATHS}
+    verification = f.mapping(dev, "diskVerification", dev_path)
+    limit = f.quantity(verification, "memoryLimit", f.join(dev_path, "diskVerification"))
+    c["disk_memory_limit"] = limit.value() if limit is not None else DISK_MEMORY_LIMIT
     live = f.mapping(config, "liveUpdateConfiguration", path)
     live_path = f.join(path, "liveUpdateConfiguration")
     c["max_hotplug_ratio"] = f.uint32(live, "maxHotplugRatio", live_path, 4)

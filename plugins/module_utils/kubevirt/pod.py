@@ -248,8 +248,9 @@ def compute_container(sized, uid, opts, cfg, volumes, user, hook_count, verbosit
     vmi = sized.vmi
     section = vmi.pod
     grace = vmi.grace_period + GRACE_PADDING
-    ovmf = opts.ovmf_path or ("/usr/share/AAVMF" if vmi.architecture == "arm64"
-                              else "/usr/share/edk2/ovmf")
+    # GetOVMFPath(vmi.Spec.Architecture): amd64's for a spec that names none
+    ovmf = opts.ovmf_path or cfg.ovmf_paths.get(section.spec_architecture,
+                                                cfg.ovmf_paths["amd64"])
     args = ["--qemu-timeout", "%ds" % opts.qemu_timeout,
             "--name", vmi.name, "--uid", uid, "--namespace", vmi.namespace or "default",
             "--kubevirt-share-dir", "/var/run/kubevirt",
@@ -258,7 +259,7 @@ def compute_container(sized, uid, opts, cfg, volumes, user, hook_count, verbosit
             "--grace-period-seconds", str(grace),
             "--hook-sidecars", str(hook_count),
             "--ovmf-path", ovmf,
-            "--disk-memory-limit", str(2000 * 1024 * 1024),
+            "--disk-memory-limit", str(cfg.disk_memory_limit),
             "--hypervisor", opts.hypervisor]
     if section.non_root:
         args.append("--run-as-nonroot")

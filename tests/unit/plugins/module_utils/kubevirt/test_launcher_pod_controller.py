@@ -141,3 +141,39 @@ def test_bad_security_settings_name_the_field(config, path):
     with pytest.raises(VmpodInputError) as error:
         launcher_pod(make_vmi(), config)
     assert str(error.value).startswith(path + ":")
+
+
+def argument(pod, flag):
+    args = pod["spec"]["containers"][0]["args"]
+    return args[args.index(flag) + 1]
+
+
+def with_arch(arch):
+    vmi = make_vmi()
+    if arch:
+        vmi["spec"]["architecture"] = arch
+    return vmi
+
+
+@pytest.mark.parametrize("arch, expected", [
+    ("amd64", "/usr/share/edk2/ovmf"), ("arm64", "/usr/share/AAVMF"), ("s390x", ""),
+    ("", "/usr/share/edk2/ovmf")])
+def test_the_ovmf_path_is_the_clusters_for_the_architecture_the_spec_names(arch, expected):
+    # GetOVMFPath(vmi.Spec.Architecture): the default case (amd64's) for a spec naming none,
+    # whatever the cluster's own architecture
+    assert argument(launcher_pod(with_arch(arch), arch="arm64"), "--ovmf-path") == expected
+
+
+def test_the_ovmf_paths_and_disk_verification_limit_of_the_kubevirt_cr():
+    config = {"architectureConfiguration": {"arm64": {"ovmfPath": "/opt/aavmf"}},
+              "developerConfiguration": {"diskVerification": {"memoryLimit": "1G"}}}
+    pod = launcher_pod(with_arch("arm64"), config)
+    assert argument(pod, "--ovmf-path") == "/opt/aavmf"
+    assert argument(pod, "--disk-memory-limit") == "1000000000"
+    assert argument(launcher_pod(with_arch("amd64"), config), "--ovmf-path") == "/usr/share/edk2/ovmf"
+    assert argument(launcher_pod(with_arch("amd64")), "--disk-memory-limit") == str(2000 * 1024 * 1024)
+    old = dict(config, ovmfPath="/usr/share/OVMF")  # the old top-level field wins everywhere
+    assert argument(launcher_pod(with_arch("arm64"), old), "--ovmf-path") == "/usr/share/OVMF"
+    # the Pod option is the caller's own override
+    assert argument(launcher_pod(with_arch("arm64"), old, options={"ovmf_path": "/x"}),
+                    "--ovmf-path") == "/x"

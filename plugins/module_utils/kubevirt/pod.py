@@ -88,6 +88,8 @@ def build_pod(sized, opts, cfg=None):
                           backend_claim)
     verbosity = _verbosity(vmi, cfg)
     containers = [compute_container(sized, uid, opts, cfg, volumes, user, len(sidecars), verbosity)]
+    if sidecars:
+        containers[0]["volumeMounts"].extend(parts.hook_compute_mounts(vmi))
     if not cfg.image_volume:
         containers.extend(parts.container_disks(vmi, cfg, init=False))
     if section.filesystems:

@@ -312,6 +312,17 @@ def support_resources(vmi, cfg):
     return found
 
 
+def hook_compute_mounts(vmi):
+    """The mounts a hook sidecar's PVC adds to ``compute`` (its ``sharedComputePath``), after
+    compute's own, in the sidecars' order."""
+    found = []
+    for sidecar in vmi.pod.hook_sidecars:
+        claim = sidecar.get("pvc")
+        if isinstance(claim, dict) and claim.get("sharedComputePath"):
+            found.append({"name": claim.get("name", ""), "mountPath": claim["sharedComputePath"]})
+    return found
+
+
 def hook_sidecars(vmi, cfg, user):
     """``hook-sidecar-<n>`` containers of the hooks annotation, and the volumes they bring."""
     containers, volumes = [], []

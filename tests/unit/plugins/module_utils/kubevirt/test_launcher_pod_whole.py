@@ -426,6 +426,31 @@ def test_hook_sidecars_from_the_annotation():
     assert "hookSidecars" in err.value.path
 
 
+def test_hook_sidecar_config_maps_and_claims():
+    # renderLaunchManifest's sidecar loop: a configMap volume of mode 0755 and a PVC volume per
+    # sidecar, after the Pod's other volumes; a PVC's sharedComputePath mounts it in compute too
+    import json
+    vmi = make_vmi()
+    vmi["metadata"]["annotations"] = {"hooks.kubevirt.io/hookSidecars": json.dumps([
+        {"image": "h:1", "configMap": {"name": "hook-cm", "key": "hook.sh",
+                                       "hookPath": "/usr/bin/onDefineDomain"}},
+        {"image": "h:2", "pvc": {"name": "hook-pvc", "volumePath": "/hook",
+                                 "sharedComputePath": "/var/run/shared"}},
+        {"image": "h:3", "pvc": {"name": "plain-pvc", "volumePath": "/plain"}}])}
+    pod = valid(launcher_pod(vmi))
+    volumes = pod["spec"]["volumes"]
+    assert [item["name"] for item in volumes[-3:]] == ["hook-cm", "hook-pvc", "plain-pvc"]
+    assert volumes[-3]["configMap"] == {"name": "hook-cm", "defaultMode": 0o755}
+    assert volumes[-2]["persistentVolumeClaim"] == {"claimName": "hook-pvc"}
+    compute, first, second, third = pod["spec"]["containers"]
+    assert compute["volumeMounts"][-1] == {"name": "hook-pvc", "mountPath": "/var/run/shared"}
+    assert not any(item["name"] == "plain-pvc" for item in compute["volumeMounts"])
+    assert {"name": "hook-cm", "mountPath": "/usr/bin/onDefineDomain", "subPath": "hook.sh"} in (
+        first["volumeMounts"])
+    assert {"name": "hook-pvc", "mountPath": "/hook"} in second["volumeMounts"]
+    assert third["name"] == "hook-sidecar-2"
+
+
 # -- the envelope without rendering ---------------------------------------------------------------
 
 def _varied():

@@ -24,9 +24,11 @@ _FILTERED_ANNOTATION_PREFIXES = ("kubectl.kubernetes.io",
 
 def pod_annotations(sized, opts, cfg):
     vmi = sized.vmi
-    annotations = {key: value for key, value in vmi.annotations.items()
-                   if not key.startswith(_FILTERED_ANNOTATION_PREFIXES)} if vmi.annotations else {}
-    annotations["kubevirt.io/domain"] = vmi.name
+    # generatePodAnnotations: the domain's name first, the VMI's own annotations over it
+    annotations = {"kubevirt.io/domain": vmi.name}
+    if vmi.annotations:
+        annotations.update((key, value) for key, value in vmi.annotations.items()
+                           if not key.startswith(_FILTERED_ANNOTATION_PREFIXES))
     annotations["kubectl.kubernetes.io/default-container"] = "compute"
     annotations["kubevirt.io/migrationTransportUnix"] = "true"
     annotations["descheduler.alpha.kubernetes.io/request-evict-only"] = ""

@@ -164,6 +164,18 @@ def test_kubectl_annotations_stay_off_the_pod():
     assert "kubevirt.io/latest-observed-api-version" not in annotations
 
 
+def test_the_vmis_own_annotations_go_over_the_domain_name_but_not_over_the_fixed_ones():
+    # generatePodAnnotations: kubevirt.io/domain first, the VMI's copied over it, then
+    # default-container, migrationTransportUnix and the evict-only annotation over those
+    vmi = make_vmi()
+    vmi["metadata"]["annotations"].update({
+        "kubevirt.io/domain": "renamed", "kubevirt.io/migrationTransportUnix": "false"})
+    annotations = launcher_pod(vmi)["metadata"]["annotations"]
+    assert annotations["kubevirt.io/domain"] == "renamed"
+    assert annotations["kubevirt.io/migrationTransportUnix"] == "true"
+    assert list(annotations) == sorted(annotations)
+
+
 def test_without_a_uid_there_is_no_owner_but_a_stable_stand_in():
     vmi = make_vmi()
     del vmi["metadata"]["uid"]

@@ -23,6 +23,7 @@ __metaclass__ = type
 
 import hashlib
 
+from ansible_collections.vmpod.core.plugins.module_utils.kubernetes.names import check_labels
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt import pod_containers as parts
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import (
     DEFAULT_LAUNCHER_VERBOSITY, read_config)
@@ -41,6 +42,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.values.errors import Vm
 NON_ROOT_UID = 107  # pkg/util: NonRootUID (the "qemu" user)
 GRACE_PADDING = 15  # renderLaunchManifest: gracePeriodPaddingSeconds, added twice for the Pod
 _DNS1035_MAX = 63
+ISTIO_INJECT = "sidecar.istio.io/inject"  # pkg/network/istio: the annotation, and the label
 
 
 def launcher_pod(vmi, config=None, arch="amd64", options=None, apply_defaults=False):
@@ -153,7 +155,7 @@ def build_pod(sized, opts, cfg=None):
         if volume.kind == "serviceAccount")
     if section.service_account or account:
         pod_spec["serviceAccountName"] = section.service_account or account
-    istio = vmi.annotations.get("sidecar.istio.io/inject", "").lower() == "true"
+    istio = vmi.annotations.get(ISTIO_INJECT, "").lower() == "true"
     pod_spec["automountServiceAccountToken"] = bool(account) or istio
     return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": pod_spec}
 
@@ -238,10 +240,14 @@ def vmi_id(name):
 
 
 def pod_labels(vmi, uid, hostname, reserved=()):
-    """podLabels, then the persistent-reservation labels (``reserved``, empty values)."""
+    """podLabels (Istio's sidecar injection as a label too: istio.InjectSidecarLabel), then the
+    persistent-reservation labels (``reserved``, empty values)."""
     labels = dict(vmi.labels)
     labels.update({"kubevirt.io": "virt-launcher", "kubevirt.io/created-by": uid,
                    "vm.kubevirt.io/name": hostname, "vmi.kubevirt.io/id": vmi_id(vmi.name)})
+    inject = vmi.annotations.get(ISTIO_INJECT)
+    if inject is not None:  # a label value too, or the API server refuses the Pod
+        labels[ISTIO_INJECT] = check_labels({ISTIO_INJECT: inject}, "metadata.annotations")[ISTIO_INJECT]
     labels.update(dict.fromkeys(reserved, ""))
     return _sorted(labels)
 

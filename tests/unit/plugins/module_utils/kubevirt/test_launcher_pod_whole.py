@@ -500,6 +500,21 @@ def test_multus_and_binding_plugin_networks():
         launcher_pod(vmi)
 
 
+def test_istio_injection_is_a_label_of_the_pod_too():
+    # podLabels: istio.InjectSidecarAnnotation copied as istio.InjectSidecarLabel
+    vmi = make_vmi()
+    vmi["metadata"]["annotations"] = {"sidecar.istio.io/inject": "false"}
+    pod = valid(launcher_pod(vmi))
+    assert pod["metadata"]["labels"]["sidecar.istio.io/inject"] == "false"
+    assert pod["metadata"]["annotations"]["sidecar.istio.io/inject"] == "false"
+    assert pod["spec"]["automountServiceAccountToken"] is False
+    assert "sidecar.istio.io/inject" not in launcher_pod(make_vmi())["metadata"]["labels"]
+    vmi["metadata"]["annotations"] = {"sidecar.istio.io/inject": "yes please"}
+    with pytest.raises(VmpodInputError) as err:
+        launcher_pod(vmi)
+    assert "sidecar.istio.io/inject" in err.value.path
+
+
 def test_backup_hooks_and_istio_annotations():
     vmi = make_vmi({"interfaces": [{"name": "default", "masquerade": {}}]},
                    networks=[{"name": "default", "pod": {}}])

@@ -69,10 +69,11 @@ class PodVolumes:
 
 
 def pod_volumes(vmi, image_volume, launcher, block_claims=frozenset(), sidecars=False,
-                backend_claim=""):
+                backend_claim="", plugins=False):
     """The volumes of a VMI's launcher Pod and the compute container's mounts and devices
     (``vmi`` read with its Pod section; ``launcher``: the launcher image and its pull policy;
-    ``backend_claim``: the backend-storage PVC's name, for a VMI that needs one)."""
+    ``backend_claim``: the backend-storage PVC's name, for a VMI that needs one; ``plugins``:
+    the Plugins gate is on, withPluginSocketVolume's socket directory)."""
     section = vmi.pod
     out = PodVolumes()
     _config_volumes(out, section.volumes, vmi.disks)
@@ -90,6 +91,9 @@ def pod_volumes(vmi, image_volume, launcher, block_claims=frozenset(), sidecars=
     if sidecars:
         out.volumes.append(empty_dir("hook-sidecar-sockets"))
         out.mounts.append(mount("hook-sidecar-sockets", HOOK_SOCKETS_DIR))
+    if plugins:
+        out.volumes.append(empty_dir("kubevirt-plugin-sockets"))
+        out.mounts.append(mount("kubevirt-plugin-sockets", "/var/run/kubevirt-plugin"))
     if vmi.hugepage_size is not None:
         out.volumes.append(empty_dir("hugepages", medium="HugePages"))
         out.mounts.append(mount("hugepages", "/dev/hugepages"))

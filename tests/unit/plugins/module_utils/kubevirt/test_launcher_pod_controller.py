@@ -177,3 +177,16 @@ def test_the_ovmf_paths_and_disk_verification_limit_of_the_kubevirt_cr():
     # the Pod option is the caller's own override
     assert argument(launcher_pod(with_arch("arm64"), old, options={"ovmf_path": "/x"}),
                     "--ovmf-path") == "/x"
+
+
+def test_the_plugins_gate_adds_the_plugin_socket_directory():
+    # rendervolumes.go withPluginSocketVolume, after the hook sidecars' sockets
+    vmi = make_vmi(annotations={"hooks.kubevirt.io/hookSidecars": '[{"image": "h:1"}]'})
+    pod = launcher_pod(vmi, {"developerConfiguration": {"featureGates": ["Plugins"]}})
+    names = [item["name"] for item in pod["spec"]["volumes"]]
+    assert names.index("kubevirt-plugin-sockets") == names.index("hook-sidecar-sockets") + 1
+    assert {"name": "kubevirt-plugin-sockets", "emptyDir": {}} in pod["spec"]["volumes"]
+    mounts = pod["spec"]["containers"][0]["volumeMounts"]
+    assert {"name": "kubevirt-plugin-sockets", "mountPath": "/var/run/kubevirt-plugin"} in mounts
+    plain = launcher_pod(vmi)
+    assert "kubevirt-plugin-sockets" not in [item["name"] for item in plain["spec"]["volumes"]]

@@ -6,15 +6,16 @@
 Facts from KubeVirt ``pkg/virt-controller/services/template.go`` (``renderLaunchManifest``,
 ``podLabels``, ``generatePodAnnotations``, ``filterVMIAnnotationsForPod``,
 ``computePodSecurityContext``, ``readinessGates``, the compute container's command and
-arguments), ``rendervolumes.go`` ``withHugepages`` (the
+arguments, ``alignPodMultiCategorySecurity``), ``rendervolumes.go`` ``withHugepages`` (the
 ``hugepages`` and ``hugetblfs-dir`` emptyDirs, KubeVirt's spelling), ``pkg/apimachinery/labels.go``
 ``CalculateVirtualMachineInstanceID`` and ``pkg/util/net/dns/sanitize.go`` ``SanitizeHostname``.
 The expectations of ``template_test.go`` ("should render the launcher pod ...": labels,
 annotations, owner reference, node selector, arguments, grace period 60) are the unit tests'.
 
 The containers beside ``compute`` are ``pod_containers.py``'s, the volumes and mounts
-``pod_volumes.py``'s, the node selector and affinity ``pod_scheduling.py``'s. Beyond KubeVirt: ``--qemu-timeout`` is the configured base without
-virt-controller's random jitter, so that a second rendering changes nothing.
+``pod_volumes.py``'s, the node selector and affinity ``pod_scheduling.py``'s. Beyond KubeVirt:
+``--qemu-timeout`` is the configured base without virt-controller's random jitter, so that a
+second rendering changes nothing.
 """
 
 from __future__ import absolute_import, division, print_function

@@ -49,13 +49,18 @@ def check_label(value, path):
     return value
 
 
-def _check_key(key, path):
+def _key_ok(key):
     if isinstance(key, str):
         prefix, slash, name = key.rpartition("/")
         if len(name) <= LABEL_MAX and _QUALIFIED.match(name) and (
                 not slash or (prefix and len(prefix) <= SUBDOMAIN_MAX and DNS1123_SUBDOMAIN.match(prefix))):
-            return
-    raise VmpodInputError(path, key, _KEY_RULE)
+            return True
+    return False
+
+
+def _check_key(key, path):
+    if not _key_ok(key):
+        raise VmpodInputError(path, key, _KEY_RULE)
 
 
 def check_qualified_name(key, path):
@@ -65,8 +70,12 @@ def check_qualified_name(key, path):
 
 
 def check_labels(labels, path):
-    """Label keys (qualified names) and values (label values)."""
+    """Label keys (qualified names) and values (label values). (The path of a label is built
+    only for an error.)"""
     for key, value in labels.items():
+        if _key_ok(key) and isinstance(value, str) and (
+                not value or (len(value) <= LABEL_MAX and _QUALIFIED.match(value))):
+            continue
         where = key_path(path, key)
         _check_key(key, where)
         if not isinstance(value, str):
@@ -80,6 +89,9 @@ def check_annotations(annotations, path):
     """Annotation keys (qualified names), string values, at most 256 KiB in all."""
     total = 0
     for key, value in annotations.items():
+        if _key_ok(key) and isinstance(value, str) and not _UNWRITABLE.search(value):
+            total += len(key.encode("utf-8")) + len(value.encode("utf-8"))
+            continue
         where = key_path(path, key)
         _check_key(key, where)
         if not isinstance(value, str):

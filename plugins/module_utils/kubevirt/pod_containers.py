@@ -319,7 +319,7 @@ def hook_compute_mounts(vmi):
     for sidecar in vmi.pod.hook_sidecars:
         claim = sidecar.get("pvc")
         if isinstance(claim, dict) and claim.get("sharedComputePath"):
-            found.append({"name": claim.get("name", ""), "mountPath": claim["sharedComputePath"]})
+            found.append(mount(claim.get("name", ""), claim["sharedComputePath"]))
     return found
 
 

@@ -70,18 +70,15 @@ def check_qualified_name(key, path):
 
 
 def check_labels(labels, path):
-    """Label keys (qualified names) and values (label values). (The path of a label is built
-    only for an error.)"""
+    """Label keys (qualified names) and values (label values). (A label's path is built only
+    for an error.)"""
     for key, value in labels.items():
-        if _key_ok(key) and isinstance(value, str) and (
-                not value or (len(value) <= LABEL_MAX and _QUALIFIED.match(value))):
-            continue
-        where = key_path(path, key)
-        _check_key(key, where)
+        if not _key_ok(key):
+            raise VmpodInputError(key_path(path, key), key, _KEY_RULE)
         if not isinstance(value, str):
-            raise VmpodInputError(where, value, "must be a string")
+            raise VmpodInputError(key_path(path, key), value, "must be a string")
         if value and not (len(value) <= LABEL_MAX and _QUALIFIED.match(value)):
-            raise VmpodInputError(where, value, _VALUE_RULE)
+            raise VmpodInputError(key_path(path, key), value, _VALUE_RULE)
     return labels
 
 
@@ -89,15 +86,13 @@ def check_annotations(annotations, path):
     """Annotation keys (qualified names), string values, at most 256 KiB in all."""
     total = 0
     for key, value in annotations.items():
-        if _key_ok(key) and isinstance(value, str) and not _UNWRITABLE.search(value):
-            total += len(key.encode("utf-8")) + len(value.encode("utf-8"))
-            continue
-        where = key_path(path, key)
-        _check_key(key, where)
+        if not _key_ok(key):
+            raise VmpodInputError(key_path(path, key), key, _KEY_RULE)
         if not isinstance(value, str):
-            raise VmpodInputError(where, value, "must be a string")
+            raise VmpodInputError(key_path(path, key), value, "must be a string")
         if _UNWRITABLE.search(value):
-            raise VmpodInputError(where, value, "holds a lone surrogate (not Unicode text)")
+            raise VmpodInputError(key_path(path, key), value,
+                                  "holds a lone surrogate (not Unicode text)")
         total += len(key.encode("utf-8")) + len(value.encode("utf-8"))
     if total > ANNOTATIONS_MAX:
         raise VmpodInputError(path, "(%d bytes)" % total,

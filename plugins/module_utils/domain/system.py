@@ -15,6 +15,7 @@ __metaclass__ = type
 
 import posixpath
 
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import DEFAULT_OVMF_PATHS
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod import vmi_uid
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod_volumes import ROOT_NVRAM_DIR
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
@@ -22,8 +23,8 @@ from ansible_collections.vmpod.core.plugins.module_utils.values.xml import check
 
 LIBVIRT_ARCH = {"amd64": "x86_64", "arm64": "aarch64", "s390x": "s390x"}
 CONTAINER_DISKS_DIR = "/var/run/kubevirt/container-disks"  # pkg/container-disk: mountBaseDir
-OVMF_PATH = {"amd64": "/usr/share/edk2/ovmf", "arm64": "/usr/share/AAVMF",
-             "s390x": "/usr/share/edk2/ovmf"}  # pkg/virt-config: DefaultARCHOVMFPath
+# KubeVirt's default firmware directories (kubevirt.config), amd64's where its default is empty
+OVMF_PATH = {arch: path or DEFAULT_OVMF_PATHS["amd64"] for arch, path in DEFAULT_OVMF_PATHS.items()}
 
 
 def object_name(vmi):

@@ -30,7 +30,7 @@ _NETWORK_INTERFACES = ("", "bridge", "slirp", "masquerade")
 
 DISK_MEMORY_LIMIT = 2000 * 1024 * 1024
 # pkg/virt-config: DefaultARCHOVMFPath, DefaultAARCH64OVMFPath, DefaultS390xOVMFPath
-_OVMF_PATHS = (("amd64", "/usr/share/edk2/ovmf"), ("arm64", "/usr/share/AAVMF"), ("s390x", ""))
+DEFAULT_OVMF_PATHS = {"amd64": "/usr/share/edk2/ovmf", "arm64": "/usr/share/AAVMF", "s390x": ""}
 
 
 @dataclass(frozen=True)
@@ -177,7 +177,7 @@ def _read(config):
     old_ovmf = f.string(config, "ovmfPath", path)
     c["ovmf_paths"] = {arch: old_ovmf or f.string(f.mapping(arch_config, arch, arch_path), "ovmfPath",
                                                   f.join(arch_path, arch)) or default
-                       for arch, default in _OVMF_PATHS}
+                       for arch, default in DEFAULT_OVMF_PATHS.items()}
     verification = f.mapping(dev, "diskVerification", dev_path)
     limit = f.quantity(verification, "memoryLimit", f.join(dev_path, "diskVerification"))
     c["disk_memory_limit"] = limit.value() if limit is not None else DISK_MEMORY_LIMIT

@@ -29,7 +29,8 @@ options:
       - C(free_page_reporting) - bool, false is KubeVirt's cluster-wide freePageReportingDisabled.
       - C(mem_balloon_stats_period) - seconds, 0 for none.
       - C(private_dir) - virt-launcher's private directory (disk images, sockets, NVRAM).
-      - C(ovmf_path) - the directory of the UEFI firmware files.
+      - C(ovmf_path) - the directory of the UEFI firmware files; by default the one the launcher
+        is told, the KubeVirt CR's for the VMI's architecture (C(ovmfPath)) or KubeVirt's default.
       - C(vga_display_for_efi) - bool, VGA instead of bochs video for EFI guests on amd64 (the
         KubeVirt CR's C(kubevirt.io/vga-display-efi-x86) annotation).
       - C(sev) - the host's C(cbitpos) and C(reduced_phys_bits) (the C(sev) that

@@ -52,7 +52,8 @@ def read_domain_options(options, path="domain_options"):
     * ``free_page_reporting``: false is KubeVirt's cluster-wide freePageReportingDisabled;
     * ``mem_balloon_stats_period``: seconds, 0 for none (KubeVirt's memBalloonStatsPeriod);
     * ``private_dir``: virt-launcher's private directory (disk images, sockets, NVRAM);
-    * ``ovmf_path``: directory of the UEFI firmware files;
+    * ``ovmf_path``: directory of the UEFI firmware files (default: the KubeVirt CR's for the
+      VMI's architecture, as virt-launcher's ``--ovmf-path``);
     * ``vga_display_for_efi``: VGA instead of bochs video for EFI guests on amd64 (the KubeVirt
       CR's ``kubevirt.io/vga-display-efi-x86`` annotation, ``virt-handler/options.go``);
     * ``sev``: the host's SEV ``{cbitpos, reduced_phys_bits}`` (what ``vmpod.core.host_cpu_info``

@@ -46,7 +46,8 @@ def os_section(vmi, cfg, name, opts):
     section = vmi.domain
     loader = nvram = None
     if section.efi:
-        base = opts.ovmf_path or OVMF_PATH[arch]
+        # the directory virt-launcher is told (--ovmf-path, kubevirt.pod), amd64's where it is empty
+        base = opts.ovmf_path or cfg.ovmf_path(arch) or OVMF_PATH[arch]
         if arch == "arm64":
             code, template = "AAVMF_CODE.fd", "AAVMF_VARS.fd"
         elif section.secure_boot:

@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.values.xml import xml_string
 
 # Beta gates are on unless disabled; others named here are Alpha (off unless enabled).
 _BETA_GATES = frozenset((
@@ -84,6 +85,12 @@ class KubevirtConfig:
     def gate_enabled(self, gate):
         """featuregate.IsEnabled: explicit enable > explicit disable > Beta on by default."""
         return gate_enabled(self.feature_gates, self.disabled_feature_gates, gate)
+
+    def ovmf_path(self, architecture):
+        """GetOVMFPath: the firmware directory for ``architecture``, amd64's for any other
+        (a spec that names none); empty for s390x unless the CR names one."""
+        paths = self.ovmf_paths
+        return paths.get(architecture, paths["amd64"])
 
 
 def gate_enabled(enabled, disabled, gate):
@@ -171,12 +178,13 @@ def _read(config):
     arch_path = f.join(path, "architectureConfiguration")
     arch_config = f.mapping(config, "architectureConfiguration", path)
     c["machine_types"] = {}
+    # both reach the domain XML (and the machine type a node selector): no control characters
     for arch, default in (("amd64", "q35"), ("arm64", "virt"), ("s390x", "s390-ccw-virtio")):
         section = f.mapping(arch_config, arch, arch_path)
-        c["machine_types"][arch] = f.string(section, "machineType", f.join(arch_path, arch)) or default
-    old_ovmf = f.string(config, "ovmfPath", path)
-    c["ovmf_paths"] = {arch: old_ovmf or f.string(f.mapping(arch_config, arch, arch_path), "ovmfPath",
-                                                  f.join(arch_path, arch)) or default
+        c["machine_types"][arch] = xml_string(section, "machineType", f.join(arch_path, arch)) or default
+    old_ovmf = xml_string(config, "ovmfPath", path)
+    c["ovmf_paths"] = {arch: old_ovmf or xml_string(f.mapping(arch_config, arch, arch_path), "ovmfPath",
+                                                    f.join(arch_path, arch)) or default
                        for arch, default in DEFAULT_OVMF_PATHS.items()}
     verification = f.mapping(dev, "diskVerification", dev_path)
     limit = f.quantity(verification, "memoryLimit", f.join(dev_path, "diskVerification"))

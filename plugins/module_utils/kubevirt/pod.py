@@ -257,9 +257,7 @@ def compute_container(sized, uid, opts, cfg, volumes, user, hook_count, verbosit
     vmi = sized.vmi
     section = vmi.pod
     grace = vmi.grace_period + GRACE_PADDING
-    # GetOVMFPath(vmi.Spec.Architecture): amd64's for a spec that names none
-    ovmf = opts.ovmf_path or cfg.ovmf_paths.get(section.spec_architecture,
-                                                cfg.ovmf_paths["amd64"])
+    ovmf = opts.ovmf_path or cfg.ovmf_path(section.spec_architecture)
     args = ["--qemu-timeout", "%ds" % opts.qemu_timeout,
             "--name", vmi.name, "--uid", uid, "--namespace", vmi.namespace or "default",
             "--kubevirt-share-dir", "/var/run/kubevirt",

@@ -14,6 +14,7 @@ import pytest
 from lxml import etree
 
 from ansible_collections.vmpod.core.plugins.module_utils.domain.model import domain_model
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod import launcher_pod
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 
 from vmpod_domain_xml import HAS_SCHEMA, assert_valid, domain_xml
@@ -215,6 +216,45 @@ def test_autoattach_input_device_on_a_virtual_machine(tmp_path):
     root = rendered(vm, tmp_path)
     assert root.find("devices/input").attrib == {"type": "tablet", "bus": "usb"}
     assert root.find("devices/input/alias").get("name") == "ua-default-0"
+
+
+# -- firmware ----------------------------------------------------------------------------------
+
+EFI = {"firmware": {"bootloader": {"efi": {"secureBoot": False}}}}
+SECURE_EFI = {"firmware": {"bootloader": {"efi": {}}}, "features": {"smm": {}}}
+
+
+@pytest.mark.parametrize("arch, domain, config, options, code, template", [
+    # KubeVirt's defaults (pkg/virt-config DefaultARCHOVMFPath, DefaultAARCH64OVMFPath)
+    ("amd64", EFI, None, None, "/usr/share/edk2/ovmf/OVMF_CODE.fd", "/usr/share/edk2/ovmf/OVMF_VARS.fd"),
+    ("amd64", SECURE_EFI, None, None, "/usr/share/edk2/ovmf/OVMF_CODE.secboot.fd",
+     "/usr/share/edk2/ovmf/OVMF_VARS.secboot.fd"),
+    ("arm64", EFI, None, None, "/usr/share/AAVMF/AAVMF_CODE.fd", "/usr/share/AAVMF/AAVMF_VARS.fd"),
+    # the KubeVirt CR's directory for the VMI's architecture, as virt-launcher is told it
+    ("arm64", EFI, {"architectureConfiguration": {"arm64": {"ovmfPath": "/opt/aavmf"}}}, None,
+     "/opt/aavmf/AAVMF_CODE.fd", "/opt/aavmf/AAVMF_VARS.fd"),
+    ("amd64", EFI, {"architectureConfiguration": {"arm64": {"ovmfPath": "/opt/aavmf"}}}, None,
+     "/usr/share/edk2/ovmf/OVMF_CODE.fd", "/usr/share/edk2/ovmf/OVMF_VARS.fd"),
+    ("amd64", EFI, {"ovmfPath": "/usr/share/OVMF"}, None,  # the old top-level field
+     "/usr/share/OVMF/OVMF_CODE.fd", "/usr/share/OVMF/OVMF_VARS.fd"),
+    # the domain option is the caller's own override
+    ("amd64", EFI, {"ovmfPath": "/usr/share/OVMF"}, {"ovmf_path": "/srv/fw"},
+     "/srv/fw/OVMF_CODE.fd", "/srv/fw/OVMF_VARS.fd"),
+])
+def test_the_loader_follows_the_launchers_firmware_directory(arch, domain, config, options,
+                                                             code, template, tmp_path):
+    obj = vmi(arch=arch, **domain)
+    model = domain_model(obj, config=config, options=options)
+    assert model["os"]["loader"]["path"] == code
+    assert model["os"]["nvram"]["template"] == template
+    if arch == "amd64":
+        root = rendered(obj, tmp_path, config=config, options=options)
+        assert root.findtext("os/loader") == code
+        assert root.find("os/nvram").get("template") == template
+    # the directory the launcher Pod's --ovmf-path names, when no domain option overrides it
+    if not options:
+        args = launcher_pod(obj, config)["spec"]["containers"][0]["args"]
+        assert code.startswith(args[args.index("--ovmf-path") + 1] + "/")
 
 
 # -- video, watchdog, sound, VSOCK, channels, USB redirection -------------------------------------

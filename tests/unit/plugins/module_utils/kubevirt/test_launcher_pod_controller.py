@@ -136,8 +136,14 @@ def test_the_docker_selinux_mcs_workaround_levels_every_container_but_compute():
     ({"seccompConfiguration": {"virtualMachineInstanceProfile": {"customProfile": {
         "runtimeDefaultProfile": "perhaps"}}}},
      "config.seccompConfiguration.virtualMachineInstanceProfile.customProfile.runtimeDefaultProfile"),
+    # both reach the domain XML, which cannot carry a control character
+    ({"ovmfPath": "/usr/share/\x01OVMF"}, "config.ovmfPath"),
+    ({"architectureConfiguration": {"arm64": {"ovmfPath": "/opt\x1b"}}},
+     "config.architectureConfiguration.arm64.ovmfPath"),
+    ({"architectureConfiguration": {"amd64": {"machineType": "q35\x00"}}},
+     "config.architectureConfiguration.amd64.machineType"),
 ])
-def test_bad_security_settings_name_the_field(config, path):
+def test_bad_cluster_settings_name_the_field(config, path):
     with pytest.raises(VmpodInputError) as error:
         launcher_pod(make_vmi(), config)
     assert str(error.value).startswith(path + ":")

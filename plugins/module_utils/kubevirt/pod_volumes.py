@@ -100,7 +100,8 @@ def pod_volumes(vmi, image_volume, launcher, block_claims=frozenset(), sidecars=
         out.volumes.append(empty_dir("hugetblfs-dir", medium="HugePages"))
         out.mounts.append(mount("hugetblfs-dir", "/dev/hugepages/libvirt/qemu"))
     if not section.disable_hotplug:
-        out.mounts.append({"name": "hotplug-disks", "mountPath": HOTPLUG_DISK_DIR + "/",
+        # virt-controller's --hotplug-disk-dir (watch/application.go: filepath.Join, no slash)
+        out.mounts.append({"name": "hotplug-disks", "mountPath": HOTPLUG_DISK_DIR,
                            "mountPropagation": "HostToContainer"})
         out.volumes.append({"name": "hotplug-disks", "emptyDir": {}})
     if vmi.interfaces and any(interface.sriov for interface in vmi.interfaces):

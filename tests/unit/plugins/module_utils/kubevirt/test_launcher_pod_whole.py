@@ -81,6 +81,13 @@ def test_the_cluster_can_turn_the_console_log_off_and_resize_it():
     [console] = launcher_pod(make_vmi(), config=sized)["spec"]["initContainers"]
     assert console["resources"] == {"requests": {"cpu": "7m", "memory": "35M"},
                                     "limits": {"cpu": "15m", "memory": "80M"}}
+    # GetSupportContainerLimit: of two entries of one type, the first non-zero value wins
+    twice = {"supportContainerResources": sized["supportContainerResources"] + [
+        {"type": "guest-console-log", "resources": {"requests": {"cpu": "9m", "memory": "0"},
+                                                    "limits": {"cpu": "20m", "memory": "90M"}}}]}
+    [console] = launcher_pod(make_vmi(), config=twice)["spec"]["initContainers"]
+    assert console["resources"] == {"requests": {"cpu": "7m", "memory": "35M"},
+                                    "limits": {"cpu": "20m", "memory": "80M"}}
 
 
 def test_a_dedicated_cpu_pod_is_guaranteed_through_every_container():
@@ -251,7 +258,7 @@ def test_the_runtime_volumes_and_mounts():
     mounts = pod["spec"]["containers"][0]["volumeMounts"]
     assert [m["mountPath"] for m in mounts] == [
         "/var/run/kubevirt-private", "/var/run/kubevirt", "/var/run/kubevirt-ephemeral-disks",
-        "/var/run/libvirt", "/var/run/kubevirt/sockets", "/var/run/kubevirt/hotplug-disks/"]
+        "/var/run/libvirt", "/var/run/kubevirt/sockets", "/var/run/kubevirt/hotplug-disks"]
     hotplug_off = launcher_pod(make_vmi({"disableHotplug": True}))
     assert "hotplug-disks" not in by_name(hotplug_off["spec"]["volumes"])
 

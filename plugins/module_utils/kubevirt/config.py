@@ -274,7 +274,8 @@ def _pci_resources(config, path):
 
 def _support_resources(config, path):
     """``supportContainerResources``: per support container type, the requests and limits that
-    replace KubeVirt's defaults (a zero quantity replaces nothing, as GetSupportContainerRequest)."""
+    replace KubeVirt's defaults (a zero quantity replaces nothing, as GetSupportContainerRequest;
+    of two entries of one type, the first non-zero value wins, as its loop returns it)."""
     found = {}
     for where, item in f.mappings(config, "supportContainerResources", path):
         kind = f.string(item, "type", where)
@@ -286,7 +287,7 @@ def _support_resources(config, path):
             listed = f.resource_list(resources, side, f.join(where, "resources"))
             for name, value in listed.items():
                 if value.unscaled:
-                    found.setdefault((kind, side), {})[name] = value
+                    found.setdefault((kind, side), {}).setdefault(name, value)
     return found
 
 

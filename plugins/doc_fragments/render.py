@@ -49,8 +49,8 @@ options:
     default: false
   pod_options:
     description:
-      - C(image) (the virt-launcher image), C(image_pull_policy), C(qemu_timeout) (seconds),
-        C(ovmf_path), C(hypervisor), C(memory_overhead_annotation) (bool), C(block_claims)
+      - C(image) (the virt-launcher image), C(image_pull_policy) (default the KubeVirt CR's
+        C(imagePullPolicy)), C(qemu_timeout) (seconds), C(ovmf_path), C(hypervisor), C(memory_overhead_annotation) (bool), C(block_claims)
         (the PVC names in Block mode, whose volumes become block devices of the compute
         container), C(backend_storage_claims) (the backend-storage PVC of each VMI with a
         persistent TPM or EFI, by C(namespace/name) or name; else the one the VMI's status

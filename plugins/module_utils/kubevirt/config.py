@@ -81,6 +81,7 @@ class KubevirtConfig:
     ovmf_paths: object = None  # dict
     # developerConfiguration.diskVerification.memoryLimit, bytes (DefaultDiskVerificationMemoryLimitBytes)
     disk_memory_limit: int = DISK_MEMORY_LIMIT
+    image_pull_policy: str = "IfNotPresent"  # imagePullPolicy (GetImagePullPolicy), of the launcher image
 
     def gate_enabled(self, gate):
         """featuregate.IsEnabled: explicit enable > explicit disable > Beta on by default."""
@@ -186,6 +187,10 @@ def _read(config):
     c["ovmf_paths"] = {arch: old_ovmf or xml_string(f.mapping(arch_config, arch, arch_path), "ovmfPath",
                                                     f.join(arch_path, arch)) or default
                        for arch, default in DEFAULT_OVMF_PATHS.items()}
+    c["image_pull_policy"] = f.string(config, "imagePullPolicy", path) or "IfNotPresent"
+    if c["image_pull_policy"] not in PULL_POLICIES:  # validateConfig
+        raise VmpodInputError(f.join(path, "imagePullPolicy"), c["image_pull_policy"],
+                              "must be one of %s" % ", ".join(PULL_POLICIES))
     verification = f.mapping(dev, "diskVerification", dev_path)
     limit = f.quantity(verification, "memoryLimit", f.join(dev_path, "diskVerification"))
     c["disk_memory_limit"] = limit.value() if limit is not None else DISK_MEMORY_LIMIT
@@ -291,6 +296,7 @@ def _support_resources(config, path):
     return found
 
 
+PULL_POLICIES = ("Always", "IfNotPresent", "Never")
 SUPPORT_CONTAINER_TYPES = ("hotplug-disk", "container-disk", "virtiofs", "sidecar", "vmexport",
                            "guest-console-log")
 DEFAULT_LAUNCHER_VERBOSITY = 2  # virt-config: DefaultVirtLauncherLogVerbosity

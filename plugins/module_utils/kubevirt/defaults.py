@@ -52,6 +52,7 @@ def apply_vmi_defaults(vmi, config=None, arch="amd64"):
     _default_cpu_topology(domain, dp)
     _default_network_interface(spec, domain, path, cfg)
     _default_disk_buses(domain, architecture)
+    _default_pull_policies(spec)
     if architecture == "arm64":
         _default_arm64_firmware(domain, dp)
     if architecture == "s390x":
@@ -196,6 +197,18 @@ def _default_disk_buses(domain, architecture):
             target = disk.get(kind)
             if isinstance(target, dict) and not target.get("bus"):
                 target["bus"] = bus
+
+
+def _default_pull_policies(spec):
+    """setDefaultPullPoliciesOnContainerDisks: a containerDisk without a pull policy gets Always
+    for an image tagged ``:latest`` or neither tagged nor pinned by digest, IfNotPresent for any
+    other (Kubernetes' own rule for containers). (The volumes were checked by read_vmi.)"""
+    for volume in spec.get("volumes") or ():
+        disk = volume.get("containerDisk")
+        if disk and not disk.get("imagePullPolicy"):
+            image = disk.get("image") or ""
+            tagged = ":" in image or "@" in image
+            disk["imagePullPolicy"] = "Always" if image.endswith(":latest") or not tagged else "IfNotPresent"
 
 
 def _default_arm64_firmware(domain, dp):

@@ -84,7 +84,8 @@ def build_pod(sized, opts, cfg=None):
         metadata["ownerReferences"] = [{
             "apiVersion": "kubevirt.io/v1", "kind": "VirtualMachineInstance",
             "name": vmi.name, "uid": vmi.uid, "controller": True, "blockOwnerDeletion": True}]
-    launcher = (opts.image, opts.image_pull_policy)
+    # GetImagePullPolicy: the KubeVirt CR's, for every container that runs the launcher image
+    launcher = (opts.image, opts.image_pull_policy or cfg.image_pull_policy)
     sidecars, sidecar_volumes = parts.hook_sidecars(vmi, cfg, user)
     backend_claim = backend_storage_claim(vmi, opts) if section.backend_storage else ""
     volumes = pod_volumes(vmi, cfg.image_volume, launcher, opts.block_claims, bool(sidecars),
@@ -101,8 +102,7 @@ def build_pod(sized, opts, cfg=None):
     if cfg.gate_enabled("DockerSELinuxMCSWorkaround"):
         _mcs_workaround(containers, cfg.selinux_launcher_type)
     init_containers = []
-    console = parts.guest_console_log(vmi, cfg, opts.image, opts.image_pull_policy,
-                                      verbosity[0])
+    console = parts.guest_console_log(vmi, cfg, *launcher, verbosity[0])
     if console is not None:
         init_containers.append(console)
     kinds = {volume.kind for volume in section.volumes}
@@ -301,7 +301,7 @@ def compute_container(sized, uid, opts, cfg, volumes, user, hook_count, verbosit
     container = {
         "name": "compute",
         "image": opts.image,
-        "imagePullPolicy": opts.image_pull_policy,
+        "imagePullPolicy": opts.image_pull_policy or cfg.image_pull_policy,
         "securityContext": parts.container_security(user, capabilities),
         "command": list(_COMMAND_CROSS_ARCH if cfg.cross_arch else _COMMAND),
         "args": args,

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from ansible_collections.vmpod.core.plugins.module_utils.kubernetes.names import (
     check_qualified_name, check_subdomain)
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import PULL_POLICIES
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi_pod import BACKEND_STORAGE_PREFIX, string_map
 from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
@@ -27,13 +28,12 @@ DEFAULT_IMAGE = "quay.io/kubevirt/virt-launcher:v1.6.0"
 _OPTION_KEYS = ("image", "image_pull_policy", "qemu_timeout", "ovmf_path", "hypervisor",
                 "memory_overhead_annotation", "block_claims", "backend_storage_claims",
                 "image_pull_secret", "claim_uids")
-_PULL_POLICIES = ("Always", "IfNotPresent", "Never")
 
 
 @dataclass(frozen=True)
 class PodOptions:
     image: str = DEFAULT_IMAGE
-    image_pull_policy: str = "IfNotPresent"
+    image_pull_policy: str = ""  # "": the KubeVirt CR's imagePullPolicy
     qemu_timeout: int = 240  # virt-controller's --launcher-qemu-timeout default, in seconds
     ovmf_path: object = None  # str or None
     hypervisor: str = "kvm"
@@ -50,8 +50,9 @@ DEFAULT_POD_OPTIONS = PodOptions()
 
 
 def read_pod_options(options, path="pod_options"):
-    """``image`` (the virt-launcher image), ``image_pull_policy``, ``qemu_timeout`` (seconds),
-    ``ovmf_path``, ``hypervisor``, ``memory_overhead_annotation`` (KubeVirt writes
+    """``image`` (the virt-launcher image), ``image_pull_policy`` (of the launcher image, in
+    every container that runs it; the KubeVirt CR's ``imagePullPolicy`` by default),
+    ``qemu_timeout`` (seconds), ``ovmf_path``, ``hypervisor``, ``memory_overhead_annotation`` (KubeVirt writes
     ``kubevirt.io/memory-overhead-bytes`` when its VmiMemoryOverheadReport gate is on),
     ``block_claims`` (PVC names in Block mode), ``backend_storage_claims`` (the backend-storage
     PVC of a VMI with a persistent TPM or EFI: a mapping of the VMI's ``namespace/name``, or
@@ -63,10 +64,10 @@ def read_pod_options(options, path="pod_options"):
     if options is None:
         return DEFAULT_POD_OPTIONS
     f.option_map(options, path, _OPTION_KEYS)
-    pull_policy = f.string(options, "image_pull_policy", path) or "IfNotPresent"
-    if pull_policy not in _PULL_POLICIES:
+    pull_policy = f.string(options, "image_pull_policy", path)
+    if pull_policy and pull_policy not in PULL_POLICIES:
         raise VmpodInputError(f.join(path, "image_pull_policy"), pull_policy,
-                              "must be one of %s" % ", ".join(_PULL_POLICIES))
+                              "must be one of %s" % ", ".join(PULL_POLICIES))
     return PodOptions(
         image=f.string(options, "image", path) or DEFAULT_IMAGE,
         image_pull_policy=pull_policy,

@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from ansible_collections.vmpod.core.plugins.module_utils.kubernetes.names import (
     DNS1123_LABEL, check_label, check_labels, check_qualified_name, check_subdomain)
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import PULL_POLICIES
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod_scheduling import read_scheduling_hints
 from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
@@ -150,7 +151,6 @@ def read_pod_section(spec, sp, obj=None, annotations=None):
 
 
 KERNEL_BOOT_VOLUME = "kernel-boot-volume"  # pkg/container-disk: KernelBootVolumeName
-_PULL_POLICIES = ("Always", "IfNotPresent", "Never")
 
 
 def _kernel_boot(domain, domain_path):
@@ -174,9 +174,9 @@ def _kernel_boot(domain, domain_path):
         source["imagePullSecret"] = check_subdomain(secret, f.join(cp, "imagePullSecret"))
     policy = f.string(container, "imagePullPolicy", cp)
     if policy:
-        if policy not in _PULL_POLICIES:
+        if policy not in PULL_POLICIES:
             raise VmpodInputError(f.join(cp, "imagePullPolicy"), policy,
-                                  "must be one of %s" % ", ".join(_PULL_POLICIES))
+                                  "must be one of %s" % ", ".join(PULL_POLICIES))
         source["imagePullPolicy"] = policy
     return PodVolume(KERNEL_BOOT_VOLUME, "containerDisk", source, 0, False)
 

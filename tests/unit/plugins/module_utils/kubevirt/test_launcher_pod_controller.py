@@ -136,6 +136,7 @@ def test_the_docker_selinux_mcs_workaround_levels_every_container_but_compute():
     ({"seccompConfiguration": {"virtualMachineInstanceProfile": {"customProfile": {
         "runtimeDefaultProfile": "perhaps"}}}},
      "config.seccompConfiguration.virtualMachineInstanceProfile.customProfile.runtimeDefaultProfile"),
+    ({"imagePullPolicy": "Sometimes"}, "config.imagePullPolicy"),  # validateConfig
     # both reach the domain XML, which cannot carry a control character
     ({"ovmfPath": "/usr/share/\x01OVMF"}, "config.ovmfPath"),
     ({"architectureConfiguration": {"arm64": {"ovmfPath": "/opt\x1b"}}},
@@ -183,6 +184,29 @@ def test_the_ovmf_paths_and_disk_verification_limit_of_the_kubevirt_cr():
     # the Pod option is the caller's own override
     assert argument(launcher_pod(with_arch("arm64"), old, options={"ovmf_path": "/x"}),
                     "--ovmf-path") == "/x"
+
+
+@pytest.mark.parametrize("config, options, expected", [
+    (None, None, "IfNotPresent"),  # virt-config DefaultImagePullPolicy
+    ({"imagePullPolicy": "Always"}, None, "Always"),  # GetImagePullPolicy
+    ({"imagePullPolicy": "Always"}, {"image_pull_policy": "Never"}, "Never"),  # the caller's override
+])
+def test_the_launcher_image_is_pulled_as_the_kubevirt_cr_says(config, options, expected):
+    vmi = make_vmi([{"name": "share", "persistentVolumeClaim": {"claimName": "c"}},
+                    {"name": "root", "containerDisk": {"image": "x:1"}}])
+    vmi["spec"]["domain"]["devices"] = {"filesystems": [{"name": "share", "virtiofs": {}}],
+                                        "disks": [{"name": "root", "disk": {}}]}
+    for gates in ([], ["ImageVolume"]):
+        cfg = dict(config or {}, developerConfiguration={"disabledFeatureGates": gates})
+        spec = launcher_pod(vmi, cfg, options=options)["spec"]
+        launcher = [c for c in spec["containers"] + spec["initContainers"]
+                    if c["image"] == "quay.io/kubevirt/virt-launcher:v1.6.0"]
+        names = {"compute", "guest-console-log", "virtiofs-share"}
+        assert {c["name"] for c in launcher} == (names | {"container-disk-binary"} if gates else names)
+        assert {c["imagePullPolicy"] for c in launcher} == {expected}
+        volumes = [v["image"] for v in spec["volumes"] if "image" in v
+                   and v["image"]["reference"].endswith("virt-launcher:v1.6.0")]
+        assert [v["pullPolicy"] for v in volumes] == ([] if gates else [expected])
 
 
 def test_the_plugins_gate_adds_the_plugin_socket_directory():

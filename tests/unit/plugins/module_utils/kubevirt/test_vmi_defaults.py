@@ -20,6 +20,7 @@ import copy
 
 import pytest
 
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod import launcher_pod
 from ansible_collections.vmpod.core.plugins.module_utils.launcher import launcher_resources
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from vmpod_examples import vmi_dict
@@ -203,3 +204,34 @@ def test_apply_defaults_still_validates():
         launcher_resources(vmi({"resources": {"limits": {"cpu": "12Qi"}}}), apply_defaults=True)
     assert "spec.domain.resources.limits.cpu" in str(err.value)
     assert "'12Qi'" in str(err.value)
+
+
+@pytest.mark.parametrize("image, policy, expected", [
+    # defaults.go setDefaultPullPoliciesOnContainerDisks
+    ("quay.io/containerdisks/fedora:latest", None, "Always"),
+    ("quay.io/containerdisks/fedora", None, "Always"),
+    ("quay.io/containerdisks/fedora:41", None, "IfNotPresent"),
+    ("quay.io/containerdisks/fedora@sha256:" + "0" * 64, None, "IfNotPresent"),
+    ("registry.local:5000/fedora", None, "IfNotPresent"),  # a colon anywhere counts, as in Go
+    ("quay.io/containerdisks/fedora:latest", "Never", "Never"),  # the VMI's own wins
+])
+def test_apply_defaults_gives_container_disks_a_pull_policy(image, policy, expected):
+    disk = {"image": image}
+    if policy:
+        disk["imagePullPolicy"] = policy
+    obj = vmi({"devices": {"disks": [{"name": "root", "disk": {}}]},
+               "resources": {"requests": {"memory": "1Gi"}}},
+              volumes=[{"name": "root", "containerDisk": disk}])
+    before = copy.deepcopy(obj)
+    for config in (None, {"developerConfiguration": {"disabledFeatureGates": ["ImageVolume"]}}):
+        pod = launcher_pod(obj, config, apply_defaults=True)["spec"]
+        pulled = [volume["image"]["pullPolicy"] for volume in pod["volumes"]
+                  if volume["name"] == "root"] if config is None else [
+            container["imagePullPolicy"] for container in pod["containers"] + pod["initContainers"]
+            if container["name"] in ("volumeroot", "volumeroot-init")]
+        assert pulled and set(pulled) == {expected}
+    # without defaults, the object as given: no policy where it names none
+    [image_volume] = [volume["image"] for volume in launcher_pod(obj)["spec"]["volumes"]
+                      if volume["name"] == "root"]
+    assert image_volume.get("pullPolicy") == policy
+    assert obj == before

@@ -20,7 +20,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod_volumes import (
-    BIN_VOLUME, CONTAINER_BINARY_DIR, CONTAINER_DISK_DIR, HOOK_SOCKETS_DIR, LAUNCHER_VOLUME,
+    BIN_VOLUME, CONTAINER_BINARY_DIR, CONTAINER_DISK_DATA_DIR, HOOK_SOCKETS_DIR, LAUNCHER_VOLUME,
     PRIVATE_DIR, VIRTIOFS_DIR, VIRTIOFS_VOLUME, mount, source_path)
 from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import parse_quantity, printed
 
@@ -193,7 +193,8 @@ def container_disks(vmi, cfg, init):
     """A ``volume<name>`` container per containerDisk and the kernel-boot one (``-init`` with
     ``--no-op`` to pull the image before the launcher starts)."""
     found = []
-    mount_dir = "%s/%s" % (CONTAINER_DISK_DIR, vmi.known_uid)
+    # GetVolumeMountDirOnGuest: filepath.Join(mountBaseDir, uid)
+    mount_dir = "%s/%s" % (CONTAINER_DISK_DATA_DIR, vmi.known_uid) if vmi.known_uid else CONTAINER_DISK_DATA_DIR
     for volume in disk_volumes(vmi):
         if init:
             name, args = "volume%s-init" % volume.name, ["--no-op"]

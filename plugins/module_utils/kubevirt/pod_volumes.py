@@ -28,6 +28,10 @@ SHARE_DIR = "/var/run/kubevirt"
 EPHEMERAL_DISK_DIR = "/var/run/kubevirt-ephemeral-disks"
 CONTAINER_DISK_DIR = "/var/run/kubevirt/container-disks"
 HOTPLUG_DISK_DIR = "/var/run/kubevirt/hotplug-disks"
+# where a container-disk container sees its disk: virt-controller moves container-disk's
+# mountBaseDir there (watch/application.go: SetLocalDirectoryOnly(ephemeralDiskDir +
+# "/container-disk-data")); compute keeps the shared directory above
+CONTAINER_DISK_DATA_DIR = EPHEMERAL_DISK_DIR + "/container-disk-data"
 IMAGE_VOLUME_DIR = "/var/run/kubevirt-image-volume"
 KERNEL_BOOT_DIR = "/var/run/kubevirt-kernel-boot"  # pkg/util: VirtKernelBootVolumeDir
 CONTAINER_BINARY_DIR = "/container-disk-binary"

@@ -137,9 +137,11 @@ def test_container_disks_as_containers_without_image_volumes():
     pod = valid(launcher_pod(vmi, config=NO_IMAGE_VOLUME))
     compute, disk = pod["spec"]["containers"]
     assert disk["name"] == "volumerootdisk" and disk["imagePullPolicy"] == "Never"
-    assert disk["args"] == ["--copy-path", "/var/run/kubevirt/container-disks/1234/disk_1"]
+    # under virt-controller's container-disk directory (watch/application.go), not the
+    # package default the Go unit tests see
+    assert disk["args"] == ["--copy-path", "/var/run/kubevirt-ephemeral-disks/container-disk-data/1234/disk_1"]
     assert disk["volumeMounts"] == [
-        {"name": "container-disks", "mountPath": "/var/run/kubevirt/container-disks/1234"},
+        {"name": "container-disks", "mountPath": "/var/run/kubevirt-ephemeral-disks/container-disk-data/1234"},
         {"name": "virt-bin-share-dir", "mountPath": "/usr/bin"}]
     names = [c["name"] for c in pod["spec"]["initContainers"]]
     assert names == ["guest-console-log", "container-disk-binary", "volumerootdisk-init"]
@@ -188,7 +190,7 @@ def test_a_kernel_boot_container_is_one_more_container_disk():
         "compute", "volumerootdisk", "volumekernel-boot-volume"]
     assert kernel["image"] == "quay.io/kubevirt/alpine-ext-kernel-boot-demo:v1"
     assert kernel["imagePullPolicy"] == "Always"
-    assert kernel["args"] == ["--copy-path", "/var/run/kubevirt/container-disks/1234/kernel-boot"]
+    assert kernel["args"] == ["--copy-path", "/var/run/kubevirt-ephemeral-disks/container-disk-data/1234/kernel-boot"]
     assert kernel["volumeMounts"] == containers["volumerootdisk"]["volumeMounts"]
     assert [c["name"] for c in pod["spec"]["initContainers"]] == [
         "guest-console-log", "container-disk-binary", "volumerootdisk-init",

@@ -72,7 +72,7 @@ options:
         which stays untouched.
       - C(claims) - maps each claim or DataVolume name to a path or a mapping with C(path) and
         C(format); a path under C(/dev/) is a block device.
-      - C(secrets) - maps each Secret name that cloud-init C(userDataSecretRef) and
+      - C(secrets) - maps each Secret name that cloud-init C(secretRef) (user data) and
         C(networkDataSecretRef) name to its keys (C(userdata), C(networkdata)) and their text,
         from Ansible Vault or files; secret volumes take all of a Secret's keys.
       - C(host_devices) - maps each GPU or host device C(deviceName) to a list of PCI addresses

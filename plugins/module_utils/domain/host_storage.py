@@ -175,7 +175,7 @@ def _mapped(section, ref, path, field, key):
 def _seed_files(kind, cloud_init, vmi, target, path, uid):
     """The seed's files (secrets: they go into the seed and nowhere else)."""
     user = _secret_text(cloud_init.user_data, cloud_init.user_data_secret, ("userdata", "userData"),
-                        target, path + ".userDataSecretRef.name")
+                        target, path + ".secretRef.name")
     network = _secret_text(cloud_init.network_data, cloud_init.network_data_secret,
                            ("networkdata", "networkData"), target,
                            path + ".networkDataSecretRef.name")

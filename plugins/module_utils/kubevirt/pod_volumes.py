@@ -234,7 +234,7 @@ def _storage_volume(out, volume, block_claims):
         out.volumes.append(empty_dir(name, medium="Memory", sizeLimit="1Mi"))
         out.mounts.append(mount(name, PRIVATE_DIR + "/downwardmetric-disk"))
     elif kind in ("cloudInitNoCloud", "cloudInitConfigDrive"):
-        for ref, suffix, files in (("userDataSecretRef", "-udata", ("userdata", "userData")),
+        for ref, suffix, files in (("secretRef", "-udata", ("userdata", "userData")),
                                    ("networkDataSecretRef", "-ndata",
                                     ("networkdata", "networkData"))):
             secret = source.get(ref)

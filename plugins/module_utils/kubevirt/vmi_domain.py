@@ -49,6 +49,19 @@ _VOLUME_SOURCES = (
 )
 
 
+# the Secret each cloud-init item may come from, by the API's JSON names (schema.go
+# CloudInitNoCloudSource, CloudInitConfigDriveSource: UserDataSecretRef is "secretRef")
+CLOUD_INIT_SECRET_REFS = (("userData", "secretRef"), ("networkData", "networkDataSecretRef"))
+
+
+def check_cloud_init_refs(source, path):
+    """Refuse ``userDataSecretRef``, a name the API does not have (it would drop the field and
+    the guest would boot without its user data): the user-data Secret is ``secretRef``."""
+    if "userDataSecretRef" in source:
+        raise VmpodInputError(f.join(path, "userDataSecretRef"), source["userDataSecretRef"],
+                              "is not a field of the API: the user-data Secret is secretRef")
+
+
 class CloudInit(NamedTuple):
     """A cloud-init volume's data: each item the text given inline (``userData``, or
     ``userDataBase64`` decoded), or None; the Secrets it names otherwise. Secrets all."""
@@ -244,8 +257,9 @@ def _volume(item, path):
 def _cloud_init(source, path):
     if not isinstance(source, dict):
         raise VmpodInputError(path, source, "must be a mapping")
+    check_cloud_init_refs(source, path)
     items = []
-    for key in ("userData", "networkData"):
+    for key, ref_key in CLOUD_INIT_SECRET_REFS:
         text = f.string(source, key, path) or None
         encoded = f.string(source, key + "Base64", path)
         if text is None and encoded:
@@ -255,9 +269,9 @@ def _cloud_init(source, path):
                 # the field is a secret: its value is not repeated
                 raise VmpodInputError(f.join(path, key + "Base64"), "(not shown)",
                                       "is not base64 of UTF-8 text")
-        ref = f.optional_mapping(source, key + "SecretRef", path)
+        ref = f.optional_mapping(source, ref_key, path)
         items.append(text)
-        items.append(xml_string(ref, "name", f.join(path, key + "SecretRef")) or None
+        items.append(xml_string(ref, "name", f.join(path, ref_key)) or None
                      if ref is not None else None)
     return CloudInit(items[0], items[2], items[1], items[3])
 

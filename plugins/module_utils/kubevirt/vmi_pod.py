@@ -16,6 +16,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.kubernetes.names import
     DNS1123_LABEL, check_label, check_labels, check_qualified_name, check_subdomain)
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import PULL_POLICIES
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod_scheduling import read_scheduling_hints
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi_domain import check_cloud_init_refs
 from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 
@@ -239,6 +240,8 @@ def read_volumes(spec, sp):
         source = item[kind]
         if not _plain_source(source):
             source = _checked_source(item, kind, f.item_path(sp, "volumes", index))
+        if kind in _CLOUD_INIT_KINDS:
+            check_cloud_init_refs(source, f.join(f.item_path(sp, "volumes", index), kind))
         hotplug = False
         if kind in _CLAIM_KINDS and "hotpluggable" in source:
             hotplug = source["hotpluggable"] is True
@@ -248,13 +251,14 @@ def read_volumes(spec, sp):
 
 
 _CLAIM_KINDS = frozenset(("persistentVolumeClaim", "dataVolume"))
+_CLOUD_INIT_KINDS = frozenset(("cloudInitNoCloud", "cloudInitConfigDrive"))
 _new_volume = tuple.__new__  # PodVolume's fields in order, without its __new__'s frame
 
 
 _VOLUME_KIND_SET = frozenset(VOLUME_KINDS)
 _SOURCE_TEXTS = ("claimName", "name", "image", "imagePullPolicy", "imagePullSecret", "path",
                  "type", "secretName", "serviceAccountName")
-_SOURCE_REFS = ("userDataSecretRef", "networkDataSecretRef", "persistentVolumeClaim", "secret",
+_SOURCE_REFS = ("secretRef", "networkDataSecretRef", "persistentVolumeClaim", "secret",
                 "configMap")
 
 

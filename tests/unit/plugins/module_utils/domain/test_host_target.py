@@ -98,6 +98,23 @@ def test_config_drive_seed():
     assert sorted(seed["files"]) == ["openstack/latest/meta_data.json", "openstack/latest/user_data"]
 
 
+def test_user_data_from_its_secret_by_the_apis_field_name():
+    # schema.go: the user-data Secret of cloudInitNoCloud / cloudInitConfigDrive is secretRef
+    for kind in ("cloudInitNoCloud", "cloudInitConfigDrive"):
+        vmi = copy.deepcopy(VMI)
+        vmi["spec"]["volumes"][5] = {"name": "seed", kind: {"secretRef": {"name": "web-ud"}}}
+        target = dict(TARGET, secrets={"web-ud": {"userdata": "#cloud-config\nUDSEEKRIT\n"}})
+        seed = [item for item in render(vmi, target)["storage"] if item["kind"] == "seed"][0]
+        assert "#cloud-config\nUDSEEKRIT\n" in seed["files"].values()
+        with pytest.raises(VmpodInputError, match=r"volumes\(seed\)\.%s\.secretRef\.name" % kind):
+            render(vmi)
+        # the name the API does not have is refused, not ignored
+        vmi["spec"]["volumes"][5] = {"name": "seed", kind: {"userDataSecretRef": {"name": "web-ud"}}}
+        with pytest.raises(VmpodInputError, match="secretRef") as err:
+            render(vmi, target)
+        assert err.value.path.endswith(kind + ".userDataSecretRef")
+
+
 def test_networks_serial_graphics_and_firmware():
     domain = render()
     interfaces = domain["devices"]["interfaces"]

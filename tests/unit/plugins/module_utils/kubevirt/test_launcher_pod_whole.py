@@ -285,6 +285,26 @@ def test_a_volume_the_status_shows_hotplugged_is_left_to_its_own_pod():
     assert "added" in by_name(launcher_pod(vmi)["spec"]["volumes"])
 
 
+@pytest.mark.parametrize("kind", ["cloudInitNoCloud", "cloudInitConfigDrive"])
+def test_cloud_init_secrets_by_the_apis_field_names(kind):
+    # rendervolumes.go handleCloudInitNoCloud / handleCloudInitConfigDrive; schema.go names the
+    # user-data Secret secretRef (UserDataSecretRef) and the network-data one networkDataSecretRef
+    source = {"secretRef": {"name": "ud"}, "networkDataSecretRef": {"name": "nd"}}
+    vmi = make_vmi(volumes=[{"name": "ci", kind: source}])
+    pod = valid(launcher_pod(vmi))
+    volumes = by_name(pod["spec"]["volumes"])
+    assert volumes["ci-udata"]["secret"] == {"secretName": "ud"}
+    assert volumes["ci-ndata"]["secret"] == {"secretName": "nd"}
+    mounts = [(m["name"], m["mountPath"], m["subPath"]) for m in pod["spec"]["containers"][0]["volumeMounts"]
+              if m["name"].startswith("ci-")]
+    assert mounts == [(name, "/var/run/kubevirt-private/secret/ci/" + sub, sub)
+                      for name, sub in (("ci-udata", "userdata"), ("ci-udata", "userData"),
+                                        ("ci-ndata", "networkdata"), ("ci-ndata", "networkData"))]
+    with pytest.raises(VmpodInputError, match="secretRef") as err:
+        launcher_pod(make_vmi(volumes=[{"name": "ci", kind: {"userDataSecretRef": {"name": "ud"}}}]))
+    assert err.value.path == "spec.volumes[0].%s.userDataSecretRef" % kind
+
+
 def test_storage_volumes():
     volumes = [
         {"name": "pvc", "persistentVolumeClaim": {"claimName": "claim-a", "readOnly": True}},
@@ -293,7 +313,7 @@ def test_storage_volumes():
         {"name": "hot", "persistentVolumeClaim": {"claimName": "claim-hot", "hotpluggable": True}},
         {"name": "host", "hostDisk": {"path": "/data/disk.img", "type": "DiskOrCreate",
                                       "capacity": "1Gi"}},
-        {"name": "ci", "cloudInitNoCloud": {"userDataSecretRef": {"name": "my-ud"}}},
+        {"name": "ci", "cloudInitNoCloud": {"secretRef": {"name": "my-ud"}}},
         {"name": "cm", "configMap": {"name": "my-cm"}},
         {"name": "metrics", "downwardMetrics": {}},
     ]

@@ -82,6 +82,8 @@ class KubevirtConfig:
     # developerConfiguration.diskVerification.memoryLimit, bytes (DefaultDiskVerificationMemoryLimitBytes)
     disk_memory_limit: int = DISK_MEMORY_LIMIT
     image_pull_policy: str = "IfNotPresent"  # imagePullPolicy (GetImagePullPolicy), of the launcher image
+    # network.binding.NAME: (sidecarImage, downwardAPI) of each binding plugin
+    binding_sidecars: object = None  # dict
 
     def gate_enabled(self, gate):
         """featuregate.IsEnabled: explicit enable > explicit disable > Beta on by default."""
@@ -137,6 +139,7 @@ def _read(config):
     bindings = f.mapping(network, "binding", f.join(path, "network"))
     c["binding_memory"] = {}
     c["binding_nads"] = {}
+    c["binding_sidecars"] = {}
     for name, plugin in bindings.items():
         where = f.join(bindings_path, name)
         if not isinstance(plugin, dict):
@@ -145,6 +148,10 @@ def _read(config):
         requests = f.resource_list(overhead, "requests", f.join(where, "computeResourceOverhead"))
         c["binding_memory"][name] = requests.get("memory")
         c["binding_nads"][name] = f.string(plugin, "networkAttachmentDefinition", where)
+        downward_api = f.string(plugin, "downwardAPI", where)
+        if downward_api not in ("", DEVICE_INFO):
+            raise VmpodInputError(f.join(where, "downwardAPI"), downward_api, "must be device-info")
+        c["binding_sidecars"][name] = (f.string(plugin, "sidecarImage", where), downward_api)
     interface = f.string(network, "defaultNetworkInterface", f.join(path, "network"))
     if interface not in _NETWORK_INTERFACES:
         raise VmpodInputError(f.join(path, "network.defaultNetworkInterface"), interface,
@@ -297,6 +304,7 @@ def _support_resources(config, path):
 
 
 PULL_POLICIES = ("Always", "IfNotPresent", "Never")
+DEVICE_INFO = "device-info"  # v1.DeviceInfo: a binding plugin that reads the network-info annotation
 SUPPORT_CONTAINER_TYPES = ("hotplug-disk", "container-disk", "virtiofs", "sidecar", "vmexport",
                            "guest-console-log")
 DEFAULT_LAUNCHER_VERBOSITY = 2  # virt-config: DefaultVirtLauncherLogVerbosity

@@ -21,7 +21,9 @@ __metaclass__ = type
 
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod_volumes import (
     BIN_VOLUME, CONTAINER_BINARY_DIR, CONTAINER_DISK_DATA_DIR, HOOK_SOCKETS_DIR, LAUNCHER_VOLUME,
-    PRIVATE_DIR, VIRTIOFS_DIR, VIRTIOFS_VOLUME, mount, source_path)
+    NETWORK_INFO_DIR, NETWORK_INFO_VOLUME, PRIVATE_DIR, VIRTIOFS_DIR, VIRTIOFS_VOLUME, mount,
+    source_path)
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import DEVICE_INFO
 from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import parse_quantity, printed
 
 NON_ROOT_UID = 107
@@ -300,7 +302,7 @@ def support_resources(vmi, cfg):
     found.extend(("virtiofs-" + v.name, "containers", False, virtiofs_resources(vmi, cfg))
                  for v in virtiofs_volumes(vmi))
     found.extend(("hook-sidecar-%d" % i, "containers", False, sidecar_resources(vmi, cfg))
-                 for i in range(len(vmi.pod.hook_sidecars)))
+                 for i in range(len(requested_sidecars(vmi, cfg))))
     if console_log_enabled(vmi, cfg):
         found.append(("guest-console-log", "initContainers", True, console_resources(vmi, cfg)))
     if disks and not cfg.image_volume:
@@ -311,6 +313,30 @@ def support_resources(vmi, cfg):
         found.extend(("volume" + v.name, "initContainers", False, disk_resources(vmi, cfg))
                      for v in disks)
     return found
+
+
+def requested_sidecars(vmi, cfg):
+    """The sidecars template.go's sidecar creators ask for, as (hook sidecar, binding plugin
+    name, downwardAPI): the hooks annotation's (pkg/hooks), then one per network binding plugin
+    with a ``sidecarImage`` that an interface uses (netbinding.NetBindingPluginSidecarList,
+    pulled as the KubeVirt CR says; in the order of their names, where Go's map order is random)."""
+    found = [(sidecar, "", "") for sidecar in vmi.pod.hook_sidecars]
+    if vmi.interfaces and cfg.binding_sidecars:
+        used = sorted({interface.binding for interface in vmi.interfaces if interface.binding})
+        for name in used:
+            image, downward_api = cfg.binding_sidecars.get(name, ("", ""))
+            if image:
+                found.append(({"image": image, "imagePullPolicy": cfg.image_pull_policy},
+                              name, downward_api))
+    return found
+
+
+def binding_device_info(vmi, cfg):
+    """vmispec.BindingPluginNetworkWithDeviceInfoExist: an interface's binding plugin reads the
+    network-info annotation (``downwardAPI: device-info``)."""
+    return bool(cfg.binding_sidecars) and any(
+        cfg.binding_sidecars.get(interface.binding, ("", ""))[1] == DEVICE_INFO
+        for interface in vmi.interfaces if interface.binding)
 
 
 def hook_compute_mounts(vmi):
@@ -325,11 +351,14 @@ def hook_compute_mounts(vmi):
 
 
 def hook_sidecars(vmi, cfg, user):
-    """``hook-sidecar-<n>`` containers of the hooks annotation, and the volumes they bring."""
+    """``hook-sidecar-<n>`` containers (newSidecarContainerRenderer) of ``requested_sidecars``,
+    and the volumes they bring."""
     containers, volumes = [], []
-    for index, sidecar in enumerate(vmi.pod.hook_sidecars):
+    for index, (sidecar, binding, downward_api) in enumerate(requested_sidecars(vmi, cfg)):
         name = "hook-sidecar-%d" % index
         mounts = [mount("hook-sidecar-sockets", HOOK_SOCKETS_DIR, subPath=name)]
+        if downward_api == DEVICE_INFO:
+            mounts.append(mount(NETWORK_INFO_VOLUME, NETWORK_INFO_DIR))
         config_map, claim = sidecar.get("configMap"), sidecar.get("pvc")
         if isinstance(config_map, dict):
             mounts.append(mount(config_map.get("name", ""), config_map.get("hookPath", ""),
@@ -342,6 +371,8 @@ def hook_sidecars(vmi, cfg, user):
                             "persistentVolumeClaim": {"claimName": claim.get("name", "")}})
         env = xdg_env() if vmi.pod.non_root else []
         env.append({"name": "CONTAINER_NAME", "value": name})
+        if binding:
+            env.append({"name": "NETWORK_BINDING_PLUGIN_NAME", "value": binding})
         container = {
             "name": name,
             "image": sidecar.get("image") or "",

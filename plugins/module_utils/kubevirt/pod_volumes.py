@@ -42,7 +42,8 @@ ROOT_NVRAM_DIR = "/var/lib/libvirt/qemu/nvram"  # util.PathForNVram of a root la
 LAUNCHER_VOLUME = "launcher-volume"
 BIN_VOLUME = "virt-bin-share-dir"
 SKIP_DIGEST_ANNOTATION = "kubevirt.io/image-volume-skip-digest-resolution"
-_NETWORK_INFO = "network-info-annotation"
+NETWORK_INFO_VOLUME = "network-info-annotation"  # pkg/network/downwardapi
+NETWORK_INFO_DIR = "/etc/podinfo"
 _NETWORK_INFO_ANNOTATION = "kubevirt.io/network-info"
 _SOURCE_DIRS = {"secret": PRIVATE_DIR + "/secret", "configMap": PRIVATE_DIR + "/config-map",
                 "downwardAPI": PRIVATE_DIR + "/downwardapi"}
@@ -73,11 +74,12 @@ class PodVolumes:
 
 
 def pod_volumes(vmi, image_volume, launcher, block_claims=frozenset(), sidecars=False,
-                backend_claim="", plugins=False):
+                backend_claim="", plugins=False, device_info=False):
     """The volumes of a VMI's launcher Pod and the compute container's mounts and devices
     (``vmi`` read with its Pod section; ``launcher``: the launcher image and its pull policy;
     ``backend_claim``: the backend-storage PVC's name, for a VMI that needs one; ``plugins``:
-    the Plugins gate is on, withPluginSocketVolume's socket directory)."""
+    the Plugins gate is on, withPluginSocketVolume's socket directory; ``device_info``: a
+    network binding plugin of the VMI reads the network-info annotation, as SR-IOV does)."""
     section = vmi.pod
     out = PodVolumes()
     _config_volumes(out, section.volumes, vmi.disks)
@@ -108,9 +110,9 @@ def pod_volumes(vmi, image_volume, launcher, block_claims=frozenset(), sidecars=
         out.mounts.append({"name": "hotplug-disks", "mountPath": HOTPLUG_DISK_DIR,
                            "mountPropagation": "HostToContainer"})
         out.volumes.append({"name": "hotplug-disks", "emptyDir": {}})
-    if vmi.interfaces and any(interface.sriov for interface in vmi.interfaces):
-        out.mounts.append(mount(_NETWORK_INFO, "/etc/podinfo"))
-        out.volumes.append({"name": _NETWORK_INFO, "downwardAPI": {"items": [{
+    if device_info or vmi.interfaces and any(interface.sriov for interface in vmi.interfaces):
+        out.mounts.append(mount(NETWORK_INFO_VOLUME, NETWORK_INFO_DIR))
+        out.volumes.append({"name": NETWORK_INFO_VOLUME, "downwardAPI": {"items": [{
             "path": "network-info",
             "fieldRef": {"fieldPath": "metadata.annotations['%s']" % _NETWORK_INFO_ANNOTATION}}]}})
     if section.filesystems:

@@ -50,9 +50,11 @@ options:
   pod_options:
     description:
       - C(image) (the virt-launcher image), C(image_pull_policy) (default the KubeVirt CR's
-        C(imagePullPolicy)), C(qemu_timeout) (seconds), C(ovmf_path), C(hypervisor), C(memory_overhead_annotation) (bool), C(block_claims)
-        (the PVC names in Block mode, whose volumes become block devices of the compute
-        container), C(backend_storage_claims) (the backend-storage PVC of each VMI with a
+        C(imagePullPolicy)), C(qemu_timeout) (seconds), C(ovmf_path), C(hypervisor),
+        C(memory_overhead_annotation) (bool), C(block_claims) (the PVC names in Block mode, whose
+        volumes become block devices of the compute container), C(shared_claims) (the PVC names
+        with a ReadWriteMany access mode, whose mounts compute's C(SHARED_FILESYSTEM_PATHS)
+        names), C(backend_storage_claims) (the backend-storage PVC of each VMI with a
         persistent TPM or EFI, by C(namespace/name) or name; else the one the VMI's status
         names, else C(persistent-state-for-NAME)), C(image_pull_secret) (virt-controller's
         C(--image-pull-secret), added to every launcher Pod's pull secrets), C(claim_uids) (the

@@ -89,7 +89,8 @@ def build_pod(sized, opts, cfg=None):
     sidecars, sidecar_volumes = parts.hook_sidecars(vmi, cfg, user)
     backend_claim = backend_storage_claim(vmi, opts) if section.backend_storage else ""
     volumes = pod_volumes(vmi, cfg.image_volume, launcher, opts.block_claims, bool(sidecars),
-                          backend_claim, cfg.gate_enabled("Plugins"), parts.binding_device_info(vmi, cfg))
+                          backend_claim, cfg.gate_enabled("Plugins"), parts.binding_device_info(vmi, cfg),
+                          opts.shared_claims)
     verbosity = _verbosity(vmi, cfg)
     containers = [compute_container(sized, uid, opts, cfg, volumes, user, len(sidecars), verbosity)]
     if sidecars:

@@ -26,7 +26,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.values.errors import Vm
 
 DEFAULT_IMAGE = "quay.io/kubevirt/virt-launcher:v1.6.0"
 _OPTION_KEYS = ("image", "image_pull_policy", "qemu_timeout", "ovmf_path", "hypervisor",
-                "memory_overhead_annotation", "block_claims", "backend_storage_claims",
+                "memory_overhead_annotation", "block_claims", "shared_claims", "backend_storage_claims",
                 "image_pull_secret", "claim_uids")
 
 
@@ -39,6 +39,7 @@ class PodOptions:
     hypervisor: str = "kvm"
     memory_overhead_annotation: bool = True
     block_claims: frozenset = frozenset()  # PVC names in Block mode (their volumes are devices)
+    shared_claims: frozenset = frozenset()  # PVC names with a ReadWriteMany access mode
     # the backend-storage PVC of each VMI that needs one: VMI name or namespace/name -> claim
     backend_storage_claims: object = None  # dict or None
     image_pull_secret: str = ""  # virt-controller's --image-pull-secret, added to every Pod's
@@ -54,7 +55,8 @@ def read_pod_options(options, path="pod_options"):
     every container that runs it; the KubeVirt CR's ``imagePullPolicy`` by default),
     ``qemu_timeout`` (seconds), ``ovmf_path``, ``hypervisor``, ``memory_overhead_annotation`` (KubeVirt writes
     ``kubevirt.io/memory-overhead-bytes`` when its VmiMemoryOverheadReport gate is on),
-    ``block_claims`` (PVC names in Block mode), ``backend_storage_claims`` (the backend-storage
+    ``block_claims`` (PVC names in Block mode), ``shared_claims`` (PVC names with a
+    ReadWriteMany access mode: compute's SHARED_FILESYSTEM_PATHS names their mounts), ``backend_storage_claims`` (the backend-storage
     PVC of a VMI with a persistent TPM or EFI: a mapping of the VMI's ``namespace/name``, or
     its name, to the claim's name; ``backend_storage_claim`` says which wins),
     ``image_pull_secret`` (virt-controller's ``--image-pull-secret``: a secret every launcher
@@ -76,6 +78,7 @@ def read_pod_options(options, path="pod_options"):
         hypervisor=f.string(options, "hypervisor", path) or "kvm",
         memory_overhead_annotation=f.boolean(options, "memory_overhead_annotation", path, True),
         block_claims=frozenset(f.strings(options, "block_claims", path)),
+        shared_claims=frozenset(f.strings(options, "shared_claims", path)),
         backend_storage_claims=_claim_map(options, "backend_storage_claims", path),
         image_pull_secret=_pull_secret(options, path),
         claim_uids=_claim_uids(options, path))

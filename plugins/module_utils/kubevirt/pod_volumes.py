@@ -74,18 +74,19 @@ class PodVolumes:
 
 
 def pod_volumes(vmi, image_volume, launcher, block_claims=frozenset(), sidecars=False,
-                backend_claim="", plugins=False, device_info=False):
+                backend_claim="", plugins=False, device_info=False, shared_claims=frozenset()):
     """The volumes of a VMI's launcher Pod and the compute container's mounts and devices
     (``vmi`` read with its Pod section; ``launcher``: the launcher image and its pull policy;
     ``backend_claim``: the backend-storage PVC's name, for a VMI that needs one; ``plugins``:
     the Plugins gate is on, withPluginSocketVolume's socket directory; ``device_info``: a
-    network binding plugin of the VMI reads the network-info annotation, as SR-IOV does)."""
+    network binding plugin of the VMI reads the network-info annotation, as SR-IOV does;
+    ``shared_claims``: the PVCs with a ReadWriteMany access mode, SHARED_FILESYSTEM_PATHS)."""
     section = vmi.pod
     out = PodVolumes()
     _config_volumes(out, section.volumes, vmi.disks)
     for volume in section.volumes:
         if not volume.hotplug:
-            _storage_volume(out, volume, block_claims)
+            _storage_volume(out, volume, block_claims, shared_claims)
     for secret in section.access_secrets:
         name = secret + "-access-cred"
         out.volumes.append({"name": name, "secret": {"secretName": secret}})
@@ -198,32 +199,35 @@ def _config_volumes(out, volumes, disks):
                                     readOnly=True))
 
 
-def _claim(out, volume, claim, block_claims, shared):
+def _claim(out, volume, claim, block_claims, shared_claims):
+    """addPVCToLaunchManifest: a Block claim is a device; a filesystem one is mounted, and one
+    with a ReadWriteMany access mode (HasSharedAccessMode) names its path in
+    SHARED_FILESYSTEM_PATHS."""
     if claim in block_claims:
         out.devices.append({"name": volume.name, "devicePath": "/dev/" + volume.name})
         return
     path = "%s/vmi-disks/%s" % (PRIVATE_DIR, volume.name)
     out.mounts.append({"name": volume.name, "mountPath": path})
-    if shared:
+    if claim in shared_claims:
         out.shared_paths.append(path)
 
 
-def _storage_volume(out, volume, block_claims):
+def _storage_volume(out, volume, block_claims, shared_claims):
     kind, source, name = volume.kind, volume.source, volume.name
     if kind == "persistentVolumeClaim":
         claim = source.get("claimName", "")
-        _claim(out, volume, claim, block_claims, False)
+        _claim(out, volume, claim, block_claims, shared_claims)
         item = {"claimName": claim}
         if source.get("readOnly"):
             item["readOnly"] = True
         out.volumes.append({"name": name, "persistentVolumeClaim": item})
     elif kind == "ephemeral":
         claim_source = source.get("persistentVolumeClaim") or {}
-        _claim(out, volume, claim_source.get("claimName", ""), block_claims, False)
+        _claim(out, volume, claim_source.get("claimName", ""), block_claims, shared_claims)
         out.volumes.append({"name": name, "persistentVolumeClaim": dict(claim_source)})
     elif kind == "dataVolume":
         claim = source.get("name", "")
-        _claim(out, volume, claim, block_claims, False)
+        _claim(out, volume, claim, block_claims, shared_claims)
         out.volumes.append({"name": name, "persistentVolumeClaim": {"claimName": claim}})
     elif kind == "hostDisk":
         path = source.get("path", "")

@@ -305,6 +305,25 @@ def test_cloud_init_secrets_by_the_apis_field_names(kind):
     assert err.value.path == "spec.volumes[0].%s.userDataSecretRef" % kind
 
 
+def test_shared_claims_are_named_in_shared_filesystem_paths():
+    # rendervolumes.go addPVCToLaunchManifest (HasSharedAccessMode), rendercontainer.go: the
+    # mounts of ReadWriteMany filesystem claims, joined with ':', after the XDG variables
+    volumes = [{"name": "a", "persistentVolumeClaim": {"claimName": "rwx-a"}},
+               {"name": "b", "dataVolume": {"name": "rwo-b"}},
+               {"name": "c", "ephemeral": {"persistentVolumeClaim": {"claimName": "rwx-c"}}},
+               {"name": "d", "persistentVolumeClaim": {"claimName": "rwx-blk"}}]
+    vmi = make_vmi(volumes=volumes)
+    vmi["status"] = {"runtimeUser": 107}
+    options = {"shared_claims": ["rwx-a", "rwx-c", "rwx-blk"], "block_claims": ["rwx-blk"]}
+    env = valid(launcher_pod(vmi, options=options))["spec"]["containers"][0]["env"]
+    names = [item["name"] for item in env]
+    assert names[:4] == ["XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_RUNTIME_DIR", "SHARED_FILESYSTEM_PATHS"]
+    assert env[names.index("SHARED_FILESYSTEM_PATHS")]["value"] == \
+        "/var/run/kubevirt-private/vmi-disks/a:/var/run/kubevirt-private/vmi-disks/c"
+    plain = launcher_pod(vmi)["spec"]["containers"][0]["env"]
+    assert "SHARED_FILESYSTEM_PATHS" not in [item["name"] for item in plain]
+
+
 def test_storage_volumes():
     volumes = [
         {"name": "pvc", "persistentVolumeClaim": {"claimName": "claim-a", "readOnly": True}},

@@ -235,6 +235,8 @@ def _volume(item, path):
         source = item.get(kind)
         if source is not None:
             kp = f.join(path, kind)
+            if not isinstance(source, dict):
+                raise VmpodInputError(kp, source, "must be a mapping")
             ref = capacity = cloud_init = label = None
             if kind == "containerDisk":
                 ref = xml_string(source, "image", kp) or None

@@ -411,6 +411,8 @@ def test_interfaces():
      "interface name"),
     ({"interfaces": [{"name": "eth0", "macAddress": "02:00:00:00:00"}]}, None,
      "spec.domain.devices.interfaces[0].macAddress", "MAC address"),
+    ({"disks": [{"name": "root"}]}, [{"name": "root", "persistentVolumeClaim": [{"claimName": "c"}]}],
+     "spec.volumes[0].persistentVolumeClaim", "must be a mapping"),
 ])
 def test_bad_devices_name_the_field(devices, volumes, path, problem):
     with pytest.raises(VmpodInputError, match=problem) as err:

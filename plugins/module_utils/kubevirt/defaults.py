@@ -51,6 +51,7 @@ def apply_vmi_defaults(vmi, config=None, arch="amd64"):
     _default_guest_memory(domain, dp)
     _default_cpu_topology(domain, dp)
     _default_network_interface(spec, domain, path, cfg)
+    _default_volume_disks(spec, domain)
     _default_disk_buses(domain, architecture)
     _default_pull_policies(spec)
     if architecture == "arm64":
@@ -188,6 +189,23 @@ def _default_network_interface(spec, domain, path, cfg):
         raise VmpodInputError("config.network.defaultNetworkInterface", kind,
                               "is deprecated (slirp) as of KubeVirt v1.3")
     spec["networks"] = [{"name": "default", "pod": {}}]
+
+
+def _default_volume_disks(spec, domain):
+    """util.SetDefaultVolumeDisk, then SetDefaults_DiskDevice: a volume that no disk and no
+    filesystem names gets a disk of its name, and a disk of no kind is a ``disk``. (read_vmi
+    has checked the lists.)"""
+    devices = domain.get("devices")
+    if devices is None:
+        devices = domain["devices"] = {}
+    disks = devices.get("disks") or []
+    named = {disk.get("name") for disk in disks} | {fs.get("name") for fs in devices.get("filesystems") or ()}
+    added = [{"name": volume["name"]} for volume in spec.get("volumes") or () if volume.get("name") not in named]
+    if added:
+        disks = devices["disks"] = list(disks) + added
+    for disk in disks:
+        if disk.get("disk") is None and disk.get("cdrom") is None and disk.get("lun") is None:
+            disk["disk"] = {}
 
 
 def _default_disk_buses(domain, architecture):

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi_cpu import NO_CPU, Cpu, read_cpu
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi_devices import (
-    read_devices, read_disks, read_interfaces, read_networks)
+    read_devices, read_disk, read_disks, read_interfaces, read_networks)
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.identity import stand_in_uid
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi_domain import (
     read_domain_section)
@@ -233,6 +233,8 @@ def read_vmi(obj, arch="amd64", with_domain=False, with_pod=False):
         v["networks"] = read_networks(spec, sp)
     if spec.get("volumes"):
         v["downward_metrics_volume"] = _has_downward_metrics(spec, sp)
+        if kind == "VirtualMachine":
+            _default_volume_disks(v, spec, devices or {}, sp)
     if "terminationGracePeriodSeconds" in spec:
         v["grace_period"] = f.integer(spec, "terminationGracePeriodSeconds", sp,
                                       DEFAULT_GRACE_PERIOD, minimum=0)
@@ -283,7 +285,7 @@ def _read_metadata(v, obj, kind):
     if namespace and not _PLAIN_NAME.match(namespace):
         check_label(namespace, "metadata.namespace")
     v["name"], v["namespace"], v["uid"] = name, namespace, uid
-    meta_path = "metadata"
+    meta_path, own_meta = "metadata", meta
     if kind == "VirtualMachine":
         # the VMI takes its labels and annotations from the template, its name from the VM
         meta = f.mapping(obj["spec"]["template"], "metadata", "spec.template")
@@ -295,6 +297,37 @@ def _read_metadata(v, obj, kind):
     if "annotations" in meta:
         v["annotations"] = check_annotations(string_map(meta, "annotations", meta_path),
                                              meta_path + ".annotations")
+    if kind == "VirtualMachine":
+        _vm_controller_metadata(v, own_meta, obj["spec"])
+
+
+def _default_volume_disks(v, spec, devices, sp):
+    """util.SetDefaultVolumeDisk, which the VM controller applies to the VMI it creates: a
+    volume that no disk and no filesystem names gets a disk of its name."""
+    named = {disk.name for disk in v.get("disks", ())}
+    named.update(item.get("name") for item in f.mapping_items(devices, "filesystems", sp))
+    added = [read_disk({"name": item["name"]}, f.item_path(sp, "volumes", index))
+             for index, item in enumerate(f.mapping_items(spec, "volumes", sp))
+             if isinstance(item.get("name"), str) and item["name"] not in named]
+    if added:
+        v["disks"] = tuple(v.get("disks", ())) + tuple(added)
+
+
+VM_GENERATION = "kubevirt.io/vm-generation"  # v1.VirtualMachineGenerationAnnotation
+CREATE_MIGRATION_TARGET = "kubevirt.io/create-migration-target"
+
+
+def _vm_controller_metadata(v, meta, spec):
+    """What the VM controller gives the VMI it creates (watch/vm/vm.go startVMI,
+    SetupVMIFromVM): the VM's generation as an annotation (1, the API server's first, for a VM
+    not read back from one), ``create-migration-target`` for a WaitAsReceiver VM, and a uid of
+    its own: the API server's, not the VM's (so the stable stand-in stands for it)."""
+    generation = f.integer(meta, "generation", "metadata", 1, minimum=0)
+    annotations = dict(v["annotations"])
+    annotations[VM_GENERATION] = str(generation)
+    if spec.get("runStrategy") == "WaitAsReceiver":
+        annotations[CREATE_MIGRATION_TARGET] = "true"
+    v["annotations"], v["uid"] = annotations, ""
 
 
 _NAMES = ("name", "namespace", "uid")

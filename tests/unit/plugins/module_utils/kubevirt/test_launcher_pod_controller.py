@@ -220,3 +220,61 @@ def test_the_plugins_gate_adds_the_plugin_socket_directory():
     assert {"name": "kubevirt-plugin-sockets", "mountPath": "/var/run/kubevirt-plugin"} in mounts
     plain = launcher_pod(vmi)
     assert "kubevirt-plugin-sockets" not in [item["name"] for item in plain["spec"]["volumes"]]
+
+
+def virtual_machine(generation=None, run_strategy="Always", volumes=(), devices=None):
+    metadata = {"name": "vm1", "namespace": "testns", "uid": "vm-uid-1"}
+    if generation is not None:
+        metadata["generation"] = generation
+    template = {"metadata": {"annotations": {"team": "a"}}, "spec": {
+        "domain": {"devices": devices or {}, "resources": {"requests": {"memory": "1Gi"}}},
+        "volumes": list(volumes)}}
+    return {"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachine", "metadata": metadata,
+            "spec": {"runStrategy": run_strategy, "template": template}}
+
+
+@pytest.mark.parametrize("generation, run_strategy, expected", [
+    (3, "Always", {"kubevirt.io/vm-generation": "3"}),
+    (None, "Always", {"kubevirt.io/vm-generation": "1"}),  # the API server's first generation
+    (7, "WaitAsReceiver", {"kubevirt.io/vm-generation": "7",
+                           "kubevirt.io/create-migration-target": "true"}),
+])
+def test_a_virtual_machines_vmi_carries_what_the_vm_controller_gives_it(generation, run_strategy, expected):
+    # watch/vm/vm.go startVMI: setGenerationAnnotationOnVmi, CreateMigrationTarget for a receiver;
+    # filterVMIAnnotationsForPod keeps both on the Pod
+    pod = launcher_pod(virtual_machine(generation, run_strategy))
+    annotations = pod["metadata"]["annotations"]
+    assert {key: annotations.get(key) for key in expected} == expected
+    assert annotations["team"] == "a"
+    if run_strategy == "Always":
+        assert "kubevirt.io/create-migration-target" not in annotations
+    # SetupVMIFromVM: the VMI is a new object with its own uid, not the VM's
+    assert "vm-uid-1" not in repr(pod)
+    assert "ownerReferences" not in pod["metadata"]
+    assert argument(pod, "--uid") == pod["metadata"]["labels"]["kubevirt.io/created-by"]
+
+
+def test_a_virtual_machines_volumes_without_a_disk_get_one():
+    # util.SetDefaultVolumeDisk in SetupVMIFromVM: a configMap volume that no disk names is
+    # still a disk of the VMI, so compute mounts it; a filesystem's volume is not
+    volumes = [{"name": "cm", "configMap": {"name": "c1"}}, {"name": "fs", "configMap": {"name": "c2"}}]
+    devices = {"filesystems": [{"name": "fs", "virtiofs": {}}]}
+    mounts = [m["mountPath"] for m in
+              launcher_pod(virtual_machine(volumes=volumes, devices=devices))["spec"]["containers"][0]["volumeMounts"]]
+    assert "/var/run/kubevirt-private/config-map/cm" in mounts
+    assert "/var/run/kubevirt-private/config-map/fs" not in mounts
+    # a VMI as given has no such disk, unless apply_defaults (the webhook runs the same step)
+    vmi = make_vmi(volumes)
+    vmi["spec"]["domain"]["devices"] = devices
+    plain = [m["mountPath"] for m in launcher_pod(vmi)["spec"]["containers"][0]["volumeMounts"]]
+    assert "/var/run/kubevirt-private/config-map/cm" not in plain
+    defaulted = [m["mountPath"] for m in
+                 launcher_pod(vmi, apply_defaults=True)["spec"]["containers"][0]["volumeMounts"]]
+    assert "/var/run/kubevirt-private/config-map/cm" in defaulted
+    assert "/var/run/kubevirt-private/config-map/fs" not in defaulted
+
+
+def test_a_bad_vm_generation_names_the_field():
+    with pytest.raises(VmpodInputError) as error:
+        launcher_pod(virtual_machine(generation="three"))
+    assert error.value.path == "metadata.generation"

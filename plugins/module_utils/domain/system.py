@@ -13,12 +13,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import posixpath
-
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import DEFAULT_OVMF_PATHS
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod import vmi_uid
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod_volumes import ROOT_NVRAM_DIR
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
+from ansible_collections.vmpod.core.plugins.module_utils.values.paths import go_base
 from ansible_collections.vmpod.core.plugins.module_utils.values.xml import check_xml_text
 
 LIBVIRT_ARCH = {"amd64": "x86_64", "arm64": "aarch64", "s390x": "s390x"}
@@ -77,12 +76,6 @@ def os_section(vmi, cfg, name, opts):
         if initrd:
             result["initrd"] = "%s/kernel-boot/%s" % (CONTAINER_DISKS_DIR, go_base(initrd))
     return result
-
-
-def go_base(path):
-    """Go's filepath.Base: the last element, trailing slashes dropped ("/" for only slashes)."""
-    stripped = path.rstrip("/")
-    return posixpath.basename(stripped) if stripped else "/"
 
 
 def sysinfo_entries(firmware_uuid, serial):

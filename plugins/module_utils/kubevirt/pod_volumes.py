@@ -23,6 +23,8 @@ __metaclass__ = type
 
 from dataclasses import dataclass, field
 
+from ansible_collections.vmpod.core.plugins.module_utils.values.paths import go_dir
+
 PRIVATE_DIR = "/var/run/kubevirt-private"
 SHARE_DIR = "/var/run/kubevirt"
 EPHEMERAL_DISK_DIR = "/var/run/kubevirt-ephemeral-disks"
@@ -223,8 +225,13 @@ def _storage_volume(out, volume, block_claims, shared_claims):
         out.volumes.append({"name": name, "persistentVolumeClaim": item})
     elif kind == "ephemeral":
         claim_source = source.get("persistentVolumeClaim") or {}
-        _claim(out, volume, claim_source.get("claimName", ""), block_claims, shared_claims)
-        out.volumes.append({"name": name, "persistentVolumeClaim": dict(claim_source)})
+        claim = claim_source.get("claimName", "")
+        _claim(out, volume, claim, block_claims, shared_claims)
+        # the typed PersistentVolumeClaimVolumeSource: its two fields, readOnly only when true
+        item = {"claimName": claim}
+        if claim_source.get("readOnly"):
+            item["readOnly"] = True
+        out.volumes.append({"name": name, "persistentVolumeClaim": item})
     elif kind == "dataVolume":
         claim = source.get("name", "")
         _claim(out, volume, claim, block_claims, shared_claims)
@@ -234,8 +241,7 @@ def _storage_volume(out, volume, block_claims, shared_claims):
         host_type = {"Disk": "Directory", "DiskOrCreate": "DirectoryOrCreate"}.get(
             source.get("type"), "")
         out.mounts.append(mount(name, "%s/vmi-disks/%s" % (PRIVATE_DIR, name)))
-        out.volumes.append({"name": name, "hostPath": {"path": path.rsplit("/", 1)[0] or "/",
-                                                       "type": host_type}})
+        out.volumes.append({"name": name, "hostPath": {"path": go_dir(path), "type": host_type}})
     elif kind == "downwardMetrics":
         out.volumes.append(empty_dir(name, medium="Memory", sizeLimit="1Mi"))
         out.mounts.append(mount(name, PRIVATE_DIR + "/downwardmetric-disk"))

@@ -43,3 +43,37 @@ def check_paths(params, spec):
             for index, item in enumerate(value):
                 check_path(item, "%s[%d]" % (name, index))
     return params
+
+
+# Go's path/filepath on Linux, where KubeVirt derives one path from another
+
+def go_clean(path):
+    """filepath.Clean: the shortest equivalent path ("." for nothing)."""
+    rooted = path.startswith("/")
+    parts = []
+    for part in path.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if parts and parts[-1] != "..":
+                parts.pop()
+            elif not rooted:
+                parts.append(part)
+            continue
+        parts.append(part)
+    cleaned = "/".join(parts)
+    return "/" + cleaned if rooted else cleaned or "."
+
+
+def go_dir(path):
+    """filepath.Dir: all but the last element, cleaned ("." for a bare name)."""
+    return go_clean(path[:path.rfind("/") + 1])
+
+
+def go_base(path):
+    """filepath.Base: the last element, trailing slashes dropped ("/" for only slashes, "." for
+    nothing)."""
+    if not path:
+        return "."
+    stripped = path.rstrip("/")
+    return stripped[stripped.rfind("/") + 1:] if stripped else "/"

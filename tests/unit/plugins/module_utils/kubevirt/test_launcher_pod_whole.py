@@ -359,6 +359,20 @@ def test_storage_volumes():
     assert compute["volumeDevices"] == [{"name": "blk", "devicePath": "/dev/blk"}]
 
 
+def test_host_disk_directories_and_ephemeral_claims_as_go_renders_them():
+    # rendervolumes.go handleHostDisk: filepath.Dir of the path; handleEphemeralVolume: the typed
+    # PersistentVolumeClaimVolumeSource, whose readOnly false is omitted
+    volumes = [{"name": "h1", "hostDisk": {"path": "/srv//vm/a.img", "type": "Disk"}},
+               {"name": "h2", "hostDisk": {"path": "/srv/./b.img", "type": "Disk"}},
+               {"name": "h3", "hostDisk": {"path": "/c.img", "type": "Disk"}},
+               {"name": "e1", "ephemeral": {"persistentVolumeClaim": {"claimName": "c1", "readOnly": False}}},
+               {"name": "e2", "ephemeral": {"persistentVolumeClaim": {"claimName": "c2", "readOnly": True}}}]
+    found = by_name(valid(launcher_pod(make_vmi(volumes=volumes)))["spec"]["volumes"])
+    assert [found[name]["hostPath"]["path"] for name in ("h1", "h2", "h3")] == ["/srv/vm", "/srv", "/"]
+    assert found["e1"]["persistentVolumeClaim"] == {"claimName": "c1"}
+    assert found["e2"]["persistentVolumeClaim"] == {"claimName": "c2", "readOnly": True}
+
+
 def test_a_volume_without_one_source_is_refused():
     with pytest.raises(VmpodInputError) as err:
         launcher_pod(make_vmi(volumes=[{"name": "x"}]))

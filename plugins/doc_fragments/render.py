@@ -49,7 +49,8 @@ options:
     default: false
   pod_options:
     description:
-      - C(image) (the virt-launcher image), C(image_pull_policy) (default the KubeVirt CR's
+      - C(image) (the virt-launcher image), C(sidecar_shim_image) (what a hook sidecar that names
+        no image runs), C(image_pull_policy) (default the KubeVirt CR's
         C(imagePullPolicy)), C(qemu_timeout) (seconds), C(ovmf_path), C(hypervisor),
         C(memory_overhead_annotation) (bool), C(block_claims) (the PVC names in Block mode, whose
         volumes become block devices of the compute container), C(shared_claims) (the PVC names

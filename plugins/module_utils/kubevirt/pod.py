@@ -86,7 +86,7 @@ def build_pod(sized, opts, cfg=None):
             "name": vmi.name, "uid": vmi.uid, "controller": True, "blockOwnerDeletion": True}]
     # GetImagePullPolicy: the KubeVirt CR's, for every container that runs the launcher image
     launcher = (opts.image, opts.image_pull_policy or cfg.image_pull_policy)
-    sidecars, sidecar_volumes = parts.hook_sidecars(vmi, cfg, user)
+    sidecars, sidecar_volumes = parts.hook_sidecars(vmi, cfg, user, opts.sidecar_shim_image)
     backend_claim = backend_storage_claim(vmi, opts) if section.backend_storage else ""
     volumes = pod_volumes(vmi, cfg.image_volume, launcher, opts.block_claims, bool(sidecars),
                           backend_claim, cfg.gate_enabled("Plugins"), parts.binding_device_info(vmi, cfg),

@@ -350,9 +350,10 @@ def hook_compute_mounts(vmi):
     return found
 
 
-def hook_sidecars(vmi, cfg, user):
+def hook_sidecars(vmi, cfg, user, shim_image):
     """``hook-sidecar-<n>`` containers (newSidecarContainerRenderer) of ``requested_sidecars``,
-    and the volumes they bring."""
+    and the volumes they bring; one that names no image runs ``shim_image`` (the sidecar shim
+    that runs a ConfigMap's hook script)."""
     containers, volumes = [], []
     for index, (sidecar, binding, downward_api) in enumerate(requested_sidecars(vmi, cfg)):
         name = "hook-sidecar-%d" % index
@@ -375,7 +376,7 @@ def hook_sidecars(vmi, cfg, user):
             env.append({"name": "NETWORK_BINDING_PLUGIN_NAME", "value": binding})
         container = {
             "name": name,
-            "image": sidecar.get("image") or "",
+            "image": sidecar.get("image") or shim_image,
             "imagePullPolicy": sidecar.get("imagePullPolicy") or None,
             "command": list(sidecar.get("command") or ()) or None,
             "args": list(sidecar.get("args") or ()) or None,

@@ -25,7 +25,9 @@ from ansible_collections.vmpod.core.plugins.module_utils.values import fields as
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 
 DEFAULT_IMAGE = "quay.io/kubevirt/virt-launcher:v1.6.0"
-_OPTION_KEYS = ("image", "image_pull_policy", "qemu_timeout", "ovmf_path", "hypervisor",
+# virt-controller's SIDECAR_SHIM_IMAGE as virt-operator sets it (<registry>/<prefix>sidecar-shim:<version>)
+DEFAULT_SIDECAR_SHIM_IMAGE = "quay.io/kubevirt/sidecar-shim:v1.6.0"
+_OPTION_KEYS = ("image", "sidecar_shim_image", "image_pull_policy", "qemu_timeout", "ovmf_path", "hypervisor",
                 "memory_overhead_annotation", "block_claims", "shared_claims", "backend_storage_claims",
                 "image_pull_secret", "claim_uids")
 
@@ -33,6 +35,7 @@ _OPTION_KEYS = ("image", "image_pull_policy", "qemu_timeout", "ovmf_path", "hype
 @dataclass(frozen=True)
 class PodOptions:
     image: str = DEFAULT_IMAGE
+    sidecar_shim_image: str = DEFAULT_SIDECAR_SHIM_IMAGE  # a hook sidecar that names no image runs it
     image_pull_policy: str = ""  # "": the KubeVirt CR's imagePullPolicy
     qemu_timeout: int = 240  # virt-controller's --launcher-qemu-timeout default, in seconds
     ovmf_path: object = None  # str or None
@@ -51,7 +54,8 @@ DEFAULT_POD_OPTIONS = PodOptions()
 
 
 def read_pod_options(options, path="pod_options"):
-    """``image`` (the virt-launcher image), ``image_pull_policy`` (of the launcher image, in
+    """``image`` (the virt-launcher image), ``sidecar_shim_image`` (what a hook sidecar that
+    names no image runs, virt-controller's SIDECAR_SHIM_IMAGE), ``image_pull_policy`` (of the launcher image, in
     every container that runs it; the KubeVirt CR's ``imagePullPolicy`` by default),
     ``qemu_timeout`` (seconds), ``ovmf_path``, ``hypervisor``, ``memory_overhead_annotation`` (KubeVirt writes
     ``kubevirt.io/memory-overhead-bytes`` when its VmiMemoryOverheadReport gate is on),
@@ -72,6 +76,7 @@ def read_pod_options(options, path="pod_options"):
                               "must be one of %s" % ", ".join(PULL_POLICIES))
     return PodOptions(
         image=f.string(options, "image", path) or DEFAULT_IMAGE,
+        sidecar_shim_image=f.string(options, "sidecar_shim_image", path) or DEFAULT_SIDECAR_SHIM_IMAGE,
         image_pull_policy=pull_policy,
         qemu_timeout=f.integer(options, "qemu_timeout", path, 240, minimum=1),
         ovmf_path=f.string(options, "ovmf_path", path) or None,

@@ -513,6 +513,20 @@ def test_hook_sidecar_config_maps_and_claims():
     assert third["name"] == "hook-sidecar-2"
 
 
+def test_a_hook_sidecar_without_an_image_runs_the_sidecar_shim():
+    # template.go newSidecarContainerRenderer: SIDECAR_SHIM_IMAGE, which virt-operator sets to
+    # <registry>/<prefix>sidecar-shim:<version> (the ConfigMap form of hooks runs through it)
+    import json
+    vmi = make_vmi()
+    vmi["metadata"]["annotations"] = {"hooks.kubevirt.io/hookSidecars": json.dumps([
+        {"args": ["--version", "v1alpha2"],
+         "configMap": {"name": "cm", "key": "my.sh", "hookPath": "/usr/bin/onDefineDomain"}}])}
+    sidecar = valid(launcher_pod(vmi))["spec"]["containers"][1]
+    assert sidecar["image"] == "quay.io/kubevirt/sidecar-shim:v1.6.0"
+    mine = launcher_pod(vmi, options={"sidecar_shim_image": "registry.local/sidecar-shim:v1.6.1"})
+    assert mine["spec"]["containers"][1]["image"] == "registry.local/sidecar-shim:v1.6.1"
+
+
 # -- the envelope without rendering ---------------------------------------------------------------
 
 def _varied():

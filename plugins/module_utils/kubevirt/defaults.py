@@ -54,6 +54,8 @@ def apply_vmi_defaults(vmi, config=None, arch="amd64"):
     _default_volume_disks(spec, domain)
     _default_disk_buses(domain, architecture)
     _default_pull_policies(spec)
+    for key in ("readinessProbe", "livenessProbe"):
+        _default_probe(spec.get(key))
     if architecture == "arm64":
         _default_arm64_firmware(domain, dp)
     if architecture == "s390x":
@@ -227,6 +229,20 @@ def _default_pull_policies(spec):
             image = disk.get("image") or ""
             tagged = ":" in image or "@" in image
             disk["imagePullPolicy"] = "Always" if image.endswith(":latest") or not tagged else "IfNotPresent"
+
+
+_PROBE_DEFAULTS = (("timeoutSeconds", 1), ("periodSeconds", 10), ("successThreshold", 1),
+                   ("failureThreshold", 3))
+
+
+def _default_probe(probe):
+    """SetDefaults_Probe (api/core/v1/defaults.go): each of these below 1 takes its default.
+    (read_vmi has checked that each is a whole number, at least 0.)"""
+    if probe is None:
+        return
+    for key, default in _PROBE_DEFAULTS:
+        if (probe.get(key) or 0) < 1:
+            probe[key] = default
 
 
 def _default_arm64_firmware(domain, dp):

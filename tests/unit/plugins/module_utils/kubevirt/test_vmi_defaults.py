@@ -235,3 +235,18 @@ def test_apply_defaults_gives_container_disks_a_pull_policy(image, policy, expec
                       if volume["name"] == "root"]
     assert image_volume.get("pullPolicy") == policy
     assert obj == before
+
+
+def test_apply_defaults_fills_in_the_probes():
+    # api/core/v1/defaults.go SetDefaults_Probe: timeout 1, period 10, success 1, failure 3 for
+    # each below 1; what is set stays
+    from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.defaults import apply_vmi_defaults
+    obj = vmi({"resources": {"requests": {"memory": "1Gi"}}},
+              readinessProbe={"httpGet": {"port": 80}, "periodSeconds": 0},
+              livenessProbe={"tcpSocket": {"port": 22}, "failureThreshold": 5, "timeoutSeconds": 4})
+    spec = apply_vmi_defaults(obj)["spec"]
+    assert {key: spec["readinessProbe"][key] for key in (
+        "timeoutSeconds", "periodSeconds", "successThreshold", "failureThreshold")} == {
+        "timeoutSeconds": 1, "periodSeconds": 10, "successThreshold": 1, "failureThreshold": 3}
+    assert spec["livenessProbe"]["failureThreshold"] == 5 and spec["livenessProbe"]["timeoutSeconds"] == 4
+    assert "timeoutSeconds" not in obj["spec"]["readinessProbe"]

@@ -125,7 +125,8 @@ def node_selector(vmi, cfg=None):
     frequency = manual_tsc_frequency(vmi)
     if frequency:
         wanted.append("%s%d" % (TSC_FREQUENCY_LABEL, frequency))
-    for label, on in (("kubevirt.io/realtime", vmi.cpu.realtime), ("kubevirt.io/sev", vmi.sev),
+    # util.IsSEVVMI counts SEV-SNP too: an SNP guest needs a node with both labels
+    for label, on in (("kubevirt.io/realtime", vmi.cpu.realtime), ("kubevirt.io/sev", vmi.sev or vmi.snp),
                       ("kubevirt.io/sev-es", vmi.sev and vmi.sev_es),
                       ("kubevirt.io/sev-snp", vmi.snp),
                       (SECURE_EXECUTION_LABEL, section.secure_execution),

@@ -117,6 +117,21 @@ def test_secure_execution_on_s390x_only():
     assert "kubevirt.io/s390-pv" not in selector(make_vmi(architecture="s390x"))
 
 
+@pytest.mark.parametrize("security, labels", [
+    # util.IsSEVVMI counts SEV-SNP (amd64.go), IsSEVESVMI the encrypted-state policy, IsTDXVMI
+    ({"sev": {}}, {"kubevirt.io/sev"}),
+    ({"sev": {"policy": {"encryptedState": True}}}, {"kubevirt.io/sev", "kubevirt.io/sev-es"}),
+    ({"snp": {}}, {"kubevirt.io/sev", "kubevirt.io/sev-snp"}),
+    ({"tdx": {}}, {"kubevirt.io/tdx"}),
+])
+def test_confidential_computing_selects_capable_nodes(security, labels):
+    efi = {"firmware": {"bootloader": {"efi": {"secureBoot": False}}}}
+    found = selector(make_vmi(dict(efi, launchSecurity=security)))
+    assert {key for key in found if key in ("kubevirt.io/sev", "kubevirt.io/sev-es", "kubevirt.io/sev-snp",
+                                            "kubevirt.io/tdx")} == labels
+    assert all(found[key] == "true" for key in labels)
+
+
 def test_the_machine_type_the_status_names_comes_first():
     vmi = make_vmi({"machine": {"type": "q35"}})
     assert selector(vmi)["machine-type.node.kubevirt.io/q35"] == "true"

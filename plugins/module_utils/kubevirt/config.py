@@ -29,6 +29,7 @@ _BETA_GATES = frozenset((
 _NETWORK_INTERFACES = ("", "bridge", "slirp", "masquerade")
 
 
+DEFAULT_QGS_SOCKET_PATH = "/var/run/tdx-qgs/qgs.socket"  # virt-config: DefaultQGSSocketPath
 DISK_MEMORY_LIMIT = 2000 * 1024 * 1024
 # pkg/virt-config: DefaultARCHOVMFPath, DefaultAARCH64OVMFPath, DefaultS390xOVMFPath
 DEFAULT_OVMF_PATHS = {"amd64": "/usr/share/edk2/ovmf", "arm64": "/usr/share/AAVMF", "s390x": ""}
@@ -84,6 +85,8 @@ class KubevirtConfig:
     image_pull_policy: str = "IfNotPresent"  # imagePullPolicy (GetImagePullPolicy), of the launcher image
     # network.binding.NAME: (sidecarImage, downwardAPI) of each binding plugin
     binding_sidecars: object = None  # dict
+    # confidentialCompute.tdx.attestation.qgsSocketPath (GetQGSSocketPath), "" for none
+    qgs_socket_path: str = DEFAULT_QGS_SOCKET_PATH
 
     def gate_enabled(self, gate):
         """featuregate.IsEnabled: explicit enable > explicit disable > Beta on by default."""
@@ -194,6 +197,12 @@ def _read(config):
     c["ovmf_paths"] = {arch: old_ovmf or xml_string(f.mapping(arch_config, arch, arch_path), "ovmfPath",
                                                     f.join(arch_path, arch)) or default
                        for arch, default in DEFAULT_OVMF_PATHS.items()}
+    attestation_path = f.join(path, "confidentialCompute.tdx.attestation")
+    attestation = f.mapping(f.mapping(f.mapping(config, "confidentialCompute", path), "tdx",
+                                      f.join(path, "confidentialCompute")),
+                            "attestation", f.join(path, "confidentialCompute.tdx"))
+    c["qgs_socket_path"] = (DEFAULT_QGS_SOCKET_PATH if attestation.get("qgsSocketPath") is None
+                            else f.string(attestation, "qgsSocketPath", attestation_path))
     c["image_pull_policy"] = f.string(config, "imagePullPolicy", path) or "IfNotPresent"
     if c["image_pull_policy"] not in PULL_POLICIES:  # validateConfig
         raise VmpodInputError(f.join(path, "imagePullPolicy"), c["image_pull_policy"],

@@ -67,6 +67,8 @@ def apply_vmi_defaults(vmi, config=None, arch="amd64"):
             features["acpi"] = acpi = {}
         if acpi.get("enabled") is None:
             acpi["enabled"] = False
+    _default_feature_states(domain)
+    _default_hyperv_dependencies(domain)
     cpu = domain["cpu"]
     if not cpu.get("model"):
         if architecture == "arm64":
@@ -87,6 +89,10 @@ def apply_vmi_defaults(vmi, config=None, arch="amd64"):
         if not isinstance(status, dict):
             status = result["status"] = {}
         status["runtimeUser"] = 107
+    if cfg.qgs_socket_path and isinstance(domain.get("launchSecurity"), dict) and \
+            domain["launchSecurity"].get("tdx") is not None:
+        # ApplyNewVMIMutations: a TDX guest is told the Quote Generation Service's socket
+        _annotations(result)["kubevirt.io/qgs-socket-path"] = cfg.qgs_socket_path
     return result
 
 
@@ -243,6 +249,86 @@ def _default_probe(probe):
     for key, default in _PROBE_DEFAULTS:
         if (probe.get(key) or 0) < 1:
             probe[key] = default
+
+
+_HYPERV_STATES = ("relaxed", "vapic", "spinlocks", "vpindex", "runtime", "synic", "synictimer",
+                  "reset", "vendorid", "frequencies", "reenlightenment", "tlbflush", "ipi", "evmcs")
+# getHypervFeatureDependencies, leaves first: each, when on, needs the other
+_HYPERV_NEEDS = (("evmcs", "vapic"), ("ipi", "vpindex"), ("tlbflush", "vpindex"),
+                 ("synictimer", "synic"), ("synic", "vpindex"))
+
+
+def _enable(holder, key):
+    """SetDefaults_FeatureState and its kin: a feature that is there but says nothing is on."""
+    state = holder.get(key)
+    if isinstance(state, dict) and state.get("enabled") is None:
+        state["enabled"] = True
+    return state
+
+
+def _default_feature_states(domain):
+    """SetDefaults_VirtualMachineInstance and the generated defaulters
+    (zz_generated.defaults.go): ACPI is always there and on unless it says otherwise; every
+    other feature, Hyper-V enlightenment and clock timer that is there is on unless it says
+    otherwise; on spinlocks retry 4096 times. (Values of the wrong type are left for read_vmi to
+    refuse, naming them.)"""
+    features = domain.get("features")
+    if features is None:
+        features = domain["features"] = {}
+    if not isinstance(features, dict):
+        return
+    if features.get("acpi") is None:
+        features["acpi"] = {}
+    for key in ("acpi", "apic", "smm", "pvspinlock"):
+        _enable(features, key)
+    hyperv = features.get("hyperv")
+    if isinstance(hyperv, dict):
+        for key in _HYPERV_STATES:
+            _enable(hyperv, key)
+        for key, inner in (("synictimer", "direct"), ("tlbflush", "direct"), ("tlbflush", "extended")):
+            if isinstance(hyperv.get(key), dict):
+                _enable(hyperv[key], inner)
+        spinlocks = hyperv.get("spinlocks")
+        if isinstance(spinlocks, dict) and spinlocks.get("enabled") is True and spinlocks.get("spinlocks") is None:
+            spinlocks["spinlocks"] = 4096
+    clock = domain.get("clock")
+    timer = clock.get("timer") if isinstance(clock, dict) else None
+    if isinstance(timer, dict):
+        for key in ("hpet", "kvm", "pit", "rtc", "hyperv"):
+            _enable(timer, key)
+
+
+def _default_hyperv_dependencies(domain):
+    """SetHypervFeatureDependencies (pkg/defaults/hyperv.go): a Hyper-V feature that is on turns
+    on what it needs where the VMI says nothing of it, and stops at the first it cannot (the
+    validating webhook refuses that VMI); an enlightened VMCS that is on requires the vmx CPU
+    feature (setEVMCSDependency)."""
+    hyperv = (domain.get("features") or {}).get("hyperv")
+    if not isinstance(hyperv, dict):
+        return
+
+    def state(key):
+        value = hyperv.get(key)
+        return value.get("enabled") if isinstance(value, dict) else None
+
+    for feature, needs in _HYPERV_NEEDS:
+        if state(feature) is not True:
+            continue
+        if state(needs) is None:
+            hyperv[needs] = dict(hyperv.get(needs) or {}, enabled=True)
+        elif state(needs) is not True:
+            return
+    if state("evmcs") is True:
+        cpu = domain.get("cpu")
+        if not isinstance(cpu, dict):
+            cpu = domain["cpu"] = {}
+        wanted = cpu.get("features") or []
+        for item in wanted:
+            if isinstance(item, dict) and item.get("name") == "vmx":
+                item["policy"] = "require"
+                break
+        else:
+            cpu["features"] = list(wanted) + [{"name": "vmx", "policy": "require"}]
 
 
 def _default_arm64_firmware(domain, dp):

@@ -132,6 +132,19 @@ def test_confidential_computing_selects_capable_nodes(security, labels):
     assert all(found[key] == "true" for key in labels)
 
 
+def test_apply_defaults_selects_for_the_features_the_webhook_turns_on():
+    # a reenlightenment that says nothing is on once defaulted (SetDefaults_FeatureState), so it
+    # needs the TSC frequency; synictimer brings synic and vpindex, evmcs the vmx CPU feature
+    vmi = make_vmi(hyperv(reenlightenment={}, synictimer={}, evmcs={}))
+    vmi["status"] = {"topologyHints": {"tscFrequency": 123123}}
+    plain = launcher_pod(vmi, STRICT)["spec"]["nodeSelector"]
+    found = launcher_pod(vmi, STRICT, apply_defaults=True)["spec"]["nodeSelector"]
+    assert TSC_LABEL not in plain and TSC_LABEL in found
+    for feature in ("synic", "vpindex", "synictimer", "reenlightenment"):
+        assert found["hyperv.node.kubevirt.io/" + feature] == "true"
+    assert found["cpu-feature.node.kubevirt.io/vmx"] == "true"
+
+
 def test_the_machine_type_the_status_names_comes_first():
     vmi = make_vmi({"machine": {"type": "q35"}})
     assert selector(vmi)["machine-type.node.kubevirt.io/q35"] == "true"

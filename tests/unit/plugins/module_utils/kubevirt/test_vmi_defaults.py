@@ -250,3 +250,61 @@ def test_apply_defaults_fills_in_the_probes():
         "timeoutSeconds": 1, "periodSeconds": 10, "successThreshold": 1, "failureThreshold": 3}
     assert spec["livenessProbe"]["failureThreshold"] == 5 and spec["livenessProbe"]["timeoutSeconds"] == 4
     assert "timeoutSeconds" not in obj["spec"]["readinessProbe"]
+
+
+def _defaulted(domain, config=None, **spec):
+    from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.defaults import apply_vmi_defaults
+    body = {"resources": {"requests": {"memory": "1Gi"}}}
+    body.update(domain)
+    return apply_vmi_defaults(vmi(body, **spec), config)
+
+
+def test_apply_defaults_turns_on_the_features_that_say_nothing():
+    # SetDefaults_FeatureState and kin (zz_generated.defaults.go): ACPI always; what is there and
+    # says nothing is on; spinlocks retry 4096 times; an explicit false stays
+    domain = _defaulted({"features": {"smm": {}, "hyperv": {
+        "relaxed": {}, "vapic": {"enabled": False}, "spinlocks": {}, "synictimer": {"direct": {}},
+        "tlbflush": {"extended": {}}}}, "clock": {"timer": {"hpet": {}, "rtc": {"enabled": False}}}})["spec"]["domain"]
+    features = domain["features"]
+    assert features["acpi"] == {"enabled": True} and features["smm"] == {"enabled": True}
+    hyperv = features["hyperv"]
+    assert hyperv["relaxed"] == {"enabled": True} and hyperv["vapic"] == {"enabled": False}
+    assert hyperv["spinlocks"] == {"enabled": True, "spinlocks": 4096}
+    assert hyperv["synictimer"] == {"enabled": True, "direct": {"enabled": True}}
+    assert hyperv["tlbflush"] == {"enabled": True, "extended": {"enabled": True}}
+    assert domain["clock"]["timer"] == {"hpet": {"enabled": True}, "rtc": {"enabled": False}}
+
+
+@pytest.mark.parametrize("hyperv, expected, vmx", [
+    # pkg/defaults/hyperv.go getHypervFeatureDependencies: synictimer -> synic -> vpindex,
+    # ipi and tlbflush -> vpindex, evmcs -> vapic and the vmx CPU feature
+    ({"synictimer": {}}, {"synictimer", "synic", "vpindex"}, False),
+    ({"ipi": {}, "tlbflush": {}}, {"ipi", "tlbflush", "vpindex"}, False),
+    ({"evmcs": {}}, {"evmcs", "vapic"}, True),
+    ({"evmcs": {"enabled": False}}, set(), False),
+    # a requirement turned off stops the rest (the validating webhook refuses that VMI)
+    ({"evmcs": {}, "vapic": {"enabled": False}, "ipi": {}}, {"evmcs", "ipi"}, False),  # no vpindex
+])
+def test_apply_defaults_turns_on_what_a_hyperv_feature_needs(hyperv, expected, vmx):
+    domain = _defaulted({"features": {"hyperv": hyperv},
+                         "cpu": {"features": [{"name": "vmx", "policy": "forbid"}]}})["spec"]["domain"]
+    enabled = {key for key, value in domain["features"]["hyperv"].items() if value.get("enabled")}
+    assert enabled == expected
+    assert ({"name": "vmx", "policy": "require"} in domain["cpu"]["features"]) is vmx
+    assert len([item for item in domain["cpu"]["features"] if item["name"] == "vmx"]) == 1
+
+
+def test_apply_defaults_gives_a_tdx_guest_the_quote_generation_socket():
+    # ApplyNewVMIMutations: GetQGSSocketPath, virt-config's DefaultQGSSocketPath unless the CR
+    # names another (or none)
+    tdx = {"launchSecurity": {"tdx": {}}, "firmware": {"bootloader": {"efi": {"secureBoot": False}}}}
+    key = "kubevirt.io/qgs-socket-path"
+    assert _defaulted(tdx)["metadata"]["annotations"][key] == "/var/run/tdx-qgs/qgs.socket"
+    own = {"confidentialCompute": {"tdx": {"attestation": {"qgsSocketPath": "/run/qgs.sock"}}}}
+    assert _defaulted(tdx, own)["metadata"]["annotations"][key] == "/run/qgs.sock"
+    none = {"confidentialCompute": {"tdx": {"attestation": {"qgsSocketPath": ""}}}}
+    assert key not in _defaulted(tdx, none)["metadata"]["annotations"]
+    assert key not in _defaulted({})["metadata"]["annotations"]
+    with pytest.raises(VmpodInputError) as err:
+        _defaulted(tdx, {"confidentialCompute": {"tdx": {"attestation": {"qgsSocketPath": 5}}}})
+    assert err.value.path == "config.confidentialCompute.tdx.attestation.qgsSocketPath"

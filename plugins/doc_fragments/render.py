@@ -42,7 +42,8 @@ options:
     description:
       - Apply what virt-api's mutating webhook adds to a VMI when it is created (machine type,
         CPU model and topology, hotplug maxima, the default pod interface, the non-root runtime
-        user) before rendering - what a cluster renders for a VMI as users write it.
+        user, default disks, bus and pull policies, probe timings, the features and Hyper-V
+        enlightenments it turns on with what they need, TDX's QGS socket) before rendering - what a cluster renders for a VMI as users write it.
       - Leave it off for VMIs read back from a cluster (C(kubernetes.core.k8s_info)), which have
         them already, and to size exactly as C(vmpod.core.launcher_resources) does by default.
     type: bool

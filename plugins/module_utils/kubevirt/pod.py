@@ -51,7 +51,8 @@ def launcher_pod(vmi, config=None, arch="amd64", options=None, apply_defaults=Fa
     renderLaunchManifest renders it for the object as given. ``apply_defaults``: first apply
     what virt-api's mutating webhook adds when the VMI is created (``kubevirt.defaults``: machine
     type, CPU model and topology, hotplug maxima, the default pod interface, the non-root runtime
-    user) - what a cluster renders for a VMI as users write it. Leave it off for a VMI read back
+    user, default disks, pull policies, probe timings, feature states and Hyper-V dependencies,
+    TDX's QGS socket) - what a cluster renders for a VMI as users write it. Leave it off for a VMI read back
     from a cluster (``kubernetes.core.k8s_info``), which has them already."""
     cfg = read_config(config)
     if apply_defaults:

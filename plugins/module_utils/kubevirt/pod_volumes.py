@@ -216,18 +216,13 @@ def _claim(out, volume, claim, block_claims, shared_claims):
 
 def _storage_volume(out, volume, block_claims, shared_claims):
     kind, source, name = volume.kind, volume.source, volume.name
-    if kind == "persistentVolumeClaim":
-        claim = source.get("claimName", "")
-        _claim(out, volume, claim, block_claims, shared_claims)
-        item = {"claimName": claim}
-        if source.get("readOnly"):
-            item["readOnly"] = True
-        out.volumes.append({"name": name, "persistentVolumeClaim": item})
-    elif kind == "ephemeral":
-        claim_source = source.get("persistentVolumeClaim") or {}
+    if kind in ("persistentVolumeClaim", "ephemeral"):
+        # an ephemeral volume holds a PVC source; both are the typed
+        # PersistentVolumeClaimVolumeSource: its two fields, readOnly only when true
+        claim_source = source if kind == "persistentVolumeClaim" else (
+            source.get("persistentVolumeClaim") or {})
         claim = claim_source.get("claimName", "")
         _claim(out, volume, claim, block_claims, shared_claims)
-        # the typed PersistentVolumeClaimVolumeSource: its two fields, readOnly only when true
         item = {"claimName": claim}
         if claim_source.get("readOnly"):
             item["readOnly"] = True

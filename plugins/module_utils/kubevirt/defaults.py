@@ -202,13 +202,14 @@ def _default_network_interface(spec, domain, path, cfg):
 def _default_volume_disks(spec, domain):
     """util.SetDefaultVolumeDisk, then SetDefaults_DiskDevice: a volume that no disk and no
     filesystem names gets a disk of its name, and a disk of no kind is a ``disk``. (read_vmi
-    has checked the lists.)"""
+    has checked the lists; a volume without a name gets no disk, and the Pod's reader refuses it.)"""
     devices = domain.get("devices")
     if devices is None:
         devices = domain["devices"] = {}
     disks = devices.get("disks") or []
     named = {disk.get("name") for disk in disks} | {fs.get("name") for fs in devices.get("filesystems") or ()}
-    added = [{"name": volume["name"]} for volume in spec.get("volumes") or () if volume.get("name") not in named]
+    added = [{"name": volume["name"]} for volume in spec.get("volumes") or ()
+             if isinstance(volume.get("name"), str) and volume["name"] not in named]
     if added:
         disks = devices["disks"] = list(disks) + added
     for disk in disks:

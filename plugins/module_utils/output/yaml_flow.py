@@ -10,7 +10,7 @@ __metaclass__ = type
 import json
 import re
 
-from ansible_collections.vmpod.core.plugins.module_utils.values.shapes import PLAIN, checked
+from ansible_collections.vmpod.core.plugins.module_utils.values.shapes import PLAIN, expanded_text
 
 # YAML's printable set (and its line breaks, which a quoted scalar would fold) minus what JSON
 # already escapes: everything else becomes a \u escape, which JSON and YAML read alike.
@@ -22,6 +22,9 @@ def yaml_flow(value):
     character YAML could misread escaped, non-ASCII text kept readable. Anything else (bytes, a
     tuple key, a number of 5000 digits, infinity, a structure too large written out) is an input
     error, never text that does not read back."""
-    checked(PLAIN, value, "value")
+    expanded_text(value, "value")  # measured before it is written: text many copies would not fit
+    PLAIN.check(value, "value")
     text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    if not _YAML_UNSAFE.search(text):
+        return text
     return _YAML_UNSAFE.sub(lambda match: "\\u%04x" % ord(match.group(0)), text)

@@ -24,6 +24,8 @@ from ansible_collections.vmpod.core.plugins.module_utils.values.errors import (
 # VMI holds a few hundred values, a large VirtualMachine a few thousand), and how deep it nests.
 MAX_VALUES = 100000
 MAX_DEPTH = 64
+# Characters of text a formatter writes out (yaml_flow): many times any Kubernetes object
+MAX_TEXT = 8 * 1024 * 1024
 _INT64 = 1 << 63
 
 
@@ -32,27 +34,49 @@ def expanded_size(value, where, limit=MAX_VALUES):
     counted without writing it out: each shared list or mapping is counted once and its count
     reused, so an alias bomb of 2**60 values costs as much as its few dozen distinct parts.
     VmpodInputError when it passes ``limit`` or nests deeper than MAX_DEPTH."""
+    return _expanded(value, where, limit, None)[0]
+
+
+def expanded_text(value, where, limit=MAX_TEXT):
+    """The characters of the strings and keys of ``value`` written out, every shared part (and
+    every repeat of one string) counted each time it appears, without writing it out. Checks the
+    number of values (``expanded_size``) too. VmpodInputError past ``limit`` characters: text
+    of that size is no Kubernetes object (etcd takes 1.5 MiB) and would take memory many times
+    its size to write."""
+    return _expanded(value, where, MAX_VALUES, limit)[1]
+
+
+def _expanded(value, where, limit, text_limit):
+    """(values, characters) of ``value`` written out; see expanded_size and expanded_text."""
     counted = {}
 
     def size(node, depth):
         if not isinstance(node, (dict, list, tuple)):
-            return 1
+            return 1, (len(node) if isinstance(node, str) else 0)
         known = counted.get(id(node))
         if known is not None:
             return known
         if depth > MAX_DEPTH:
             raise VmpodInputError(where, NO_VALUE, "nests deeper than %d levels" % MAX_DEPTH)
-        counted[id(node)] = 0  # a structure that contains itself adds nothing more (cannot come from YAML)
+        counted[id(node)] = (0, 0)  # a structure that contains itself adds nothing more (cannot come from YAML)
         items = node.items() if isinstance(node, dict) else ((None, item) for item in node)
-        total = 1
+        total, text = 1, 0
         for key, item in items:
-            total += size(item, depth + 1) + (key is not None)
+            values, chars = size(item, depth + 1)
+            total += values + (key is not None)
+            text += chars + (len(key) if isinstance(key, str) else 0)
             if total > limit:
                 raise VmpodInputError(where, NO_VALUE,
                                       "expands to more than %d values (YAML aliases): refused" % limit)
-        counted[id(node)] = total
-        return total
-    return size(value, 0)
+            if text_limit is not None and text > text_limit:
+                raise VmpodInputError(where, NO_VALUE,
+                                      "holds more than %d characters of text: refused" % text_limit)
+        counted[id(node)] = total, text
+        return total, text
+    found = size(value, 0)
+    if text_limit is not None and found[1] > text_limit:
+        raise VmpodInputError(where, NO_VALUE, "holds more than %d characters of text: refused" % text_limit)
+    return found
 
 
 class Shape:

@@ -206,6 +206,16 @@ def test_apply_defaults_still_validates():
     assert "'12Qi'" in str(err.value)
 
 
+def test_apply_defaults_leaves_a_volume_without_a_name_to_the_reader():
+    # the webhook's default disk is named for its volume: a nameless volume is an input error
+    # naming the field, with defaults as without them (found by the hostile-input fuzz test)
+    the_vmi = vmi({})
+    the_vmi["spec"]["volumes"] = [{"containerDisk": {"image": "quay.io/containerdisks/fedora:41"}}]
+    for defaults in (False, True):
+        with pytest.raises(VmpodInputError, match=r"^spec\.volumes\[0\]\.name: '' is required"):
+            launcher_pod(the_vmi, apply_defaults=defaults)
+
+
 @pytest.mark.parametrize("image, policy, expected", [
     # defaults.go setDefaultPullPoliciesOnContainerDisks
     ("quay.io/containerdisks/fedora:latest", None, "Always"),

@@ -5,10 +5,11 @@
 
 import pytest
 
+from ansible_collections.vmpod.core.plugins.module_utils.output.yaml_flow import yaml_flow
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import (
     PATH_LIMIT, VmpodInputError, key_order, key_path)
 from ansible_collections.vmpod.core.plugins.module_utils.values.shapes import (
-    INT, NUMBER, PLAIN, TEXT, ListOf, MapOf, Maybe, Record, checked, expanded_size)
+    MAX_TEXT, INT, NUMBER, PLAIN, TEXT, ListOf, MapOf, Maybe, Record, checked, expanded_size, expanded_text)
 
 
 def _bomb(levels):
@@ -132,3 +133,30 @@ def test_tagged_numbers_pass_as_numbers_and_booleans_do_not():
     for shape in (INT, NUMBER):
         with pytest.raises(VmpodInputError, match="^n: True must be"):
             shape.check(True, "n")
+
+
+def test_expanded_text_counts_every_repeat_of_a_string_and_key():
+    text = "x" * 1000
+    assert expanded_text([text] * 3, "v") == 3000
+    assert expanded_text({"ab": text, "c": [text, {"de": "f"}]}, "v") == 2 + 1000 + 1 + 1000 + 2 + 1
+    assert expanded_text(text, "v") == 1000
+    assert expanded_text(7, "v") == 0
+
+
+def test_expanded_text_refuses_text_past_its_limit_without_writing_it():
+    # one 100 kB string held 200 times is 20 million characters written out; a shared list
+    # of it, repeated, is counted as often as it appears
+    shared = ["x" * 100000] * 100
+    with pytest.raises(VmpodInputError, match=r"^value holds more than %d characters" % MAX_TEXT):
+        expanded_text({"a": shared, "b": shared}, "value")
+    with pytest.raises(VmpodInputError, match="holds more than 10 characters"):
+        expanded_text("x" * 11, "value", 10)
+    with pytest.raises(VmpodInputError, match="expands to more than"):
+        expanded_text(_bomb(40), "value")
+
+
+def test_yaml_flow_refuses_text_too_large_to_write():
+    long_text = "x" * 100000
+    with pytest.raises(VmpodInputError, match="^value holds more than"):
+        yaml_flow({"\x7f\U00010000": [long_text] * 100, "apiVersion": [long_text] * 100})
+    assert yaml_flow({"\x7f": [long_text] * 2}) == '{"\\u007f": ["%s", "%s"]}' % (long_text, long_text)

@@ -37,7 +37,9 @@ EPHEMERAL_STORAGE_OVERHEAD = parse_quantity("50M")
 _EPHEMERAL_STORAGE_ALONE = ZERO_UNSET + EPHEMERAL_STORAGE_OVERHEAD
 _ONE = parse_quantity("1")
 _UNIT = Quantity(1, 0, DECIMAL_SI)
+_VIRTIO_MODELS = frozenset(("", "virtio"))
 _new_tuple = tuple.__new__
+_MAX_CACHED = 1024
 
 
 class Resources:
@@ -110,18 +112,22 @@ def ephemeral_storage(res):
 
 def virtualization_devices(res, vmi, config):
     """Device-plugin limits for KVM, TUN, vhost-net and vhost-vsock (they replace the user's)."""
+    limits = res.vm_limits
     if vmi.interfaces or vmi.autoattach_pod_interface is not False:
-        res.vm_limits[TUN_DEVICE] = _ONE
-    if not config.use_emulation and any(i.model in ("", "virtio") for i in vmi.interfaces):
-        res.vm_limits[VHOST_NET_DEVICE] = _ONE
+        limits[TUN_DEVICE] = _ONE
     if not config.use_emulation:
-        res.vm_limits[KVM_DEVICE] = _ONE
+        for interface in vmi.interfaces:  # (a loop: any() of a generator costs more)
+            if interface.model in _VIRTIO_MODELS:
+                limits[VHOST_NET_DEVICE] = _ONE
+                break
+        limits[KVM_DEVICE] = _ONE
     if vmi.autoattach_vsock:
         res.vm_limits[VHOST_VSOCK_DEVICE] = _ONE
 
 
 def memory_request_is_empty(vmi):
-    return vmi.requests.get("memory", ZERO_UNSET).is_zero()
+    request = vmi.requests.get("memory")
+    return request is None or not request.unscaled
 
 
 def memory_request(res, vmi, config):
@@ -153,8 +159,8 @@ def dedicated_cpu(res, vmi):
     vcpus = vmi.cpu.vcpus()
     io_threads = supplemental_pool_threads(vmi)
     if vcpus:
-        res.vm_limits["cpu"] = Quantity(vcpus + io_threads, 0, BINARY_SI)
-        res.vm_requests["cpu"] = Quantity(vcpus + io_threads, 0, BINARY_SI)
+        # one value for both: an int64 amount, which Go copies (no shared *inf.Dec to alias)
+        res.vm_limits["cpu"] = res.vm_requests["cpu"] = Quantity(vcpus + io_threads, 0, BINARY_SI)
     else:
         extra = Quantity(io_threads, 0, BINARY_SI)
         if "cpu" in res.vm_limits:
@@ -187,11 +193,26 @@ def shared_cpu(res, vmi, config, with_cpu_limit):
     total = vcpus + supplemental_pool_threads(vmi)
     if total == 0:
         return
-    share = float(total) / float(config.cpu_allocation_ratio)
-    text = gofloat.format_g(share) if share >= 1 else gofloat.format_g(share * 1000) + "m"
-    res.calc_requests["cpu"] = parse_quantity(text)
+    res.calc_requests["cpu"] = shared_cpu_request(total, config.cpu_allocation_ratio)
     if with_cpu_limit:
         res.calc_limits["cpu"] = parse_quantity(str(total))
+
+
+_SHARED_CPU_REQUESTS = {}  # (CPUs, cpuAllocationRatio) -> request: few pairs recur across VMIs
+
+
+def shared_cpu_request(total, ratio):
+    """The request of ``total`` shared CPUs at ``ratio``, as the text %g gives is parsed."""
+    found = _SHARED_CPU_REQUESTS.get((total, ratio))
+    if found is not None:
+        return found
+    share = float(total) / float(ratio)
+    text = gofloat.format_g(share) if share >= 1 else gofloat.format_g(share * 1000) + "m"
+    found = parse_quantity(text)
+    # (an *inf.Dec is each parse's own, never shared: such a request is parsed every time)
+    if not found.dec and len(_SHARED_CPU_REQUESTS) < _MAX_CACHED:
+        _SHARED_CPU_REQUESTS[(total, ratio)] = found
+    return found
 
 
 def hugepage_resources(res, vmi, overhead):

@@ -55,14 +55,10 @@ class Resources:
         self.claims = []
 
     def requests(self):
-        merged = dict(self.calc_requests)
-        merged.update(self.vm_requests)
-        return merged
+        return {**self.calc_requests, **self.vm_requests}
 
     def limits(self):
-        merged = dict(self.calc_limits)
-        merged.update(self.vm_limits)
-        return merged
+        return {**self.calc_limits, **self.vm_limits}
 
     def add(self, table, name, amount):
         """Go's ``q := table[name]; q.Add(amount); table[name] = q``.
@@ -314,8 +310,10 @@ def check_permitted_devices(vmi, cfg):
 
 def size_vmi(vmi, cfg, context=EMPTY_CONTEXT):
     """The rules, in KubeVirt's order, over a read VMI, cluster config and namespace context."""
-    if vmi.gpus or vmi.host_devices:
+    passthrough = vmi.gpus or vmi.host_devices
+    if passthrough:
         check_permitted_devices(vmi, cfg)
+    limited = context is not EMPTY_CONTEXT  # (the empty context sets no automatic limits)
     overhead = total_overhead(vmi, cfg)
     res = Resources(vmi)
 
@@ -326,12 +324,12 @@ def size_vmi(vmi, cfg, context=EMPTY_CONTEXT):
     if vmi.cpu.dedicated:
         dedicated_cpu(res, vmi)
     else:
-        shared_cpu(res, vmi, cfg, context.auto_cpu_limits(vmi, cfg))
+        shared_cpu(res, vmi, cfg, limited and context.auto_cpu_limits(vmi, cfg))
     if vmi.hugepage_size is not None:
         hugepage_resources(res, vmi, overhead)
     else:
         memory_overhead_resources(res, vmi, overhead)
-    if context.auto_memory_limits(vmi):
+    if limited and context.auto_memory_limits(vmi):
         auto_memory_limit(res, context.memory_limit_ratio())
     if vmi.networks and not cfg.external_net_resource_injection:
         network_attachment_resources(res, context.network_resource_names(vmi))
@@ -354,5 +352,5 @@ def size_vmi(vmi, cfg, context=EMPTY_CONTEXT):
     if cfg.iommufd:
         res.request_devices([IOMMUFD_DEVICE])
     # (tuple.__new__: the NamedTuple's own __new__ is a Python-level call, for the same value)
-    pci = cfg.pci_resources if vmi.gpus or vmi.host_devices else None
+    pci = cfg.pci_resources if passthrough else None
     return _new_tuple(SizedVmi, (vmi, res.requests(), res.limits(), tuple(res.claims), overhead, pci))

@@ -61,12 +61,15 @@ def page_table_bytes(vmi):
 def wants_guaranteed_qos(vmi):
     """VirtualMachineInstance.WantsToHaveQOSGuaranteed: memory and CPU requests equal limits."""
     requests, limits = vmi.requests, vmi.limits
-    cpu_req, cpu_lim = requests.get("cpu", ZERO_UNSET), limits.get("cpu", ZERO_UNSET)
-    if cpu_req.is_zero() or cpu_req.cmp(cpu_lim) != 0:  # (most VMIs: no need to look at memory)
+    cpu_req = requests.get("cpu")
+    if cpu_req is None or not cpu_req.unscaled:  # (most VMIs: no need to look further)
+        return False
+    if cpu_req.cmp(limits.get("cpu", ZERO_UNSET)) != 0:
         return False
     mem_req, mem_lim = requests.get("memory", ZERO_UNSET), limits.get("memory", ZERO_UNSET)
-    return ((mem_req.is_zero() and not mem_lim.is_zero())
-            or (not mem_req.is_zero() and mem_req.cmp(mem_lim) == 0))
+    if not mem_req.unscaled:
+        return not mem_lim.is_zero()
+    return mem_req.cmp(mem_lim) == 0
 
 
 def has_vfio(vmi):

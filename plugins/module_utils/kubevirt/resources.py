@@ -222,7 +222,7 @@ def hugepage_resources(res, vmi, overhead):
     res.calc_requests[page_resource] = pages
     res.calc_limits[page_resource] = pages
 
-    request_rest = limit_rest = Quantity(0, 3, DECIMAL_SI)
+    request_rest = limit_rest = _ZERO_KILO
     if guest is not None:
         limit = res.vm_limits.get("memory", _ZERO_BINARY)
         if requested.value() > guest.value():
@@ -235,6 +235,7 @@ def hugepage_resources(res, vmi, overhead):
 
 
 _ZERO_BINARY = Quantity(0, 0, BINARY_SI)  # Go's ResourceList.Memory() of an absent entry
+_ZERO_KILO = Quantity(0, 3, DECIMAL_SI)  # what hugepage_resources' remainders start from
 
 
 def memory_overhead_resources(res, vmi, overhead):

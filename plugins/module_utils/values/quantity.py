@@ -403,8 +403,10 @@ def parse_quantity(value, path=""):
 
 def printed(resources):
     """A resource list as {name: the quantity's string}, by name: what Kubernetes objects hold."""
+    names = [*resources]
+    names.sort()  # (a little quicker than sorted() for these few names)
     texts = {}
-    for name in sorted(resources):
+    for name in names:
         quantity = resources[name]
         # (a string once printed is kept in the quantity: read it without calling __str__)
         texts[name] = quantity._text or str(quantity)

@@ -12,7 +12,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
@@ -87,10 +87,17 @@ class KubevirtConfig:
     binding_sidecars: object = None  # dict
     # confidentialCompute.tdx.attestation.qgsSocketPath (GetQGSSocketPath), "" for none
     qgs_socket_path: str = DEFAULT_QGS_SOCKET_PATH
+    # every gate gate_enabled answers True for, decided once from the two lists
+    enabled_gates: frozenset = field(default=frozenset(), init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        # enabled, and Beta unless disabled: what gate_enabled() below decides gate by gate
+        object.__setattr__(self, "enabled_gates", frozenset(self.feature_gates).union(
+            _BETA_GATES.difference(self.disabled_feature_gates)))
 
     def gate_enabled(self, gate):
         """featuregate.IsEnabled: explicit enable > explicit disable > Beta on by default."""
-        return gate_enabled(self.feature_gates, self.disabled_feature_gates, gate)
+        return gate in self.enabled_gates
 
     def ovmf_path(self, architecture):
         """GetOVMFPath: the firmware directory for ``architecture``, amd64's for any other

@@ -18,6 +18,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import 
     BINARY_SI, DECIMAL_SI, Quantity, ZERO_UNSET)
 
 _MI = 1 << 20
+_INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 # The `ps` RSS of virt-launcher-monitor, virt-launcher, virtlogd, virtqemud and qemu itself.
 FIXED_PROCESSES = (25 + 100 + 25 + 40 + 50) * _MI
 PER_VCPU = 8 * _MI
@@ -52,22 +53,32 @@ def page_table_bytes(vmi):
     request = vmi.requests.get("memory")
     if request is None:
         return 0
+    if request.scale == 0 and request.unscaled >= 0:  # (the common case of ScaledValue(kilo))
+        return -(-request.unscaled // 1000) * 1000 // 512
     return request.scaled_value(3) * 1000 // 512
 
 
 def wants_guaranteed_qos(vmi):
     """VirtualMachineInstance.WantsToHaveQOSGuaranteed: memory and CPU requests equal limits."""
     requests, limits = vmi.requests, vmi.limits
-    cpu_req, cpu_lim = requests.get("cpu", ZERO_UNSET), limits.get("cpu", ZERO_UNSET)
-    if cpu_req.is_zero() or cpu_req.cmp(cpu_lim) != 0:  # (most VMIs: no need to look at memory)
+    cpu_req = requests.get("cpu")
+    if cpu_req is None or not cpu_req.unscaled:  # (most VMIs: no need to look further)
+        return False
+    if cpu_req.cmp(limits.get("cpu", ZERO_UNSET)) != 0:
         return False
     mem_req, mem_lim = requests.get("memory", ZERO_UNSET), limits.get("memory", ZERO_UNSET)
-    return ((mem_req.is_zero() and not mem_lim.is_zero())
-            or (not mem_req.is_zero() and mem_req.cmp(mem_lim) == 0))
+    if not mem_req.unscaled:
+        return not mem_lim.is_zero()
+    return mem_req.cmp(mem_lim) == 0
 
 
 def has_vfio(vmi):
-    return bool(vmi.host_devices or vmi.gpus or any(i.sriov for i in vmi.interfaces))
+    if vmi.host_devices or vmi.gpus:
+        return True
+    for interface in vmi.interfaces:  # (a loop: any() of a generator costs more for a few items)
+        if interface.sriov:
+            return True
+    return False
 
 
 def fixed_terms(vmi):
@@ -109,21 +120,29 @@ def hypervisor_overhead(vmi, config):
     overhead = Quantity(page_tables + fixed_terms(vmi), 0, DECIMAL_SI if page_tables else BINARY_SI)
     if vmi.reserved_overhead is not None:
         overhead = overhead + vmi.reserved_overhead
-    return apply_ratio(overhead, config.overhead_ratio)
+    if config.overhead_ratio:
+        overhead = apply_ratio(overhead, config.overhead_ratio)
+    return overhead
 
 
 def network_binding_memory(vmi, config):
     """250Mi for passt, plus the memory request of each registered binding plugin used (once)."""
     total = ZERO_UNSET
-    if any(i.passt for i in vmi.interfaces):
-        total = total + Quantity(PASST, 0, BINARY_SI)
+    interfaces = vmi.interfaces
+    for interface in interfaces:
+        if interface.passt:
+            total = total + Quantity(PASST, 0, BINARY_SI)
+            break
+    binding_memory = config.binding_memory
+    if not binding_memory:
+        return total
     seen = set()
-    for interface in vmi.interfaces:
+    for interface in interfaces:
         name = interface.binding
-        if name is None or name in seen or name not in config.binding_memory:
+        if name is None or name in seen or name not in binding_memory:
             continue
         seen.add(name)
-        memory = config.binding_memory[name]
+        memory = binding_memory[name]
         if memory is not None:
             total = total + memory
     return total
@@ -131,4 +150,9 @@ def network_binding_memory(vmi, config):
 
 def total_overhead(vmi, config):
     """The overhead the launcher's resources add: hypervisor overhead plus network bindings."""
-    return hypervisor_overhead(vmi, config) + network_binding_memory(vmi, config)
+    overhead = hypervisor_overhead(vmi, config)
+    bindings = network_binding_memory(vmi, config)
+    if (bindings is ZERO_UNSET and overhead.scale == 0 and overhead.unscaled
+            and (overhead.dec or _INT64_MIN <= overhead.unscaled <= _INT64_MAX)):
+        return overhead  # (its sum with Go's zero quantity: the same value, format and kind)
+    return overhead + bindings

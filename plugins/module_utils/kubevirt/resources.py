@@ -37,7 +37,9 @@ EPHEMERAL_STORAGE_OVERHEAD = parse_quantity("50M")
 _EPHEMERAL_STORAGE_ALONE = ZERO_UNSET + EPHEMERAL_STORAGE_OVERHEAD
 _ONE = parse_quantity("1")
 _UNIT = Quantity(1, 0, DECIMAL_SI)
+_VIRTIO_MODELS = frozenset(("", "virtio"))
 _new_tuple = tuple.__new__
+_MAX_CACHED = 1024
 
 
 class Resources:
@@ -53,14 +55,10 @@ class Resources:
         self.claims = []
 
     def requests(self):
-        merged = dict(self.calc_requests)
-        merged.update(self.vm_requests)
-        return merged
+        return {**self.calc_requests, **self.vm_requests}
 
     def limits(self):
-        merged = dict(self.calc_limits)
-        merged.update(self.vm_limits)
-        return merged
+        return {**self.calc_limits, **self.vm_limits}
 
     def add(self, table, name, amount):
         """Go's ``q := table[name]; q.Add(amount); table[name] = q``.
@@ -110,18 +108,22 @@ def ephemeral_storage(res):
 
 def virtualization_devices(res, vmi, config):
     """Device-plugin limits for KVM, TUN, vhost-net and vhost-vsock (they replace the user's)."""
+    limits = res.vm_limits
     if vmi.interfaces or vmi.autoattach_pod_interface is not False:
-        res.vm_limits[TUN_DEVICE] = _ONE
-    if not config.use_emulation and any(i.model in ("", "virtio") for i in vmi.interfaces):
-        res.vm_limits[VHOST_NET_DEVICE] = _ONE
+        limits[TUN_DEVICE] = _ONE
     if not config.use_emulation:
-        res.vm_limits[KVM_DEVICE] = _ONE
+        for interface in vmi.interfaces:  # (a loop: any() of a generator costs more)
+            if interface.model in _VIRTIO_MODELS:
+                limits[VHOST_NET_DEVICE] = _ONE
+                break
+        limits[KVM_DEVICE] = _ONE
     if vmi.autoattach_vsock:
         res.vm_limits[VHOST_VSOCK_DEVICE] = _ONE
 
 
 def memory_request_is_empty(vmi):
-    return vmi.requests.get("memory", ZERO_UNSET).is_zero()
+    request = vmi.requests.get("memory")
+    return request is None or not request.unscaled
 
 
 def memory_request(res, vmi, config):
@@ -153,8 +155,8 @@ def dedicated_cpu(res, vmi):
     vcpus = vmi.cpu.vcpus()
     io_threads = supplemental_pool_threads(vmi)
     if vcpus:
-        res.vm_limits["cpu"] = Quantity(vcpus + io_threads, 0, BINARY_SI)
-        res.vm_requests["cpu"] = Quantity(vcpus + io_threads, 0, BINARY_SI)
+        # one value for both: an int64 amount, which Go copies (no shared *inf.Dec to alias)
+        res.vm_limits["cpu"] = res.vm_requests["cpu"] = Quantity(vcpus + io_threads, 0, BINARY_SI)
     else:
         extra = Quantity(io_threads, 0, BINARY_SI)
         if "cpu" in res.vm_limits:
@@ -187,11 +189,26 @@ def shared_cpu(res, vmi, config, with_cpu_limit):
     total = vcpus + supplemental_pool_threads(vmi)
     if total == 0:
         return
-    share = float(total) / float(config.cpu_allocation_ratio)
-    text = gofloat.format_g(share) if share >= 1 else gofloat.format_g(share * 1000) + "m"
-    res.calc_requests["cpu"] = parse_quantity(text)
+    res.calc_requests["cpu"] = shared_cpu_request(total, config.cpu_allocation_ratio)
     if with_cpu_limit:
         res.calc_limits["cpu"] = parse_quantity(str(total))
+
+
+_SHARED_CPU_REQUESTS = {}  # (CPUs, cpuAllocationRatio) -> request: few pairs recur across VMIs
+
+
+def shared_cpu_request(total, ratio):
+    """The request of ``total`` shared CPUs at ``ratio``, as the text %g gives is parsed."""
+    found = _SHARED_CPU_REQUESTS.get((total, ratio))
+    if found is not None:
+        return found
+    share = float(total) / float(ratio)
+    text = gofloat.format_g(share) if share >= 1 else gofloat.format_g(share * 1000) + "m"
+    found = parse_quantity(text)
+    # (an *inf.Dec is each parse's own, never shared: such a request is parsed every time)
+    if not found.dec and len(_SHARED_CPU_REQUESTS) < _MAX_CACHED:
+        _SHARED_CPU_REQUESTS[(total, ratio)] = found
+    return found
 
 
 def hugepage_resources(res, vmi, overhead):
@@ -205,7 +222,7 @@ def hugepage_resources(res, vmi, overhead):
     res.calc_requests[page_resource] = pages
     res.calc_limits[page_resource] = pages
 
-    request_rest = limit_rest = Quantity(0, 3, DECIMAL_SI)
+    request_rest = limit_rest = _ZERO_KILO
     if guest is not None:
         limit = res.vm_limits.get("memory", _ZERO_BINARY)
         if requested.value() > guest.value():
@@ -218,6 +235,7 @@ def hugepage_resources(res, vmi, overhead):
 
 
 _ZERO_BINARY = Quantity(0, 0, BINARY_SI)  # Go's ResourceList.Memory() of an absent entry
+_ZERO_KILO = Quantity(0, 3, DECIMAL_SI)  # what hugepage_resources' remainders start from
 
 
 def memory_overhead_resources(res, vmi, overhead):
@@ -293,8 +311,10 @@ def check_permitted_devices(vmi, cfg):
 
 def size_vmi(vmi, cfg, context=EMPTY_CONTEXT):
     """The rules, in KubeVirt's order, over a read VMI, cluster config and namespace context."""
-    if vmi.gpus or vmi.host_devices:
+    passthrough = vmi.gpus or vmi.host_devices
+    if passthrough:
         check_permitted_devices(vmi, cfg)
+    limited = context is not EMPTY_CONTEXT  # (the empty context sets no automatic limits)
     overhead = total_overhead(vmi, cfg)
     res = Resources(vmi)
 
@@ -305,12 +325,12 @@ def size_vmi(vmi, cfg, context=EMPTY_CONTEXT):
     if vmi.cpu.dedicated:
         dedicated_cpu(res, vmi)
     else:
-        shared_cpu(res, vmi, cfg, context.auto_cpu_limits(vmi, cfg))
+        shared_cpu(res, vmi, cfg, limited and context.auto_cpu_limits(vmi, cfg))
     if vmi.hugepage_size is not None:
         hugepage_resources(res, vmi, overhead)
     else:
         memory_overhead_resources(res, vmi, overhead)
-    if context.auto_memory_limits(vmi):
+    if limited and context.auto_memory_limits(vmi):
         auto_memory_limit(res, context.memory_limit_ratio())
     if vmi.networks and not cfg.external_net_resource_injection:
         network_attachment_resources(res, context.network_resource_names(vmi))
@@ -333,5 +353,5 @@ def size_vmi(vmi, cfg, context=EMPTY_CONTEXT):
     if cfg.iommufd:
         res.request_devices([IOMMUFD_DEVICE])
     # (tuple.__new__: the NamedTuple's own __new__ is a Python-level call, for the same value)
-    pci = cfg.pci_resources if vmi.gpus or vmi.host_devices else None
+    pci = cfg.pci_resources if passthrough else None
     return _new_tuple(SizedVmi, (vmi, res.requests(), res.limits(), tuple(res.claims), overhead, pci))

@@ -22,10 +22,23 @@ _SPECIAL = {"inf": math.inf, "+inf": math.inf, "-inf": -math.inf, "infinity": ma
 _INT64_MIN = -(1 << 63)
 
 
+_PARSED = {}  # text -> float or None: the few ratio texts of a cluster, read again for every VMI
+_UNSEEN = object()
+
+
 def parse_float(text):
     """strconv.ParseFloat(text, 64): the float, or None where Go returns an error."""
     if not isinstance(text, str):
         return None
+    value = _PARSED.get(text, _UNSEEN)
+    if value is _UNSEEN:
+        value = _parse_float(text)
+        if len(text) <= 64 and len(_PARSED) < 4096:
+            _PARSED[text] = value
+    return value
+
+
+def _parse_float(text):
     special = _SPECIAL.get(text.lower())
     if special is not None:
         return special

@@ -243,14 +243,14 @@ def vmi_id(name):
 def pod_labels(vmi, uid, hostname, reserved=()):
     """podLabels (Istio's sidecar injection as a label too: istio.InjectSidecarLabel), then the
     persistent-reservation labels (``reserved``, empty values)."""
-    labels = dict(vmi.labels)
-    labels.update({"kubevirt.io": "virt-launcher", "kubevirt.io/created-by": uid,
-                   "vm.kubevirt.io/name": hostname, "vmi.kubevirt.io/id": vmi_id(vmi.name)})
+    labels = {**vmi.labels, "kubevirt.io": "virt-launcher", "kubevirt.io/created-by": uid,
+              "vm.kubevirt.io/name": hostname, "vmi.kubevirt.io/id": vmi_id(vmi.name)}
     inject = vmi.annotations.get(ISTIO_INJECT)
     if inject is not None:  # a label value too, or the API server refuses the Pod
         labels[ISTIO_INJECT] = check_labels({ISTIO_INJECT: inject}, "metadata.annotations")[ISTIO_INJECT]
-    labels.update(dict.fromkeys(reserved, ""))
-    return _sorted(labels)
+    for label in reserved:
+        labels[label] = ""
+    return {key: labels[key] for key in sorted(labels)}
 
 
 def compute_container(sized, uid, opts, cfg, volumes, user, hook_count, verbosity, settings=None):
@@ -410,6 +410,3 @@ def launcher_probe(vmi, probe):
     found["initialDelaySeconds"] = (probe.get("initialDelaySeconds") or 0) + 10
     return found
 
-
-def _sorted(mapping):
-    return {key: mapping[key] for key in sorted(mapping)}

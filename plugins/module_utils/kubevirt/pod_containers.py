@@ -75,7 +75,8 @@ def printed_resources(resources):
     return {side: printed(values) for side, values in resources.items() if values}
 
 
-_PRINTED_SUPPORT = {}  # (resources rule, guaranteed) -> printed resources under KubeVirt's defaults
+# (resources rule, guaranteed) -> printed (requests, limits) under KubeVirt's defaults, None for none
+_PRINTED_SUPPORT = {}
 
 
 def printed_support(rule, vmi, cfg, qos=None):
@@ -88,8 +89,14 @@ def printed_support(rule, vmi, cfg, qos=None):
     key = (rule, guaranteed(vmi) if qos is None else qos)
     found = _PRINTED_SUPPORT.get(key)
     if found is None:
-        found = _PRINTED_SUPPORT[key] = printed_resources(rule(vmi, cfg))
-    return {side: values.copy() for side, values in found.items()}
+        printed_sides = printed_resources(rule(vmi, cfg))
+        found = _PRINTED_SUPPORT[key] = (printed_sides.get("requests"), printed_sides.get("limits"))
+    requests, limits = found
+    if requests is not None and limits is not None:
+        return {"requests": dict(requests), "limits": dict(limits)}
+    if requests is not None:
+        return {"requests": dict(requests)}
+    return {"limits": dict(limits)} if limits is not None else {}
 
 
 def _security():

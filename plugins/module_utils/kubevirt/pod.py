@@ -193,12 +193,14 @@ def image_pull_secrets(volumes, controller_secret=""):
     """imgPullSecrets and appendUniqueImagePullSecret: the containerDisks' pull secrets, then
     the kernel-boot container's, then virt-controller's own (``--image-pull-secret``), each
     once."""
-    found = []
-    secrets = [volume.source.get("imagePullSecret") if volume.kind == "containerDisk" else None
-               for volume in volumes]
-    for secret in secrets + [controller_secret]:
-        if secret and {"name": secret} not in found:
+    found, seen = [], set()
+    for volume in volumes:
+        secret = volume.source.get("imagePullSecret") if volume.kind == "containerDisk" else None
+        if secret and secret not in seen:
+            seen.add(secret)
             found.append({"name": secret})
+    if controller_secret and controller_secret not in seen:
+        found.append({"name": controller_secret})
     return found
 
 

@@ -35,7 +35,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod_annotation
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod_options import (
     backend_storage_claim, read_pod_options, reservation_labels)
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod_scheduling import node_affinity, node_selector
-from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod_volumes import pod_volumes
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod_volumes import json_copy, pod_volumes
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.resources import printed, size_vmi
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi import read_vmi
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
@@ -132,11 +132,11 @@ def build_pod(sized, opts, cfg=None):
     if section.subdomain:
         pod_spec["subdomain"] = section.subdomain
     if section.tolerations:
-        pod_spec["tolerations"] = list(section.tolerations)
+        pod_spec["tolerations"] = [json_copy(toleration) for toleration in section.tolerations]
     if section.topology_spread:
-        pod_spec["topologySpreadConstraints"] = list(section.topology_spread)
+        pod_spec["topologySpreadConstraints"] = [json_copy(item) for item in section.topology_spread]
     if section.dns_config is not None:
-        pod_spec["dnsConfig"] = section.dns_config
+        pod_spec["dnsConfig"] = json_copy(section.dns_config)
     if section.dns_policy:
         pod_spec["dnsPolicy"] = section.dns_policy
     pull_secrets = image_pull_secrets(disks, opts.image_pull_secret)
@@ -396,7 +396,7 @@ def launcher_probe(vmi, probe):
     domain = "%s_%s" % (vmi.namespace or "default", vmi.name)
     for key in ("httpGet", "tcpSocket"):
         if probe.get(key) is not None:
-            found[key] = probe[key]
+            found[key] = json_copy(probe[key])
     command = (probe.get("exec") or {}).get("command") if probe.get("exec") is not None else None
     if probe.get("guestAgentPing") is not None:
         found["exec"] = {"command": ["virt-probe", "--domainName", domain, "--timeoutSeconds",
@@ -408,7 +408,7 @@ def launcher_probe(vmi, probe):
                          + list(command[1:])}
         found["timeoutSeconds"] = timeout + 1
     elif probe.get("exec") is not None:
-        found["exec"] = probe["exec"]
+        found["exec"] = json_copy(probe["exec"])
     found["initialDelaySeconds"] = (probe.get("initialDelaySeconds") or 0) + 10
     return found
 

@@ -60,6 +60,16 @@ def mount(name, path, **extra):
     return {"name": name, "mountPath": path, **extra}
 
 
+def json_copy(value):
+    """A copy of JSON data (dicts, lists, scalars) from the VMI that shares nothing mutable
+    with it: a Pod may be changed by its caller without changing the VMI or another Pod."""
+    if value.__class__ is dict:
+        return {key: json_copy(item) for key, item in value.items()}
+    if value.__class__ is list:
+        return [json_copy(item) for item in value]
+    return value
+
+
 def source_path(kind, name):
     """Where a secret, configMap or downwardAPI volume is mounted (config.Get*SourcePath)."""
     return "%s/%s" % (_SOURCE_DIRS[kind], name)
@@ -215,7 +225,7 @@ def _config_volumes(out, volumes, disks, at):
                 item["optional"] = source["optional"]
             found.append({"name": volume.name, "configMap": item})
         else:  # downwardAPI
-            item = {"items": list(source.get("fields") or ())} if source.get("fields") else {}
+            item = {"items": [json_copy(field) for field in source["fields"]]} if source.get("fields") else {}
             found.append({"name": volume.name, "downwardAPI": item})
     mounts = [{"name": disk.name, "mountPath": source_path(by_name[disk.name].kind, disk.name),
                "readOnly": True} for disk in disks if disk.name in by_name]

@@ -252,7 +252,10 @@ def pod_labels(vmi, uid, hostname, reserved=()):
         labels[ISTIO_INJECT] = check_labels({ISTIO_INJECT: inject}, "metadata.annotations")[ISTIO_INJECT]
     for label in reserved:
         labels[label] = ""
-    return {key: labels[key] for key in sorted(labels)}
+    keys = sorted(labels)
+    if keys == list(labels):  # podLabels' own alone are in order already
+        return labels
+    return {key: labels[key] for key in keys}
 
 
 def compute_container(sized, uid, opts, cfg, volumes, user, hook_count, verbosity, settings=None):

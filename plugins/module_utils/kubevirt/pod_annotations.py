@@ -100,7 +100,7 @@ def _nad_name(nad, vmi):
     return vmi.namespace or "default", nad
 
 
-_TRUE = ("1", "t", "T", "TRUE", "true", "True")  # strconv.ParseBool
+_TRUE = frozenset(("1", "t", "T", "TRUE", "true", "True"))  # strconv.ParseBool
 
 
 def backup_hook_annotations(vmi):
@@ -108,7 +108,9 @@ def backup_hook_annotations(vmi):
     guest from ``compute``, unless ``kubevirt.io/skip-backup-hooks`` is true."""
     if vmi.annotations.get("kubevirt.io/skip-backup-hooks") in _TRUE:
         return {}
-    names = _json_text(vmi.name), _json_text(vmi.namespace)
+    name, namespace = vmi.name, vmi.namespace
+    names = ('"%s"' % name, '"%s"' % namespace) if _plain(name + namespace) else (
+        json.dumps(name), json.dumps(namespace))
     return {
         "pre.hook.backup.velero.io/container": "compute",
         "pre.hook.backup.velero.io/command":
@@ -121,8 +123,11 @@ def backup_hook_annotations(vmi):
 
 
 def _json_text(text):
-    """``json.dumps(text)``, without its cost for text that needs no escapes (printable ASCII
-    without quotes or backslashes), as the names of Kubernetes objects are."""
-    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
-        return '"%s"' % text
-    return json.dumps(text)
+    """``json.dumps(text)``, without its cost for text that needs no escapes, as the names of
+    Kubernetes objects are."""
+    return '"%s"' % text if _plain(text) else json.dumps(text)
+
+
+def _plain(text):
+    """Whether JSON holds ``text`` as it is: printable ASCII without quotes or backslashes."""
+    return text.isascii() and text.isprintable() and '"' not in text and "\\" not in text

@@ -49,7 +49,7 @@ NETWORK_INFO_DIR = "/etc/podinfo"
 _NETWORK_INFO_ANNOTATION = "kubevirt.io/network-info"
 _SOURCE_DIRS = {"secret": PRIVATE_DIR + "/secret", "configMap": PRIVATE_DIR + "/config-map",
                 "downwardAPI": PRIVATE_DIR + "/downwardapi"}
-_CONFIG_KINDS = ("secret", "configMap", "downwardAPI")
+_CONFIG_KINDS = frozenset(("secret", "configMap", "downwardAPI"))
 
 
 def empty_dir(name, **source):

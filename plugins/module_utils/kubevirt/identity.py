@@ -13,23 +13,25 @@ __metaclass__ = type
 import uuid
 
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
-from ansible_collections.vmpod.core.plugins.module_utils.values.uuids import uuid5_text
+from ansible_collections.vmpod.core.plugins.module_utils.values.uuids import uuid5_bytes_text
 
 # Not a KubeVirt value: the namespace of the stand-in uids.
 _UID_NAMESPACE = uuid.UUID("0b6f8f0e-55a4-5b8e-9d0a-3c8b1f7e2d41")
 # firmware.go: magicUUID, the namespace of CalculateLegacyUUID
 FIRMWARE_UUID_NAMESPACE = uuid.UUID("6a1a24a1-4061-4607-8bf4-a3963d0c5895")
+_UID_NAMESPACE_BYTES = _UID_NAMESPACE.bytes
+_FIRMWARE_NAMESPACE_BYTES = FIRMWARE_UUID_NAMESPACE.bytes
 
 
 def stand_in_uid(namespace, name):
     """A uid stable for namespace/name, for a VMI without ``metadata.uid``."""
-    return uuid5_text(_UID_NAMESPACE, "%s/%s" % (namespace or "default", name))
+    return uuid5_bytes_text(_UID_NAMESPACE_BYTES, "%s/%s" % (namespace or "default", name))
 
 
 def legacy_firmware_uuid(name):
     """CalculateLegacyUUID: uuid5 of the VM's name (its name alone, not its namespace) in
     KubeVirt's namespace - what KubeVirt writes into firmware.uuid of every VM it starts."""
-    return uuid5_text(FIRMWARE_UUID_NAMESPACE, name)
+    return uuid5_bytes_text(_FIRMWARE_NAMESPACE_BYTES, name)
 
 
 def vm_keys(identities, joint):

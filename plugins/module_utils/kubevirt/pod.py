@@ -23,6 +23,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import hashlib
+from typing import NamedTuple
 
 from ansible_collections.vmpod.core.plugins.module_utils.kubernetes.names import check_labels
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt import pod_containers as parts
@@ -34,8 +35,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod_annotation
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod_options import (
     backend_storage_claim, read_pod_options, reservation_labels)
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod_scheduling import node_affinity, node_selector
-from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod_volumes import (
-    pod_volumes, runtime_mounts, runtime_volumes)
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod_volumes import json_copy, pod_volumes
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.resources import printed, size_vmi
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi import read_vmi
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
@@ -69,10 +69,10 @@ def build_pod(sized, opts, cfg=None):
     section = vmi.pod
     if not vmi.name:
         raise VmpodInputError("metadata.name", None, "is required")
+    settings = _settings(cfg)
     uid = vmi_uid(vmi)
     user = NON_ROOT_UID if section.non_root else 0
     hostname = sanitized_hostname(vmi.name, section.hostname)
-    pod_grace = vmi.grace_period + 2 * GRACE_PADDING
     reserved = reservation_labels(vmi, opts)
     metadata = {
         "generateName": "virt-launcher-%s-" % vmi.name,
@@ -86,60 +86,60 @@ def build_pod(sized, opts, cfg=None):
             "apiVersion": "kubevirt.io/v1", "kind": "VirtualMachineInstance",
             "name": vmi.name, "uid": vmi.uid, "controller": True, "blockOwnerDeletion": True}]
     # GetImagePullPolicy: the KubeVirt CR's, for every container that runs the launcher image
-    launcher = (opts.image, opts.image_pull_policy or cfg.image_pull_policy)
-    sidecars, sidecar_volumes = parts.hook_sidecars(vmi, cfg, user, opts.sidecar_shim_image)
+    image, pull_policy = launcher = (opts.image, opts.image_pull_policy or cfg.image_pull_policy)
+    qos = parts.guaranteed(vmi)  # what every support container's resources depend on
+    sidecars, sidecar_volumes = parts.hook_sidecars(vmi, cfg, user, opts.sidecar_shim_image, qos)
     backend_claim = backend_storage_claim(vmi, opts) if section.backend_storage else ""
     volumes = pod_volumes(vmi, cfg.image_volume, launcher, opts.block_claims, bool(sidecars),
-                          backend_claim, cfg.gate_enabled("Plugins"), parts.binding_device_info(vmi, cfg),
+                          backend_claim, settings.plugins, parts.binding_device_info(vmi, cfg),
                           opts.shared_claims)
     verbosity = _verbosity(vmi, cfg)
-    containers = [compute_container(sized, uid, opts, cfg, volumes, user, len(sidecars), verbosity)]
+    containers = [compute_container(sized, uid, opts, cfg, volumes, user, len(sidecars), verbosity,
+                                    settings)]
+    disks = volumes.disks
     if sidecars:
         containers[0]["volumeMounts"].extend(parts.hook_compute_mounts(vmi))
-    if not cfg.image_volume:
-        containers.extend(parts.container_disks(vmi, cfg, init=False))
+    if disks and not cfg.image_volume:
+        containers.extend(parts.container_disks(vmi, cfg, False, disks, qos))
     if section.filesystems:
-        containers.extend(parts.virtiofs_containers(vmi, cfg, *launcher))
-    containers.extend(sidecars)
-    if cfg.gate_enabled("DockerSELinuxMCSWorkaround"):
+        containers.extend(parts.virtiofs_containers(vmi, cfg, image, pull_policy, qos))
+    if sidecars:
+        containers.extend(sidecars)
+    if settings.mcs_workaround:
         _mcs_workaround(containers, cfg.selinux_launcher_type)
     init_containers = []
-    console = parts.guest_console_log(vmi, cfg, *launcher, verbosity[0])
+    console = parts.guest_console_log(vmi, cfg, image, pull_policy, verbosity[0], qos)
     if console is not None:
         init_containers.append(console)
-    kinds = {volume.kind for volume in section.volumes}
-    has_disks = "containerDisk" in kinds or section.kernel_boot is not None
-    if has_disks and not cfg.image_volume:
-        init_containers.append(parts.container_disk_binary(vmi, cfg, *launcher, user))
-        init_containers.extend(parts.container_disks(vmi, cfg, init=True))
-    elif has_disks:
-        init_containers.extend(parts.image_volume_init_containers(vmi, cfg))
+    if disks and not cfg.image_volume:
+        init_containers.append(parts.container_disk_binary(vmi, cfg, image, pull_policy, user, qos))
+        init_containers.extend(parts.container_disks(vmi, cfg, True, disks, qos))
+    elif disks:
+        init_containers.extend(parts.image_volume_init_containers(vmi, cfg, disks, qos))
     pod_spec = {
         "hostname": hostname,
         "securityContext": pod_security_context(section.non_root, cfg),
-        "terminationGracePeriodSeconds": pod_grace,
+        "terminationGracePeriodSeconds": vmi.grace_period + 2 * GRACE_PADDING,
         "restartPolicy": "Never",
         "enableServiceLinks": False,
         "nodeSelector": node_selector(vmi, cfg),
         "readinessGates": [{"conditionType": "kubevirt.io/virtual-machine-unpaused"}],
-        "containers": [parts.compact(container) for container in containers],
-        "volumes": runtime_volumes(cfg.image_volume) + volumes.volumes + sidecar_volumes,
+        "containers": containers,
+        "volumes": volumes.volumes + sidecar_volumes if sidecar_volumes else volumes.volumes,
     }
     if init_containers:
-        pod_spec["initContainers"] = [parts.compact(container) for container in init_containers]
+        pod_spec["initContainers"] = init_containers
     if section.subdomain:
         pod_spec["subdomain"] = section.subdomain
     if section.tolerations:
-        pod_spec["tolerations"] = list(section.tolerations)
+        pod_spec["tolerations"] = [json_copy(toleration) for toleration in section.tolerations]
     if section.topology_spread:
-        pod_spec["topologySpreadConstraints"] = list(section.topology_spread)
+        pod_spec["topologySpreadConstraints"] = [json_copy(item) for item in section.topology_spread]
     if section.dns_config is not None:
-        pod_spec["dnsConfig"] = section.dns_config
+        pod_spec["dnsConfig"] = json_copy(section.dns_config)
     if section.dns_policy:
         pod_spec["dnsPolicy"] = section.dns_policy
-    pull_secrets = image_pull_secrets(section.volumes + (
-        (section.kernel_boot,) if section.kernel_boot is not None else ()) if has_disks else (),
-        opts.image_pull_secret)
+    pull_secrets = image_pull_secrets(disks, opts.image_pull_secret)
     if pull_secrets:
         pod_spec["imagePullSecrets"] = pull_secrets
     if section.resource_claims:
@@ -153,9 +153,7 @@ def build_pod(sized, opts, cfg=None):
     affinity = node_affinity(vmi, cfg, reserved)
     if affinity is not None:
         pod_spec["affinity"] = affinity
-    account = "" if "serviceAccount" not in kinds else next(
-        volume.source.get("serviceAccountName", "") for volume in section.volumes
-        if volume.kind == "serviceAccount")
+    account = volumes.service_account
     if section.service_account or account:
         pod_spec["serviceAccountName"] = section.service_account or account
     istio = vmi.annotations.get(ISTIO_INJECT, "").lower() == "true"
@@ -195,12 +193,14 @@ def image_pull_secrets(volumes, controller_secret=""):
     """imgPullSecrets and appendUniqueImagePullSecret: the containerDisks' pull secrets, then
     the kernel-boot container's, then virt-controller's own (``--image-pull-secret``), each
     once."""
-    found = []
-    secrets = [volume.source.get("imagePullSecret") if volume.kind == "containerDisk" else None
-               for volume in volumes]
-    for secret in secrets + [controller_secret]:
-        if secret and {"name": secret} not in found:
+    found, seen = [], set()
+    for volume in volumes:
+        secret = volume.source.get("imagePullSecret") if volume.kind == "containerDisk" else None
+        if secret and secret not in seen:
+            seen.add(secret)
             found.append({"name": secret})
+    if controller_secret and controller_secret not in seen:
+        found.append({"name": controller_secret})
     return found
 
 
@@ -245,107 +245,133 @@ def vmi_id(name):
 def pod_labels(vmi, uid, hostname, reserved=()):
     """podLabels (Istio's sidecar injection as a label too: istio.InjectSidecarLabel), then the
     persistent-reservation labels (``reserved``, empty values)."""
-    labels = dict(vmi.labels)
-    labels.update({"kubevirt.io": "virt-launcher", "kubevirt.io/created-by": uid,
-                   "vm.kubevirt.io/name": hostname, "vmi.kubevirt.io/id": vmi_id(vmi.name)})
+    labels = {**vmi.labels, "kubevirt.io": "virt-launcher", "kubevirt.io/created-by": uid,
+              "vm.kubevirt.io/name": hostname, "vmi.kubevirt.io/id": vmi_id(vmi.name)}
     inject = vmi.annotations.get(ISTIO_INJECT)
     if inject is not None:  # a label value too, or the API server refuses the Pod
         labels[ISTIO_INJECT] = check_labels({ISTIO_INJECT: inject}, "metadata.annotations")[ISTIO_INJECT]
-    labels.update(dict.fromkeys(reserved, ""))
-    return _sorted(labels)
+    for label in reserved:
+        labels[label] = ""
+    keys = sorted(labels)
+    if keys == list(labels):  # podLabels' own alone are in order already
+        return labels
+    return {key: labels[key] for key in keys}
 
 
-def compute_container(sized, uid, opts, cfg, volumes, user, hook_count, verbosity):
+def compute_container(sized, uid, opts, cfg, volumes, user, hook_count, verbosity, settings=None):
     vmi = sized.vmi
     section = vmi.pod
-    grace = vmi.grace_period + GRACE_PADDING
-    ovmf = opts.ovmf_path or cfg.ovmf_path(section.spec_architecture)
+    if settings is None:
+        settings = _settings(cfg)
     args = ["--qemu-timeout", "%ds" % opts.qemu_timeout,
             "--name", vmi.name, "--uid", uid, "--namespace", vmi.namespace or "default",
             "--kubevirt-share-dir", "/var/run/kubevirt",
             "--ephemeral-disk-dir", "/var/run/kubevirt-ephemeral-disks",
             "--container-disk-dir", "/var/run/kubevirt/container-disks",
-            "--grace-period-seconds", str(grace),
+            "--grace-period-seconds", str(vmi.grace_period + GRACE_PADDING),
             "--hook-sidecars", str(hook_count),
-            "--ovmf-path", ovmf,
-            "--disk-memory-limit", str(cfg.disk_memory_limit),
+            "--ovmf-path", opts.ovmf_path or cfg.ovmf_path(section.spec_architecture),
+            "--disk-memory-limit", settings.disk_memory_limit,
             "--hypervisor", opts.hypervisor]
     if section.non_root:
         args.append("--run-as-nonroot")
-    args.extend(_gate_flags(cfg))
-    filters = vmi.annotations.get("kubevirt.io/libvirt-log-filters")
-    if filters is not None:
-        args.extend(["--libvirt-log-filters", filters])
+    if settings.gate_flags:
+        args.extend(settings.gate_flags)
+    annotations = vmi.annotations
+    if annotations:
+        filters = annotations.get("kubevirt.io/libvirt-log-filters")
+        if filters is not None:
+            args.extend(["--libvirt-log-filters", filters])
     if cfg.use_emulation:
         args.append("--allow-emulation")
-    if vmi.annotations and any(
-            key.startswith("kubevirt.io/keep-launcher-alive-after-failure")
-            and (value == "" or value.startswith("true")) for key, value in vmi.annotations.items()):
-        args.append("--keep-after-failure")
-    if "kubevirt.io/func-test-virt-launcher-fail-fast" in vmi.annotations:
-        args.append("--simulate-crash")  # FuncTestLauncherFailFastAnnotation
+    if annotations:
+        if any(key.startswith("kubevirt.io/keep-launcher-alive-after-failure")
+               and (value == "" or value.startswith("true")) for key, value in annotations.items()):
+            args.append("--keep-after-failure")
+        if "kubevirt.io/func-test-virt-launcher-fail-fast" in annotations:
+            args.append("--simulate-crash")  # FuncTestLauncherFailFastAnnotation
     env = parts.xdg_env() if user else []
     if volumes.shared_paths:
         env.append({"name": "SHARED_FILESYSTEM_PATHS", "value": ":".join(volumes.shared_paths)})
     level, told = verbosity
     if told is not None:
         env.append({"name": "VIRT_LAUNCHER_LOG_VERBOSITY", "value": told})
-    for label, name in (("debugLogs", "LIBVIRT_DEBUG_LOGS"),
-                        ("virtiofsdDebugLogs", "VIRTIOFSD_DEBUG_LOGS")):
-        if vmi.labels.get(label, "").lower() == "true" or level > 5:
-            env.append({"name": name, "value": "1"})
+    if level > 5 or vmi.labels:
+        for label, name in (("debugLogs", "LIBVIRT_DEBUG_LOGS"),
+                            ("virtiofsdDebugLogs", "VIRTIOFSD_DEBUG_LOGS")):
+            if vmi.labels.get(label, "").lower() == "true" or level > 5:
+                env.append({"name": name, "value": "1"})
     env.append({"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}})
-    capabilities = {"add": ["NET_BIND_SERVICE"]}
     if section.non_root:
-        capabilities["drop"] = ["ALL"]
+        capabilities = {"add": ["NET_BIND_SERVICE"], "drop": ["ALL"]}
     else:
-        capabilities["add"].append("SYS_NICE")
+        capabilities = {"add": ["NET_BIND_SERVICE", "SYS_NICE"]}
+    resources = {"requests": printed(sized.requests), "limits": printed(sized.limits)}
+    if sized.claims:
+        resources["claims"] = [dict(claim) for claim in sized.claims]
     container = {
         "name": "compute",
         "image": opts.image,
         "imagePullPolicy": opts.image_pull_policy or cfg.image_pull_policy,
         "securityContext": parts.container_security(user, capabilities),
-        "command": list(_COMMAND_CROSS_ARCH if cfg.cross_arch else _COMMAND),
+        "command": list(settings.command),
         "args": args,
         "env": env,
-        "resources": {"requests": printed(sized.requests), "limits": printed(sized.limits)},
-        "volumeMounts": runtime_mounts(cfg.image_volume) + volumes.mounts,
+        "resources": resources,
+        "volumeMounts": volumes.mounts,
         "terminationMessagePolicy": "FallbackToLogsOnError",
     }
-    if sized.claims:
-        container["resources"]["claims"] = [dict(claim) for claim in sized.claims]
     if volumes.devices:
         container["volumeDevices"] = volumes.devices
-    ports = container_ports(vmi)
-    if ports:
-        container["ports"] = ports
-    for key, probe in (("readinessProbe", section.readiness_probe),
-                       ("livenessProbe", section.liveness_probe)):
-        if probe is not None:
-            container[key] = launcher_probe(vmi, probe)
+    if vmi.interfaces:
+        ports = container_ports(vmi)
+        if ports:
+            container["ports"] = ports
+    if section.readiness_probe is not None:
+        container["readinessProbe"] = launcher_probe(vmi, section.readiness_probe)
+    if section.liveness_probe is not None:
+        container["livenessProbe"] = launcher_probe(vmi, section.liveness_probe)
     return container
 
 
-_GATE_FLAGS = {}  # id(cfg) -> (cfg, its flags): decided once per cluster configuration
 _COMMAND = ("/usr/bin/virt-launcher-monitor",)
 # the CrossArchitectureVirtualization gate appends its flag to the command, not to the arguments
 _COMMAND_CROSS_ARCH = _COMMAND + ("--allow-cross-arch-emulation",)
 
 
+class _Settings(NamedTuple):
+    """What the Pod takes from a cluster configuration alone, decided once per configuration."""
+
+    gate_flags: tuple  # the compute container's arguments that feature gates turn on
+    command: tuple  # the compute container's command
+    disk_memory_limit: str
+    plugins: bool  # the Plugins gate: the plugin socket directory
+    mcs_workaround: bool  # the DockerSELinuxMCSWorkaround gate
+
+
+_SETTINGS = {}  # id(cfg) -> (cfg, its _Settings)
+
+
+def _settings(cfg):
+    entry = _SETTINGS.get(id(cfg))
+    if entry is None or entry[0] is not cfg:
+        if len(_SETTINGS) >= 32:
+            _SETTINGS.clear()
+        entry = _SETTINGS[id(cfg)] = (cfg, _Settings(
+            _gate_flags(cfg), _COMMAND_CROSS_ARCH if cfg.cross_arch else _COMMAND,
+            str(cfg.disk_memory_limit), cfg.gate_enabled("Plugins"),
+            cfg.gate_enabled("DockerSELinuxMCSWorkaround")))
+    return entry[1]
+
+
 def _gate_flags(cfg):
     """The compute container's arguments that feature gates turn on, in KubeVirt's order."""
-    entry = _GATE_FLAGS.get(id(cfg))
-    if entry is None or entry[0] is not cfg:
-        if len(_GATE_FLAGS) >= 32:
-            _GATE_FLAGS.clear()
-        flags = tuple(flag for flag, on in (
-            ("--image-volume", cfg.image_volume),
-            ("--upgrade-ordinal-ifaces", cfg.gate_enabled("PodSecondaryInterfaceNamingUpgrade")),
-            ("--vgpu-dedicated-hook", cfg.gate_enabled("VGPULiveMigration")),
-            ("--vm-stats-collector", cfg.gate_enabled("VMStatsCollector")),
-            ("--firmware-auto-selection", cfg.gate_enabled("FirmwareAutoSelection"))) if on)
-        entry = _GATE_FLAGS[id(cfg)] = (cfg, flags)
-    return entry[1]
+    return tuple(flag for flag, on in (
+        ("--image-volume", cfg.image_volume),
+        ("--upgrade-ordinal-ifaces", cfg.gate_enabled("PodSecondaryInterfaceNamingUpgrade")),
+        ("--vgpu-dedicated-hook", cfg.gate_enabled("VGPULiveMigration")),
+        ("--vm-stats-collector", cfg.gate_enabled("VMStatsCollector")),
+        ("--firmware-auto-selection", cfg.gate_enabled("FirmwareAutoSelection"))) if on)
 
 
 def container_ports(vmi):
@@ -373,7 +399,7 @@ def launcher_probe(vmi, probe):
     domain = "%s_%s" % (vmi.namespace or "default", vmi.name)
     for key in ("httpGet", "tcpSocket"):
         if probe.get(key) is not None:
-            found[key] = probe[key]
+            found[key] = json_copy(probe[key])
     command = (probe.get("exec") or {}).get("command") if probe.get("exec") is not None else None
     if probe.get("guestAgentPing") is not None:
         found["exec"] = {"command": ["virt-probe", "--domainName", domain, "--timeoutSeconds",
@@ -385,10 +411,7 @@ def launcher_probe(vmi, probe):
                          + list(command[1:])}
         found["timeoutSeconds"] = timeout + 1
     elif probe.get("exec") is not None:
-        found["exec"] = probe["exec"]
+        found["exec"] = json_copy(probe["exec"])
     found["initialDelaySeconds"] = (probe.get("initialDelaySeconds") or 0) + 10
     return found
 
-
-def _sorted(mapping):
-    return {key: mapping[key] for key in sorted(mapping)}

@@ -12,7 +12,6 @@ __metaclass__ = type
 
 import hashlib
 import json
-import re
 
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 
@@ -24,40 +23,54 @@ _FILTERED_ANNOTATION_PREFIXES = ("kubectl.kubernetes.io",
 
 def pod_annotations(sized, opts, cfg):
     vmi = sized.vmi
+    own = vmi.annotations
     # generatePodAnnotations: the domain's name first, the VMI's own annotations over it
     annotations = {"kubevirt.io/domain": vmi.name}
-    if vmi.annotations:
-        annotations.update((key, value) for key, value in vmi.annotations.items()
-                           if not key.startswith(_FILTERED_ANNOTATION_PREFIXES))
+    if own:
+        for key, value in own.items():
+            if not key.startswith(_FILTERED_ANNOTATION_PREFIXES):
+                annotations[key] = value
     annotations["kubectl.kubernetes.io/default-container"] = "compute"
     annotations["kubevirt.io/migrationTransportUnix"] = "true"
     annotations["descheduler.alpha.kubernetes.io/request-evict-only"] = ""
     if opts.memory_overhead_annotation:
         annotations["kubevirt.io/memory-overhead-bytes"] = str(sized.overhead.value())
-    annotations.update(network_annotations(vmi, cfg))
+    network = network_annotations(vmi, cfg)
+    if network:
+        annotations.update(network)
     annotations.update(backup_hook_annotations(vmi))
-    return _sorted(annotations)
+    return {key: annotations[key] for key in sorted(annotations)}
 
 
 def network_annotations(vmi, cfg):
     """pkg/network/pod/annotations: the Multus networks the Pod joins (each secondary network
     on the interface ``pod`` + 11 hex digits of the SHA-256 of its name; binding plugins with a
     NetworkAttachmentDefinition), the Multus default network, Istio's for masquerade."""
-    interfaces = {interface.name: interface for interface in vmi.interfaces
-                  if not interface.absent}
+    interfaces, masquerade = {}, False
+    for interface in vmi.interfaces:
+        if not interface.absent:
+            interfaces[interface.name] = interface
+        if interface.masquerade:
+            masquerade = True
     elements = []
+    default = None
     for network in vmi.networks:
+        if network.multus_default and default is None:
+            default = network.multus_network or ""
         interface = interfaces.get(network.name)
         if interface is None:
             continue
-        name, nad, mac, binding = network.name, network.multus_network, interface.mac, interface.binding
+        name, nad, binding = network.name, network.multus_network, interface.binding
         if nad is not None and not network.multus_default:
             namespace, nad_name = _nad_name(nad, vmi)
-            element = {"name": nad_name, "namespace": namespace}
-            if mac:
-                element["mac"] = mac
-            element["interface"] = "pod" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:11]
-            elements.append(element)
+            pod_interface = "pod" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:11]
+            if interface.mac:
+                elements.append('{"name":%s,"namespace":%s,"mac":%s,"interface":"%s"}' % (
+                    _json_text(nad_name), _json_text(namespace), _json_text(interface.mac),
+                    pod_interface))
+            else:
+                elements.append('{"name":%s,"namespace":%s,"interface":"%s"}' % (
+                    _json_text(nad_name), _json_text(namespace), pod_interface))
         if binding is not None:
             if binding not in cfg.binding_nads:
                 raise VmpodInputError("%s.domain.devices.interfaces" % vmi.spec_path, binding,
@@ -66,15 +79,14 @@ def network_annotations(vmi, cfg):
             plugin_nad = cfg.binding_nads[binding]
             if plugin_nad:
                 namespace, nad_name = _nad_name(plugin_nad, vmi)
-                elements.append({"name": nad_name, "namespace": namespace,
-                                 "cni-args": {"logicNetworkName": name}})
+                elements.append('{"name":%s,"namespace":%s,"cni-args":{"logicNetworkName":%s}}' % (
+                    _json_text(nad_name), _json_text(namespace), _json_text(name)))
     found = {}
-    if elements:
-        found["k8s.v1.cni.cncf.io/networks"] = json.dumps(elements, separators=(",", ":"))
-    default = next((n.multus_network for n in vmi.networks if n.multus_default), None)
+    if elements:  # json.dumps(elements, separators=(",", ":")), element by element
+        found["k8s.v1.cni.cncf.io/networks"] = "[%s]" % ",".join(elements)
     if default:
         found["v1.multus-cni.io/default-network"] = default
-    if any(interface.masquerade for interface in vmi.interfaces):
+    if masquerade:
         found["traffic.sidecar.istio.io/kubevirtInterfaces"] = "k6t-eth0"
         found["istio.io/reroute-virtual-interfaces"] = "k6t-eth0"
     return found
@@ -88,7 +100,7 @@ def _nad_name(nad, vmi):
     return vmi.namespace or "default", nad
 
 
-_TRUE = ("1", "t", "T", "TRUE", "true", "True")  # strconv.ParseBool
+_TRUE = frozenset(("1", "t", "T", "TRUE", "true", "True"))  # strconv.ParseBool
 
 
 def backup_hook_annotations(vmi):
@@ -96,7 +108,9 @@ def backup_hook_annotations(vmi):
     guest from ``compute``, unless ``kubevirt.io/skip-backup-hooks`` is true."""
     if vmi.annotations.get("kubevirt.io/skip-backup-hooks") in _TRUE:
         return {}
-    names = _json_text(vmi.name), _json_text(vmi.namespace)
+    name, namespace = vmi.name, vmi.namespace
+    names = ('"%s"' % name, '"%s"' % namespace) if _plain(name + namespace) else (
+        json.dumps(name), json.dumps(namespace))
     return {
         "pre.hook.backup.velero.io/container": "compute",
         "pre.hook.backup.velero.io/command":
@@ -108,13 +122,12 @@ def backup_hook_annotations(vmi):
     }
 
 
-_PLAIN_TEXT = re.compile(r"[a-z0-9.-]*\Z")  # a checked name or namespace: JSON needs no escapes
-
-
 def _json_text(text):
-    """``json.dumps(text)``, without its cost for the plain names Kubernetes objects have."""
-    return '"%s"' % text if _PLAIN_TEXT.match(text) else json.dumps(text)
+    """``json.dumps(text)``, without its cost for text that needs no escapes, as the names of
+    Kubernetes objects are."""
+    return '"%s"' % text if _plain(text) else json.dumps(text)
 
 
-def _sorted(mapping):
-    return {key: mapping[key] for key in sorted(mapping)}
+def _plain(text):
+    """Whether JSON holds ``text`` as it is: printable ASCII without quotes or backslashes."""
+    return text.isascii() and text.isprintable() and '"' not in text and "\\" not in text

@@ -27,7 +27,6 @@ from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import 
 from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import parse_quantity, printed
 
 NON_ROOT_UID = 107
-_DROP_ALL = {"drop": ["ALL"]}
 KERNEL_BOOT = "kernel-boot"  # pkg/container-disk: KernelBootName, the kernel-boot disk's directory
 
 
@@ -76,28 +75,34 @@ def printed_resources(resources):
     return {side: printed(values) for side, values in resources.items() if values}
 
 
-_PRINTED_SUPPORT = {}  # (resources rule, guaranteed) -> printed resources under KubeVirt's defaults
+# (resources rule, guaranteed) -> printed (requests, limits) under KubeVirt's defaults, None for none
+_PRINTED_SUPPORT = {}
 
 
-def printed_support(rule, vmi, cfg):
-    """``printed_resources(rule(vmi, cfg))`` for a support container's resources rule. Without
-    ``supportContainerResources`` a rule's result depends on nothing but ``guaranteed(vmi)``:
-    it is printed once per rule and copied, not parsed and printed again for every VMI."""
+def printed_support(rule, vmi, cfg, qos=None):
+    """``printed_resources(rule(vmi, cfg))`` for a support container's resources rule (``qos``:
+    ``guaranteed(vmi)`` when the caller knows it). Without ``supportContainerResources`` a
+    rule's result depends on nothing but ``guaranteed(vmi)``: it is printed once per rule and
+    copied, not parsed and printed again for every VMI."""
     if cfg.support_resources:
         return printed_resources(rule(vmi, cfg))
-    key = (rule, guaranteed(vmi))
+    key = (rule, guaranteed(vmi) if qos is None else qos)
     found = _PRINTED_SUPPORT.get(key)
     if found is None:
-        found = _PRINTED_SUPPORT[key] = printed_resources(rule(vmi, cfg))
-    return {side: dict(values) for side, values in found.items()}
+        printed_sides = printed_resources(rule(vmi, cfg))
+        found = _PRINTED_SUPPORT[key] = (printed_sides.get("requests"), printed_sides.get("limits"))
+    requests, limits = found
+    if requests is not None and limits is not None:
+        return {"requests": dict(requests), "limits": dict(limits)}
+    if requests is not None:
+        return {"requests": dict(requests)}
+    return {"limits": dict(limits)} if limits is not None else {}
 
 
-def _security(user=NON_ROOT_UID, group=False):
-    context = {"runAsUser": user, "runAsNonRoot": True, "allowPrivilegeEscalation": False,
-               "capabilities": dict(_DROP_ALL)}
-    if group:
-        context["runAsGroup"] = user
-    return context
+def _security():
+    """A support container's: the qemu user, no privilege escalation, no capabilities."""
+    return {"runAsUser": NON_ROOT_UID, "runAsNonRoot": True, "allowPrivilegeEscalation": False,
+            "capabilities": {"drop": ["ALL"]}}
 
 
 def container_security(user, capabilities):
@@ -110,6 +115,10 @@ def container_security(user, capabilities):
     if capabilities is not None:
         context["capabilities"] = capabilities
     return context
+
+
+def drop_all():
+    return {"drop": ["ALL"]}
 
 
 def xdg_env():
@@ -132,7 +141,7 @@ def console_resources(vmi, cfg):
                    {"memory": "60M", "cpu": "15m"})
 
 
-def guest_console_log(vmi, cfg, image, pull_policy, verbosity):
+def guest_console_log(vmi, cfg, image, pull_policy, verbosity, qos=None):
     """The ``guest-console-log`` sidecar, or None when the serial console log is off."""
     if not console_log_enabled(vmi, cfg):
         return None
@@ -143,7 +152,7 @@ def guest_console_log(vmi, cfg, image, pull_policy, verbosity):
         "command": ["/usr/bin/virt-tail"],
         "args": ["--logfile", "%s/%s/virt-serial0-log" % (PRIVATE_DIR, vmi.known_uid)],
         "env": [{"name": "VIRT_LAUNCHER_LOG_VERBOSITY", "value": str(verbosity)}],
-        "resources": printed_support(console_resources, vmi, cfg),
+        "resources": printed_support(console_resources, vmi, cfg, qos),
         "securityContext": _security(),
         "volumeMounts": [{"name": "private", "mountPath": PRIVATE_DIR, "readOnly": True}],
         "restartPolicy": "Always",
@@ -158,20 +167,22 @@ def binary_resources(vmi, cfg):
                    {"cpu": "100m", "memory": "40M"})
 
 
-def container_disk_binary(vmi, cfg, image, pull_policy, user):
+def container_disk_binary(vmi, cfg, image, pull_policy, user, qos=None):
     """The init container that copies the container-disk binary for the disk containers."""
-    return {
+    container = {
         "name": "container-disk-binary",
         "image": image,
         "imagePullPolicy": pull_policy,
         "command": ["/usr/bin/cp"],
         "args": ["--preserve=all", "/usr/bin/container-disk", "/init/usr/bin/container-disk"],
-        "resources": printed_support(binary_resources, vmi, cfg),
-        "securityContext": container_security(user, dict(_DROP_ALL)),
-        "env": xdg_env() if user else None,
-        "volumeMounts": [mount(BIN_VOLUME, "/init/usr/bin")],
-        "terminationMessagePolicy": "FallbackToLogsOnError",
+        "resources": printed_support(binary_resources, vmi, cfg, qos),
+        "securityContext": container_security(user, drop_all()),
     }
+    if user:
+        container["env"] = xdg_env()
+    container["volumeMounts"] = [{"name": BIN_VOLUME, "mountPath": "/init/usr/bin"}]
+    container["terminationMessagePolicy"] = "FallbackToLogsOnError"
+    return container
 
 
 def disk_resources(vmi, cfg):
@@ -191,51 +202,55 @@ def disk_volumes(vmi):
     return disks
 
 
-def container_disks(vmi, cfg, init):
+def _disk_container(name, volume):
+    """A container run from a container disk's image: its name, image and pull policy."""
+    pull_policy = volume.source.get("imagePullPolicy")
+    if pull_policy:
+        return {"name": name, "image": volume.source.get("image", ""), "imagePullPolicy": pull_policy}
+    return {"name": name, "image": volume.source.get("image", "")}
+
+
+def container_disks(vmi, cfg, init, disks=None, qos=None):
     """A ``volume<name>`` container per containerDisk and the kernel-boot one (``-init`` with
-    ``--no-op`` to pull the image before the launcher starts)."""
+    ``--no-op`` to pull the image before the launcher starts); ``disks``: ``disk_volumes(vmi)``
+    when the caller has them."""
     found = []
     # GetVolumeMountDirOnGuest: filepath.Join(mountBaseDir, uid)
     mount_dir = "%s/%s" % (CONTAINER_DISK_DATA_DIR, vmi.known_uid) if vmi.known_uid else CONTAINER_DISK_DATA_DIR
-    for volume in disk_volumes(vmi):
+    for volume in disk_volumes(vmi) if disks is None else disks:
         if init:
             name, args = "volume%s-init" % volume.name, ["--no-op"]
         else:
-            name = "volume%s" % volume.name
+            name = "volume" + volume.name
             mounted = KERNEL_BOOT if volume is vmi.pod.kernel_boot else "disk_%d" % volume.index
             args = ["--copy-path", "%s/%s" % (mount_dir, mounted)]
-        found.append({
-            "name": name,
-            "image": volume.source.get("image", ""),
-            "imagePullPolicy": volume.source.get("imagePullPolicy") or None,
-            "command": ["/usr/bin/container-disk"],
-            "args": args,
-            "volumeMounts": [mount("container-disks", mount_dir), mount(BIN_VOLUME, "/usr/bin")],
-            "resources": printed_support(disk_resources, vmi, cfg),
-            "securityContext": _security(),
-        })
+        container = _disk_container(name, volume)
+        container["command"] = ["/usr/bin/container-disk"]
+        container["args"] = args
+        container["volumeMounts"] = [{"name": "container-disks", "mountPath": mount_dir},
+                                     {"name": BIN_VOLUME, "mountPath": "/usr/bin"}]
+        container["resources"] = printed_support(disk_resources, vmi, cfg, qos)
+        container["securityContext"] = _security()
+        found.append(container)
     return found
 
 
-def image_volume_init_containers(vmi, cfg):
+def image_volume_init_containers(vmi, cfg, disks=None, qos=None):
     """Under the ImageVolume gate: a ``volume<name>`` init container per containerDisk (and the
     kernel-boot one), run from the disk's image so that its digest is known (unless the VMI
-    skips digest resolution)."""
+    skips digest resolution); ``disks``: ``disk_volumes(vmi)`` when the caller has them."""
     if vmi.annotations.get("kubevirt.io/image-volume-skip-digest-resolution") == "true":
         return []
     found = []
-    for volume in disk_volumes(vmi):
-        found.append({
-            "name": "volume%s" % volume.name,
-            "image": volume.source.get("image", ""),
-            "imagePullPolicy": volume.source.get("imagePullPolicy") or None,
-            "command": [CONTAINER_BINARY_DIR + "/usr/bin/container-disk"],
-            "args": ["--no-op"],
-            "resources": printed_support(disk_resources, vmi, cfg),
-            "securityContext": _security(),
-            "volumeMounts": [{"name": LAUNCHER_VOLUME, "mountPath": CONTAINER_BINARY_DIR,
-                              "readOnly": True}],
-        })
+    for volume in disk_volumes(vmi) if disks is None else disks:
+        container = _disk_container("volume" + volume.name, volume)
+        container["command"] = [CONTAINER_BINARY_DIR + "/usr/bin/container-disk"]
+        container["args"] = ["--no-op"]
+        container["resources"] = printed_support(disk_resources, vmi, cfg, qos)
+        container["securityContext"] = _security()
+        container["volumeMounts"] = [{"name": LAUNCHER_VOLUME, "mountPath": CONTAINER_BINARY_DIR,
+                                      "readOnly": True}]
+        found.append(container)
     return found
 
 
@@ -250,7 +265,7 @@ def virtiofs_resources(vmi, cfg):
                    {"cpu": "100m", "memory": "80M"})
 
 
-def virtiofs_containers(vmi, cfg, image, pull_policy):
+def virtiofs_containers(vmi, cfg, image, pull_policy, qos=None):
     """A ``virtiofs-<volume>`` container per virtiofs filesystem (virtiofsd)."""
     found = []
     for volume in virtiofs_volumes(vmi):
@@ -263,11 +278,11 @@ def virtiofs_containers(vmi, cfg, image, pull_policy):
         args = ["--socket-path=%s/%s.sock" % (VIRTIOFS_DIR, volume.name),
                 "--shared-dir=%s" % shared, "--sandbox=none", "--cache=auto",
                 "--migration-on-error=guest-error", "--migration-mode=find-paths"]
-        mounts = [mount(VIRTIOFS_VOLUME, VIRTIOFS_DIR)]
+        mounts = [{"name": VIRTIOFS_VOLUME, "mountPath": VIRTIOFS_DIR}]
         if volume.kind == "serviceAccount":
             args.append("--translate-uid=host:%d:0:1" % NON_ROOT_UID)
         else:
-            mounts.append(mount(volume.name, shared))
+            mounts.append({"name": volume.name, "mountPath": shared})
         found.append({
             "name": "virtiofs-%s" % volume.name,
             "image": image,
@@ -275,8 +290,10 @@ def virtiofs_containers(vmi, cfg, image, pull_policy):
             "command": ["/usr/libexec/virtiofsd"],
             "args": args,
             "volumeMounts": mounts,
-            "resources": printed_support(virtiofs_resources, vmi, cfg),
-            "securityContext": _security(group=True),
+            "resources": printed_support(virtiofs_resources, vmi, cfg, qos),
+            "securityContext": {"runAsUser": NON_ROOT_UID, "runAsNonRoot": True,
+                                "allowPrivilegeEscalation": False, "capabilities": drop_all(),
+                                "runAsGroup": NON_ROOT_UID},
         })
     return found
 
@@ -320,8 +337,9 @@ def requested_sidecars(vmi, cfg):
     name, downwardAPI): the hooks annotation's (pkg/hooks), then one per network binding plugin
     with a ``sidecarImage`` that an interface uses (netbinding.NetBindingPluginSidecarList,
     pulled as the KubeVirt CR says; in the order of their names, where Go's map order is random)."""
-    found = [(sidecar, "", "") for sidecar in vmi.pod.hook_sidecars]
-    if vmi.interfaces and cfg.binding_sidecars:
+    hooks = vmi.pod.hook_sidecars
+    found = [(sidecar, "", "") for sidecar in hooks] if hooks else []
+    if cfg.binding_sidecars and vmi.interfaces:
         used = sorted({interface.binding for interface in vmi.interfaces if interface.binding})
         for name in used:
             image, downward_api = cfg.binding_sidecars.get(name, ("", ""))
@@ -350,12 +368,15 @@ def hook_compute_mounts(vmi):
     return found
 
 
-def hook_sidecars(vmi, cfg, user, shim_image):
+def hook_sidecars(vmi, cfg, user, shim_image, qos=None):
     """``hook-sidecar-<n>`` containers (newSidecarContainerRenderer) of ``requested_sidecars``,
     and the volumes they bring; one that names no image runs ``shim_image`` (the sidecar shim
     that runs a ConfigMap's hook script)."""
     containers, volumes = [], []
-    for index, (sidecar, binding, downward_api) in enumerate(requested_sidecars(vmi, cfg)):
+    requested = requested_sidecars(vmi, cfg)
+    if not requested:
+        return containers, volumes
+    for index, (sidecar, binding, downward_api) in enumerate(requested):
         name = "hook-sidecar-%d" % index
         mounts = [mount("hook-sidecar-sockets", HOOK_SOCKETS_DIR, subPath=name)]
         if downward_api == DEVICE_INFO:
@@ -374,25 +395,18 @@ def hook_sidecars(vmi, cfg, user, shim_image):
         env.append({"name": "CONTAINER_NAME", "value": name})
         if binding:
             env.append({"name": "NETWORK_BINDING_PLUGIN_NAME", "value": binding})
-        container = {
-            "name": name,
-            "image": sidecar.get("image") or shim_image,
-            "imagePullPolicy": sidecar.get("imagePullPolicy") or None,
-            "command": list(sidecar.get("command") or ()) or None,
-            "args": list(sidecar.get("args") or ()) or None,
-            "env": env,
-            "resources": printed_support(sidecar_resources, vmi, cfg),
-            "securityContext": container_security(
-                user if vmi.pod.non_root else 0, dict(_DROP_ALL) if vmi.pod.non_root else None),
-            "volumeMounts": mounts,
-            "terminationMessagePolicy": "FallbackToLogsOnError",
-        }
+        container = {"name": name, "image": sidecar.get("image") or shim_image}
+        if sidecar.get("imagePullPolicy"):
+            container["imagePullPolicy"] = sidecar["imagePullPolicy"]
+        if sidecar.get("command"):
+            container["command"] = list(sidecar["command"])
+        if sidecar.get("args"):
+            container["args"] = list(sidecar["args"])
+        container["env"] = env
+        container["resources"] = printed_support(sidecar_resources, vmi, cfg, qos)
+        container["securityContext"] = container_security(
+            user if vmi.pod.non_root else 0, drop_all() if vmi.pod.non_root else None)
+        container["volumeMounts"] = mounts
+        container["terminationMessagePolicy"] = "FallbackToLogsOnError"
         containers.append(container)
     return containers, volumes
-
-
-def compact(container):
-    """The container without its unset fields (what the API server would keep)."""
-    # (an empty list is the only value equal to []: the class check spares the comparison)
-    return {key: value for key, value in container.items()
-            if value is not None and (value.__class__ is not list or value)}

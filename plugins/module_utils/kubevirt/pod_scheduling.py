@@ -98,45 +98,51 @@ def node_selector(vmi, cfg=None):
     host-passthrough) and required features, the machine type (the status's first), the TSC
     frequency, realtime and confidential computing."""
     section = vmi.pod
+    cpu = vmi.cpu
     arch = section.spec_architecture
-    selector = {"kubevirt.io/schedulable": "true"}
-    if arch:
-        selector[ARCH_LABEL] = arch.lower()
+    selector = {"kubevirt.io/schedulable": "true", ARCH_LABEL: arch.lower()} if arch else {
+        "kubevirt.io/schedulable": "true"}
     cross_arch = bool(cfg is not None and cfg.cross_arch and arch)
-    if cfg is not None:
+    if cfg is not None and cfg.node_selectors:
         selector.update(cfg.node_selectors)  # the cluster's, under the VMI's own
-    selector.update(section.node_selector)
+    if section.node_selector:
+        selector.update(section.node_selector)
     if cross_arch:
         selector.pop(ARCH_LABEL, None)  # WithoutNativeArchSelector
-    wanted = []
-    if vmi.cpu.dedicated:
-        wanted.append("kubevirt.io/cpumanager")
+    # the labels the spec needs, "true" over any value given above
+    if cpu.dedicated:
+        selector["kubevirt.io/cpumanager"] = "true"
     if section.hyperv_labels and cfg is not None and cfg.gate_enabled("HypervStrictCheck"):
-        wanted.extend(section.hyperv_labels)
-    model = vmi.cpu.model
+        for label in section.hyperv_labels:
+            selector[label] = "true"
+    model = cpu.model
     if model:
         if model not in ("host-model", "host-passthrough"):
-            wanted.append("cpu-model.node.kubevirt.io/" + model)
-        wanted.extend("cpu-feature.node.kubevirt.io/" + feature["name"]
-                      for feature in vmi.cpu.features if feature["policy"] in ("", "require"))
+            selector["cpu-model.node.kubevirt.io/" + model] = "true"
+        for feature in cpu.features:
+            if feature["policy"] in ("", "require"):
+                selector["cpu-feature.node.kubevirt.io/" + feature["name"]] = "true"
     machine_type = section.status_machine_type or section.machine_type
     if machine_type:
-        wanted.append("machine-type.node.kubevirt.io/" + machine_type)
-    frequency = manual_tsc_frequency(vmi)
-    if frequency:
-        wanted.append("%s%d" % (TSC_FREQUENCY_LABEL, frequency))
-    # util.IsSEVVMI counts SEV-SNP too: an SNP guest needs a node with both labels
-    for label, on in (("kubevirt.io/realtime", vmi.cpu.realtime), ("kubevirt.io/sev", vmi.sev or vmi.snp),
-                      ("kubevirt.io/sev-es", vmi.sev and vmi.sev_es),
-                      ("kubevirt.io/sev-snp", vmi.snp),
-                      (SECURE_EXECUTION_LABEL, section.secure_execution),
-                      ("kubevirt.io/tdx", vmi.tdx)):
-        if on:
-            wanted.append(label)
+        selector["machine-type.node.kubevirt.io/" + machine_type] = "true"
+    if section.tsc_frequency:
+        frequency = manual_tsc_frequency(vmi)
+        if frequency:
+            selector["%s%d" % (TSC_FREQUENCY_LABEL, frequency)] = "true"
+    if cpu.realtime:
+        selector["kubevirt.io/realtime"] = "true"
+    if vmi.sev or vmi.snp:  # util.IsSEVVMI counts SEV-SNP too: an SNP guest needs both labels
+        selector["kubevirt.io/sev"] = "true"
+        if vmi.sev and vmi.sev_es:
+            selector["kubevirt.io/sev-es"] = "true"
+        if vmi.snp:
+            selector["kubevirt.io/sev-snp"] = "true"
+    if section.secure_execution:
+        selector[SECURE_EXECUTION_LABEL] = "true"
+    if vmi.tdx:
+        selector["kubevirt.io/tdx"] = "true"
     if cross_arch:
-        wanted.append("kubevirt.io/vm-arch-" + arch)  # v1.VMArchLabel
-    for label in wanted:
-        selector[label] = "true"
+        selector["kubevirt.io/vm-arch-" + arch] = "true"  # v1.VMArchLabel
     return {key: selector[key] for key in sorted(selector)}
 
 
@@ -154,16 +160,23 @@ def node_affinity(vmi, cfg=None, reserved=()):
     ``reservation_labels``); then, under the CrossArchitectureVirtualization gate,
     setPreferredArchitectureAffinity's preference for nodes of the architecture the VMI's spec
     names."""
-    rejected = []
-    if not vmi.cpu.model or vmi.cpu.model == "host-model":
-        rejected.append("node-labeller.kubevirt.io/obsolete-host-model")
-    rejected.extend("cpu-feature.node.kubevirt.io/" + feature["name"]
-                    for feature in vmi.cpu.features if feature["policy"] == "forbid")
-    affinity = copy.deepcopy(vmi.pod.affinity) if vmi.pod.affinity is not None else None
+    cpu = vmi.cpu
+    rejected = (["node-labeller.kubevirt.io/obsolete-host-model"]
+                if not cpu.model or cpu.model == "host-model" else [])
+    for feature in cpu.features:
+        if feature["policy"] == "forbid":
+            rejected.append("cpu-feature.node.kubevirt.io/" + feature["name"])
+    if vmi.pod.affinity is not None:
+        affinity = copy.deepcopy(vmi.pod.affinity)
+    elif rejected:  # what the loop below makes of no affinity: one term of every requirement
+        affinity = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
+            "nodeSelectorTerms": [{"matchExpressions": [
+                {"key": label, "operator": "DoesNotExist"} for label in rejected]}]}}}
+        rejected = ()
+    else:
+        affinity = None
     for label in rejected:
         requirement = {"key": label, "operator": "DoesNotExist"}
-        if affinity is None:
-            affinity = {}
         node = affinity.setdefault("nodeAffinity", {})
         required = node.get("requiredDuringSchedulingIgnoredDuringExecution")
         if isinstance(required, dict) and required.get("nodeSelectorTerms"):

@@ -652,3 +652,32 @@ def test_the_webhook_sets_the_pci_topology_version():
     annotations = launcher_pod(pc, apply_defaults=True)["metadata"]["annotations"]
     assert "kubevirt.io/pci-topology-version" not in annotations
     assert "kubevirt.io/pci-topology-version" not in launcher_pod(make_vmi())["metadata"]["annotations"]
+
+
+# -- a Pod is its caller's ---------------------------------------------------------------------
+
+def _containers(value, found):
+    if isinstance(value, (dict, list)):
+        found[id(value)] = value
+        for item in value.values() if isinstance(value, dict) else value:
+            _containers(item, found)
+    return found
+
+
+def test_a_pod_shares_nothing_mutable_with_its_vmi_or_another_pod():
+    """A caller may change a Pod: not the VMI, another Pod (the support containers' drop-ALL
+    capabilities were once one list) or the next rendering."""
+    probe = {"tcpSocket": {"port": 1500}, "initialDelaySeconds": 5}
+    vmi = make_vmi(DISKS, CONTAINER_DISK + [
+        {"name": "info", "downwardAPI": {"fields": [{"path": "labels",
+                                                     "fieldRef": {"fieldPath": "metadata.labels"}}]}}],
+        tolerations=[{"key": "a", "operator": "Exists", "effect": "NoSchedule"}],
+        topologySpreadConstraints=[{"maxSkew": 1, "topologyKey": "zone", "whenUnsatisfiable": "DoNotSchedule",
+                                    "labelSelector": {"matchLabels": {"app": "x"}}}],
+        dnsConfig={"nameservers": ["1.1.1.1"]}, readinessProbe=probe, livenessProbe=probe)
+    first = launcher_pod(vmi, NO_IMAGE_VOLUME)
+    second = launcher_pod(vmi, NO_IMAGE_VOLUME)
+    assert "tolerations" in first["spec"] and "livenessProbe" in first["spec"]["containers"][0]
+    ours, theirs, inputs = _containers(first, {}), _containers(second, {}), _containers(vmi, {})
+    assert not set(ours) & set(theirs)
+    assert not set(ours) & set(inputs)

@@ -8,7 +8,7 @@ import uuid
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ansible_collections.vmpod.core.plugins.module_utils.values.uuids import uuid5_text
+from ansible_collections.vmpod.core.plugins.module_utils.values.uuids import uuid5_bytes_text, uuid5_text
 
 
 @given(namespace=st.uuids(), name=st.text())
@@ -18,3 +18,12 @@ def test_the_same_as_the_standard_library(namespace, name):
     except UnicodeEncodeError:  # a lone surrogate: neither can encode it
         return
     assert uuid5_text(namespace, name) == expected
+
+
+@given(namespace=st.uuids(), name=st.text())
+def test_bytes_namespace_the_same_as_the_standard_library(namespace, name):
+    try:
+        expected = str(uuid.uuid5(namespace, name))
+    except UnicodeEncodeError:
+        return
+    assert uuid5_bytes_text(namespace.bytes, name) == expected

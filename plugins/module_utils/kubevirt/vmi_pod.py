@@ -77,7 +77,25 @@ VOLUME_KINDS = ("containerDisk", "persistentVolumeClaim", "dataVolume", "ephemer
                 "cloudInitConfigDrive", "downwardMetrics", "emptyDisk", "sysprep", "memoryDump",
                 "containerPath")
 HOOK_SIDECARS_ANNOTATION = "hooks.kubevirt.io/hookSidecars"
-_SECTION_PATHS = {}  # spec path -> the paths read_pod_section names (two spec paths exist)
+
+
+class _SectionPaths:
+    """The paths read_pod_section names under one spec path, built once per spec path (two
+    exist) rather than per VMI."""
+
+    def __init__(self, sp):
+        self.selector = f.join(sp, "nodeSelector")
+        self.domain = f.join(sp, "domain")
+        self.devices = f.join(self.domain, "devices")
+        self.tpm = f.join(self.devices, "tpm")
+        self.machine = f.join(self.domain, "machine")
+        self.firmware = f.join(self.domain, "firmware")
+        self.kernel_boot = f.join(self.firmware, "kernelBoot")
+        self.bootloader = f.join(self.firmware, "bootloader")
+        self.efi = f.join(self.firmware, "bootloader.efi")
+
+
+_SECTION_PATHS = {}  # spec path -> its _SectionPaths
 
 
 def read_pod_section(spec, sp, obj=None, annotations=None):
@@ -85,12 +103,10 @@ def read_pod_section(spec, sp, obj=None, annotations=None):
     ``obj``: the whole object (its ``status.runtimeUser``); ``annotations``: the VMI's.
     Fields are read in a fixed order (the first bad one is the one named); an absent field is
     not read but takes the value its read would give."""
-    paths = _SECTION_PATHS.get(sp)
-    if paths is None:
-        domain_path = f.join(sp, "domain")
-        paths = _SECTION_PATHS[sp] = (f.join(sp, "nodeSelector"), domain_path,
-                                      f.join(domain_path, "devices"), f.join(domain_path, "machine"))
-    selector_path, domain_path, devp, machine_path = paths
+    p = _SECTION_PATHS.get(sp)
+    if p is None:
+        p = _SECTION_PATHS[sp] = _SectionPaths(sp)
+    domain_path, devp = p.domain, p.devices
     domain = f.mapping(spec, "domain", sp)
     devices = f.mapping(domain, "devices", domain_path)
     s = dict(_ABSENT)
@@ -98,7 +114,7 @@ def read_pod_section(spec, sp, obj=None, annotations=None):
     if log_serial is not None:
         s["log_serial_console"] = f.boolean(devices, "logSerialConsole", devp)
     if "nodeSelector" in spec:
-        s["node_selector"] = check_labels(string_map(spec, "nodeSelector", sp), selector_path)
+        s["node_selector"] = check_labels(string_map(spec, "nodeSelector", sp), p.selector)
     if "tolerations" in spec:
         s["tolerations"] = tuple(_toleration(item, p) for p, item in f.mappings(spec, "tolerations", sp))
     if "affinity" in spec:
@@ -135,13 +151,13 @@ def read_pod_section(spec, sp, obj=None, annotations=None):
     if annotations:
         s["hook_sidecars"] = _hook_sidecars(annotations)
     if "machine" in domain:
-        s["machine_type"] = f.string(f.mapping(domain, "machine", domain_path), "type", machine_path)
+        s["machine_type"] = f.string(f.mapping(domain, "machine", domain_path), "type", p.machine)
     if "resourceClaims" in spec:
         s["resource_claims"] = _resource_claims(spec, sp)
     if domain.get("firmware"):
-        s["kernel_boot"] = _kernel_boot(domain, domain_path)
+        s["kernel_boot"] = _kernel_boot(domain, p)
     if "tpm" in devices or domain.get("firmware") or (isinstance(obj, dict) and obj.get("status")):
-        s["backend_storage"], s["backend_claim"] = _backend_storage(domain, domain_path, devices, devp, obj)
+        s["backend_storage"], s["backend_claim"] = _backend_storage(domain, devices, obj, p)
     if "architecture" in spec:
         s["spec_architecture"] = f.string(spec, "architecture", sp)
     if "features" in domain or "launchSecurity" in domain or (isinstance(obj, dict) and obj.get("status")):
@@ -154,18 +170,16 @@ def read_pod_section(spec, sp, obj=None, annotations=None):
 KERNEL_BOOT_VOLUME = "kernel-boot-volume"  # pkg/container-disk: KernelBootVolumeName
 
 
-def _kernel_boot(domain, domain_path):
+def _kernel_boot(domain, p):
     """util.HasKernelBootContainerImage and containerdisk's kernel-boot volume: the container's
     image (required), pull secret and pull policy as a containerDisk of path /."""
-    fw_path = f.join(domain_path, "firmware")
-    kernel = f.optional_mapping(f.mapping(domain, "firmware", domain_path), "kernelBoot", fw_path)
+    kernel = f.optional_mapping(f.mapping(domain, "firmware", p.domain), "kernelBoot", p.firmware)
     if kernel is None:
         return None
-    kernel_path = f.join(fw_path, "kernelBoot")
-    container = f.optional_mapping(kernel, "container", kernel_path)
+    container = f.optional_mapping(kernel, "container", p.kernel_boot)
     if container is None:
         return None
-    cp = f.join(kernel_path, "container")
+    cp = f.join(p.kernel_boot, "container")
     image = f.string(container, "image", cp)
     if not image:
         raise VmpodInputError(f.join(cp, "image"), image, "is required: the kernel's container image")
@@ -218,12 +232,8 @@ def read_volumes(spec, sp):
     found, names = [], set()
     for index, item in enumerate(f.mapping_items(spec, "volumes", sp)):
         name = item.get("name")
-        if name.__class__ is not str or not DNS1123_LABEL.match(name) or len(name) > 63:
-            where = f.item_path(sp, "volumes", index)
-            name = f.string(item, "name", where)
-            if not name:
-                raise VmpodInputError(f.join(where, "name"), name, "is required")
-            check_label(name, f.join(where, "name"))
+        if name.__class__ is not str or name not in _GOOD_VOLUME_NAMES:  # (seen valid: no match)
+            name = _volume_name(item, f.item_path(sp, "volumes", index))
         if name in names:
             raise VmpodInputError(f.join(f.item_path(sp, "volumes", index), "name"), name,
                                   "names another volume too")
@@ -240,7 +250,7 @@ def read_volumes(spec, sp):
         source = item[kind]
         if not _plain_source(source):
             source = _checked_source(item, kind, f.item_path(sp, "volumes", index))
-        if kind in _CLOUD_INIT_KINDS:
+        if kind in _CLOUD_INIT_KINDS and "userDataSecretRef" in source:
             check_cloud_init_refs(source, f.join(f.item_path(sp, "volumes", index), kind))
         hotplug = False
         if kind in _CLAIM_KINDS and "hotpluggable" in source:
@@ -248,6 +258,24 @@ def read_volumes(spec, sp):
             f.boolean(source, "hotpluggable", f.join(f.item_path(sp, "volumes", index), kind))
         found.append(_new_volume(PodVolume, (name, kind, source, index, hotplug)))
     return tuple(found)
+
+
+# volume names recur across VMIs (rootdisk, cloudinitdisk): those seen valid are not matched
+# again; a bounded set, so hostile input cannot grow it without end
+_GOOD_VOLUME_NAMES = set()
+_GOOD_NAMES_KEPT = 4096
+
+
+def _volume_name(item, where):
+    """A volume's name, checked: required, a DNS-1123 label."""
+    name = f.string(item, "name", where)
+    if not name:
+        raise VmpodInputError(f.join(where, "name"), name, "is required")
+    if not DNS1123_LABEL.match(name) or len(name) > 63:
+        check_label(name, f.join(where, "name"))
+    if len(_GOOD_VOLUME_NAMES) < _GOOD_NAMES_KEPT:
+        _GOOD_VOLUME_NAMES.add(name)
+    return name
 
 
 _CLAIM_KINDS = frozenset(("persistentVolumeClaim", "dataVolume"))
@@ -343,23 +371,21 @@ BACKEND_STORAGE_PREFIX = "persistent-state-for"  # pkg/storage/backend-storage: 
 _CBT_ON = ("Initializing", "Enabled")  # cbt.HasCBTStateEnabled
 
 
-def _backend_storage(domain, domain_path, devices, devp, obj):
+def _backend_storage(domain, devices, obj, p):
     """What the backend-storage PVC keeps for this VMI (pkg/storage/backend-storage:
     IsBackendStorageNeeded: tpm.HasPersistentDevice, HasPersistentEFI, cbt.HasCBTStateEnabled)
     and the claim its status names (CurrentPVCName: the first volume status whose name starts
     with persistent-state-for)."""
     kept = []
-    tpm = f.optional_mapping(devices, "tpm", devp)
+    tpm = f.optional_mapping(devices, "tpm", p.devices)
     if tpm is not None:
-        tpm_path = f.join(devp, "tpm")
-        if f.boolean(tpm, "enabled", tpm_path, True) and f.boolean(tpm, "persistent", tpm_path, False):
+        if f.boolean(tpm, "enabled", p.tpm, True) and f.boolean(tpm, "persistent", p.tpm, False):
             kept.append("swtpm")
-    firmware = f.optional_mapping(domain, "firmware", domain_path)
+    firmware = f.optional_mapping(domain, "firmware", p.domain)
     if firmware:
-        fw_path = f.join(domain_path, "firmware")
-        bootloader = f.mapping(firmware, "bootloader", fw_path)
-        efi = f.optional_mapping(bootloader, "efi", f.join(fw_path, "bootloader"))
-        if efi and f.boolean(efi, "persistent", f.join(fw_path, "bootloader.efi"), False):
+        bootloader = f.mapping(firmware, "bootloader", p.firmware)
+        efi = f.optional_mapping(bootloader, "efi", p.bootloader)
+        if efi and f.boolean(efi, "persistent", p.efi, False):
             kept.append("nvram")
     claim = ""
     status = obj.get("status") if isinstance(obj, dict) else None

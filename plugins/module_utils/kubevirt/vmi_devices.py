@@ -168,7 +168,8 @@ _DISK_DETAIL_FIELDS = frozenset(("cache", "io", "errorPolicy", "shareable"))
 
 def read_disks(devices, devp):
     """``devices.disks`` as a tuple of Disk values (each keeps its path, for later errors)."""
-    return tuple([read_disk(item, path) for path, item in f.mappings(devices, "disks", devp)])
+    items = f.mapping_items(devices, "disks", devp)
+    return tuple(map(read_disk, items, f.item_paths(devp, "disks", len(items))))
 
 
 def read_disk(item, path):
@@ -199,14 +200,18 @@ def read_disk(item, path):
                 raise VmpodInputError(f.join(path, kind + ".bus"), bus,
                                       "must be one of %s" % ", ".join(DISK_BUSES))
         if kind == "cdrom":  # api/core/v1/defaults.go SetDefaults_CDRomTarget: readonly, closed
-            readonly = bool(f.boolean(section, "readonly", f.join(path, kind), True))
-            tray = f.string(section, "tray", f.join(path, kind)) or "closed"
-            if tray not in ("open", "closed"):
-                raise VmpodInputError(f.join(path, "cdrom.tray"), tray, "must be open or closed")
+            readonly = _flag(section, "readonly", path, kind, True)
+            tray = section.get("tray")
+            if tray is None:
+                tray = "closed"
+            elif tray.__class__ is not str or tray not in _TRAYS:  # ("" is closed too)
+                tray = f.string(section, "tray", f.join(path, kind)) or "closed"
+                if tray not in _TRAYS:
+                    raise VmpodInputError(f.join(path, "cdrom.tray"), tray, "must be open or closed")
         elif "readonly" in section:
-            readonly = bool(f.boolean(section, "readonly", f.join(path, kind), False))
+            readonly = _flag(section, "readonly", path, kind, False)
         if kind == "lun":
-            reservation = bool(f.boolean(section, "reservation", f.join(path, kind), False))
+            reservation = _flag(section, "reservation", path, kind, False)
         if kind == "disk" and section.get("pciAddress"):
             pci_address = _disk_pci_address(section, f.join(path, kind), bus)
         break
@@ -221,6 +226,18 @@ def read_disk(item, path):
         f.integer(item, "bootOrder", path, None, minimum=1) if "bootOrder" in item else None,
         dedicated, readonly, reservation, path, cache, io, error_policy, shareable, tray,
         pci_address))
+
+
+_TRAYS = ("open", "closed")
+
+
+def _flag(section, key, path, kind, default):
+    """The boolean ``section[key]`` of a disk's ``kind`` section (``default`` when absent or
+    null); its path is built only for an error."""
+    value = section.get(key)
+    if value.__class__ is bool:
+        return value
+    return bool(f.boolean(section, key, f.join(path, kind), default))
 
 
 def _one_of(item, key, path, allowed):
@@ -293,7 +310,8 @@ class Device(NamedTuple):
 
 def read_devices(devices, key, devp):
     """``devices.gpus`` or ``devices.hostDevices`` as a tuple of Device values."""
-    return tuple([read_device(item, path) for path, item in f.mappings(devices, key, devp)])
+    items = f.mapping_items(devices, key, devp)
+    return tuple(map(read_device, items, f.item_paths(devp, key, len(items))))
 
 
 def read_device(data, path):

@@ -19,9 +19,9 @@ _EMPTY = {}
 _UINT32_MAX = (1 << 32) - 1
 
 
-def join(path, key):
-    """``path.key``, or ``path[<key>]`` for a key that is not plain text (values.errors.key_path)."""
-    return key_path(path, key)
+# ``path.key``, or ``path[<key>]`` for a key that is not plain text (values.errors.key_path;
+# the same function, without a call of its own)
+join = key_path
 
 
 def mapping(data, key, path, required=False):
@@ -102,6 +102,25 @@ def mapping_items(data, key, path):
 def item_path(path, key, index):
     """The path of ``data[key][index]``, as ``mappings`` gives it."""
     return "%s[%d]" % (join(path, key), index)
+
+
+# (list path, key) -> the paths of its first items: the same few lists (disks, GPUs) recur in
+# every VMI; bounded, so hostile input cannot grow it without end
+_ITEM_PATHS = {}
+_ITEM_PATHS_KEPT = 256
+_ITEM_PATHS_EACH = 32
+
+
+def item_paths(path, key, count):
+    """The paths of the first ``count`` items of ``data[key]`` (a sequence), as ``mappings``
+    gives them: for values that keep their path."""
+    known = _ITEM_PATHS.get((path, key))
+    if known is None or len(known) < count:
+        where = join(path, key)
+        known = tuple(["%s[%d]" % (where, index) for index in range(max(count, 8))])
+        if count <= _ITEM_PATHS_EACH and len(_ITEM_PATHS) < _ITEM_PATHS_KEPT:
+            _ITEM_PATHS[path, key] = known
+    return known
 
 
 def string(data, key, path, default=""):

@@ -160,6 +160,10 @@ class _Paths:
         self.memory = f.join(self.domain, "memory")
         self.hugepages = f.join(self.memory, "hugepages")
         self.reserved = f.join(self.memory, "reservedOverhead")
+        # the memory sizes _check_memory_sizes checks: guest, maxGuest, requests, limits
+        self.memory_sizes = (f.join(self.memory, "guest"), f.join(self.memory, "maxGuest"),
+                             f.join(self.resources, "requests.memory"),
+                             f.join(self.resources, "limits.memory"))
         self.cpu = f.join(self.domain, "cpu")
         self.io_threads = f.join(self.domain, "ioThreads")
         self.devices = f.join(self.domain, "devices")
@@ -181,7 +185,9 @@ def read_vmi(obj, arch="amd64", with_domain=False, with_pod=False):
     use; sizing and placement need neither.
     """
     spec, sp, kind = spec_of(obj)
-    v = {"kind": kind, "spec_path": sp, "requests": _NO_ENTRIES, "limits": _NO_ENTRIES}
+    vmi = _new_vmi(Vmi)
+    v = vmi.__dict__  # (filled in place: only what the VMI has, the rest is the defaults)
+    v["kind"], v["spec_path"], v["requests"], v["limits"] = kind, sp, _NO_ENTRIES, _NO_ENTRIES
     _read_metadata(v, obj, kind)
 
     architecture = spec.get("architecture")
@@ -251,8 +257,6 @@ def read_vmi(obj, arch="amd64", with_domain=False, with_pod=False):
                                           non_root=is_non_root(obj, v["annotations"]))
     if with_pod:
         v["pod"] = read_pod_section(spec, sp, obj, v.get("annotations"))
-    vmi = _new_vmi(Vmi)
-    vmi.__dict__.update(v)
     return vmi
 
 
@@ -349,14 +353,12 @@ _MAX_MEMORY = (1 << 63) - 1
 
 
 def _check_memory_sizes(v, p):
-    # (each path is built only for the size that is refused)
-    for quantity, base, key in ((v.get("guest"), p.memory, "guest"),
-                                (v.get("max_guest"), p.memory, "maxGuest"),
-                                (v["requests"].get("memory"), p.resources, "requests.memory"),
-                                (v["limits"].get("memory"), p.resources, "limits.memory")):
+    sizes = (v.get("guest"), v.get("max_guest"), v["requests"].get("memory"),
+             v["limits"].get("memory"))
+    for quantity, where in zip(sizes, p.memory_sizes):
         if quantity is not None and quantity.value() > _MAX_MEMORY:
-            raise VmpodInputError(f.join(base, key), str(quantity), "is more memory than a VM "
-                                  "can have (KubeVirt and libvirt count it in an int64: at most 8Ei)")
+            raise VmpodInputError(where, str(quantity), "is more memory than a VM can have "
+                                  "(KubeVirt and libvirt count it in an int64: at most 8Ei)")
 
 
 def _read_memory(v, memory, p):

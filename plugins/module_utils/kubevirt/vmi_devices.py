@@ -62,9 +62,9 @@ class Interface(NamedTuple):
         return self.passt or self.binding == "passt"
 
 
-# fields of an interface beyond its name and kind that need more than a type check
-_CHECKED_INTERFACE_FIELDS = frozenset(("macAddress", "binding", "ports", "model", "bootOrder",
-                                       "state", "pciAddress", "acpiIndex"))
+# fields of an interface beyond its name, kind and MAC address that need more than a type check
+_CHECKED_INTERFACE_FIELDS = frozenset(("binding", "ports", "model", "bootOrder", "state",
+                                       "pciAddress", "acpiIndex"))
 
 
 def read_interfaces(devices, devp):
@@ -72,17 +72,18 @@ def read_interfaces(devices, devp):
     result = []
     for index, item in enumerate(f.mapping_items(devices, "interfaces", devp)):
         name = item.get("name")
-        # fast path: a name seen valid, a kind section (masquerade, sriov, ...) and nothing else
-        # to check: the full read would give this same value
+        # fast path: a name seen valid, a kind section (masquerade, sriov, ...), perhaps a MAC
+        # address, and nothing else to check: the full read would give this same value
         if (name.__class__ is str and name in _GOOD_INTERFACE_NAMES
                 and _CHECKED_INTERFACE_FIELDS.isdisjoint(item)):
             sriov, passt = item.get("sriov"), item.get("passtBinding")
-            masquerade = item.get("masquerade")
+            masquerade, mac = item.get("masquerade"), item.get("macAddress")
             if ((sriov is None or sriov.__class__ is dict)
                     and (passt is None or passt.__class__ is dict)
-                    and (masquerade is None or masquerade.__class__ is dict)):
+                    and (masquerade is None or masquerade.__class__ is dict)
+                    and (mac is None or (mac.__class__ is str and _MAC.match(mac)))):
                 result.append(_new_tuple(Interface, (name, "", sriov is not None,
-                                                     passt is not None, None, None, None, (),
+                                                     passt is not None, None, mac, None, (),
                                                      masquerade is not None, False, None, 0,
                                                      False)))
                 continue
@@ -333,13 +334,20 @@ def read_networks(spec, sp):
     """``spec.networks`` as a tuple of Network values (``sp``: the spec's path)."""
     result = []
     for index, data in enumerate(f.mapping_items(spec, "networks", sp)):
-        name = data.get("name")
-        # fast path: a named network without Multus or a claim (the pod network)
-        if name.__class__ is str and "multus" not in data and "resourceClaim" not in data:
-            pod = data.get("pod")
-            if pod is None or pod.__class__ is dict:
+        name, pod = data.get("name"), data.get("pod")
+        # fast path: a named network without a claim, the pod network or a plain Multus one
+        if (name.__class__ is str and "resourceClaim" not in data
+                and (pod is None or pod.__class__ is dict)):
+            if "multus" not in data:
                 result.append(_new_tuple(Network, (name, pod is not None, None, None, False)))
                 continue
+            multus = data["multus"]
+            if multus.__class__ is dict:
+                network, default = multus.get("networkName"), multus.get("default", False)
+                if network.__class__ is str and default.__class__ is bool:
+                    result.append(_new_tuple(Network, (name, pod is not None, network, None,
+                                                       default)))
+                    continue
         result.append(read_network(data, f.item_path(sp, "networks", index)))
     return tuple(result)
 

@@ -23,13 +23,16 @@ from ansible_collections.vmpod.core.plugins.module_utils.values.errors import Vm
 
 @dataclass(frozen=True)
 class PodSection:
-    node_selector: dict
-    tolerations: tuple
-    affinity: object  # dict or None
-    priority_class: str
-    scheduler: str
-    hostname: str
-    subdomain: str
+    """Defaults are the values of absent fields (what their reads would give): ``read_pod_section``
+    gives only what the VMI has, into the instance's ``__dict__`` at once, as ``read_vmi`` does."""
+
+    node_selector: dict  # (always given: a dict cannot be a dataclass default)
+    tolerations: tuple = ()
+    affinity: object = None  # dict or None
+    priority_class: str = ""
+    scheduler: str = ""
+    hostname: str = ""
+    subdomain: str = ""
     volumes: tuple = ()  # PodVolume values, in spec order
     filesystems: frozenset = frozenset()  # names of virtiofs filesystems
     readiness_probe: object = None  # the VMI's probe (a dict) or None
@@ -109,7 +112,9 @@ def read_pod_section(spec, sp, obj=None, annotations=None):
     domain_path, devp = p.domain, p.devices
     domain = f.mapping(spec, "domain", sp)
     devices = f.mapping(domain, "devices", domain_path)
-    s = dict(_ABSENT)
+    section = _new_section(PodSection)
+    s = section.__dict__
+    s["node_selector"] = _NO_SELECTOR
     log_serial = devices.get("logSerialConsole")
     if log_serial is not None:
         s["log_serial_console"] = f.boolean(devices, "logSerialConsole", devp)
@@ -162,8 +167,6 @@ def read_pod_section(spec, sp, obj=None, annotations=None):
         s["spec_architecture"] = f.string(spec, "architecture", sp)
     if "features" in domain or "launchSecurity" in domain or (isinstance(obj, dict) and obj.get("status")):
         s.update(read_scheduling_hints(spec, domain, domain_path, obj))
-    section = _new_section(PodSection)
-    section.__dict__.update(s)
     return section
 
 
@@ -196,17 +199,7 @@ def _kernel_boot(domain, p):
     return PodVolume(KERNEL_BOOT_VOLUME, "containerDisk", source, 0, False)
 
 
-# what each field reads as when its key is absent (the reads above give the same)
-_ABSENT = {
-    "node_selector": {}, "tolerations": (), "affinity": None, "priority_class": "",
-    "scheduler": "", "hostname": "", "subdomain": "", "volumes": (), "filesystems": frozenset(),
-    "readiness_probe": None, "liveness_probe": None, "log_serial_console": None,
-    "disable_hotplug": False, "dns_config": None, "dns_policy": "", "topology_spread": (),
-    "service_account": "", "access_secrets": (), "non_root": False, "hook_sidecars": (),
-    "machine_type": "", "resource_claims": (), "kernel_boot": None, "backend_storage": (),
-    "backend_claim": "", "spec_architecture": "", "hyperv_labels": (), "reenlightenment": False,
-    "tsc_frequency": 0, "secure_execution": False, "status_machine_type": "",
-}
+_NO_SELECTOR = {}  # what an absent nodeSelector reads as; never changed
 _NAMED_BEFORE_VOLUMES = (("priorityClassName", "priority_class", check_subdomain),
                          ("schedulerName", "scheduler", check_subdomain),
                          ("hostname", "hostname", check_label),
@@ -238,11 +231,14 @@ def read_volumes(spec, sp):
             raise VmpodInputError(f.join(f.item_path(sp, "volumes", index), "name"), name,
                                   "names another volume too")
         names.add(name)
-        kind, sources = None, 0
-        for key, source in item.items():
-            if source is not None and key in _VOLUME_KIND_SET:
-                kind, sources = key, sources + 1
-        if sources != 1:
+        kind = None
+        for key in item:
+            if key in _VOLUME_KIND_SET and item[key] is not None:
+                if kind is not None:
+                    kind = _TWO_SOURCES
+                    break
+                kind = key
+        if kind is None or kind is _TWO_SOURCES:
             raise VmpodInputError(f.item_path(sp, "volumes", index),
                                   sorted(str(k) for k in item if k != "name"),
                                   "must have exactly one volume source (containerDisk, "
@@ -284,6 +280,7 @@ _new_volume = tuple.__new__  # PodVolume's fields in order, without its __new__'
 
 
 _VOLUME_KIND_SET = frozenset(VOLUME_KINDS)
+_TWO_SOURCES = object()  # (a volume with more than one source)
 _SOURCE_TEXTS = ("claimName", "name", "image", "imagePullPolicy", "imagePullSecret", "path",
                  "type", "secretName", "serviceAccountName")
 _SOURCE_REFS = ("secretRef", "networkDataSecretRef", "persistentVolumeClaim", "secret",

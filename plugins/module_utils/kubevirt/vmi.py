@@ -16,6 +16,7 @@ __metaclass__ = type
 
 import re
 from dataclasses import dataclass
+from operator import attrgetter
 from collections.abc import Mapping
 
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi_cpu import NO_CPU, Cpu, read_cpu
@@ -286,8 +287,11 @@ def _read_metadata(v, obj, kind):
     # as the API server checks them (an empty name or namespace: not given, as in a bare spec)
     if name and not (len(name) <= 63 and _PLAIN_NAME.match(name)):
         check_subdomain(name, "metadata.name")
-    if namespace and not _PLAIN_NAME.match(namespace):
-        check_label(namespace, "metadata.namespace")
+    if namespace and namespace not in _GOOD_NAMESPACES:
+        if not _PLAIN_NAME.match(namespace):
+            check_label(namespace, "metadata.namespace")
+        if len(_GOOD_NAMESPACES) < _GOOD_NAMESPACES_KEPT:
+            _GOOD_NAMESPACES.add(namespace)
     v["name"], v["namespace"], v["uid"] = name, namespace, uid
     meta_path, own_meta = "metadata", meta
     if kind == "VirtualMachine":
@@ -335,6 +339,10 @@ def _vm_controller_metadata(v, meta, spec):
 
 
 _NAMES = ("name", "namespace", "uid")
+# namespaces recur across VMIs: those seen valid are not matched again; a bounded set, so
+# hostile input cannot grow it without end
+_GOOD_NAMESPACES = set()
+_GOOD_NAMESPACES_KEPT = 1024
 _PLAIN_NAME = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\Z")  # the common case: a DNS-1123 label
 
 
@@ -356,7 +364,9 @@ def _check_memory_sizes(v, p):
     sizes = (v.get("guest"), v.get("max_guest"), v["requests"].get("memory"),
              v["limits"].get("memory"))
     for quantity, where in zip(sizes, p.memory_sizes):
-        if quantity is not None and quantity.value() > _MAX_MEMORY:
+        if quantity is None or (quantity.scale <= 0 and quantity.unscaled <= _MAX_MEMORY):
+            continue  # (no larger than its unscaled digits: within an int64, its value unneeded)
+        if quantity.value() > _MAX_MEMORY:
             raise VmpodInputError(where, str(quantity), "is more memory than a VM can have "
                                   "(KubeVirt and libvirt count it in an int64: at most 8Ei)")
 
@@ -384,6 +394,7 @@ _AUTOATTACH = (("autoattachGraphicsDevice", "autoattach_graphics"),
                ("autoattachSerialConsole", "autoattach_serial"),
                ("autoattachMemBalloon", "autoattach_memballoon"))
 _AUTOATTACH_KEYS = frozenset(key for key, _field in _AUTOATTACH)
+_RESERVATION = attrgetter("reservation")  # a Disk's: a LUN with SCSI persistent reservation
 
 
 def _read_devices(v, devices, p):
@@ -403,7 +414,7 @@ def _read_devices(v, devices, p):
     if devices.get("disks"):
         disks = read_disks(devices, devp)
         v["disks"] = disks
-        v["lun_reservation"] = any(disk.reservation for disk in disks)
+        v["lun_reservation"] = any(map(_RESERVATION, disks))
 
 
 def _read_launch_security(v, security, p):

@@ -153,6 +153,7 @@ class Disk(NamedTuple):
 
 
 DISK_BUSES = ("sata", "scsi", "usb", "virtio")
+_BUS_SET = frozenset(DISK_BUSES)
 
 
 _DISK_KINDS = (("disk", "virtio"), ("cdrom", "sata"), ("lun", "scsi"))
@@ -195,7 +196,7 @@ def read_disk(item, path):
             section = f.mapping(item, kind, path)  # refuses what is not a mapping
         device = kind
         bus = section.get("bus") or default_bus
-        if bus not in DISK_BUSES:  # (the paths of errors are built only when there is one)
+        if bus.__class__ is not str or bus not in _BUS_SET:  # (paths built only for an error)
             bus = f.string(section, "bus", f.join(path, kind)) or default_bus
             if bus not in DISK_BUSES:
                 raise VmpodInputError(f.join(path, kind + ".bus"), bus,
@@ -217,7 +218,9 @@ def read_disk(item, path):
             pci_address = _disk_pci_address(section, f.join(path, kind), bus)
         break
     dedicated = item.get("dedicatedIOThread")
-    if dedicated.__class__ is not bool:
+    if dedicated is None:
+        dedicated = False
+    elif dedicated.__class__ is not bool:
         dedicated = bool(f.boolean(item, "dedicatedIOThread", path, False))
     cache, io, error_policy, shareable = None, None, "stop", False
     if not _DISK_DETAIL_FIELDS.isdisjoint(item):
@@ -316,9 +319,12 @@ def read_devices(devices, key, devp):
 
 
 def read_device(data, path):
+    name, device_name = data.get("name"), data.get("deviceName")
     claim = None
     if "claimName" in data or "requestName" in data:
         claim = (f.string(data, "claimName", path), f.string(data, "requestName", path))
+    elif name.__class__ is str and device_name.__class__ is str:
+        return _new_tuple(Device, (path, name, device_name, None))  # (as the read below gives it)
     return Device(path, f.string(data, "name", path), f.string(data, "deviceName", path), claim)
 
 

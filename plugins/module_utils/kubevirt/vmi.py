@@ -219,8 +219,11 @@ def read_vmi(obj, arch="amd64", with_domain=False, with_pod=False):
         _read_memory(v, memory, p)
     if memory is not None or resources:
         _check_memory_sizes(v, p)
-    if "cpu" in domain:
-        v["cpu"] = read_cpu(f.optional_mapping(domain, "cpu", p.domain), p.cpu)
+    cpu = domain.get("cpu")
+    if cpu.__class__ is not dict and cpu is not None:
+        cpu = f.optional_mapping(domain, "cpu", p.domain)
+    if cpu is not None:
+        v["cpu"] = read_cpu(cpu, p.cpu)
     if "ioThreadsPolicy" in domain or "ioThreads" in domain:
         v["io_threads_policy"] = f.string(domain, "ioThreadsPolicy", p.domain) or None
         io_threads = f.mapping(domain, "ioThreads", p.domain)

@@ -95,8 +95,12 @@ def read_pod_section(spec, sp, obj=None, annotations=None):
     p = _SECTION_PATHS.get(sp)
     if p is None:
         p = _SECTION_PATHS[sp] = _SectionPaths(sp)
-    domain = f.mapping(spec, "domain", sp)
-    devices = f.mapping(domain, "devices", p.domain)
+    domain = spec.get("domain")
+    if domain.__class__ is not dict:  # (absent, or not a plain dict: read checked)
+        domain = f.mapping(spec, "domain", sp)
+    devices = domain.get("devices")
+    if devices.__class__ is not dict:
+        devices = f.mapping(domain, "devices", p.domain)
     has_status = isinstance(obj, dict) and bool(obj.get("status"))
     section = _new_section(PodSection)
     s = section.__dict__

@@ -183,7 +183,9 @@ def quantity(data, key, path, negative_ok=False):
 
 def resource_list(data, key, path):
     """A Kubernetes ResourceList: resource name -> non-negative quantity."""
-    raw = mapping(data, key, path)
+    raw = data.get(key)
+    if raw.__class__ is not dict:  # (absent, or not a plain dict: read checked)
+        raw = mapping(data, key, path)
     result = {}
     for name, value in raw.items():
         if name.__class__ is str and name and value.__class__ is str:

@@ -166,6 +166,7 @@ PCI_ADDRESS = re.compile(r"^([0-9a-fA-F]{4}):([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.
 # the fields of a disk beyond its kind that the full read checks; a disk without them takes
 # their defaults at once
 _DISK_DETAIL_FIELDS = frozenset(("cache", "io", "errorPolicy", "shareable"))
+_DISK_RARE_FIELDS = _DISK_DETAIL_FIELDS | {"serial", "bootOrder"}
 
 
 def read_disks(devices, devp):
@@ -179,8 +180,9 @@ def read_disk(item, path):
     if name.__class__ is not str or name not in _GOOD_DISK_NAMES:  # (seen valid: no match again)
         name = _checked(item, "name", path, _DNS_LABEL, _GOOD_DISK_NAMES,
                         "is not a disk name (a DNS-1123 label, as KubeVirt requires)")
-    serial = None
-    if item.get("serial") is not None:
+    serial = boot_order = None
+    rare = not _DISK_RARE_FIELDS.isdisjoint(item)  # (without them, their defaults at once)
+    if rare and item.get("serial") is not None:
         serial = f.string(item, "serial", path) or None
         if serial is not None and not _DISK_SERIAL.match(serial):
             raise VmpodInputError(f.join(path, "serial"), serial,
@@ -223,13 +225,13 @@ def read_disk(item, path):
     elif dedicated.__class__ is not bool:
         dedicated = bool(f.boolean(item, "dedicatedIOThread", path, False))
     cache, io, error_policy, shareable = None, None, "stop", False
-    if not _DISK_DETAIL_FIELDS.isdisjoint(item):
-        cache, io, error_policy, shareable = _disk_details(item, path, device)
-    return _new_tuple(Disk, (
-        name, device, bus, serial,
-        f.integer(item, "bootOrder", path, None, minimum=1) if "bootOrder" in item else None,
-        dedicated, readonly, reservation, path, cache, io, error_policy, shareable, tray,
-        pci_address))
+    if rare:
+        if not _DISK_DETAIL_FIELDS.isdisjoint(item):
+            cache, io, error_policy, shareable = _disk_details(item, path, device)
+        boot_order = f.integer(item, "bootOrder", path, None, minimum=1)
+    return _new_tuple(Disk, (name, device, bus, serial, boot_order, dedicated, readonly,
+                             reservation, path, cache, io, error_policy, shareable, tray,
+                             pci_address))
 
 
 _TRAYS = ("open", "closed")

@@ -119,7 +119,8 @@ def read_pod_section(spec, sp, obj=None, annotations=None):
             if f.optional_mapping(item, "virtiofs", where) is not None)
     if not _RUNTIME_KEYS.isdisjoint(spec) or "disableHotplug" in devices:
         _read_runtime(s, spec, sp, devices, p)
-    s["non_root"] = is_non_root(obj, annotations or {})
+    if annotations or has_status:  # (without either, not non-root: the default)
+        s["non_root"] = is_non_root(obj, annotations or {})
     if annotations:
         s["hook_sidecars"] = _hook_sidecars(annotations)
     if "machine" in domain:

@@ -368,7 +368,7 @@ def _check_memory_sizes(v, p):
              v["limits"].get("memory"))
     for quantity, where in zip(sizes, p.memory_sizes):
         if quantity is None or (quantity.scale <= 0 and quantity.unscaled <= _MAX_MEMORY):
-            continue  # (no larger than its unscaled digits: within an int64, its value unneeded)
+            continue  # (no exponent above 0: at most its unscaled digits, no value to compute)
         if quantity.value() > _MAX_MEMORY:
             raise VmpodInputError(where, str(quantity), "is more memory than a VM can have "
                                   "(KubeVirt and libvirt count it in an int64: at most 8Ei)")

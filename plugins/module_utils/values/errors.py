@@ -136,7 +136,7 @@ def key_path(path, key):
 # (path, text key) -> its key_path: a schema's few field paths recur in every object read;
 # bounded in entries and in their length, so hostile input cannot grow it without end
 _KEY_PATHS = {}
-_KEY_PATHS_KEPT = 8192
+_KEY_PATHS_KEPT = 4096
 
 
 def key_order(key):

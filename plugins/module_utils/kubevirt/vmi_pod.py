@@ -128,8 +128,8 @@ def read_pod_section(spec, sp, obj=None, annotations=None):
     if "resourceClaims" in spec:
         s["resource_claims"] = _resource_claims(spec, sp)
     firmware = domain.get("firmware")
-    if firmware:
-        s["kernel_boot"] = _kernel_boot(domain, p)
+    if firmware and (firmware.__class__ is not dict or firmware.get("kernelBoot") is not None):
+        s["kernel_boot"] = _kernel_boot(domain, p)  # (else None, the default)
     if firmware or "tpm" in devices or has_status:
         s["backend_storage"], s["backend_claim"] = _backend_storage(domain, devices, obj, p)
     architecture = spec.get("architecture")

@@ -31,6 +31,7 @@ VOLUME_KINDS = ("containerDisk", "persistentVolumeClaim", "dataVolume", "ephemer
                 "cloudInitConfigDrive", "downwardMetrics", "emptyDisk", "sysprep", "memoryDump",
                 "containerPath")
 
+
 def read_volumes(spec, sp):
     """``spec.volumes`` as PodVolume values; names unique, one source each. (Paths are built
     only for an error: this runs once per VMI on the rendering road.)"""
@@ -56,7 +57,14 @@ def read_volumes(spec, sp):
                                   "must have exactly one volume source (containerDisk, "
                                   "persistentVolumeClaim, dataVolume, cloudInitNoCloud, ...)")
         source = item[kind]
-        if not _plain_source(source):
+        plain = source.__class__ is dict
+        if plain:
+            for key, value in source.items():  # names, paths and images all text: the usual case
+                if value is not None and (key in _SOURCE_REF_SET or (
+                        key in _SOURCE_TEXT_SET and value.__class__ is not str)):
+                    plain = False  # (a reference, or a name that is not text: read checked)
+                    break
+        if not plain:
             source = _checked_source(item, kind, f.item_path(sp, "volumes", index))
         if kind in _CLOUD_INIT_KINDS and "userDataSecretRef" in source:
             check_cloud_init_refs(source, f.join(f.item_path(sp, "volumes", index), kind))
@@ -108,27 +116,6 @@ def status_hotplug(volumes, obj):
              if item.get("hotplugVolume") is not None}
     return tuple(volume._replace(hotplug=True) if volume.name in names else volume
                  for volume in volumes) if names else volumes
-
-
-def _plain_source(source):
-    """Whether a source's names, paths and images are all text (the usual case, checked
-    without building a path): only the keys the source has are looked at."""
-    if source.__class__ is not dict:
-        return False
-    for key, value in source.items():
-        if value is None:
-            continue
-        if key in _SOURCE_TEXT_SET:
-            if value.__class__ is not str:
-                return False
-        elif key in _SOURCE_REF_SET:
-            if value.__class__ is not dict:
-                return False
-            for text in ("name", "claimName"):
-                inner = value.get(text)
-                if inner is not None and inner.__class__ is not str:
-                    return False
-    return True
 
 
 _SOURCE_TEXT_SET = frozenset(_SOURCE_TEXTS)

@@ -16,6 +16,7 @@ __metaclass__ = type
 
 import re
 from dataclasses import dataclass
+from operator import attrgetter
 from collections.abc import Mapping
 
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi_cpu import NO_CPU, Cpu, read_cpu
@@ -160,6 +161,10 @@ class _Paths:
         self.memory = f.join(self.domain, "memory")
         self.hugepages = f.join(self.memory, "hugepages")
         self.reserved = f.join(self.memory, "reservedOverhead")
+        # the memory sizes _check_memory_sizes checks: guest, maxGuest, requests, limits
+        self.memory_sizes = (f.join(self.memory, "guest"), f.join(self.memory, "maxGuest"),
+                             f.join(self.resources, "requests.memory"),
+                             f.join(self.resources, "limits.memory"))
         self.cpu = f.join(self.domain, "cpu")
         self.io_threads = f.join(self.domain, "ioThreads")
         self.devices = f.join(self.domain, "devices")
@@ -181,7 +186,9 @@ def read_vmi(obj, arch="amd64", with_domain=False, with_pod=False):
     use; sizing and placement need neither.
     """
     spec, sp, kind = spec_of(obj)
-    v = {"kind": kind, "spec_path": sp, "requests": _NO_ENTRIES, "limits": _NO_ENTRIES}
+    vmi = _new_vmi(Vmi)
+    v = vmi.__dict__  # (filled in place: only what the VMI has, the rest is the defaults)
+    v["kind"], v["spec_path"], v["requests"], v["limits"] = kind, sp, _NO_ENTRIES, _NO_ENTRIES
     _read_metadata(v, obj, kind)
 
     architecture = spec.get("architecture")
@@ -212,8 +219,11 @@ def read_vmi(obj, arch="amd64", with_domain=False, with_pod=False):
         _read_memory(v, memory, p)
     if memory is not None or resources:
         _check_memory_sizes(v, p)
-    if "cpu" in domain:
-        v["cpu"] = read_cpu(f.optional_mapping(domain, "cpu", p.domain), p.cpu)
+    cpu = domain.get("cpu")
+    if cpu.__class__ is not dict and cpu is not None:
+        cpu = f.optional_mapping(domain, "cpu", p.domain)
+    if cpu is not None:
+        v["cpu"] = read_cpu(cpu, p.cpu)
     if "ioThreadsPolicy" in domain or "ioThreads" in domain:
         v["io_threads_policy"] = f.string(domain, "ioThreadsPolicy", p.domain) or None
         io_threads = f.mapping(domain, "ioThreads", p.domain)
@@ -251,8 +261,6 @@ def read_vmi(obj, arch="amd64", with_domain=False, with_pod=False):
                                           non_root=is_non_root(obj, v["annotations"]))
     if with_pod:
         v["pod"] = read_pod_section(spec, sp, obj, v.get("annotations"))
-    vmi = _new_vmi(Vmi)
-    vmi.__dict__.update(v)
     return vmi
 
 
@@ -282,8 +290,11 @@ def _read_metadata(v, obj, kind):
     # as the API server checks them (an empty name or namespace: not given, as in a bare spec)
     if name and not (len(name) <= 63 and _PLAIN_NAME.match(name)):
         check_subdomain(name, "metadata.name")
-    if namespace and not _PLAIN_NAME.match(namespace):
-        check_label(namespace, "metadata.namespace")
+    if namespace and namespace not in _GOOD_NAMESPACES:
+        if not _PLAIN_NAME.match(namespace):
+            check_label(namespace, "metadata.namespace")
+        if len(_GOOD_NAMESPACES) < _GOOD_NAMESPACES_KEPT:
+            _GOOD_NAMESPACES.add(namespace)
     v["name"], v["namespace"], v["uid"] = name, namespace, uid
     meta_path, own_meta = "metadata", meta
     if kind == "VirtualMachine":
@@ -331,6 +342,10 @@ def _vm_controller_metadata(v, meta, spec):
 
 
 _NAMES = ("name", "namespace", "uid")
+# namespaces recur across VMIs: those seen valid are not matched again; a bounded set, so
+# hostile input cannot grow it without end
+_GOOD_NAMESPACES = set()
+_GOOD_NAMESPACES_KEPT = 1024
 _PLAIN_NAME = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\Z")  # the common case: a DNS-1123 label
 
 
@@ -349,14 +364,14 @@ _MAX_MEMORY = (1 << 63) - 1
 
 
 def _check_memory_sizes(v, p):
-    # (each path is built only for the size that is refused)
-    for quantity, base, key in ((v.get("guest"), p.memory, "guest"),
-                                (v.get("max_guest"), p.memory, "maxGuest"),
-                                (v["requests"].get("memory"), p.resources, "requests.memory"),
-                                (v["limits"].get("memory"), p.resources, "limits.memory")):
-        if quantity is not None and quantity.value() > _MAX_MEMORY:
-            raise VmpodInputError(f.join(base, key), str(quantity), "is more memory than a VM "
-                                  "can have (KubeVirt and libvirt count it in an int64: at most 8Ei)")
+    sizes = (v.get("guest"), v.get("max_guest"), v["requests"].get("memory"),
+             v["limits"].get("memory"))
+    for quantity, where in zip(sizes, p.memory_sizes):
+        if quantity is None or (quantity.scale <= 0 and quantity.unscaled <= _MAX_MEMORY):
+            continue  # (no exponent above 0: at most its unscaled digits, no value to compute)
+        if quantity.value() > _MAX_MEMORY:
+            raise VmpodInputError(where, str(quantity), "is more memory than a VM can have "
+                                  "(KubeVirt and libvirt count it in an int64: at most 8Ei)")
 
 
 def _read_memory(v, memory, p):
@@ -382,6 +397,7 @@ _AUTOATTACH = (("autoattachGraphicsDevice", "autoattach_graphics"),
                ("autoattachSerialConsole", "autoattach_serial"),
                ("autoattachMemBalloon", "autoattach_memballoon"))
 _AUTOATTACH_KEYS = frozenset(key for key, _field in _AUTOATTACH)
+_RESERVATION = attrgetter("reservation")  # a Disk's: a LUN with SCSI persistent reservation
 
 
 def _read_devices(v, devices, p):
@@ -401,7 +417,7 @@ def _read_devices(v, devices, p):
     if devices.get("disks"):
         disks = read_disks(devices, devp)
         v["disks"] = disks
-        v["lun_reservation"] = any(disk.reservation for disk in disks)
+        v["lun_reservation"] = any(map(_RESERVATION, disks))
 
 
 def _read_launch_security(v, security, p):

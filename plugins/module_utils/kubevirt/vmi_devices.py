@@ -62,9 +62,9 @@ class Interface(NamedTuple):
         return self.passt or self.binding == "passt"
 
 
-# fields of an interface beyond its name and kind that need more than a type check
-_CHECKED_INTERFACE_FIELDS = frozenset(("macAddress", "binding", "ports", "model", "bootOrder",
-                                       "state", "pciAddress", "acpiIndex"))
+# fields of an interface beyond its name, kind and MAC address that need more than a type check
+_CHECKED_INTERFACE_FIELDS = frozenset(("binding", "ports", "model", "bootOrder", "state",
+                                       "pciAddress", "acpiIndex"))
 
 
 def read_interfaces(devices, devp):
@@ -72,17 +72,18 @@ def read_interfaces(devices, devp):
     result = []
     for index, item in enumerate(f.mapping_items(devices, "interfaces", devp)):
         name = item.get("name")
-        # fast path: a name seen valid, a kind section (masquerade, sriov, ...) and nothing else
-        # to check: the full read would give this same value
+        # fast path: a name seen valid, a kind section (masquerade, sriov, ...), perhaps a MAC
+        # address, and nothing else to check: the full read would give this same value
         if (name.__class__ is str and name in _GOOD_INTERFACE_NAMES
                 and _CHECKED_INTERFACE_FIELDS.isdisjoint(item)):
             sriov, passt = item.get("sriov"), item.get("passtBinding")
-            masquerade = item.get("masquerade")
+            masquerade, mac = item.get("masquerade"), item.get("macAddress")
             if ((sriov is None or sriov.__class__ is dict)
                     and (passt is None or passt.__class__ is dict)
-                    and (masquerade is None or masquerade.__class__ is dict)):
+                    and (masquerade is None or masquerade.__class__ is dict)
+                    and (mac is None or (mac.__class__ is str and _MAC.match(mac)))):
                 result.append(_new_tuple(Interface, (name, "", sriov is not None,
-                                                     passt is not None, None, None, None, (),
+                                                     passt is not None, None, mac, None, (),
                                                      masquerade is not None, False, None, 0,
                                                      False)))
                 continue
@@ -152,6 +153,7 @@ class Disk(NamedTuple):
 
 
 DISK_BUSES = ("sata", "scsi", "usb", "virtio")
+_BUS_SET = frozenset(DISK_BUSES)
 
 
 _DISK_KINDS = (("disk", "virtio"), ("cdrom", "sata"), ("lun", "scsi"))
@@ -164,11 +166,13 @@ PCI_ADDRESS = re.compile(r"^([0-9a-fA-F]{4}):([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.
 # the fields of a disk beyond its kind that the full read checks; a disk without them takes
 # their defaults at once
 _DISK_DETAIL_FIELDS = frozenset(("cache", "io", "errorPolicy", "shareable"))
+_DISK_RARE_FIELDS = _DISK_DETAIL_FIELDS | {"serial", "bootOrder"}
 
 
 def read_disks(devices, devp):
     """``devices.disks`` as a tuple of Disk values (each keeps its path, for later errors)."""
-    return tuple([read_disk(item, path) for path, item in f.mappings(devices, "disks", devp)])
+    items = f.mapping_items(devices, "disks", devp)
+    return tuple(map(read_disk, items, f.item_paths(devp, "disks", len(items))))
 
 
 def read_disk(item, path):
@@ -176,8 +180,9 @@ def read_disk(item, path):
     if name.__class__ is not str or name not in _GOOD_DISK_NAMES:  # (seen valid: no match again)
         name = _checked(item, "name", path, _DNS_LABEL, _GOOD_DISK_NAMES,
                         "is not a disk name (a DNS-1123 label, as KubeVirt requires)")
-    serial = None
-    if item.get("serial") is not None:
+    serial = boot_order = None
+    rare = not _DISK_RARE_FIELDS.isdisjoint(item)  # (without them, their defaults at once)
+    if rare and item.get("serial") is not None:
         serial = f.string(item, "serial", path) or None
         if serial is not None and not _DISK_SERIAL.match(serial):
             raise VmpodInputError(f.join(path, "serial"), serial,
@@ -193,34 +198,52 @@ def read_disk(item, path):
             section = f.mapping(item, kind, path)  # refuses what is not a mapping
         device = kind
         bus = section.get("bus") or default_bus
-        if bus not in DISK_BUSES:  # (the paths of errors are built only when there is one)
+        if bus.__class__ is not str or bus not in _BUS_SET:  # (paths built only for an error)
             bus = f.string(section, "bus", f.join(path, kind)) or default_bus
             if bus not in DISK_BUSES:
                 raise VmpodInputError(f.join(path, kind + ".bus"), bus,
                                       "must be one of %s" % ", ".join(DISK_BUSES))
         if kind == "cdrom":  # api/core/v1/defaults.go SetDefaults_CDRomTarget: readonly, closed
-            readonly = bool(f.boolean(section, "readonly", f.join(path, kind), True))
-            tray = f.string(section, "tray", f.join(path, kind)) or "closed"
-            if tray not in ("open", "closed"):
-                raise VmpodInputError(f.join(path, "cdrom.tray"), tray, "must be open or closed")
+            readonly = _flag(section, "readonly", path, kind, True)
+            tray = section.get("tray")
+            if tray is None:
+                tray = "closed"
+            elif tray.__class__ is not str or tray not in _TRAYS:  # ("" is closed too)
+                tray = f.string(section, "tray", f.join(path, kind)) or "closed"
+                if tray not in _TRAYS:
+                    raise VmpodInputError(f.join(path, "cdrom.tray"), tray, "must be open or closed")
         elif "readonly" in section:
-            readonly = bool(f.boolean(section, "readonly", f.join(path, kind), False))
+            readonly = _flag(section, "readonly", path, kind, False)
         if kind == "lun":
-            reservation = bool(f.boolean(section, "reservation", f.join(path, kind), False))
+            reservation = _flag(section, "reservation", path, kind, False)
         if kind == "disk" and section.get("pciAddress"):
             pci_address = _disk_pci_address(section, f.join(path, kind), bus)
         break
     dedicated = item.get("dedicatedIOThread")
-    if dedicated.__class__ is not bool:
+    if dedicated is None:
+        dedicated = False
+    elif dedicated.__class__ is not bool:
         dedicated = bool(f.boolean(item, "dedicatedIOThread", path, False))
     cache, io, error_policy, shareable = None, None, "stop", False
-    if not _DISK_DETAIL_FIELDS.isdisjoint(item):
-        cache, io, error_policy, shareable = _disk_details(item, path, device)
-    return _new_tuple(Disk, (
-        name, device, bus, serial,
-        f.integer(item, "bootOrder", path, None, minimum=1) if "bootOrder" in item else None,
-        dedicated, readonly, reservation, path, cache, io, error_policy, shareable, tray,
-        pci_address))
+    if rare:
+        if not _DISK_DETAIL_FIELDS.isdisjoint(item):
+            cache, io, error_policy, shareable = _disk_details(item, path, device)
+        boot_order = f.integer(item, "bootOrder", path, None, minimum=1)
+    return _new_tuple(Disk, (name, device, bus, serial, boot_order, dedicated, readonly,
+                             reservation, path, cache, io, error_policy, shareable, tray,
+                             pci_address))
+
+
+_TRAYS = ("open", "closed")
+
+
+def _flag(section, key, path, kind, default):
+    """The boolean ``section[key]`` of a disk's ``kind`` section (``default`` when absent or
+    null); its path is built only for an error."""
+    value = section.get(key)
+    if value.__class__ is bool:
+        return value
+    return bool(f.boolean(section, key, f.join(path, kind), default))
 
 
 def _one_of(item, key, path, allowed):
@@ -293,13 +316,17 @@ class Device(NamedTuple):
 
 def read_devices(devices, key, devp):
     """``devices.gpus`` or ``devices.hostDevices`` as a tuple of Device values."""
-    return tuple([read_device(item, path) for path, item in f.mappings(devices, key, devp)])
+    items = f.mapping_items(devices, key, devp)
+    return tuple(map(read_device, items, f.item_paths(devp, key, len(items))))
 
 
 def read_device(data, path):
+    name, device_name = data.get("name"), data.get("deviceName")
     claim = None
     if "claimName" in data or "requestName" in data:
         claim = (f.string(data, "claimName", path), f.string(data, "requestName", path))
+    elif name.__class__ is str and device_name.__class__ is str:
+        return _new_tuple(Device, (path, name, device_name, None))  # (as the read below gives it)
     return Device(path, f.string(data, "name", path), f.string(data, "deviceName", path), claim)
 
 
@@ -315,13 +342,20 @@ def read_networks(spec, sp):
     """``spec.networks`` as a tuple of Network values (``sp``: the spec's path)."""
     result = []
     for index, data in enumerate(f.mapping_items(spec, "networks", sp)):
-        name = data.get("name")
-        # fast path: a named network without Multus or a claim (the pod network)
-        if name.__class__ is str and "multus" not in data and "resourceClaim" not in data:
-            pod = data.get("pod")
-            if pod is None or pod.__class__ is dict:
+        name, pod = data.get("name"), data.get("pod")
+        # fast path: a named network without a claim, the pod network or a plain Multus one
+        if (name.__class__ is str and "resourceClaim" not in data
+                and (pod is None or pod.__class__ is dict)):
+            if "multus" not in data:
                 result.append(_new_tuple(Network, (name, pod is not None, None, None, False)))
                 continue
+            multus = data["multus"]
+            if multus.__class__ is dict:
+                network, default = multus.get("networkName"), multus.get("default", False)
+                if network.__class__ is str and default.__class__ is bool:
+                    result.append(_new_tuple(Network, (name, pod is not None, network, None,
+                                                       default)))
+                    continue
         result.append(read_network(data, f.item_path(sp, "networks", index)))
     return tuple(result)
 

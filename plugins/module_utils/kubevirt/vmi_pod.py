@@ -10,26 +10,29 @@ __metaclass__ = type
 
 import json
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from ansible_collections.vmpod.core.plugins.module_utils.kubernetes.names import (
-    DNS1123_LABEL, check_label, check_labels, check_qualified_name, check_subdomain)
+    check_label, check_labels, check_qualified_name, check_subdomain)
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import PULL_POLICIES
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod_scheduling import read_scheduling_hints
-from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi_domain import check_cloud_init_refs
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi_volumes import (
+    PodVolume, read_volumes, status_hotplug)
 from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 
 
 @dataclass(frozen=True)
 class PodSection:
-    node_selector: dict
-    tolerations: tuple
-    affinity: object  # dict or None
-    priority_class: str
-    scheduler: str
-    hostname: str
-    subdomain: str
+    """Defaults are the values of absent fields (what their reads would give): ``read_pod_section``
+    gives only what the VMI has, into the instance's ``__dict__`` at once, as ``read_vmi`` does."""
+
+    node_selector: dict  # (always given: a dict cannot be a dataclass default)
+    tolerations: tuple = ()
+    affinity: object = None  # dict or None
+    priority_class: str = ""
+    scheduler: str = ""
+    hostname: str = ""
+    subdomain: str = ""
     volumes: tuple = ()  # PodVolume values, in spec order
     filesystems: frozenset = frozenset()  # names of virtiofs filesystems
     readiness_probe: object = None  # the VMI's probe (a dict) or None
@@ -62,22 +65,26 @@ class PodSection:
     status_machine_type: str = ""  # status.machine.type
 
 
-class PodVolume(NamedTuple):
-    """A volume of ``spec.volumes``: its name, source kind and the source as given."""
-
-    name: str
-    kind: str  # the source's key: containerDisk, persistentVolumeClaim, dataVolume, ...
-    source: dict
-    index: int  # its place in spec.volumes (container disks are named by it)
-    hotplug: bool  # a hotpluggable PVC or DataVolume: attached by its own Pod, not the launcher
-
-
-VOLUME_KINDS = ("containerDisk", "persistentVolumeClaim", "dataVolume", "ephemeral", "hostDisk",
-                "secret", "configMap", "downwardAPI", "serviceAccount", "cloudInitNoCloud",
-                "cloudInitConfigDrive", "downwardMetrics", "emptyDisk", "sysprep", "memoryDump",
-                "containerPath")
 HOOK_SIDECARS_ANNOTATION = "hooks.kubevirt.io/hookSidecars"
-_SECTION_PATHS = {}  # spec path -> the paths read_pod_section names (two spec paths exist)
+
+
+class _SectionPaths:
+    """The paths read_pod_section names under one spec path, built once per spec path (two
+    exist) rather than per VMI."""
+
+    def __init__(self, sp):
+        self.selector = f.join(sp, "nodeSelector")
+        self.domain = f.join(sp, "domain")
+        self.devices = f.join(self.domain, "devices")
+        self.tpm = f.join(self.devices, "tpm")
+        self.machine = f.join(self.domain, "machine")
+        self.firmware = f.join(self.domain, "firmware")
+        self.kernel_boot = f.join(self.firmware, "kernelBoot")
+        self.bootloader = f.join(self.firmware, "bootloader")
+        self.efi = f.join(self.firmware, "bootloader.efi")
+
+
+_SECTION_PATHS = {}  # spec path -> its _SectionPaths
 
 
 def read_pod_section(spec, sp, obj=None, annotations=None):
@@ -85,41 +92,86 @@ def read_pod_section(spec, sp, obj=None, annotations=None):
     ``obj``: the whole object (its ``status.runtimeUser``); ``annotations``: the VMI's.
     Fields are read in a fixed order (the first bad one is the one named); an absent field is
     not read but takes the value its read would give."""
-    paths = _SECTION_PATHS.get(sp)
-    if paths is None:
-        domain_path = f.join(sp, "domain")
-        paths = _SECTION_PATHS[sp] = (f.join(sp, "nodeSelector"), domain_path,
-                                      f.join(domain_path, "devices"), f.join(domain_path, "machine"))
-    selector_path, domain_path, devp, machine_path = paths
-    domain = f.mapping(spec, "domain", sp)
-    devices = f.mapping(domain, "devices", domain_path)
-    s = dict(_ABSENT)
-    log_serial = devices.get("logSerialConsole")
-    if log_serial is not None:
-        s["log_serial_console"] = f.boolean(devices, "logSerialConsole", devp)
+    p = _SECTION_PATHS.get(sp)
+    if p is None:
+        p = _SECTION_PATHS[sp] = _SectionPaths(sp)
+    domain = spec.get("domain")
+    if domain.__class__ is not dict:  # (absent, or not a plain dict: read checked)
+        domain = f.mapping(spec, "domain", sp)
+    devices = domain.get("devices")
+    if devices.__class__ is not dict:
+        devices = f.mapping(domain, "devices", p.domain)
+    has_status = isinstance(obj, dict) and bool(obj.get("status"))
+    section = _new_section(PodSection)
+    s = section.__dict__
+    s["node_selector"] = _NO_SELECTOR
+    if devices.get("logSerialConsole") is not None:
+        s["log_serial_console"] = f.boolean(devices, "logSerialConsole", p.devices)
+    if not _PLACEMENT_KEYS.isdisjoint(spec):
+        _read_placement(s, spec, sp, p)
+    if "volumes" in spec:
+        s["volumes"] = read_volumes(spec, sp)
+        if has_status:
+            s["volumes"] = status_hotplug(s["volumes"], obj)
+    if "filesystems" in devices:
+        s["filesystems"] = frozenset(
+            f.string(item, "name", where) for where, item in f.mappings(devices, "filesystems", p.devices)
+            if f.optional_mapping(item, "virtiofs", where) is not None)
+    if not _RUNTIME_KEYS.isdisjoint(spec) or "disableHotplug" in devices:
+        _read_runtime(s, spec, sp, devices, p)
+    if annotations or has_status:  # (without either, not non-root: the default)
+        s["non_root"] = is_non_root(obj, annotations or {})
+    if annotations:
+        s["hook_sidecars"] = _hook_sidecars(annotations)
+    if "machine" in domain:
+        s["machine_type"] = f.string(f.mapping(domain, "machine", p.domain), "type", p.machine)
+    if "resourceClaims" in spec:
+        s["resource_claims"] = _resource_claims(spec, sp)
+    firmware = domain.get("firmware")
+    if firmware and (firmware.__class__ is not dict or firmware.get("kernelBoot") is not None):
+        s["kernel_boot"] = _kernel_boot(domain, p)  # (else None, the default)
+    if firmware or "tpm" in devices or has_status:
+        s["backend_storage"], s["backend_claim"] = _backend_storage(domain, devices, obj, p)
+    architecture = spec.get("architecture")
+    if architecture is not None:
+        s["spec_architecture"] = architecture if architecture.__class__ is str \
+            else f.string(spec, "architecture", sp)
+    if "features" in domain or "launchSecurity" in domain or has_status:
+        s.update(read_scheduling_hints(spec, domain, p.domain, obj))
+    return section
+
+
+# the spec fields _read_placement and _read_runtime read: seldom any, so all are skipped at once
+_PLACEMENT_KEYS = frozenset(("nodeSelector", "tolerations", "affinity", "priorityClassName",
+                             "schedulerName", "hostname", "subdomain"))
+_RUNTIME_KEYS = frozenset(("readinessProbe", "livenessProbe", "dnsConfig", "dnsPolicy",
+                           "topologySpreadConstraints", "serviceAccountName", "accessCredentials"))
+
+
+def _read_placement(s, spec, sp, p):
+    """Where the Pod may run and what it is called: node selector, tolerations, affinity,
+    priority class, scheduler, hostname and subdomain."""
     if "nodeSelector" in spec:
-        s["node_selector"] = check_labels(string_map(spec, "nodeSelector", sp), selector_path)
+        s["node_selector"] = check_labels(string_map(spec, "nodeSelector", sp), p.selector)
     if "tolerations" in spec:
-        s["tolerations"] = tuple(_toleration(item, p) for p, item in f.mappings(spec, "tolerations", sp))
+        s["tolerations"] = tuple(_toleration(item, where)
+                                 for where, item in f.mappings(spec, "tolerations", sp))
     if "affinity" in spec:
         s["affinity"] = f.optional_mapping(spec, "affinity", sp)
     for key, field, check in _NAMED_BEFORE_VOLUMES:
         if key in spec:
             s[field] = _named(spec, key, sp, check)
-    if "volumes" in spec:
-        s["volumes"] = read_volumes(spec, sp)
-        if isinstance(obj, dict) and obj.get("status"):
-            s["volumes"] = _status_hotplug(s["volumes"], obj)
-    if "filesystems" in devices:
-        s["filesystems"] = frozenset(
-            f.string(item, "name", where) for where, item in f.mappings(devices, "filesystems", devp)
-            if f.optional_mapping(item, "virtiofs", where) is not None)
+
+
+def _read_runtime(s, spec, sp, devices, p):
+    """How the Pod runs: probes, hotplug, DNS, topology spread, service account and the
+    secrets of access credentials."""
     if "readinessProbe" in spec:
         s["readiness_probe"] = _probe(spec, "readinessProbe", sp)
     if "livenessProbe" in spec:
         s["liveness_probe"] = _probe(spec, "livenessProbe", sp)
     if "disableHotplug" in devices:
-        s["disable_hotplug"] = bool(f.boolean(devices, "disableHotplug", devp, False))
+        s["disable_hotplug"] = bool(f.boolean(devices, "disableHotplug", p.devices, False))
     if "dnsConfig" in spec:
         s["dns_config"] = f.optional_mapping(spec, "dnsConfig", sp)
     if "dnsPolicy" in spec:
@@ -131,41 +183,21 @@ def read_pod_section(spec, sp, obj=None, annotations=None):
         s["service_account"] = _named(spec, "serviceAccountName", sp, check_subdomain)
     if "accessCredentials" in spec:
         s["access_secrets"] = _access_secrets(spec, sp)
-    s["non_root"] = is_non_root(obj, annotations or {})
-    if annotations:
-        s["hook_sidecars"] = _hook_sidecars(annotations)
-    if "machine" in domain:
-        s["machine_type"] = f.string(f.mapping(domain, "machine", domain_path), "type", machine_path)
-    if "resourceClaims" in spec:
-        s["resource_claims"] = _resource_claims(spec, sp)
-    if domain.get("firmware"):
-        s["kernel_boot"] = _kernel_boot(domain, domain_path)
-    if "tpm" in devices or domain.get("firmware") or (isinstance(obj, dict) and obj.get("status")):
-        s["backend_storage"], s["backend_claim"] = _backend_storage(domain, domain_path, devices, devp, obj)
-    if "architecture" in spec:
-        s["spec_architecture"] = f.string(spec, "architecture", sp)
-    if "features" in domain or "launchSecurity" in domain or (isinstance(obj, dict) and obj.get("status")):
-        s.update(read_scheduling_hints(spec, domain, domain_path, obj))
-    section = _new_section(PodSection)
-    section.__dict__.update(s)
-    return section
 
 
 KERNEL_BOOT_VOLUME = "kernel-boot-volume"  # pkg/container-disk: KernelBootVolumeName
 
 
-def _kernel_boot(domain, domain_path):
+def _kernel_boot(domain, p):
     """util.HasKernelBootContainerImage and containerdisk's kernel-boot volume: the container's
     image (required), pull secret and pull policy as a containerDisk of path /."""
-    fw_path = f.join(domain_path, "firmware")
-    kernel = f.optional_mapping(f.mapping(domain, "firmware", domain_path), "kernelBoot", fw_path)
+    kernel = f.optional_mapping(f.mapping(domain, "firmware", p.domain), "kernelBoot", p.firmware)
     if kernel is None:
         return None
-    kernel_path = f.join(fw_path, "kernelBoot")
-    container = f.optional_mapping(kernel, "container", kernel_path)
+    container = f.optional_mapping(kernel, "container", p.kernel_boot)
     if container is None:
         return None
-    cp = f.join(kernel_path, "container")
+    cp = f.join(p.kernel_boot, "container")
     image = f.string(container, "image", cp)
     if not image:
         raise VmpodInputError(f.join(cp, "image"), image, "is required: the kernel's container image")
@@ -182,17 +214,7 @@ def _kernel_boot(domain, domain_path):
     return PodVolume(KERNEL_BOOT_VOLUME, "containerDisk", source, 0, False)
 
 
-# what each field reads as when its key is absent (the reads above give the same)
-_ABSENT = {
-    "node_selector": {}, "tolerations": (), "affinity": None, "priority_class": "",
-    "scheduler": "", "hostname": "", "subdomain": "", "volumes": (), "filesystems": frozenset(),
-    "readiness_probe": None, "liveness_probe": None, "log_serial_console": None,
-    "disable_hotplug": False, "dns_config": None, "dns_policy": "", "topology_spread": (),
-    "service_account": "", "access_secrets": (), "non_root": False, "hook_sidecars": (),
-    "machine_type": "", "resource_claims": (), "kernel_boot": None, "backend_storage": (),
-    "backend_claim": "", "spec_architecture": "", "hyperv_labels": (), "reenlightenment": False,
-    "tsc_frequency": 0, "secure_execution": False, "status_machine_type": "",
-}
+_NO_SELECTOR = {}  # what an absent nodeSelector reads as; never changed
 _NAMED_BEFORE_VOLUMES = (("priorityClassName", "priority_class", check_subdomain),
                          ("schedulerName", "scheduler", check_subdomain),
                          ("hostname", "hostname", check_label),
@@ -210,105 +232,6 @@ def _resource_claims(spec, sp):
                 claim[key] = item[key]
         claims.append(claim)
     return tuple(claims)
-
-
-def read_volumes(spec, sp):
-    """``spec.volumes`` as PodVolume values; names unique, one source each. (Paths are built
-    only for an error: this runs once per VMI on the rendering road.)"""
-    found, names = [], set()
-    for index, item in enumerate(f.mapping_items(spec, "volumes", sp)):
-        name = item.get("name")
-        if name.__class__ is not str or not DNS1123_LABEL.match(name) or len(name) > 63:
-            where = f.item_path(sp, "volumes", index)
-            name = f.string(item, "name", where)
-            if not name:
-                raise VmpodInputError(f.join(where, "name"), name, "is required")
-            check_label(name, f.join(where, "name"))
-        if name in names:
-            raise VmpodInputError(f.join(f.item_path(sp, "volumes", index), "name"), name,
-                                  "names another volume too")
-        names.add(name)
-        kind, sources = None, 0
-        for key, source in item.items():
-            if source is not None and key in _VOLUME_KIND_SET:
-                kind, sources = key, sources + 1
-        if sources != 1:
-            raise VmpodInputError(f.item_path(sp, "volumes", index),
-                                  sorted(str(k) for k in item if k != "name"),
-                                  "must have exactly one volume source (containerDisk, "
-                                  "persistentVolumeClaim, dataVolume, cloudInitNoCloud, ...)")
-        source = item[kind]
-        if not _plain_source(source):
-            source = _checked_source(item, kind, f.item_path(sp, "volumes", index))
-        if kind in _CLOUD_INIT_KINDS:
-            check_cloud_init_refs(source, f.join(f.item_path(sp, "volumes", index), kind))
-        hotplug = False
-        if kind in _CLAIM_KINDS and "hotpluggable" in source:
-            hotplug = source["hotpluggable"] is True
-            f.boolean(source, "hotpluggable", f.join(f.item_path(sp, "volumes", index), kind))
-        found.append(_new_volume(PodVolume, (name, kind, source, index, hotplug)))
-    return tuple(found)
-
-
-_CLAIM_KINDS = frozenset(("persistentVolumeClaim", "dataVolume"))
-_CLOUD_INIT_KINDS = frozenset(("cloudInitNoCloud", "cloudInitConfigDrive"))
-_new_volume = tuple.__new__  # PodVolume's fields in order, without its __new__'s frame
-
-
-_VOLUME_KIND_SET = frozenset(VOLUME_KINDS)
-_SOURCE_TEXTS = ("claimName", "name", "image", "imagePullPolicy", "imagePullSecret", "path",
-                 "type", "secretName", "serviceAccountName")
-_SOURCE_REFS = ("secretRef", "networkDataSecretRef", "persistentVolumeClaim", "secret",
-                "configMap")
-
-
-def _status_hotplug(volumes, obj):
-    """The volumes with those the status shows hotplugged (a ``hotplugVolume`` in
-    ``status.volumeStatus``) marked so (rendervolumes.go hotplugVolumes): their own Pod
-    attaches them, not the launcher."""
-    status = f.mapping(obj, "status", "")
-    names = {f.string(item, "name", where) for where, item in f.mappings(status, "volumeStatus", "status")
-             if item.get("hotplugVolume") is not None}
-    return tuple(volume._replace(hotplug=True) if volume.name in names else volume
-                 for volume in volumes) if names else volumes
-
-
-def _plain_source(source):
-    """Whether a source's names, paths and images are all text (the usual case, checked
-    without building a path): only the keys the source has are looked at."""
-    if source.__class__ is not dict:
-        return False
-    for key, value in source.items():
-        if value is None:
-            continue
-        if key in _SOURCE_TEXT_SET:
-            if value.__class__ is not str:
-                return False
-        elif key in _SOURCE_REF_SET:
-            if value.__class__ is not dict:
-                return False
-            for text in ("name", "claimName"):
-                inner = value.get(text)
-                if inner is not None and inner.__class__ is not str:
-                    return False
-    return True
-
-
-_SOURCE_TEXT_SET = frozenset(_SOURCE_TEXTS)
-_SOURCE_REF_SET = frozenset(_SOURCE_REFS)
-
-
-def _checked_source(item, kind, where):
-    """A volume source whose names, paths and images (all the Pod takes from it) are text."""
-    source = f.mapping(item, kind, where)
-    source_path = f.join(where, kind)
-    for key in _SOURCE_TEXTS:
-        f.string(source, key, source_path)
-    for key in _SOURCE_REFS:
-        ref = f.mapping(source, key, source_path)
-        for text in ("name", "claimName"):
-            f.string(ref, text, f.join(source_path, key))
-    return source
 
 
 def _probe(spec, key, sp):
@@ -343,23 +266,21 @@ BACKEND_STORAGE_PREFIX = "persistent-state-for"  # pkg/storage/backend-storage: 
 _CBT_ON = ("Initializing", "Enabled")  # cbt.HasCBTStateEnabled
 
 
-def _backend_storage(domain, domain_path, devices, devp, obj):
+def _backend_storage(domain, devices, obj, p):
     """What the backend-storage PVC keeps for this VMI (pkg/storage/backend-storage:
     IsBackendStorageNeeded: tpm.HasPersistentDevice, HasPersistentEFI, cbt.HasCBTStateEnabled)
     and the claim its status names (CurrentPVCName: the first volume status whose name starts
     with persistent-state-for)."""
     kept = []
-    tpm = f.optional_mapping(devices, "tpm", devp)
+    tpm = f.optional_mapping(devices, "tpm", p.devices)
     if tpm is not None:
-        tpm_path = f.join(devp, "tpm")
-        if f.boolean(tpm, "enabled", tpm_path, True) and f.boolean(tpm, "persistent", tpm_path, False):
+        if f.boolean(tpm, "enabled", p.tpm, True) and f.boolean(tpm, "persistent", p.tpm, False):
             kept.append("swtpm")
-    firmware = f.optional_mapping(domain, "firmware", domain_path)
+    firmware = f.optional_mapping(domain, "firmware", p.domain)
     if firmware:
-        fw_path = f.join(domain_path, "firmware")
-        bootloader = f.mapping(firmware, "bootloader", fw_path)
-        efi = f.optional_mapping(bootloader, "efi", f.join(fw_path, "bootloader"))
-        if efi and f.boolean(efi, "persistent", f.join(fw_path, "bootloader.efi"), False):
+        bootloader = f.mapping(firmware, "bootloader", p.firmware)
+        efi = f.optional_mapping(bootloader, "efi", p.bootloader)
+        if efi and f.boolean(efi, "persistent", p.efi, False):
             kept.append("nvram")
     claim = ""
     status = obj.get("status") if isinstance(obj, dict) else None

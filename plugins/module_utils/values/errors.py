@@ -119,9 +119,24 @@ def key_path(path, key):
     """The path of ``key`` in the mapping at ``path``: ``path.key`` for a plain text key,
     ``path[<repr>]`` for any other (a number of 5000 digits, a tuple, 100,000 characters, a
     control character, a dotted key that names a secret), never longer than PATH_LIMIT."""
+    plain = key.__class__ is str and path.__class__ is str
+    if plain:
+        known = _KEY_PATHS.get((path, key))
+        if known is not None:
+            return known
     if isinstance(key, str) and _PLAIN_KEY.match(key) and not ("." in key and _SECRET_KEY.search(key)):
-        return bounded_path("%s.%s" % (path, key) if path else key)
-    return bounded_path("%s[%s]" % (path, _repr_of(_KEY_REPR, key)))
+        joined = bounded_path("%s.%s" % (path, key) if path else key)
+    else:
+        joined = bounded_path("%s[%s]" % (path, _repr_of(_KEY_REPR, key)))
+    if plain and len(_KEY_PATHS) < _KEY_PATHS_KEPT and len(key) <= 80 and len(path) <= PATH_LIMIT:
+        _KEY_PATHS[path, key] = joined
+    return joined
+
+
+# (path, text key) -> its key_path: a schema's few field paths recur in every object read;
+# bounded in entries and in their length, so hostile input cannot grow it without end
+_KEY_PATHS = {}
+_KEY_PATHS_KEPT = 4096
 
 
 def key_order(key):

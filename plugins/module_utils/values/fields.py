@@ -19,9 +19,9 @@ _EMPTY = {}
 _UINT32_MAX = (1 << 32) - 1
 
 
-def join(path, key):
-    """``path.key``, or ``path[<key>]`` for a key that is not plain text (values.errors.key_path)."""
-    return key_path(path, key)
+# ``path.key``, or ``path[<key>]`` for a key that is not plain text (values.errors.key_path;
+# the same function, without a call of its own)
+join = key_path
 
 
 def mapping(data, key, path, required=False):
@@ -104,6 +104,25 @@ def item_path(path, key, index):
     return "%s[%d]" % (join(path, key), index)
 
 
+# (list path, key) -> the paths of its first items: the same few lists (disks, GPUs) recur in
+# every VMI; bounded, so hostile input cannot grow it without end
+_ITEM_PATHS = {}
+_ITEM_PATHS_KEPT = 256
+_ITEM_PATHS_EACH = 32
+
+
+def item_paths(path, key, count):
+    """The paths of the first ``count`` items of ``data[key]`` (a sequence), as ``mappings``
+    gives them: for values that keep their path."""
+    known = _ITEM_PATHS.get((path, key))
+    if known is None or len(known) < count:
+        where = join(path, key)
+        known = tuple(["%s[%d]" % (where, index) for index in range(max(count, 8))])
+        if count <= _ITEM_PATHS_EACH and len(_ITEM_PATHS) < _ITEM_PATHS_KEPT:
+            _ITEM_PATHS[path, key] = known
+    return known
+
+
 def string(data, key, path, default=""):
     value = data.get(key)
     if value is None:
@@ -164,7 +183,9 @@ def quantity(data, key, path, negative_ok=False):
 
 def resource_list(data, key, path):
     """A Kubernetes ResourceList: resource name -> non-negative quantity."""
-    raw = mapping(data, key, path)
+    raw = data.get(key)
+    if raw.__class__ is not dict:  # (absent, or not a plain dict: read checked)
+        raw = mapping(data, key, path)
     result = {}
     for name, value in raw.items():
         if name.__class__ is str and name and value.__class__ is str:

@@ -30,7 +30,9 @@ _DEFAULT_CPU_REQUEST = parse_quantity("100m")
 def apply_vmi_defaults(vmi, config=None, arch="amd64"):
     """A defaulted deep copy of ``vmi`` (a VMI, or a VirtualMachine whose template is defaulted)."""
     cfg = read_config(config)
-    read_vmi(vmi, arch)  # the same checks, and errors, as without defaults
+    # the same checks, and errors, as the launcher Pod without defaults: what the webhook
+    # defaults below (volumes, pull policies, probes) is read and checked first
+    read_vmi(vmi, arch, with_pod=True)
     result = copy.deepcopy(vmi)
     spec, path, _kind = spec_of(result)
     domain = f.mapping(spec, "domain", path, required=True)

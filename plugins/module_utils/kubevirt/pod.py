@@ -414,4 +414,3 @@ def launcher_probe(vmi, probe):
         found["exec"] = json_copy(probe["exec"])
     found["initialDelaySeconds"] = (probe.get("initialDelaySeconds") or 0) + 10
     return found
-

@@ -17,6 +17,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import re
 
 import pytest
 
@@ -204,6 +205,23 @@ def test_apply_defaults_still_validates():
         launcher_resources(vmi({"resources": {"limits": {"cpu": "12Qi"}}}), apply_defaults=True)
     assert "spec.domain.resources.limits.cpu" in str(err.value)
     assert "'12Qi'" in str(err.value)
+
+
+@pytest.mark.parametrize("spec, path, message", [
+    ({"volumes": [{"name": "d", "containerDisk": True}]}, "spec.volumes[0].containerDisk", "must be a mapping"),
+    ({"volumes": [{"name": "d", "containerDisk": {"image": 5}}]}, "spec.volumes[0].containerDisk.image",
+     "must be a string"),
+    ({"readinessProbe": {"periodSeconds": "x", "exec": {"command": ["true"]}}},
+     "spec.readinessProbe.periodSeconds", "must be an integer"),
+])
+def test_apply_defaults_reads_what_it_defaults_first(spec, path, message):
+    # the pull-policy and probe defaults read the volumes and probes: bad ones are the reader's
+    # input errors, for the resources as for the Pod (found by the hostile-input fuzz test)
+    the_vmi = vmi({})
+    the_vmi["spec"].update(copy.deepcopy(spec))
+    for call in (launcher_pod, launcher_resources):
+        with pytest.raises(VmpodInputError, match="^%s: .* %s" % (re.escape(path), message)):
+            call(the_vmi, apply_defaults=True)
 
 
 def test_apply_defaults_leaves_a_volume_without_a_name_to_the_reader():

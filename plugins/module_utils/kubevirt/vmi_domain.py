@@ -287,16 +287,13 @@ def _volumes(spec, sp):
     return volumes
 
 
-def _xml_clean(text):
-    """Whether ``xml_string`` takes this text: printable ASCII at once, else its full check."""
-    return (text.isascii() and text.isprintable()) or not NOT_XML.search(text)
-
-
 def _plain_volume(item):
     """``_volume``'s (name, DomainVolume) of a volume of the usual shape (a clean name, one
     source, its names clean text, cloud-init data given inline), or None for the full read."""
+    # (text xml_string takes: printable ASCII at once, else its full check)
     name = item.get("name")
-    if name.__class__ is not str or not _xml_clean(name):
+    if name.__class__ is not str or not (
+            (name.isascii() and name.isprintable()) or not _NOT_XML_SEARCH(name)):
         return None
     kind = None
     for key in item:
@@ -313,12 +310,14 @@ def _plain_volume(item):
     ref = label = cloud_init = None
     if ref_key is not None:
         ref = source.get(ref_key)
-        if ref is not None and (ref.__class__ is not str or not _xml_clean(ref)):
+        if ref is not None and (ref.__class__ is not str or not (
+                (ref.isascii() and ref.isprintable()) or not _NOT_XML_SEARCH(ref))):
             return None
         ref = ref or None
         if kind == "configMap" or kind == "secret":
             label = source.get("volumeLabel")
-            if label is not None and (label.__class__ is not str or not _xml_clean(label)):
+            if label is not None and (label.__class__ is not str or not (
+                    (label.isascii() and label.isprintable()) or not _NOT_XML_SEARCH(label))):
                 return None
             label = label or None
     elif kind in _CLOUD_INIT_KINDS:
@@ -341,6 +340,7 @@ _SOURCE_KINDS["hostDisk"] = None
 _FULL_READ_KINDS = frozenset(("hostDisk", "emptyDisk"))  # (a path or a size to check)
 _CLOUD_INIT_KINDS = frozenset(("cloudInitNoCloud", "cloudInitConfigDrive"))
 _INLINE_CLOUD_INIT = frozenset(("userData", "networkData"))
+_NOT_XML_SEARCH = NOT_XML.search
 _new_tuple = tuple.__new__  # a NamedTuple's fields in order, without its __new__'s frame
 
 

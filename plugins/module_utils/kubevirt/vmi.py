@@ -340,6 +340,11 @@ _MAX_MEMORY = (1 << 63) - 1
 def _check_memory_sizes(v, p):
     sizes = (v.get("guest"), v.get("max_guest"), v["requests"].get("memory"),
              v["limits"].get("memory"))
+    for quantity in sizes:  # (the usual case: none has an exponent above 0, nothing to compute)
+        if quantity is not None and (quantity.scale > 0 or quantity.unscaled > _MAX_MEMORY):
+            break
+    else:
+        return
     for quantity, where in zip(sizes, p.memory_sizes):
         if quantity is None or (quantity.scale <= 0 and quantity.unscaled <= _MAX_MEMORY):
             continue  # (no exponent above 0: at most its unscaled digits, no value to compute)

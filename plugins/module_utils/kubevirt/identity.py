@@ -13,25 +13,30 @@ __metaclass__ = type
 import uuid
 
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
-from ansible_collections.vmpod.core.plugins.module_utils.values.uuids import uuid5_bytes_text
+from ansible_collections.vmpod.core.plugins.module_utils.values.uuids import namespace_hash, uuid5_of_digest
 
 # Not a KubeVirt value: the namespace of the stand-in uids.
 _UID_NAMESPACE = uuid.UUID("0b6f8f0e-55a4-5b8e-9d0a-3c8b1f7e2d41")
 # firmware.go: magicUUID, the namespace of CalculateLegacyUUID
 FIRMWARE_UUID_NAMESPACE = uuid.UUID("6a1a24a1-4061-4607-8bf4-a3963d0c5895")
-_UID_NAMESPACE_BYTES = _UID_NAMESPACE.bytes
-_FIRMWARE_NAMESPACE_BYTES = FIRMWARE_UUID_NAMESPACE.bytes
+# each namespace hashed once: a copy of its hash takes the name (uuids.namespace_hash)
+_UID_HASH = namespace_hash(_UID_NAMESPACE.bytes).copy
+_FIRMWARE_HASH = namespace_hash(FIRMWARE_UUID_NAMESPACE.bytes).copy
 
 
 def stand_in_uid(namespace, name):
     """A uid stable for namespace/name, for a VMI without ``metadata.uid``."""
-    return uuid5_bytes_text(_UID_NAMESPACE_BYTES, "%s/%s" % (namespace or "default", name))
+    sha = _UID_HASH()
+    sha.update(("%s/%s" % (namespace or "default", name)).encode("utf-8"))
+    return uuid5_of_digest(sha.hexdigest())
 
 
 def legacy_firmware_uuid(name):
     """CalculateLegacyUUID: uuid5 of the VM's name (its name alone, not its namespace) in
     KubeVirt's namespace - what KubeVirt writes into firmware.uuid of every VM it starts."""
-    return uuid5_bytes_text(_FIRMWARE_NAMESPACE_BYTES, name)
+    sha = _FIRMWARE_HASH()
+    sha.update(name.encode("utf-8"))
+    return uuid5_of_digest(sha.hexdigest())
 
 
 def vm_keys(identities, joint):

@@ -7,7 +7,8 @@
 VMI to be) as the plain dict that YAML or the Kubernetes API gives, checks the types of every field
 it reads and names the path of any bad one. Absent fields take the Go zero value KubeVirt sees.
 Plain shapes take fast paths that give what the checked reads give; anything else, and every
-error, goes through the checked read. The lists (disks, interfaces, ...) are ``vmi_devices``.
+error, goes through the checked read. The lists (disks, interfaces, ...) are ``vmi_devices``;
+what the VM controller adds to a VirtualMachine's VMI, ``vmi_controller``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -20,8 +21,10 @@ from operator import attrgetter
 from collections.abc import Mapping
 
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi_cpu import NO_CPU, Cpu, read_cpu
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi_controller import (
+    default_volume_disks, vm_controller_metadata)
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi_devices import (
-    read_devices, read_disk, read_disks, read_interfaces, read_networks)
+    read_devices, read_disks, read_interfaces, read_networks)
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.identity import stand_in_uid
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi_domain import (
     read_domain_section)
@@ -244,7 +247,7 @@ def read_vmi(obj, arch="amd64", with_domain=False, with_pod=False):
     if spec.get("volumes"):
         v["downward_metrics_volume"] = _has_downward_metrics(spec, sp)
         if kind == "VirtualMachine":
-            _default_volume_disks(v, spec, devices or {}, sp)
+            default_volume_disks(v, spec, devices or {}, sp)
     if "terminationGracePeriodSeconds" in spec:
         v["grace_period"] = f.integer(spec, "terminationGracePeriodSeconds", sp,
                                       DEFAULT_GRACE_PERIOD, minimum=0)
@@ -309,36 +312,7 @@ def _read_metadata(v, obj, kind):
         v["annotations"] = check_annotations(string_map(meta, "annotations", meta_path),
                                              meta_path + ".annotations")
     if kind == "VirtualMachine":
-        _vm_controller_metadata(v, own_meta, obj["spec"])
-
-
-def _default_volume_disks(v, spec, devices, sp):
-    """util.SetDefaultVolumeDisk, which the VM controller applies to the VMI it creates: a
-    volume that no disk and no filesystem names gets a disk of its name."""
-    named = {disk.name for disk in v.get("disks", ())}
-    named.update(item.get("name") for item in f.mapping_items(devices, "filesystems", sp))
-    added = [read_disk({"name": item["name"]}, f.item_path(sp, "volumes", index))
-             for index, item in enumerate(f.mapping_items(spec, "volumes", sp))
-             if isinstance(item.get("name"), str) and item["name"] not in named]
-    if added:
-        v["disks"] = tuple(v.get("disks", ())) + tuple(added)
-
-
-VM_GENERATION = "kubevirt.io/vm-generation"  # v1.VirtualMachineGenerationAnnotation
-CREATE_MIGRATION_TARGET = "kubevirt.io/create-migration-target"
-
-
-def _vm_controller_metadata(v, meta, spec):
-    """What the VM controller gives the VMI it creates (watch/vm/vm.go startVMI,
-    SetupVMIFromVM): the VM's generation as an annotation (1, the API server's first, for a VM
-    not read back from one), ``create-migration-target`` for a WaitAsReceiver VM, and a uid of
-    its own: the API server's, not the VM's (so the stable stand-in stands for it)."""
-    generation = f.integer(meta, "generation", "metadata", 1, minimum=0)
-    annotations = dict(v["annotations"])
-    annotations[VM_GENERATION] = str(generation)
-    if spec.get("runStrategy") == "WaitAsReceiver":
-        annotations[CREATE_MIGRATION_TARGET] = "true"
-    v["annotations"], v["uid"] = annotations, ""
+        vm_controller_metadata(v, own_meta, obj["spec"])
 
 
 _NAMES = ("name", "namespace", "uid")
@@ -366,6 +340,11 @@ _MAX_MEMORY = (1 << 63) - 1
 def _check_memory_sizes(v, p):
     sizes = (v.get("guest"), v.get("max_guest"), v["requests"].get("memory"),
              v["limits"].get("memory"))
+    for quantity in sizes:  # (the usual case: none has an exponent above 0, nothing to compute)
+        if quantity is not None and (quantity.scale > 0 or quantity.unscaled > _MAX_MEMORY):
+            break
+    else:
+        return
     for quantity, where in zip(sizes, p.memory_sizes):
         if quantity is None or (quantity.scale <= 0 and quantity.unscaled <= _MAX_MEMORY):
             continue  # (no exponent above 0: at most its unscaled digits, no value to compute)

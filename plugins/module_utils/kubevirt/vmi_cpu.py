@@ -31,6 +31,7 @@ class Cpu(NamedTuple):
     has_numa: bool = False
     realtime: bool = False
     features: tuple = ()  # ({"name", "policy"}, ...)
+    vcpu_count: int = 0  # vcpus(), counted once when read (an attribute costs less than a call)
 
     def vcpus(self):
         """hardware.GetNumberOfVCPUs: sockets * cores * threads, a zero factor skipped (0 if all 0)."""
@@ -91,5 +92,7 @@ def read_cpu(data, path):
     if isolate.__class__ is not bool:
         isolate = f.boolean(data, "isolateEmulatorThread", path, False)
     realtime = "realtime" in data and f.optional_mapping(data, "realtime", path) is not None
+    # vcpus(): within MAX_VCPUS, so Go's uint32 arithmetic does not wrap
+    count = (sockets or 1) * per_socket if (sockets or cores or threads) else 0
     return _new_tuple(Cpu, (True, sockets, cores, threads, max_sockets, model, dedicated, isolate,
-                            passthrough, has_numa, realtime, features))
+                            passthrough, has_numa, realtime, features, count))

@@ -172,7 +172,30 @@ _DISK_RARE_FIELDS = _DISK_DETAIL_FIELDS | {"serial", "bootOrder"}
 def read_disks(devices, devp):
     """``devices.disks`` as a tuple of Disk values (each keeps its path, for later errors)."""
     items = f.mapping_items(devices, "disks", devp)
-    return tuple(map(read_disk, items, f.item_paths(devp, "disks", len(items))))
+    result = []
+    for item, path in zip(items, f.item_paths(devp, "disks", len(items))):
+        name, dedicated = item.get("name"), item.get("dedicatedIOThread", False)
+        # fast path: a name seen valid, a disk target with at most a known bus or an empty
+        # cdrom section, perhaps a dedicated IO thread, nothing else: as the full read gives it
+        if (name.__class__ is str and name in _GOOD_DISK_NAMES and dedicated.__class__ is bool
+                and len(item) == 2 + ("dedicatedIOThread" in item)):
+            section = item.get("disk")
+            if section.__class__ is dict:
+                bus, size = section.get("bus"), len(section)
+                if size == 0 or (size == 1 and bus.__class__ is str and bus in _BUS_SET):
+                    result.append(_new_tuple(Disk, (name, "disk", bus or "virtio", None, None,
+                                                    dedicated, False, False, path, None, None,
+                                                    "stop", False, None, None)))
+                    continue
+            else:
+                section = item.get("cdrom")
+                if section.__class__ is dict and not section:  # (readonly, its tray closed)
+                    result.append(_new_tuple(Disk, (name, "cdrom", "sata", None, None,
+                                                    dedicated, True, False, path, None, None,
+                                                    "stop", False, "closed", None)))
+                    continue
+        result.append(read_disk(item, path))
+    return tuple(result)
 
 
 def read_disk(item, path):

@@ -25,7 +25,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi_peripheral
 from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.values.xml import (
-    MACHINE_TYPE, TIME_ZONE, patterned_string, xml_string)
+    MACHINE_TYPE, NOT_XML, TIME_ZONE, patterned_string, xml_string)
 
 # Where virt-launcher finds each kind of volume (pkg/virt-launcher/virtwrap/converter/storage,
 # converter_test.go testdata/domain_x86_64.xml): (kind, path under the private dir or absolute,
@@ -124,76 +124,138 @@ class DomainSection:
     non_root: bool = False  # vmitrait.IsNonRoot (where NVRAM lives: util.PathForNVram)
 
 
+class _SectionPaths:
+    """The paths read_domain_section names under one spec path (two exist), built once."""
+
+    def __init__(self, sp):
+        self.domain = f.join(sp, "domain")
+        self.firmware = f.join(self.domain, "firmware")
+        self.bootloader = f.join(self.firmware, "bootloader")
+        self.efi = f.join(self.firmware, "bootloader.efi")
+        self.features = f.join(self.domain, "features")
+        self.kvm = f.join(self.features, "kvm")
+        self.pvspinlock = f.join(self.features, "pvspinlock")
+        self.devices = f.join(self.domain, "devices")
+        self.tpm = f.join(self.devices, "tpm")
+        self.machine = f.join(self.domain, "machine")
+        self.clock = f.join(self.domain, "clock")
+
+
+_SECTION_PATHS = {}  # spec path -> its _SectionPaths
+# the devices fields read after the clock: seldom any, so all are skipped at once
+_LATER_DEVICE_KEYS = frozenset((
+    "useVirtioTransitional", "disableHotplug", "inputs", "autoattachInputDevice", "watchdog",
+    "sound", "video", "downwardMetrics", "blockMultiQueue", "networkInterfaceMultiqueue",
+    "clientPassthrough", "panicDevices"))
+_new_section = object.__new__
+
+
 def read_domain_section(spec, sp, architecture, name, status=None, from_vm=False, non_root=False):
     """The domain's own fields of a VMI spec (``sp``: its path, for errors); the firmware UUID
     defaults, as virt-controller defaults it, from the VM's ``name``. ``status``: the VMI's
     status (its VSOCK CID); ``from_vm``: the VMI is a VirtualMachine's, which virt-controller
     gives an input device under autoattachInputDevice; ``non_root``: the launcher runs as the
-    qemu user (``vmi_pod.is_non_root``)."""
-    dp = f.join(sp, "domain")
-    domain = f.mapping(spec, "domain", sp, required=True)
+    qemu user (``vmi_pod.is_non_root``). Fields are read in a fixed order (the first bad one is
+    the one named); an absent section is not read but takes the value its read would give."""
+    p = _SECTION_PATHS.get(sp)
+    if p is None:
+        p = _SECTION_PATHS[sp] = _SectionPaths(sp)
+    domain = spec.get("domain")
+    if domain.__class__ is not dict:  # (absent, or not a plain dict: read checked)
+        domain = f.mapping(spec, "domain", sp, required=True)
 
-    firmware = f.mapping(domain, "firmware", dp)
-    fp = f.join(dp, "firmware")
-    bootloader = f.mapping(firmware, "bootloader", fp)
-    efi_section = f.optional_mapping(bootloader, "efi", f.join(fp, "bootloader"))
+    firmware = domain.get("firmware")
+    if firmware.__class__ is not dict:
+        firmware = f.mapping(domain, "firmware", p.domain)
     # pkg/defaults/arm64.go: arm64 boots UEFI without secure boot unless told otherwise
-    efi = efi_section is not None or (architecture == "arm64" and not bootloader)
-    secure_boot = efi and f.boolean(efi_section or {}, "secureBoot", f.join(fp, "bootloader.efi"),
-                                    architecture != "arm64")
+    efi, secure_boot = architecture == "arm64", False
+    if firmware:
+        bootloader = f.mapping(firmware, "bootloader", p.firmware)
+        efi_section = f.optional_mapping(bootloader, "efi", p.bootloader)
+        efi = efi_section is not None or (efi and not bootloader)
+        secure_boot = efi and bool(f.boolean(efi_section or {}, "secureBoot", p.efi,
+                                             architecture != "arm64"))
 
-    features = f.optional_mapping(domain, "features", dp)
+    features = domain.get("features")
     has_features = features is not None
-    features = features or {}
-    fe = f.join(dp, "features")
-    kvm = f.optional_mapping(features, "kvm", fe)
-    kvm_hidden = None
-    if kvm is not None:
-        kvm_hidden = "on" if f.boolean(kvm, "hidden", f.join(fe, "kvm"), False) else "off"
-    spin = f.optional_mapping(features, "pvspinlock", fe)
-    pvspinlock = None
-    if spin is not None:
-        pvspinlock = "on" if f.boolean(spin, "enabled", f.join(fe, "pvspinlock"), True) else "off"
+    kvm_hidden = pvspinlock = None
+    if has_features:
+        features = f.optional_mapping(domain, "features", p.domain)
+        kvm = f.optional_mapping(features, "kvm", p.features)
+        if kvm is not None:
+            kvm_hidden = "on" if f.boolean(kvm, "hidden", p.kvm, False) else "off"
+        spin = f.optional_mapping(features, "pvspinlock", p.features)
+        if spin is not None:
+            pvspinlock = "on" if f.boolean(spin, "enabled", p.pvspinlock, True) else "off"
 
-    devices = f.mapping(domain, "devices", dp)
-    vp = f.join(dp, "devices")
-    tpm = f.optional_mapping(devices, "tpm", vp)
-    persistent = f.boolean(tpm or {}, "persistent", f.join(vp, "tpm"), False)
-    return DomainSection(
-        firmware_uuid=_uuid_text(firmware, "uuid", fp) or legacy_firmware_uuid(name),
-        firmware_serial=xml_string(firmware, "serial", fp) or None,
-        efi=efi,
-        secure_boot=bool(secure_boot),
-        machine=patterned_string(f.mapping(domain, "machine", dp), "type", f.join(dp, "machine"),
-                                 MACHINE_TYPE, "is not a machine type (letters, digits, '_', '.', '-')") or None,
-        acpi=_feature_enabled(features, "acpi", fe, True),
-        apic=_feature_enabled(features, "apic", fe, True),
-        smm=_feature_enabled(features, "smm", fe, False) or bool(secure_boot),
-        kvm_hidden=kvm_hidden,
-        pvspinlock=pvspinlock,
-        has_features=has_features,
-        volumes=dict(_volume(item, p) for p, item in f.mappings(spec, "volumes", sp)),
-        filesystems=tuple(xml_string(item, "name", p)
-                          for p, item in f.mappings(devices, "filesystems", vp)
-                          if f.optional_mapping(item, "virtiofs", p) is not None),
-        tpm_persistent=bool(tpm) and bool(persistent),
-        rng=f.optional_mapping(devices, "rng", vp) is not None,
-        clock=_clock(f.optional_mapping(domain, "clock", dp), f.join(dp, "clock")),
-        transitional=bool(f.boolean(devices, "useVirtioTransitional", vp, False)),
-        disable_hotplug=bool(f.boolean(devices, "disableHotplug", vp, False)),
-        inputs=read_inputs(devices, vp, from_vm),
-        watchdog=read_watchdog(devices, vp, architecture),
-        sound=read_sound(devices, vp),
-        video=read_video(devices, vp, architecture),
-        downward_metrics_device=f.optional_mapping(devices, "downwardMetrics", vp) is not None,
-        block_multi_queue=bool(f.boolean(devices, "blockMultiQueue", vp, False)),
-        network_multi_queue=bool(f.boolean(devices, "networkInterfaceMultiqueue", vp, False)),
-        client_passthrough=f.optional_mapping(devices, "clientPassthrough", vp) is not None,
-        vsock_cid=read_vsock_cid(status),
-        panic_devices=read_panic_devices(devices, vp, architecture),
-        kernel_boot=_kernel_boot(firmware, fp),
-        non_root=non_root,
-    )
+    devices = domain.get("devices")
+    if devices.__class__ is not dict:
+        devices = f.mapping(domain, "devices", p.domain)
+    tpm = f.optional_mapping(devices, "tpm", p.devices) if "tpm" in devices else None
+    tpm_persistent = bool(tpm) and bool(f.boolean(tpm, "persistent", p.tpm, False))
+
+    section = _new_section(DomainSection)
+    d = section.__dict__  # (filled in place, in the dataclass's field order)
+    d["firmware_uuid"] = ((firmware.get("uuid") is not None and _uuid_text(firmware, "uuid", p.firmware))
+                          or legacy_firmware_uuid(name))
+    d["firmware_serial"] = (firmware.get("serial") is not None
+                            and xml_string(firmware, "serial", p.firmware)) or None
+    d["efi"], d["secure_boot"] = efi, secure_boot
+    d["machine"] = None
+    if domain.get("machine") is not None:
+        d["machine"] = patterned_string(
+            f.mapping(domain, "machine", p.domain), "type", p.machine, MACHINE_TYPE,
+            "is not a machine type (letters, digits, '_', '.', '-')") or None
+    if has_features:
+        d["acpi"] = _feature_enabled(features, "acpi", p.features, True)
+        d["apic"] = _feature_enabled(features, "apic", p.features, True)
+        d["smm"] = _feature_enabled(features, "smm", p.features, False) or secure_boot
+    else:
+        d["acpi"], d["apic"], d["smm"] = True, True, secure_boot
+    d["kvm_hidden"], d["pvspinlock"], d["has_features"] = kvm_hidden, pvspinlock, has_features
+    d["volumes"] = _volumes(spec, sp) if spec.get("volumes") else {}
+    d["filesystems"] = ()
+    if devices.get("filesystems"):
+        d["filesystems"] = tuple(xml_string(item, "name", where)
+                                 for where, item in f.mappings(devices, "filesystems", p.devices)
+                                 if f.optional_mapping(item, "virtiofs", where) is not None)
+    d["tpm_persistent"] = tpm_persistent
+    d["rng"] = "rng" in devices and f.optional_mapping(devices, "rng", p.devices) is not None
+    d["clock"] = None
+    if domain.get("clock") is not None:
+        d["clock"] = _clock(f.optional_mapping(domain, "clock", p.domain), p.clock)
+    if _LATER_DEVICE_KEYS.isdisjoint(devices):  # (their reads' values, and the VSOCK CID's)
+        d.update(_NO_LATER_DEVICES)
+        d["vsock_cid"] = read_vsock_cid(status)
+    else:
+        _read_later_devices(d, devices, p.devices, architecture, from_vm, status)
+    d["kernel_boot"] = None
+    if firmware.get("kernelBoot") is not None:
+        d["kernel_boot"] = _kernel_boot(firmware, p.firmware)
+    d["non_root"] = non_root
+    return section
+
+
+_NO_LATER_DEVICES = {
+    "transitional": False, "disable_hotplug": False, "inputs": (), "watchdog": None,
+    "sound": None, "video": None, "downward_metrics_device": False, "block_multi_queue": False,
+    "network_multi_queue": False, "client_passthrough": False, "vsock_cid": None,
+    "panic_devices": ()}
+
+
+def _read_later_devices(d, devices, vp, architecture, from_vm, status):
+    d["transitional"] = bool(f.boolean(devices, "useVirtioTransitional", vp, False))
+    d["disable_hotplug"] = bool(f.boolean(devices, "disableHotplug", vp, False))
+    d["inputs"] = read_inputs(devices, vp, from_vm)
+    d["watchdog"] = read_watchdog(devices, vp, architecture)
+    d["sound"] = read_sound(devices, vp)
+    d["video"] = read_video(devices, vp, architecture)
+    d["downward_metrics_device"] = f.optional_mapping(devices, "downwardMetrics", vp) is not None
+    d["block_multi_queue"] = bool(f.boolean(devices, "blockMultiQueue", vp, False))
+    d["network_multi_queue"] = bool(f.boolean(devices, "networkInterfaceMultiqueue", vp, False))
+    d["client_passthrough"] = f.optional_mapping(devices, "clientPassthrough", vp) is not None
+    d["vsock_cid"] = read_vsock_cid(status)
+    d["panic_devices"] = read_panic_devices(devices, vp, architecture)
 
 
 def _kernel_boot(firmware, fp):
@@ -212,6 +274,74 @@ def _feature_enabled(features, key, path, default):
     if section is None:
         return default
     return bool(f.boolean(section, "enabled", f.join(path, key), True))
+
+
+def _volumes(spec, sp):
+    """``spec.volumes`` by name (the last of a name wins, as a dict of them keeps it)."""
+    volumes = {}
+    for index, item in enumerate(f.mapping_items(spec, "volumes", sp)):
+        found = _plain_volume(item)
+        if found is None:  # (anything but the plain shape: read checked, its path built)
+            found = _volume(item, f.item_path(sp, "volumes", index))
+        volumes[found[0]] = found[1]
+    return volumes
+
+
+def _plain_volume(item):
+    """``_volume``'s (name, DomainVolume) of a volume of the usual shape (a clean name, one
+    source, its names clean text, cloud-init data given inline), or None for the full read."""
+    # (text xml_string takes: printable ASCII at once, else its full check)
+    name = item.get("name")
+    if name.__class__ is not str or not (
+            (name.isascii() and name.isprintable()) or not _NOT_XML_SEARCH(name)):
+        return None
+    kind = None
+    for key in item:
+        if key in _SOURCE_KINDS and item[key] is not None:
+            if kind is not None:
+                return None  # (more than one source: the full read picks one in its order)
+            kind = key
+    if kind is None:
+        return name, _OTHER_VOLUME
+    source = item[kind]
+    if source.__class__ is not dict or kind in _FULL_READ_KINDS:
+        return None
+    template, fmt, ref_key = _SOURCE_KINDS[kind]
+    ref = label = cloud_init = None
+    if ref_key is not None:
+        ref = source.get(ref_key)
+        if ref is not None and (ref.__class__ is not str or not (
+                (ref.isascii() and ref.isprintable()) or not _NOT_XML_SEARCH(ref))):
+            return None
+        ref = ref or None
+        if kind == "configMap" or kind == "secret":
+            label = source.get("volumeLabel")
+            if label is not None and (label.__class__ is not str or not (
+                    (label.isascii() and label.isprintable()) or not _NOT_XML_SEARCH(label))):
+                return None
+            label = label or None
+    elif kind in _CLOUD_INIT_KINDS:
+        if not _INLINE_CLOUD_INIT.issuperset(source):
+            return None  # (base64 data, Secrets or a field the API does not have)
+        user, network = source.get("userData"), source.get("networkData")
+        if not ((user is None or user.__class__ is str)
+                and (network is None or network.__class__ is str)):
+            return None
+        cloud_init = _new_tuple(CloudInit, (user or None, network or None, None, None))
+    return name, _new_tuple(DomainVolume, (kind, template, fmt, ref, None, cloud_init, label))
+
+
+_REF_KEYS = {"containerDisk": "image", "persistentVolumeClaim": "claimName",
+             "dataVolume": "name", "configMap": "name", "secret": "secretName"}
+# kind -> (template, format, the key of its ref); hostDisk too, which the full read reads first
+_SOURCE_KINDS = {kind: (template, fmt, _REF_KEYS.get(kind))
+                 for kind, template, fmt in _VOLUME_SOURCES}
+_SOURCE_KINDS["hostDisk"] = None
+_FULL_READ_KINDS = frozenset(("hostDisk", "emptyDisk"))  # (a path or a size to check)
+_CLOUD_INIT_KINDS = frozenset(("cloudInitNoCloud", "cloudInitConfigDrive"))
+_INLINE_CLOUD_INIT = frozenset(("userData", "networkData"))
+_NOT_XML_SEARCH = NOT_XML.search
+_new_tuple = tuple.__new__  # a NamedTuple's fields in order, without its __new__'s frame
 
 
 def _volume(item, path):
@@ -253,7 +383,10 @@ def _volume(item, path):
                 ref = xml_string(source, "name" if kind == "configMap" else "secretName", kp) or None
                 label = xml_string(source, "volumeLabel", kp) or None
             return name, DomainVolume(kind, template, fmt, ref, capacity, cloud_init, label)
-    return name, DomainVolume("other", "{private}/vmi-disks/{name}/disk.img", "raw")
+    return name, _OTHER_VOLUME
+
+
+_OTHER_VOLUME = DomainVolume("other", "{private}/vmi-disks/{name}/disk.img", "raw")
 
 
 def _cloud_init(source, path):

@@ -272,15 +272,24 @@ def _backend_storage(domain, devices, obj, p):
     and the claim its status names (CurrentPVCName: the first volume status whose name starts
     with persistent-state-for)."""
     kept = []
-    tpm = f.optional_mapping(devices, "tpm", p.devices)
-    if tpm is not None:
+    # (plain dicts read at once; an empty one's flags are their defaults: not persistent)
+    tpm = devices.get("tpm")
+    if tpm.__class__ is not dict:
+        tpm = f.optional_mapping(devices, "tpm", p.devices)
+    if tpm:
         if f.boolean(tpm, "enabled", p.tpm, True) and f.boolean(tpm, "persistent", p.tpm, False):
             kept.append("swtpm")
-    firmware = f.optional_mapping(domain, "firmware", p.domain)
+    firmware = domain.get("firmware")
+    if firmware.__class__ is not dict:
+        firmware = f.optional_mapping(domain, "firmware", p.domain)
     if firmware:
-        bootloader = f.mapping(firmware, "bootloader", p.firmware)
-        efi = f.optional_mapping(bootloader, "efi", p.bootloader)
-        if efi and f.boolean(efi, "persistent", p.efi, False):
+        bootloader = firmware.get("bootloader")
+        if bootloader.__class__ is not dict:
+            bootloader = f.mapping(firmware, "bootloader", p.firmware)
+        efi = bootloader.get("efi")
+        if efi.__class__ is not dict:
+            efi = f.optional_mapping(bootloader, "efi", p.bootloader)
+        if efi and "persistent" in efi and f.boolean(efi, "persistent", p.efi, False):
             kept.append("nvram")
     claim = ""
     status = obj.get("status") if isinstance(obj, dict) else None

@@ -21,7 +21,16 @@ def uuid5_text(namespace, name):
 
 def uuid5_bytes_text(namespace, name):
     """``uuid5_text`` for a namespace given as its 16 bytes (``uuid.UUID.bytes``, taken once)."""
-    text = hashlib.sha1(namespace + name.encode("utf-8")).hexdigest()
-    # the first 16 bytes of the SHA-1, version 5 in the 13th digit, the variant in the 17th
-    return "%s-%s-5%s-%s%s-%s" % (text[:8], text[8:12], text[13:16], _VARIANT[text[16]],
-                                  text[17:20], text[20:32])
+    return uuid5_of_digest(hashlib.sha1(namespace + name.encode("utf-8")).hexdigest())
+
+
+def namespace_hash(namespace):
+    """The SHA-1 of a namespace's 16 bytes alone: a copy of it, updated with a name's UTF-8, is
+    that name's hash (``uuid5_of_digest`` prints its UUID), without hashing the namespace again."""
+    return hashlib.sha1(namespace)
+
+
+def uuid5_of_digest(text):
+    """The version-5 UUID of a SHA-1 hex digest: its first 16 bytes, version 5 in the 13th
+    digit, the variant in the 17th."""
+    return f"{text[:8]}-{text[8:12]}-5{text[13:16]}-{_VARIANT[text[16]]}{text[17:20]}-{text[20:32]}"

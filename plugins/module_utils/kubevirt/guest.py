@@ -18,7 +18,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.values.errors import Vm
 def guest_vcpus(vmi):
     """The guest's vCPUs: its CPU topology (GetNumberOfVCPUs), else its CPU limit, else its CPU
     request (rounded up), else 1 - what KubeVirt's converter enables (``configureCPUTopology``)."""
-    count = vmi.cpu.vcpus() if vmi.cpu.present else 0
+    count = vmi.cpu.vcpu_count if vmi.cpu.present else 0
     if count:
         return count
     for table in (vmi.limits, vmi.requests):

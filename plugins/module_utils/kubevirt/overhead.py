@@ -38,7 +38,7 @@ PASST = 250 * _MI
 def overhead_vcpus(vmi):
     """vCPUs the overhead counts: the topology, else ceil of the CPU limit, else of the request."""
     if vmi.cpu.present:
-        count = vmi.cpu.vcpus()
+        count = vmi.cpu.vcpu_count
     elif "cpu" in vmi.limits:
         count = vmi.limits["cpu"].value()
     elif "cpu" in vmi.requests:

@@ -152,7 +152,7 @@ def supplemental_pool_threads(vmi):
 
 def dedicated_cpu(res, vmi):
     """Dedicated CPUs: request = limit = vCPUs + IOThreads (+ emulator thread); memory limit = request."""
-    vcpus = vmi.cpu.vcpus()
+    vcpus = vmi.cpu.vcpu_count
     io_threads = supplemental_pool_threads(vmi)
     if vcpus:
         # one value for both: an int64 amount, which Go copies (no shared *inf.Dec to alias)
@@ -185,7 +185,7 @@ def emulator_threads(vmi, cpu_limit):
 
 def shared_cpu(res, vmi, config, with_cpu_limit):
     """Shared CPUs: request (vCPUs + IOThreads) / cpuAllocationRatio, as Go prints it with %g."""
-    vcpus = vmi.cpu.vcpus() if vmi.cpu.present else 1
+    vcpus = vmi.cpu.vcpu_count if vmi.cpu.present else 1
     total = vcpus + supplemental_pool_threads(vmi)
     if total == 0:
         return

@@ -86,18 +86,18 @@ def _cores_per_cell(host, pod):
         if key is None:
             # libvirt text such as "0-1,64": rare enough to walk the host as KubeVirt does
             return _cores_per_cell_walked(host, pod)
-        threads = by_key.get(key)
-        if threads is None:
-            by_key[key] = [cpu_id]
+        if key in by_key:
+            by_key[key].append(cpu_id)
         else:
-            threads.append(cpu_id)
+            by_key[key] = [cpu_id]
     cells = []
-    node = None
+    node = cores = None
     for key in sorted(by_key):
         if key[0] != node:
             node = key[0]
-            cells.append([])
-        cells[-1].append(by_key[key])
+            cores = []
+            cells.append(cores)
+        cores.append(by_key[key])
     return cells
 
 
@@ -132,8 +132,13 @@ class _Cell:
 
     def __init__(self, cores, threads):
         self.threads = threads  # guest threads per core
-        self.full = [core for core in cores if len(core) >= threads]
-        self.fragmented = [t for core in cores if len(core) < threads for t in core]
+        self.full = full = []
+        self.fragmented = fragmented = []
+        for core in cores:
+            if len(core) >= threads:
+                full.append(core)
+            else:
+                fragmented.extend(core)
 
     def copy(self):
         twin = _Cell.__new__(type(self))
@@ -197,7 +202,7 @@ class CpuPool:
         self.strict = strict
         self.pod = sorted(pod)  # ascending, as virt-launcher reads the cgroup's cpuset
         self.available = len(pod)
-        self.cells = [_Cell(cell, threads) for cell in _cores_per_cell(host, pod)]
+        self.cells = [_Cell(cell, threads) for cell in _cores_per_cell(host, self.pod)]
 
     def copy(self):
         """An independent pool in the same state."""
@@ -306,6 +311,8 @@ def _pod_cpus(host, pod_cpus):
 
 
 def _positive(value, name):
+    if value.__class__ is int and value > 0:  # the common case: one check (a bool is no int here)
+        return value
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise VmpodInputError(name, value, "must be a positive integer")
     return value

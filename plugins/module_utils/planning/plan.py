@@ -19,7 +19,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.planning.dedicated impo
 from ansible_collections.vmpod.core.plugins.module_utils.planning.host_devices import (
     alignment_notes, choose_devices, device_demands, shortage_reasons, unmapped_notes)
 from ansible_collections.vmpod.core.plugins.module_utils.planning.hugepages import (
-    free_pages, ordinary_memory, page_need, pages_short_reason, spread_pages)
+    free_pages, host_ordinary_memory, ordinary_memory, page_need, pages_short_reason, spread_pages)
 from ansible_collections.vmpod.core.plugins.module_utils.planning.numa_layout import fit_cells, guest_cells
 from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import format_cpuset
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
@@ -124,7 +124,7 @@ def place(sized, host, opts):
         place_dedicated(plan, sized, host, opts, need, memory, demands)
     if demands and not plan.reasons:
         _place_devices(plan, host, demands, opts.topology_policy)
-    host_memory = sum(ordinary_memory(node) for node in host.nodes)
+    host_memory = host_ordinary_memory(host)
     if host_memory < ordinary:
         plan.reasons.append("the host has %d bytes of memory outside hugepage pools, the VM "
                             "needs %d (guest and launcher overhead)" % (host_memory, ordinary))

@@ -66,7 +66,7 @@ class _Accumulator:
         self.free = set(free)
         self.needed = needed
         self.result = []
-        self.node_free, self.socket_free, self.core_free = topo.free_counts(self.free)
+        self.node_free, self.socket_free, self.core_free = topo.free_counts(free)
 
     def take(self, cpus):
         self.result.extend(cpus)
@@ -251,7 +251,10 @@ def _too_few(count, free):
 def _usable(topo, available, count, full_pcpus_only):
     """The CPUs to take from: ``available`` on this host; with ``full-pcpus-only`` only those
     whose whole core is available, after policy_static.go ``enforceSMTAlignment``."""
-    free = topo.all_cpus.intersection(available)
+    all_cpus = topo.all_cpus
+    # most callers pass the host's own available CPUs: kept as they are (no new set)
+    free = available if available.__class__ is frozenset and all_cpus.issuperset(available) \
+        else all_cpus.intersection(available)
     if not full_pcpus_only or topo.cpus_per_core == 1 or count <= 0:
         return free
     per_core = topo.cpus_per_core

@@ -56,7 +56,8 @@ class Plan:
             "cpuset": format_cpuset(self.cpuset) if self.cpuset is not None else None,
             "vcpupin": self.vcpupin,
             "emulatorpin": format_cpuset(self.emulatorpin) if self.emulatorpin else None,
-            "iothreadpin": {str(k): format_cpuset(v) for k, v in sorted(self.iothreadpin.items())},
+            "iothreadpin": {str(k): format_cpuset(v) for k, v in sorted(self.iothreadpin.items())}
+            if self.iothreadpin else {},
             "numa_cells": self.numa_cells,
             "hugepages": self.hugepages,
             "pcpus": self.pcpus,
@@ -98,7 +99,8 @@ def place(sized, host, opts):
                               "needs dedicatedCpuPlacement and hugepages (KubeVirt refuses it)")
     memory = need.memory if need is not None else placed_memory(sized)
     vcpus = guest_vcpus(vmi)
-    cells = guest_cells(opts.layout, vcpus, memory, need.size if need else None)
+    cells = guest_cells(opts.layout, vcpus, memory, need.size if need else None) \
+        if opts.layout else None  # no layout options: no explicit guest NUMA
     if vmi.cpu.numa_passthrough and cells is not None:
         raise VmpodInputError("options.numa_nodes", opts.layout.get("numa_nodes"),
                               "cannot be combined with guestMappingPassthrough")

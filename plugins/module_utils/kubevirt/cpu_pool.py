@@ -25,6 +25,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.planning.host import re
 # ---------------------------------------------------------------------------------------------
 # The Pod's pCPUs as KubeVirt groups them (vcpu.go cpuChunksToCells)
 
+_PLAIN_INT = frozenset((int,))
 _SEEN_SIBLINGS = {}  # sibling tuple -> what KubeVirt parses from libvirt's text of it
 
 
@@ -302,6 +303,9 @@ def _fit_chunks(cells, requested, take):
 
 
 def _pod_cpus(host, pod_cpus):
+    if (pod_cpus.__class__ is frozenset and not pod_cpus.difference(host.cpu_by_id)
+            and set(map(type, pod_cpus)) <= _PLAIN_INT):
+        return pod_cpus  # host CPU ids already (the planner's cpuset): what parsing would give
     pod = parse_cpuset(pod_cpus, "pod_cpus")
     unknown = pod.difference(host.cpu_by_id)
     if unknown:

@@ -87,10 +87,7 @@ def _cores_per_cell(host, pod):
         if key is None:
             # libvirt text such as "0-1,64": rare enough to walk the host as KubeVirt does
             return _cores_per_cell_walked(host, pod)
-        if key in by_key:
-            by_key[key].append(cpu_id)
-        else:
-            by_key[key] = [cpu_id]
+        by_key.setdefault(key, []).append(cpu_id)
     cells = []
     node = cores = None
     for key in sorted(by_key):

@@ -66,7 +66,7 @@ class _Accumulator:
         self.free = set(free)
         self.needed = needed
         self.result = []
-        self.node_free, self.socket_free, self.core_free = topo.free_counts(self.free)
+        self.node_free, self.socket_free, self.core_free = topo.free_counts(free)
 
     def take(self, cpus):
         self.result.extend(cpus)
@@ -105,8 +105,13 @@ class _Accumulator:
             # every child under one parent only: "free in that parent" is "free"
             result = []
             for parent in parents:
-                result.extend(_sorted_by_free(filter(child_free.__getitem__,
-                                                     children_of[parent]), child_free))
+                children = children_of[parent]
+                if len(children) == 1:  # one socket per node (or node per socket): no sort
+                    if child_free[children[0]]:
+                        result.append(children[0])
+                else:
+                    result.extend(_sorted_by_free(filter(child_free.__getitem__, children),
+                                                  child_free))
             return result
         pairs = collections.Counter((topo.socket_of[c], topo.node_of[c]) for c in self.free)
         result, seen = [], set()
@@ -121,13 +126,17 @@ class _Accumulator:
             result.extend(_sorted_by_free(children, child_free))
         return result
 
+    def _core_parents(self):
+        """sortAvailableCores' outer order: the sorted sockets (numaFirst) or NUMA nodes, and
+        the cores of each (ascending)."""
+        if self.topo.numa_first:
+            return self.sorted_sockets(), self.topo.cores_of_socket
+        return self.sorted_nodes(), self.topo.cores_of_node
+
     def iter_cores(self):
         """sortAvailableCores, one parent's cores sorted at a time (the takes stop early)."""
         core_free = self.core_free
-        if self.topo.numa_first:
-            parents, cores_of = self.sorted_sockets(), self.topo.cores_of_socket
-        else:
-            parents, cores_of = self.sorted_nodes(), self.topo.cores_of_node
+        parents, cores_of = self._core_parents()
         has_free = core_free.__getitem__
         for parent in parents:
             yield from _sorted_by_free(filter(has_free, cores_of.get(parent, ())), core_free)
@@ -141,8 +150,14 @@ class _Accumulator:
                     yield cpu
 
     def iter_free_cores(self):
+        """``iter_cores`` less the cores with fewer than CPUsPerCore free.  The sort by free
+        count is stable, so the cores left keep their parent's (ascending) order: none to sort."""
         core_free, per_core = self.core_free, self.topo.cpus_per_core
-        return (core for core in self.iter_cores() if core_free[core] == per_core)
+        parents, cores_of = self._core_parents()
+        for parent in parents:
+            for core in cores_of.get(parent, ()):
+                if core_free[core] == per_core:
+                    yield core
 
     def free_cpus(self):
         return list(self.iter_cpus())
@@ -236,7 +251,10 @@ def _too_few(count, free):
 def _usable(topo, available, count, full_pcpus_only):
     """The CPUs to take from: ``available`` on this host; with ``full-pcpus-only`` only those
     whose whole core is available, after policy_static.go ``enforceSMTAlignment``."""
-    free = topo.all_cpus.intersection(available)
+    all_cpus = topo.all_cpus
+    # most callers pass the host's own available CPUs: kept as they are (no new set)
+    free = available if available.__class__ is frozenset and all_cpus.issuperset(available) \
+        else all_cpus.intersection(available)
     if not full_pcpus_only or topo.cpus_per_core == 1 or count <= 0:
         return free
     per_core = topo.cpus_per_core

@@ -88,7 +88,7 @@ class _Topology:
         included), as three new dicts.  The last set's counts are kept, keyed by its value:
         plans on one host start from its available CPUs (the fleet placer's from fewer)."""
         last = self._last_counts
-        if last is None or last[0] != free:
+        if last is None or (last[0] is not free and last[0] != free):
             last = self._last_counts = (frozenset(free), self._count_free(free))
         node_free, socket_free, core_free = last[1]
         return node_free.copy(), socket_free.copy(), core_free.copy()

@@ -25,6 +25,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.planning.host import re
 # ---------------------------------------------------------------------------------------------
 # The Pod's pCPUs as KubeVirt groups them (vcpu.go cpuChunksToCells)
 
+_PLAIN_INT = frozenset((int,))
 _SEEN_SIBLINGS = {}  # sibling tuple -> what KubeVirt parses from libvirt's text of it
 
 
@@ -86,18 +87,15 @@ def _cores_per_cell(host, pod):
         if key is None:
             # libvirt text such as "0-1,64": rare enough to walk the host as KubeVirt does
             return _cores_per_cell_walked(host, pod)
-        threads = by_key.get(key)
-        if threads is None:
-            by_key[key] = [cpu_id]
-        else:
-            threads.append(cpu_id)
+        by_key.setdefault(key, []).append(cpu_id)
     cells = []
-    node = None
+    node = cores = None
     for key in sorted(by_key):
         if key[0] != node:
             node = key[0]
-            cells.append([])
-        cells[-1].append(by_key[key])
+            cores = []
+            cells.append(cores)
+        cores.append(by_key[key])
     return cells
 
 
@@ -132,8 +130,13 @@ class _Cell:
 
     def __init__(self, cores, threads):
         self.threads = threads  # guest threads per core
-        self.full = [core for core in cores if len(core) >= threads]
-        self.fragmented = [t for core in cores if len(core) < threads for t in core]
+        self.full = full = []
+        self.fragmented = fragmented = []
+        for core in cores:
+            if len(core) >= threads:
+                full.append(core)
+            else:
+                fragmented.extend(core)
 
     def copy(self):
         twin = _Cell.__new__(type(self))
@@ -197,7 +200,7 @@ class CpuPool:
         self.strict = strict
         self.pod = sorted(pod)  # ascending, as virt-launcher reads the cgroup's cpuset
         self.available = len(pod)
-        self.cells = [_Cell(cell, threads) for cell in _cores_per_cell(host, pod)]
+        self.cells = [_Cell(cell, threads) for cell in _cores_per_cell(host, self.pod)]
 
     def copy(self):
         """An independent pool in the same state."""
@@ -297,6 +300,9 @@ def _fit_chunks(cells, requested, take):
 
 
 def _pod_cpus(host, pod_cpus):
+    if (pod_cpus.__class__ is frozenset and not pod_cpus.difference(host.cpu_by_id)
+            and set(map(type, pod_cpus)) <= _PLAIN_INT):
+        return pod_cpus  # host CPU ids already (the planner's cpuset): what parsing would give
     pod = parse_cpuset(pod_cpus, "pod_cpus")
     unknown = pod.difference(host.cpu_by_id)
     if unknown:
@@ -306,6 +312,8 @@ def _pod_cpus(host, pod_cpus):
 
 
 def _positive(value, name):
+    if value.__class__ is int and value > 0:  # the common case: one check (a bool is no int here)
+        return value
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise VmpodInputError(name, value, "must be a positive integer")
     return value

@@ -45,7 +45,7 @@ class VcpuPins(list):
     ``cores`` (guest sockets * cores), ``threads`` (guest threads per core) and ``strict`` let
     ``emulator_cpus`` and ``iothread_pins`` replay KubeVirt's CPU pool: which pCPU comes next
     depends on how the vCPUs split the host cores, not only on which pCPUs they took.
-    ``pool`` is the pool as FitCores left it (a copy), which spares that replay.
+    ``pool`` is the pool as FitCores left it, which spares that replay (``pin_vcpus`` keeps it).
     """
 
     def __init__(self, pins, cores, threads, strict, pool=None):
@@ -108,11 +108,11 @@ def cputune(host, pod_cpus, sockets, cores, threads, strict=False, isolate_emula
     ``iothreads``: the domain's IOThread count (``iothread_count``); ``policy``: the VMI's
     ``ioThreadsPolicy``; ``even_parity``: the VMI has the ``EVEN_PARITY_ANNOTATION``.
     Returns ``{"vcpus": VcpuPins, "emulator": (pCPU, ...) or (), "iothreads": {id: (pCPU, ...)}}``;
-    raises ``NoFit`` where virt-launcher fails.
+    raises ``NoFit`` where virt-launcher fails. The ``VcpuPins`` carry no pool (the one here goes
+    on to the threads): ``emulator_cpus`` and ``iothread_pins`` replay FitCores for them.
     """
     pool = _new_pool(read_host(host), pod_cpus, sockets, cores, threads, strict)
     vcpus = VcpuPins(pool.fit_cores(), pool.cores, pool.threads, strict)
-    vcpus.pool = pool.copy()
     supplemental = policy == SUPPLEMENTAL_POOL
     iothread_cpus = _supplemental_pins(pool, iothreads) if supplemental else {}
     emulator = ()

@@ -108,7 +108,7 @@ def _pin_like_kubevirt(plan, vmi, host, chosen):
     plan.cpuset = frozenset(chosen)
     cpu = vmi.cpu
     sockets, cores, threads = _guest_topology(vmi)
-    tune = pinning.cputune(host, sorted(chosen), sockets, cores, threads,
+    tune = pinning.cputune(host, plan.cpuset, sockets, cores, threads,
                            strict=cpu.numa_passthrough,
                            isolate_emulator=cpu.isolate_emulator_thread,
                            even_parity=EVEN_PARITY_ANNOTATION in vmi.annotations,

@@ -174,7 +174,7 @@ def read_host(data, path="host"):
                               "overlaps reserved_cpus on CPUs %s" % short_cpuset(overlap))
     host._available = frozenset(host.cpu_by_id) - host.reserved - host.used
     host._threads_per_core = max(len(group) for group in host._siblings.values())
-    host.derived = {}  # indexes other modules build from this host once (kubelet, kubevirt.cpu_pool)
+    host.derived = {}  # what other modules build from this host once (kubelet, kubevirt.cpu_pool, hugepages)
     return host
 
 

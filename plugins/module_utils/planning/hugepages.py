@@ -79,6 +79,16 @@ def ordinary_memory(node):
     return max(0, node.memory - pooled)
 
 
+def host_ordinary_memory(host):
+    """``ordinary_memory`` of every node of the host, summed: static (node memory and pool
+    sizes), so counted once and kept in ``Host.derived`` (the fleet placer's copies of a Host
+    change free pages only)."""
+    total = host.derived.get("ordinary_memory")
+    if total is None:
+        total = host.derived["ordinary_memory"] = sum(map(ordinary_memory, host.nodes))
+    return total
+
+
 def spread_pages(host, need, nodes):
     """Pages taken from ``nodes`` in order, each pool to its free count; the rest unplaced."""
     per_node = {}

@@ -19,7 +19,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.planning.dedicated impo
 from ansible_collections.vmpod.core.plugins.module_utils.planning.host_devices import (
     alignment_notes, choose_devices, device_demands, shortage_reasons, unmapped_notes)
 from ansible_collections.vmpod.core.plugins.module_utils.planning.hugepages import (
-    free_pages, ordinary_memory, page_need, pages_short_reason, spread_pages)
+    free_pages, host_ordinary_memory, ordinary_memory, page_need, pages_short_reason, spread_pages)
 from ansible_collections.vmpod.core.plugins.module_utils.planning.numa_layout import fit_cells, guest_cells
 from ansible_collections.vmpod.core.plugins.module_utils.values.cpuset import format_cpuset
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
@@ -56,7 +56,8 @@ class Plan:
             "cpuset": format_cpuset(self.cpuset) if self.cpuset is not None else None,
             "vcpupin": self.vcpupin,
             "emulatorpin": format_cpuset(self.emulatorpin) if self.emulatorpin else None,
-            "iothreadpin": {str(k): format_cpuset(v) for k, v in sorted(self.iothreadpin.items())},
+            "iothreadpin": {str(k): format_cpuset(v) for k, v in sorted(self.iothreadpin.items())}
+            if self.iothreadpin else {},
             "numa_cells": self.numa_cells,
             "hugepages": self.hugepages,
             "pcpus": self.pcpus,
@@ -98,7 +99,8 @@ def place(sized, host, opts):
                               "needs dedicatedCpuPlacement and hugepages (KubeVirt refuses it)")
     memory = need.memory if need is not None else placed_memory(sized)
     vcpus = guest_vcpus(vmi)
-    cells = guest_cells(opts.layout, vcpus, memory, need.size if need else None)
+    cells = guest_cells(opts.layout, vcpus, memory, need.size if need else None) \
+        if opts.layout else None  # no layout options: no explicit guest NUMA
     if vmi.cpu.numa_passthrough and cells is not None:
         raise VmpodInputError("options.numa_nodes", opts.layout.get("numa_nodes"),
                               "cannot be combined with guestMappingPassthrough")
@@ -124,7 +126,7 @@ def place(sized, host, opts):
         place_dedicated(plan, sized, host, opts, need, memory, demands)
     if demands and not plan.reasons:
         _place_devices(plan, host, demands, opts.topology_policy)
-    host_memory = sum(ordinary_memory(node) for node in host.nodes)
+    host_memory = host_ordinary_memory(host)
     if host_memory < ordinary:
         plan.reasons.append("the host has %d bytes of memory outside hugepage pools, the VM "
                             "needs %d (guest and launcher overhead)" % (host_memory, ordinary))

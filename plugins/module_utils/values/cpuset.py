@@ -7,7 +7,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import itertools
 import re
 
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
@@ -78,10 +77,13 @@ def format_cpuset(cpus):
     ordered = sorted(cpus if isinstance(cpus, (set, frozenset)) else set(cpus))
     if not ordered:
         return ""
+    first, last = ordered[0], ordered[-1]
+    if last - first == len(ordered) - 1:  # distinct ids: one run (an emulator pCPU, a node)
+        return str(first) if first == last else "%d-%d" % (first, last)
     parts = []
-    start = end = ordered[0]
-    for cpu in itertools.islice(ordered, 1, None):
-        if cpu != end + 1:
+    start = end = first
+    for cpu in ordered:
+        if cpu > end + 1:
             parts.append(str(start) if start == end else "%d-%d" % (start, end))
             start = cpu
         end = cpu

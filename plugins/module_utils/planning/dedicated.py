@@ -153,7 +153,7 @@ def _pin_isolated(plan, vmi, host, chosen):
 
 def _guest_topology(vmi):
     cpu = vmi.cpu
-    if cpu.vcpus():
+    if cpu.vcpu_count:
         return cpu.sockets or 1, cpu.cores or 1, cpu.threads or 1
     return guest_vcpus(vmi), 1, 1
 

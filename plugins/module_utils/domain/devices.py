@@ -96,6 +96,8 @@ def interfaces(vmi, virtio, vcpus, iommu, omitted):
     networkInterfaceMultiqueue, the IOMMU under SEV; a tap's option ROM off unless the NIC
     boots (always off under SEV; s390x has none to tune), its link down when its state says
     so; the PCI address and ACPI index given. ``iommu``: ``launch_security_iommu``."""
+    if not vmi.interfaces:
+        return []
     queues = min(max(vcpus, 1), MULTI_QUEUE_MAX) if vmi.domain.network_multi_queue else None
     result = []
     for item in vmi.interfaces:

@@ -47,7 +47,7 @@ def disks(vmi, name, namespace, virtio, threads, vcpus, opts, iommu, omitted):
             if disk.device != "cdrom":
                 raise VmpodInputError(f.join(disk.path, "name"), disk.name,
                                       "has no volume of that name in spec.volumes")
-            source, fmt = None, "raw"
+            kind, source, fmt = None, None, "raw"
         else:
             kind, template, fmt = volume.kind, volume.template, volume.format
             if kind == "hostDisk":
@@ -65,11 +65,13 @@ def disks(vmi, name, namespace, virtio, threads, vcpus, opts, iommu, omitted):
                  "boot_order": disk.boot_order, "alias": "ua-" + disk.name,
                  "discard": None if disk.device == "cdrom" else "unmap",
                  "tray": disk.tray, "iothread": None,
-                 "cache": disk.cache, "io": disk.io, "error_policy": disk.error_policy,
-                 "queues": queues if virtio_bus else None,
-                 "iommu": "on" if iommu and virtio_bus else None,
-                 "shareable": disk.shareable, "address": _address(disk, unit)}
-        if volume is not None and volume.kind == "downwardMetrics":
+                 "cache": disk.cache, "io": disk.io}  # (the rest one by one, as in model.py)
+        entry["error_policy"] = disk.error_policy
+        entry["queues"] = queues if virtio_bus else None
+        entry["iommu"] = "on" if iommu and virtio_bus else None
+        entry["shareable"] = disk.shareable
+        entry["address"] = _address(disk, unit)
+        if kind == "downwardMetrics":
             # volume.go convert_v1_DownwardMetricSource_To_api_Disk: a read-only virtio disk
             # with a driver of its own (raw, no discard, cache, io or queues)
             entry.update(readonly=True, model=virtio, discard=None, cache=None, io=None,

@@ -18,10 +18,10 @@ DISABLE_PCI_HOLE64 = "kubevirt.io/disablePCIHole64"
 SUPPLEMENTAL_POOL = "supplementalPool"
 
 
-def controllers(vmi, virtio, iothreads, vcpus):
+def controllers(vmi, virtio, iothreads, vcpus, iommu):
     """The controllers; ``virtio``: the virtio model; ``iothreads``: the domain's IOThreads;
-    ``vcpus``: the vCPUs requested (a SCSI controller's queues)."""
-    iommu = launch_security_iommu(vmi)
+    ``vcpus``: the vCPUs requested (a SCSI controller's queues); ``iommu``:
+    ``launch_security_iommu``."""
     result = [{"type": "usb", "index": 0, "model": "qemu-xhci" if usb_needed(vmi) else "none",
                "driver": None, "pcihole64": None}]
     if scsi_controller_needed(vmi):
@@ -32,8 +32,8 @@ def controllers(vmi, virtio, iothreads, vcpus):
         result.append({"type": "scsi", "index": 0,
                        "model": "virtio-scsi" if vmi.architecture == "s390x" else virtio,
                        "driver": driver, "pcihole64": None})
-    if vmi.architecture == "amd64" and \
-            vmi.annotations.get(DISABLE_PCI_HOLE64, "").lower() == "true":
+    if vmi.architecture == "amd64" and DISABLE_PCI_HOLE64 in vmi.annotations and \
+            vmi.annotations[DISABLE_PCI_HOLE64].lower() == "true":
         result.append({"type": "pci", "index": 0, "model": "pcie-root", "driver": None,
                        "pcihole64": {"value": 0, "unit": "KiB"}})
     if vmi.autoattach_serial is not False:
@@ -52,9 +52,13 @@ def usb_needed(vmi):
     is on the USB bus, or USB redirection (clientPassthrough) is asked for."""
     if vmi.architecture != "amd64":
         return vmi.architecture == "arm64"
-    return any(item.bus == "usb" for item in vmi.domain.inputs) or \
-        any(disk.device == "disk" and disk.bus == "usb" for disk in vmi.disks) or \
-        vmi.domain.client_passthrough
+    for item in vmi.domain.inputs:
+        if item.bus == "usb":
+            return True
+    for disk in vmi.disks:
+        if disk.bus == "usb" and disk.device == "disk":
+            return True
+    return vmi.domain.client_passthrough
 
 
 def scsi_controller_needed(vmi):
@@ -67,12 +71,13 @@ def scsi_controller_iothread(vmi, iothreads):
     """assignSCSIControllerIOThread: with shared IOThreads and a dedicatedIOThread disk on the
     SCSI bus, the shared thread after those of the virtio disks (computeScsiControllerThread);
     None otherwise."""
-    dedicated = sum(1 for disk in vmi.disks if disk.dedicated_io_thread)
-    supplemental = vmi.io_threads_policy == SUPPLEMENTAL_POOL and \
-        vmi.supplemental_pool_thread_count is not None
-    auto = 0 if supplemental or not iothreads else iothreads - dedicated
-    if auto <= 0 or not any(disk.bus == "scsi" and disk.dedicated_io_thread
-                            for disk in vmi.disks):
+    if not iothreads or (vmi.io_threads_policy == SUPPLEMENTAL_POOL
+                         and vmi.supplemental_pool_thread_count is not None):
+        return None
+    if not any(disk.bus == "scsi" and disk.dedicated_io_thread for disk in vmi.disks):
+        return None
+    auto = iothreads - sum(1 for disk in vmi.disks if disk.dedicated_io_thread)
+    if auto <= 0:
         return None
     thread = 1
     for disk in vmi.disks:

@@ -48,38 +48,40 @@ def cpu_element(vmi, cfg, topology, cells, opts):
     """``<cpu>``: host-model by default (the cluster's cpuModel first), host-passthrough, or a
     named model (mode custom, ``mpx`` disabled on amd64 unless listed); the VMI's features, then
     the renderer's ``cpu_features``; topology; guest NUMA cells."""
-    model_name = vmi.cpu.model or cfg.cpu_model or "host-model"
-    element = {"mode": "custom", "model": None, "model_fallback": None, "model_vendor_id": None,
-               "match": None, "check": None, "migratable": None, "vendor": None,
-               "features": [dict(feature) for feature in vmi.cpu.features],
-               "topology": topology, "numa_cells": cells}
-    if model_name in ("host-model", "host-passthrough"):
-        element["mode"] = model_name
+    name = vmi.cpu.model or cfg.cpu_model or "host-model"
+    if name in ("host-model", "host-passthrough"):
+        mode, model = name, None
     else:
-        element["model"] = model_name
-    listed = {feature["name"] for feature in vmi.cpu.features}
-    if element["model"] and vmi.architecture == "amd64" and "mpx" not in listed:
-        element["features"].append({"name": "mpx", "policy": "disable"})
-        listed.add("mpx")
-    for feature in opts.cpu_features:
-        if feature["name"] not in listed:
-            element["features"].append(dict(feature))
-    return element
+        mode, model = "custom", name
+    features = [dict(feature) for feature in vmi.cpu.features]
+    add_mpx = model and vmi.architecture == "amd64"
+    if add_mpx or opts.cpu_features:
+        listed = {feature["name"] for feature in features}
+        if add_mpx and "mpx" not in listed:
+            features.append({"name": "mpx", "policy": "disable"})
+            listed.add("mpx")
+        for feature in opts.cpu_features:
+            if feature["name"] not in listed:
+                features.append(dict(feature))
+    return {"mode": mode, "model": model, "model_fallback": None, "model_vendor_id": None,
+            "match": None, "check": None, "migratable": None, "vendor": None,
+            "features": features, "topology": topology, "numa_cells": cells}
 
 
 def cputune(sized, view, vcpus, opts):
     """Pinning from the plan (dedicated CPUs), else the shared-CPU bandwidth of the Pod's CPU
     request and limit (Virtlet's rule, ``virtlet.cpu_bandwidth``)."""
-    tune = {"vcpupin": [], "emulatorpin": None, "iothreadpin": []}
     if sized.vmi.cpu.dedicated:
-        tune.update(vcpupin=list(view.vcpupin), emulatorpin=view.emulatorpin,
-                    iothreadpin=list(view.iothreadpin))
+        tune = {"vcpupin": list(view.vcpupin), "emulatorpin": view.emulatorpin,
+                "iothreadpin": list(view.iothreadpin)}
         tune.update(virtlet.cpu_bandwidth(None, None, vcpus))
         return tune
-    tune.update(virtlet.cpu_bandwidth(_millis(sized.requests.get("cpu")),
-                                      _millis(sized.limits.get("cpu")), vcpus, opts.cfs_period))
-    if tune["shares"] is None and tune["quota"] is None:
+    bandwidth = virtlet.cpu_bandwidth(_millis(sized.requests.get("cpu")),
+                                      _millis(sized.limits.get("cpu")), vcpus, opts.cfs_period)
+    if bandwidth["shares"] is None and bandwidth["quota"] is None:
         return None
+    tune = {"vcpupin": [], "emulatorpin": None, "iothreadpin": []}
+    tune.update(bandwidth)
     return tune
 
 

@@ -25,6 +25,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.domain.disks import dis
 FREE_PAGE_REPORTING_DISABLED = "kubevirt.io/free-page-reporting-disabled"
 VIRTIO_MODEL = "virtio-non-transitional"
 MULTI_QUEUE_MAX = 256  # network/virtio-queues.go MultiQueueMaxQueues (a tap device's queues)
+_FROM_DEVICE_PLUGIN = "%s %s: its PCI address comes from the device plugin on the node"
 
 
 def virtio_model(vmi):
@@ -39,17 +40,29 @@ def devices(vmi, name, namespace, uid, iothreads, vcpus, opts, omitted):
     ``vcpus``: the vCPUs requested (the queues of multiqueue disks and interfaces)."""
     section = vmi.domain
     virtio = virtio_model(vmi)
+    iommu = launch_security_iommu(vmi)
     private = "%s/%s" % (opts.private_dir, uid)
+    serial = graphics = video = tpm = None
+    if vmi.autoattach_serial is not False:
+        serial = {"type": "unix", "path": "%s/virt-serial0" % private,
+                  "log": "%s/virt-serial0-log" % private}
+    if vmi.autoattach_graphics is not False:
+        graphics = {"socket": "%s/virt-vnc" % private}
+        video = peripherals.video(vmi, opts.vga_display_for_efi)
+    if vmi.tpm:
+        persistent = section.tpm_persistent
+        tpm = {"model": "tpm-crb" if persistent else "tpm-tis", "version": "2.0",
+               "persistent": "yes" if persistent else None}
     result = {
-        "disks": disks(vmi, name, namespace, virtio, iothreads, vcpus, opts, omitted),
-        "interfaces": interfaces(vmi, virtio, vcpus, omitted),
+        "disks": disks(vmi, name, namespace, virtio, iothreads, vcpus, opts, iommu, omitted),
+        "interfaces": interfaces(vmi, virtio, vcpus, iommu, omitted),
         "filesystems": [{"name": fs, "socket": "/var/run/kubevirt/virtiofs-containers/%s.sock"
                          % fs} for fs in section.filesystems],
-        "serial": None,
+        "serial": serial,
         "channels": peripherals.channels(vmi, opts.private_dir),
-        "controllers": controllers(vmi, virtio, iothreads, vcpus),
-        "graphics": None,
-        "video": None,
+        "controllers": controllers(vmi, virtio, iothreads, vcpus, iommu),
+        "graphics": graphics,
+        "video": video,
         "inputs": peripherals.inputs(vmi),
         "watchdog": peripherals.watchdog(vmi),
         "sound": peripherals.sound(vmi),
@@ -57,25 +70,14 @@ def devices(vmi, name, namespace, uid, iothreads, vcpus, opts, omitted):
         "vsock": peripherals.vsock(vmi),
         "redirections": peripherals.usb_redirections(vmi, private),
         "memballoon": memballoon(vmi, virtio, opts),
-        "tpm": None,
+        "tpm": tpm,
         # rng.go: the IOMMU under SEV
-        "rng": {"model": virtio, "iommu": "on" if launch_security_iommu(vmi) else None}
-        if section.rng else None,
+        "rng": {"model": virtio, "iommu": "on" if iommu else None} if section.rng else None,
     }
-    if vmi.autoattach_serial is not False:
-        result["serial"] = {"type": "unix", "path": "%s/virt-serial0" % private,
-                            "log": "%s/virt-serial0-log" % private}
-    if vmi.autoattach_graphics is not False:
-        result["graphics"] = {"socket": "%s/virt-vnc" % private}
-        result["video"] = peripherals.video(vmi, opts.vga_display_for_efi)
-    if vmi.tpm:
-        persistent = section.tpm_persistent
-        result["tpm"] = {"model": "tpm-crb" if persistent else "tpm-tis", "version": "2.0",
-                         "persistent": "yes" if persistent else None}
-    for kind, items in (("GPU", vmi.gpus), ("host device", vmi.host_devices)):
-        for device in items:
-            omitted.append("%s %s: its PCI address comes from the device plugin on the node"
-                           % (kind, device.name))
+    for device in vmi.gpus:
+        omitted.append(_FROM_DEVICE_PLUGIN % ("GPU", device.name))
+    for device in vmi.host_devices:
+        omitted.append(_FROM_DEVICE_PLUGIN % ("host device", device.name))
     return result
 
 
@@ -86,16 +88,17 @@ def domain_interfaces(vmi):
     return [item for item in vmi.interfaces if not item.sriov and not item.absent]
 
 
-def interfaces(vmi, virtio, vcpus, omitted):
+def interfaces(vmi, virtio, vcpus, iommu, omitted):
     """Pod-network bindings as a tap (``type='ethernet'``), passt as ``type='user'`` with the
     passt backend; SR-IOV VFs are left to the node (their PCI address is assigned there).
 
     A virtio NIC's driver: vhost with a queue per requested vCPU (at most 256) under
     networkInterfaceMultiqueue, the IOMMU under SEV; a tap's option ROM off unless the NIC
     boots (always off under SEV; s390x has none to tune), its link down when its state says
-    so; the PCI address and ACPI index given."""
+    so; the PCI address and ACPI index given. ``iommu``: ``launch_security_iommu``."""
+    if not vmi.interfaces:
+        return []
     queues = min(max(vcpus, 1), MULTI_QUEUE_MAX) if vmi.domain.network_multi_queue else None
-    iommu = launch_security_iommu(vmi)
     result = []
     for item in vmi.interfaces:
         if item.sriov and not item.absent:

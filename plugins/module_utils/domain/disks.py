@@ -17,52 +17,61 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.vmpod.core.plugins.module_utils.domain.controllers import (
-    launch_security_iommu)
 from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 
 _BUS_PREFIX = {"virtio": "vd", "sata": "sd", "scsi": "sd", "usb": "sd"}
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
-def disks(vmi, name, namespace, virtio, threads, vcpus, opts, omitted):
+def disks(vmi, name, namespace, virtio, threads, vcpus, opts, iommu, omitted):
     """Each disk with its volume's source, target (vda, vdb, ... sda, ... by bus), and IOThread
-    (assignDiskIOThread: dedicated disks after the shared pool, shared ones round-robin)."""
-    dedicated = sum(1 for disk in vmi.disks if disk.dedicated_io_thread)
+    (assignDiskIOThread: dedicated disks after the shared pool, shared ones round-robin);
+    ``iommu``: ``controllers.launch_security_iommu``."""
+    if not vmi.disks:
+        return []
     supplemental = vmi.io_threads_policy == "supplementalPool" and \
         vmi.supplemental_pool_thread_count is not None
-    auto = max(threads - dedicated, 1) if not supplemental else threads
+    auto = threads
+    if threads and not supplemental:
+        auto = max(threads - sum(1 for disk in vmi.disks if disk.dedicated_io_thread), 1)
     next_auto, next_dedicated = 1, auto + 1
     queues = max(vcpus, 1) if vmi.domain.block_multi_queue else None
-    iommu = launch_security_iommu(vmi)
+    volumes = vmi.domain.volumes
+    names = {"private": opts.private_dir, "namespace": namespace, "vmi": name}  # and the disk's
     used = {}
     result = []
     for disk in vmi.disks:
-        volume = vmi.domain.volumes.get(disk.name)
+        volume = volumes.get(disk.name)
         if volume is None:
             if disk.device != "cdrom":
                 raise VmpodInputError(f.join(disk.path, "name"), disk.name,
                                       "has no volume of that name in spec.volumes")
-            source, fmt = None, "raw"
+            kind, source, fmt = None, None, "raw"
         else:
             kind, template, fmt = volume.kind, volume.template, volume.format
-            source = template if kind == "hostDisk" else template.format(
-                private=opts.private_dir, name=disk.name, namespace=namespace, vmi=name)
+            if kind == "hostDisk":
+                source = template
+            else:
+                names["name"] = disk.name
+                source = template.format_map(names)
         prefix = _BUS_PREFIX[disk.bus]
-        used[prefix] = used.get(prefix, -1) + 1
+        unit = used[prefix] = used.get(prefix, -1) + 1
         virtio_bus = disk.bus == "virtio"
         entry = {"device": disk.device, "source": source, "format": fmt,
-                 "bus": disk.bus, "dev": prefix + _device_letters(used[prefix]),
+                 "bus": disk.bus, "dev": prefix + _device_letters(unit),
                  "model": virtio if virtio_bus and disk.device == "disk" else None,
                  "readonly": disk.readonly, "serial": disk.serial,
                  "boot_order": disk.boot_order, "alias": "ua-" + disk.name,
                  "discard": None if disk.device == "cdrom" else "unmap",
                  "tray": disk.tray, "iothread": None,
-                 "cache": disk.cache, "io": disk.io, "error_policy": disk.error_policy,
-                 "queues": queues if virtio_bus else None,
-                 "iommu": "on" if iommu and virtio_bus else None,
-                 "shareable": disk.shareable, "address": _address(disk, used[prefix])}
-        if volume is not None and volume.kind == "downwardMetrics":
+                 "cache": disk.cache, "io": disk.io}  # (the rest one by one, as in model.py)
+        entry["error_policy"] = disk.error_policy
+        entry["queues"] = queues if virtio_bus else None
+        entry["iommu"] = "on" if iommu and virtio_bus else None
+        entry["shareable"] = disk.shareable
+        entry["address"] = _address(disk, unit)
+        if kind == "downwardMetrics":
             # volume.go convert_v1_DownwardMetricSource_To_api_Disk: a read-only virtio disk
             # with a driver of its own (raw, no discard, cache, io or queues)
             entry.update(readonly=True, model=virtio, discard=None, cache=None, io=None,
@@ -101,6 +110,8 @@ def _address(disk, unit):
 
 def _device_letters(index):
     """0 -> a, 25 -> z, 26 -> aa: the suffix of vda, vdb, ..."""
+    if index < 26:
+        return _LETTERS[index]
     letters = ""
     index += 1
     while index:

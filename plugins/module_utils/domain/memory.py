@@ -30,8 +30,8 @@ def guest_memory_bytes(vmi):
         raise VmpodInputError(vmi.spec_path + ".domain.memory.guest", None,
                               "is required: the VMI sets no guest memory, memory request or "
                               "limit")
-    exact = value.as_fraction()
-    size = int(exact) if exact.denominator == 1 else value.value() - 1
+    rounded, exact = value.round_up(0)  # (Go's RoundUp: whole bytes, and whether exactly)
+    size = rounded.value() if exact else rounded.value() - 1
     if size <= 0:
         raise VmpodInputError(guest_memory_field(vmi), str(value), "is not a guest memory size")
     return size
@@ -84,14 +84,17 @@ def numatune(view, host, cells):
     without planned guest cells, the nodes the plan takes hugepages from, else the nodes of the
     pinned pCPUs (KubeVirt leaves both to the Pod's cpuset.mems; a bare libvirt host needs them
     said). None when the plan places neither (shared CPUs without hugepages, no plan)."""
+    if not (view.cells or view.page_nodes or view.cpuset):
+        return None
     planned = [cell for cell in cells if cell["host_node"] is not None]
     if planned:
         nodes = sorted({cell["host_node"] for cell in planned})
         memnodes = [{"cellid": cell["id"], "nodeset": str(cell["host_node"])} for cell in planned]
         return {"mode": "strict", "nodeset": format_cpuset(nodes), "memnodes": memnodes}
-    nodes = list(view.page_nodes)
+    nodes = view.page_nodes
     if not nodes and host is not None and view.cpuset:
-        nodes = sorted({host.cpu_by_id[cpu].node for cpu in view.cpuset if cpu in host.cpu_by_id})
+        by_id = host.cpu_by_id
+        nodes = {by_id[cpu].node for cpu in view.cpuset if cpu in by_id}
     if not nodes:
         return None
     nodeset = format_cpuset(nodes)
@@ -103,24 +106,19 @@ def memory_backing(vmi, page, cells, memfd, shared):
     """hugepages (a page size per guest cell), nosharepages for realtime, memfd (``memfd``),
     shared access (``shared``: ``shared_access_required``), and immediate allocation of
     hugepages; None when nothing applies."""
-    backing = {"hugepages": [], "nosharepages": vmi.cpu.realtime, "source": None,
-               "access": None, "allocation": None}
+    realtime = vmi.cpu.realtime
+    if page is None and not (realtime or memfd or shared):
+        return None
+    hugepages = []
     if page is not None:
         size_kib = page // 1024
         if cells:
-            backing["hugepages"] = [{"size_kib": size_kib, "nodeset": str(cell["id"])}
-                                    for cell in cells]
+            hugepages = [{"size_kib": size_kib, "nodeset": str(cell["id"])} for cell in cells]
         else:
-            backing["hugepages"] = [{"size_kib": size_kib, "nodeset": None}]
-        backing["allocation"] = "immediate"
-    if memfd:
-        backing["source"] = "memfd"
-    if shared:
-        backing["access"] = "shared"
-    if not (backing["hugepages"] or backing["nosharepages"] or backing["source"]
-            or backing["access"]):
-        return None
-    return backing
+            hugepages = [{"size_kib": size_kib, "nodeset": None}]
+    return {"hugepages": hugepages, "nosharepages": realtime,
+            "source": "memfd" if memfd else None, "access": "shared" if shared else None,
+            "allocation": "immediate" if page is not None else None}
 
 
 def memtune(sized, opts):

@@ -85,12 +85,11 @@ def build_domain(sized, view, host, cfg, opts):
         "os": os_section(vmi, cfg, name, opts),
         "sysinfo": sysinfo_entries(firmware_uuid, vmi.domain.firmware_serial),
         "features": features(vmi, pinned),
-        "cpu": cpu_element(vmi, cfg, topology, cells, opts),
-        "clock": vmi.domain.clock,
-        "devices": None,
-        "launch_security": launch_security(vmi, opts),
-        "omitted": [],
-    }
-    model["devices"] = devices(vmi, name, namespace, uid, iothreads, enabled, opts,
-                               model["omitted"])
+    }  # (and the rest one by one: CPython grows a literal of over 15 entries as it fills it)
+    omitted = []
+    model["cpu"] = cpu_element(vmi, cfg, topology, cells, opts)
+    model["clock"] = vmi.domain.clock
+    model["devices"] = devices(vmi, name, namespace, uid, iothreads, enabled, opts, omitted)
+    model["launch_security"] = launch_security(vmi, opts)
+    model["omitted"] = omitted
     return model

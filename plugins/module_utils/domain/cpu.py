@@ -72,8 +72,9 @@ def cputune(sized, view, vcpus, opts):
     """Pinning from the plan (dedicated CPUs), else the shared-CPU bandwidth of the Pod's CPU
     request and limit (Virtlet's rule, ``virtlet.cpu_bandwidth``)."""
     if sized.vmi.cpu.dedicated:
-        tune = {"vcpupin": list(view.vcpupin), "emulatorpin": view.emulatorpin,
-                "iothreadpin": list(view.iothreadpin)}
+        # copies of the view's pins: a model shares nothing mutable with another of the same plan
+        tune = {"vcpupin": [dict(pin) for pin in view.vcpupin], "emulatorpin": view.emulatorpin,
+                "iothreadpin": [dict(pin) for pin in view.iothreadpin]}
         tune.update(virtlet.cpu_bandwidth(None, None, vcpus))
         return tune
     bandwidth = virtlet.cpu_bandwidth(_millis(sized.requests.get("cpu")),

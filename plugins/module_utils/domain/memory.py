@@ -71,7 +71,8 @@ def guest_numa_cells(vmi, view, memory, vcpus, memfd):
     and memory (in KiB)."""
     if view.cells:
         return [{"id": cell["id"], "cpus": cell["cpus"], "memory": cell["memory_bytes"],
-                 "unit": "b", "distances": cell["distances"], "host_node": cell["host_node"]}
+                 "unit": "b", "distances": [dict(item) for item in cell["distances"]],
+                 "host_node": cell["host_node"]}
                 for cell in view.cells]
     if memfd and not vmi.cpu.has_numa and vmi.architecture != "s390x":
         return [{"id": 0, "cpus": "0-%d" % (vcpus - 1),  # "0-0" for one vCPU, as KubeVirt

@@ -544,3 +544,33 @@ def test_the_render_filters_are_thin():
     assert filters["yaml_flow"]("a\u2028b") == '"a\\u2028b"'
     with pytest.raises(AnsibleFilterError, match="yaml_flow"):
         filters["yaml_flow"](object())
+
+
+def test_models_of_one_plan_share_nothing_mutable():
+    # the fleet and render pipelines build many models from one plan (look-alike VMs): changing
+    # one model's pins or NUMA distances must not change another's
+    from ansible_collections.vmpod.core.plugins.module_utils.domain.model import build_domain
+    from ansible_collections.vmpod.core.plugins.module_utils.domain.options import read_domain_options
+    from ansible_collections.vmpod.core.plugins.module_utils.domain.plan_view import plan_view
+    from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import read_config
+    from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.resources import size_vmi
+    from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi import read_vmi
+    from ansible_collections.vmpod.core.plugins.module_utils.planning.host import read_host
+    from ansible_collections.vmpod.core.plugins.module_utils.planning.options import read_options
+    from ansible_collections.vmpod.core.plugins.module_utils.planning.plan import place
+
+    with open(os.path.join(ROOT, "examples", "vmis", "07-numa-passthrough.yaml")) as handle:
+        the_vmi = yaml.safe_load(handle)
+    with open(os.path.join(ROOT, "examples", "hosts", "dual-socket-server.yaml")) as handle:
+        host = read_host(yaml.safe_load(handle))
+    cfg = read_config(None)
+    sized = size_vmi(read_vmi(the_vmi, with_domain=True), cfg)
+    view = plan_view(place(sized, host, read_options(None)))
+    first, second = (build_domain(sized, view, host, cfg, read_domain_options(None)) for _round in range(2))
+    assert first == second
+    before = copy.deepcopy(second)
+    assert first["cputune"]["vcpupin"] and first["cpu"]["numa_cells"][0]["distances"]
+    first["cputune"]["vcpupin"][0]["cpuset"] = "999"
+    first["cputune"]["iothreadpin"].append({"iothread": 9, "cpuset": "9"})
+    first["cpu"]["numa_cells"][0]["distances"][0]["value"] = 99
+    assert second == before

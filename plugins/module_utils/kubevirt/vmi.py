@@ -32,6 +32,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi_pod import
     is_non_root, read_pod_section, string_map)
 from ansible_collections.vmpod.core.plugins.module_utils.kubernetes.names import (
     check_annotations, check_label, check_labels, check_subdomain)
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.spec_paths import spec_paths
 from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
 from ansible_collections.vmpod.core.plugins.module_utils.values.architecture import ARCHITECTURES
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
@@ -155,32 +156,6 @@ def spec_of(obj):
     return spec, "spec", kind
 
 
-class _Paths:
-    """Field paths under one spec path, built once per spec path rather than per VMI."""
-
-    def __init__(self, sp):
-        self.domain = f.join(sp, "domain")
-        self.resources = f.join(self.domain, "resources")
-        self.memory = f.join(self.domain, "memory")
-        self.hugepages = f.join(self.memory, "hugepages")
-        self.reserved = f.join(self.memory, "reservedOverhead")
-        # the memory sizes _check_memory_sizes checks: guest, maxGuest, requests, limits
-        self.memory_sizes = (f.join(self.memory, "guest"), f.join(self.memory, "maxGuest"),
-                             f.join(self.resources, "requests.memory"),
-                             f.join(self.resources, "limits.memory"))
-        self.cpu = f.join(self.domain, "cpu")
-        self.io_threads = f.join(self.domain, "ioThreads")
-        self.devices = f.join(self.domain, "devices")
-        self.tpm = f.join(self.devices, "tpm")
-        self.security = f.join(self.domain, "launchSecurity")
-        self.sev = f.join(self.security, "sev")
-        self.sev_policy = f.join(self.sev, "policy")
-        self.snp = f.join(self.security, "snp")
-
-
-_PATHS = {"spec": _Paths("spec"), "spec.template.spec": _Paths("spec.template.spec")}
-
-
 def read_vmi(obj, arch="amd64", with_domain=False, with_pod=False):
     """Read a VMI (or VirtualMachine) dict. ``arch`` is the cluster's; ``spec.architecture`` wins.
 
@@ -206,7 +181,7 @@ def read_vmi(obj, arch="amd64", with_domain=False, with_pod=False):
 
     # Absent sections are skipped: the Vmi's defaults are what their reads would give. A section
     # that is not a plain dict goes through the checked read, which refuses it naming its path.
-    p = _PATHS[sp]
+    p = spec_paths(sp)
     domain = spec.get("domain")
     if domain.__class__ is not dict:
         domain = f.mapping(spec, "domain", sp, required=True)

@@ -22,6 +22,7 @@ from typing import NamedTuple
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.identity import legacy_firmware_uuid
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi_peripherals import (
     read_inputs, read_panic_devices, read_sound, read_video, read_vsock_cid, read_watchdog)
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.spec_paths import spec_paths
 from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 from ansible_collections.vmpod.core.plugins.module_utils.values.xml import (
@@ -124,24 +125,6 @@ class DomainSection:
     non_root: bool = False  # vmitrait.IsNonRoot (where NVRAM lives: util.PathForNVram)
 
 
-class _SectionPaths:
-    """The paths read_domain_section names under one spec path (two exist), built once."""
-
-    def __init__(self, sp):
-        self.domain = f.join(sp, "domain")
-        self.firmware = f.join(self.domain, "firmware")
-        self.bootloader = f.join(self.firmware, "bootloader")
-        self.efi = f.join(self.firmware, "bootloader.efi")
-        self.features = f.join(self.domain, "features")
-        self.kvm = f.join(self.features, "kvm")
-        self.pvspinlock = f.join(self.features, "pvspinlock")
-        self.devices = f.join(self.domain, "devices")
-        self.tpm = f.join(self.devices, "tpm")
-        self.machine = f.join(self.domain, "machine")
-        self.clock = f.join(self.domain, "clock")
-
-
-_SECTION_PATHS = {}  # spec path -> its _SectionPaths
 # the devices fields read after the clock: seldom any, so all are skipped at once
 _LATER_DEVICE_KEYS = frozenset((
     "useVirtioTransitional", "disableHotplug", "inputs", "autoattachInputDevice", "watchdog",
@@ -157,9 +140,7 @@ def read_domain_section(spec, sp, architecture, name, status=None, from_vm=False
     gives an input device under autoattachInputDevice; ``non_root``: the launcher runs as the
     qemu user (``vmi_pod.is_non_root``). Fields are read in a fixed order (the first bad one is
     the one named); an absent section is not read but takes the value its read would give."""
-    p = _SECTION_PATHS.get(sp)
-    if p is None:
-        p = _SECTION_PATHS[sp] = _SectionPaths(sp)
+    p = spec_paths(sp)
     domain = spec.get("domain")
     if domain.__class__ is not dict:  # (absent, or not a plain dict: read checked)
         domain = f.mapping(spec, "domain", sp, required=True)

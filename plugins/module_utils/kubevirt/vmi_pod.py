@@ -17,6 +17,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import 
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod_scheduling import read_scheduling_hints
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi_volumes import (
     PodVolume, read_volumes, status_hotplug)
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.spec_paths import spec_paths
 from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
 
@@ -68,33 +69,12 @@ class PodSection:
 HOOK_SIDECARS_ANNOTATION = "hooks.kubevirt.io/hookSidecars"
 
 
-class _SectionPaths:
-    """The paths read_pod_section names under one spec path, built once per spec path (two
-    exist) rather than per VMI."""
-
-    def __init__(self, sp):
-        self.selector = f.join(sp, "nodeSelector")
-        self.domain = f.join(sp, "domain")
-        self.devices = f.join(self.domain, "devices")
-        self.tpm = f.join(self.devices, "tpm")
-        self.machine = f.join(self.domain, "machine")
-        self.firmware = f.join(self.domain, "firmware")
-        self.kernel_boot = f.join(self.firmware, "kernelBoot")
-        self.bootloader = f.join(self.firmware, "bootloader")
-        self.efi = f.join(self.firmware, "bootloader.efi")
-
-
-_SECTION_PATHS = {}  # spec path -> its _SectionPaths
-
-
 def read_pod_section(spec, sp, obj=None, annotations=None):
     """The Pod's part of a VMI, each field checked as the API server checks the Pod's.
     ``obj``: the whole object (its ``status.runtimeUser``); ``annotations``: the VMI's.
     Fields are read in a fixed order (the first bad one is the one named); an absent field is
     not read but takes the value its read would give."""
-    p = _SECTION_PATHS.get(sp)
-    if p is None:
-        p = _SECTION_PATHS[sp] = _SectionPaths(sp)
+    p = spec_paths(sp)
     domain = spec.get("domain")
     if domain.__class__ is not dict:  # (absent, or not a plain dict: read checked)
         domain = f.mapping(spec, "domain", sp)

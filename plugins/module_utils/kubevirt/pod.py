@@ -25,6 +25,8 @@ __metaclass__ = type
 import hashlib
 from typing import NamedTuple
 
+from ansible_collections.vmpod.core.plugins.module_utils.kubernetes import api_json
+from ansible_collections.vmpod.core.plugins.module_utils.kubernetes.api_json import json_copy
 from ansible_collections.vmpod.core.plugins.module_utils.kubernetes.names import check_labels
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt import pod_containers as parts
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import (
@@ -35,7 +37,7 @@ from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod_annotation
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod_options import (
     backend_storage_claim, read_pod_options, reservation_labels)
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod_scheduling import node_affinity, node_selector
-from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod_volumes import json_copy, pod_volumes
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod_volumes import pod_volumes
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.resources import printed, size_vmi
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.vmi import read_vmi
 from ansible_collections.vmpod.core.plugins.module_utils.values.errors import VmpodInputError
@@ -132,11 +134,13 @@ def build_pod(sized, opts, cfg=None):
     if section.subdomain:
         pod_spec["subdomain"] = section.subdomain
     if section.tolerations:
-        pod_spec["tolerations"] = [json_copy(toleration) for toleration in section.tolerations]
+        # as KubeVirt's typed VMI writes them (kubernetes.api_json), as are DNS config and spread
+        pod_spec["tolerations"] = [api_json.written(item, api_json.TOLERATION) for item in section.tolerations]
     if section.topology_spread:
-        pod_spec["topologySpreadConstraints"] = [json_copy(item) for item in section.topology_spread]
+        pod_spec["topologySpreadConstraints"] = [api_json.written(item, api_json.TOPOLOGY_SPREAD)
+                                                 for item in section.topology_spread]
     if section.dns_config is not None:
-        pod_spec["dnsConfig"] = json_copy(section.dns_config)
+        pod_spec["dnsConfig"] = api_json.written(section.dns_config, api_json.DNS_CONFIG)
     if section.dns_policy:
         pod_spec["dnsPolicy"] = section.dns_policy
     pull_secrets = image_pull_secrets(disks, opts.image_pull_secret)

@@ -16,8 +16,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import copy
-
+from ansible_collections.vmpod.core.plugins.module_utils.kubernetes import api_json
 from ansible_collections.vmpod.core.plugins.module_utils.values import fields as f
 
 ARCH_LABEL = "kubernetes.io/arch"  # k8sv1.LabelArchStable
@@ -167,7 +166,7 @@ def node_affinity(vmi, cfg=None, reserved=()):
         if feature["policy"] == "forbid":
             rejected.append("cpu-feature.node.kubevirt.io/" + feature["name"])
     if vmi.pod.affinity is not None:
-        affinity = copy.deepcopy(vmi.pod.affinity)
+        affinity = api_json.written(vmi.pod.affinity, api_json.AFFINITY)  # as the typed VMI has it
     elif rejected:  # what the loop below makes of no affinity: one term of every requirement
         affinity = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
             "nodeSelectorTerms": [{"matchExpressions": [

@@ -23,6 +23,7 @@ __metaclass__ = type
 
 from dataclasses import dataclass, field
 
+from ansible_collections.vmpod.core.plugins.module_utils.kubernetes.api_json import json_copy
 from ansible_collections.vmpod.core.plugins.module_utils.values.paths import go_dir
 
 PRIVATE_DIR = "/var/run/kubevirt-private"
@@ -58,16 +59,6 @@ def empty_dir(name, **source):
 
 def mount(name, path, **extra):
     return {"name": name, "mountPath": path, **extra}
-
-
-def json_copy(value):
-    """A copy of JSON data (dicts, lists, scalars) from the VMI that shares nothing mutable
-    with it: a Pod may be changed by its caller without changing the VMI or another Pod."""
-    if value.__class__ is dict:
-        return {key: json_copy(item) for key, item in value.items()}
-    if value.__class__ is list:
-        return [json_copy(item) for item in value]
-    return value
 
 
 def source_path(kind, name):

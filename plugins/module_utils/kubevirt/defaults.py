@@ -30,10 +30,11 @@ _DEFAULT_CPU_REQUEST = parse_quantity("100m")
 def apply_vmi_defaults(vmi, config=None, arch="amd64"):
     """A defaulted deep copy of ``vmi`` (a VMI, or a VirtualMachine whose template is defaulted)."""
     cfg = read_config(config)
-    # the same checks, and errors, as the launcher Pod without defaults: what the webhook
-    # defaults below (volumes, pull policies, probes) is read and checked first
-    read_vmi(vmi, arch, with_pod=True)
     result = copy.deepcopy(vmi)
+    _default_probes(result)  # first: the reader refuses a timing below 0, which the webhook defaults
+    # the same checks, and errors, as the launcher Pod without defaults: what the webhook
+    # defaults below (volumes, pull policies) is read and checked first
+    read_vmi(result, arch, with_pod=True)
     spec, path, _kind = spec_of(result)
     domain = f.mapping(spec, "domain", path, required=True)
     dp = f.join(path, "domain")
@@ -56,8 +57,6 @@ def apply_vmi_defaults(vmi, config=None, arch="amd64"):
     _default_volume_disks(spec, domain)
     _default_disk_buses(domain, architecture)
     _default_pull_policies(spec)
-    for key in ("readinessProbe", "livenessProbe"):
-        _default_probe(spec.get(key))
     if architecture == "arm64":
         _default_arm64_firmware(domain, dp)
     if architecture == "s390x":
@@ -244,14 +243,22 @@ _PROBE_DEFAULTS = (("timeoutSeconds", 1), ("periodSeconds", 10), ("successThresh
                    ("failureThreshold", 3))
 
 
-def _default_probe(probe):
-    """SetDefaults_Probe (api/core/v1/defaults.go): each of these below 1 takes its default.
-    (read_vmi has checked that each is a whole number, at least 0.)"""
-    if probe is None:
-        return
-    for key, default in _PROBE_DEFAULTS:
-        if (probe.get(key) or 0) < 1:
-            probe[key] = default
+def _default_probes(obj):
+    """SetDefaults_Probe (api/core/v1/defaults.go) on both probes: each of these timings, absent or
+    below 1, takes its default. Before the VMI is read: what is not a whole number is left for
+    the reader to refuse."""
+    try:
+        spec = spec_of(obj)[0]
+    except VmpodInputError:
+        return  # the reader names the error
+    for name in ("readinessProbe", "livenessProbe"):
+        probe = spec.get(name)
+        if probe.__class__ is not dict:
+            continue
+        for key, default in _PROBE_DEFAULTS:
+            value = probe.get(key)
+            if value is None or (value.__class__ is int and value < 1):
+                probe[key] = default
 
 
 _HYPERV_STATES = ("relaxed", "vapic", "spinlocks", "vpindex", "runtime", "synic", "synictimer",

@@ -280,6 +280,19 @@ def test_apply_defaults_fills_in_the_probes():
     assert "timeoutSeconds" not in obj["spec"]["readinessProbe"]
 
 
+def test_apply_defaults_defaults_negative_probe_timings_the_reader_refuses_without():
+    # SetDefaults_Probe turns a timing below 1 into its default, so virt-api takes a negative
+    # one (the Pod would refuse it); without defaults the reader names it. Rendered the same
+    # by KubeVirt's webhook and RenderLaunchManifest.
+    obj = vmi({"resources": {"requests": {"memory": "1Gi"}}},
+              readinessProbe={"httpGet": {"port": 80}, "periodSeconds": -5, "timeoutSeconds": -1})
+    probe = launcher_pod(obj, apply_defaults=True)["spec"]["containers"][0]["readinessProbe"]
+    assert (probe["periodSeconds"], probe["timeoutSeconds"]) == (10, 1)
+    with pytest.raises(VmpodInputError, match=r"^spec\.readinessProbe\.timeoutSeconds: -1 must be at least 0"):
+        launcher_pod(obj)
+    assert obj["spec"]["readinessProbe"]["periodSeconds"] == -5
+
+
 def _defaulted(domain, config=None, **spec):
     from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.defaults import apply_vmi_defaults
     body = {"resources": {"requests": {"memory": "1Gi"}}}

@@ -67,7 +67,7 @@ def written(value, fields):
             elif kind == ALL_OF:
                 result[name] = _items(item, field[2])
             else:
-                result[name] = item
+                result[name] = json_copy(item)
         elif kind == STRUCT:
             result[name] = written(item if item is not None else {}, field[2])
         elif kind == POINTER or kind == OPTIONAL:

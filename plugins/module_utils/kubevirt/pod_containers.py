@@ -24,31 +24,17 @@ from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.pod_volumes im
     NETWORK_INFO_DIR, NETWORK_INFO_VOLUME, PRIVATE_DIR, VIRTIOFS_DIR, VIRTIOFS_VOLUME, mount,
     source_path)
 from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.config import DEVICE_INFO
+from ansible_collections.vmpod.core.plugins.module_utils.kubevirt.overhead import wants_guaranteed_qos
 from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import parse_quantity, printed
 
 NON_ROOT_UID = 107
 KERNEL_BOOT = "kernel-boot"  # pkg/container-disk: KernelBootName, the kernel-boot disk's directory
 
 
-def _zero(quantity):
-    return quantity is None or not quantity.unscaled
-
-
-def wants_guaranteed(vmi):
-    """VirtualMachineInstance.WantsToHaveQOSGuaranteed: CPU requested and limited alike, and
-    memory likewise (or only limited)."""
-    req_mem, lim_mem = vmi.requests.get("memory"), vmi.limits.get("memory")
-    req_cpu, lim_cpu = vmi.requests.get("cpu"), vmi.limits.get("cpu")
-    memory = ((_zero(req_mem) and not _zero(lim_mem))
-              or (not _zero(req_mem) and lim_mem is not None and req_mem.cmp(lim_mem) == 0))
-    cpu = not _zero(req_cpu) and lim_cpu is not None and req_cpu.cmp(lim_cpu) == 0
-    return memory and cpu
-
-
 def guaranteed(vmi):
     """Dedicated CPUs or a VMI that wants Guaranteed QoS: every support container then requests
     what it limits, so that the Pod stays Guaranteed and the kubelet pins it."""
-    return vmi.cpu.dedicated or wants_guaranteed(vmi)
+    return vmi.cpu.dedicated or wants_guaranteed_qos(vmi)
 
 
 def support(vmi, cfg, kind, requests, limits):

@@ -18,7 +18,6 @@ from ansible_collections.vmpod.core.plugins.module_utils.values.quantity import 
     BINARY_SI, DECIMAL_SI, Quantity, ZERO_UNSET)
 
 _MI = 1 << 20
-_INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 # The `ps` RSS of virt-launcher-monitor, virt-launcher, virtlogd, virtqemud and qemu itself.
 FIXED_PROCESSES = (25 + 100 + 25 + 40 + 50) * _MI
 PER_VCPU = 8 * _MI
@@ -150,9 +149,4 @@ def network_binding_memory(vmi, config):
 
 def total_overhead(vmi, config):
     """The overhead the launcher's resources add: hypervisor overhead plus network bindings."""
-    overhead = hypervisor_overhead(vmi, config)
-    bindings = network_binding_memory(vmi, config)
-    if (bindings is ZERO_UNSET and overhead.scale == 0 and overhead.unscaled
-            and (overhead.dec or _INT64_MIN <= overhead.unscaled <= _INT64_MAX)):
-        return overhead  # (its sum with Go's zero quantity: the same value, format and kind)
-    return overhead + bindings
+    return hypervisor_overhead(vmi, config) + network_binding_memory(vmi, config)

@@ -314,7 +314,6 @@ def size_vmi(vmi, cfg, context=EMPTY_CONTEXT):
     passthrough = vmi.gpus or vmi.host_devices
     if passthrough:
         check_permitted_devices(vmi, cfg)
-    limited = context is not EMPTY_CONTEXT  # (the empty context sets no automatic limits)
     overhead = total_overhead(vmi, cfg)
     res = Resources(vmi)
 
@@ -325,12 +324,12 @@ def size_vmi(vmi, cfg, context=EMPTY_CONTEXT):
     if vmi.cpu.dedicated:
         dedicated_cpu(res, vmi)
     else:
-        shared_cpu(res, vmi, cfg, limited and context.auto_cpu_limits(vmi, cfg))
+        shared_cpu(res, vmi, cfg, context.auto_cpu_limits(vmi, cfg))
     if vmi.hugepage_size is not None:
         hugepage_resources(res, vmi, overhead)
     else:
         memory_overhead_resources(res, vmi, overhead)
-    if limited and context.auto_memory_limits(vmi):
+    if context.auto_memory_limits(vmi):
         auto_memory_limit(res, context.memory_limit_ratio())
     if vmi.networks and not cfg.external_net_resource_injection:
         network_attachment_resources(res, context.network_resource_names(vmi))
